@@ -1,0 +1,1 @@
+// Anchors the Asio/Beast precompiled header (see CMakeLists.txt).

@@ -1,0 +1,139 @@
+#pragma once
+// The persistence interface. Muster keeps every durable fact here: identities, credentials,
+// player data, tickets, matches, placements, game sessions, player sessions, fleets, locations,
+// processes, queues, configurations, rule sets, and the event outbox.
+//
+// Model: each table holds rows of (id, index, status, body JSON, version, updated). `index` is one
+// secondary key per row (the owning identity of a ticket, the game session of a player session,
+// the access key's identity...), `status` is the row's lifecycle state so that non-terminal rows can
+// be listed on recovery. Every write is conditional on the version the writer last saw (optimistic
+// concurrency), so several processes or nodes may share one database safely: a writer that lost a
+// race gets kConflict and re-reads. Nothing here assumes a single process.
+//
+// Versions: an inserted row gets version 1; each successful update bumps it by one.
+//
+// Thread safety: a Store may be called from several threads; engines serialise internally.
+// Engines: SQLite (embedded, the default; see sqlite_store.h) and PostgreSQL (later). Every engine
+// must pass the conformance suite in store_conformance.h.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+
+namespace muster::store {
+
+enum class Table {
+  kIdentities,      // id = identity id; index = pool id
+  kCredentials,     // id = access key id; index = identity id
+  kPlayerData,      // id = identity id (player id)
+  kConnections,     // id = connection id; index = identity id
+  kTickets,         // id = ticket id; index = identity id ("" for API-started tickets); status
+  kMatches,         // id = match id; index = configuration name; status
+  kPlacements,      // id = placement id; index = queue name; status
+  kGameSessions,    // id = game session id (ARN); index = process key; status
+  kPlayerSessions,  // id = player session id; index = game session id; status
+  kFleets,          // id = fleet id
+  kLocations,       // id = location name
+  kComputes,        // id = fleet id + "/" + compute name; index = fleet id
+  kProcesses,       // id = process key (fleet/compute/pID); index = fleet id; status
+  kQueues,          // id = queue name
+  kConfigurations,  // id = configuration name
+  kRuleSets,        // id = rule set name
+};
+constexpr int kTableCount = 16;
+// Physical table name ("identities", "tickets", ...).
+const char* TableName(Table t);
+
+struct Row {
+  std::string id;
+  std::string index;
+  std::string status;
+  std::string body;        // a JSON document owned by the module that writes the table
+  std::int64_t version = 0;
+  Millis updated = 0;      // set by the writer (the store does not read the clock)
+};
+
+// One write inside a Commit.
+//   kInsert: fails with kConflict if the id exists.
+//   kUpdate: fails with kConflict unless the stored version equals expected_version.
+//   kUpsert: unconditional insert-or-replace (for rows with one writer, e.g. defaults).
+//   kDelete: fails with kConflict unless the stored version equals expected_version
+//            (expected_version 0 = delete whatever is there, no-op if absent).
+struct Write {
+  enum class Op { kInsert, kUpdate, kUpsert, kDelete };
+  Op op = Op::kInsert;
+  Table table = Table::kIdentities;
+  Row row;                          // row.version is ignored; the store assigns it
+  std::int64_t expected_version = 0;
+
+  static Write Insert(Table t, Row r) { return {Op::kInsert, t, std::move(r), 0}; }
+  static Write Update(Table t, Row r, std::int64_t expected) {
+    return {Op::kUpdate, t, std::move(r), expected};
+  }
+  static Write Upsert(Table t, Row r) { return {Op::kUpsert, t, std::move(r), 0}; }
+  static Write Delete(Table t, std::string id, std::int64_t expected = 0) {
+    Row r;
+    r.id = std::move(id);
+    return {Op::kDelete, t, std::move(r), expected};
+  }
+};
+
+// An event appended to the durable outbox in the same transaction as the writes it describes.
+struct EventAppend {
+  std::string topic;  // e.g. "matchmaking", "placement"
+  std::string body;   // JSON
+  Millis time = 0;
+};
+
+struct Event {
+  std::int64_t seq = 0;  // strictly increasing across the whole store
+  std::string topic;
+  std::string body;
+  Millis time = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Result<std::optional<Row>> Get(Table table, std::string_view id) = 0;
+
+  // Rows whose index equals `index`, ordered by id, at most `limit`.
+  virtual Result<std::vector<Row>> ListByIndex(Table table, std::string_view index,
+                                               std::size_t limit) = 0;
+
+  // Rows whose status equals `status`, ordered by id, starting after `after_id` (paging), at most
+  // `limit`.
+  virtual Result<std::vector<Row>> ListByStatus(Table table, std::string_view status,
+                                                std::string_view after_id,
+                                                std::size_t limit) = 0;
+
+  // All rows of a table ordered by id, after `after_id`, at most `limit`.
+  virtual Result<std::vector<Row>> List(Table table, std::string_view after_id,
+                                        std::size_t limit) = 0;
+
+  // Applies all writes and appends all events atomically, or nothing. kConflict names the first
+  // write whose condition failed. Durable when it returns ok (per the engine's sync setting).
+  virtual Status Commit(const std::vector<Write>& writes,
+                        const std::vector<EventAppend>& events = {}) = 0;
+
+  // Outbox events with seq > after_seq, in seq order, at most `limit`.
+  virtual Result<std::vector<Event>> ReadEvents(std::int64_t after_seq, std::size_t limit) = 0;
+
+  // Deletes outbox events with seq <= up_to_seq (after every consumer has seen them).
+  virtual Status TrimEvents(std::int64_t up_to_seq) = 0;
+
+  // Engine name for logs ("sqlite", "postgres").
+  virtual std::string Engine() const = 0;
+};
+
+// Convenience: a single-write commit.
+inline Status CommitOne(Store& s, Write w) { return s.Commit({std::move(w)}); }
+
+}  // namespace muster::store
