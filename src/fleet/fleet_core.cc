@@ -1,0 +1,417 @@
+#include "fleet/fleet_core.h"
+
+#include <algorithm>
+
+#include "common/crypto.h"
+
+namespace muster::fleet {
+
+namespace {
+json::object ActivatedNotice(const GameSession& gs, const std::map<std::string, PlayerSession>& players) {
+  json::array ps;
+  for (const auto& id : gs.player_session_ids) {
+    auto it = players.find(id);
+    if (it == players.end()) continue;
+    ps.push_back(json::object{{"playerId", it->second.player_id}, {"playerSessionId", id}});
+  }
+  return json::object{{"type", "GameSessionActivated"},
+                      {"placementId", gs.placement_id},
+                      {"gameSessionArn", gs.game_session_id},
+                      {"ipAddress", gs.ip_address},
+                      {"dnsName", gs.dns_name},
+                      {"port", gs.port},
+                      {"location", gs.location},
+                      {"playerSessions", std::move(ps)}};
+}
+}  // namespace
+
+FleetCore::FleetCore(const Clock& clock, FleetOptions options)
+    : clock_(clock), options_(std::move(options)) {}
+
+void FleetCore::Save(core::Effects& fx, const Process& p) const {
+  fx.writes.push_back(store::Write::Upsert(store::Table::kProcesses, ProcessRow(p, clock_.NowMillis())));
+}
+void FleetCore::Save(core::Effects& fx, const GameSession& g) const {
+  fx.writes.push_back(store::Write::Upsert(store::Table::kGameSessions, GameSessionRow(g, clock_.NowMillis())));
+}
+void FleetCore::Save(core::Effects& fx, const PlayerSession& s) const {
+  fx.writes.push_back(store::Write::Upsert(store::Table::kPlayerSessions, PlayerSessionRow(s, clock_.NowMillis())));
+}
+
+core::Effects FleetCore::PutCompute(Compute compute) {
+  core::Effects fx;
+  fx.writes.push_back(store::Write::Upsert(store::Table::kComputes, ComputeRow(compute, clock_.NowMillis())));
+  computes_[compute.Key()] = std::move(compute);
+  return fx;
+}
+
+void FleetCore::Restore(std::vector<Compute> computes, std::vector<Process> processes,
+                        std::vector<GameSession> sessions, std::vector<PlayerSession> players) {
+  for (auto& c : computes) computes_[c.Key()] = std::move(c);
+  for (auto& p : processes) {
+    if (p.status == ProcessStatus::kTerminated) continue;
+    p.connection = 0;
+    processes_[p.Key()] = std::move(p);
+  }
+  for (auto& g : sessions) {
+    if (g.status == GameSessionStatus::kTerminated || g.status == GameSessionStatus::kError) continue;
+    sessions_[g.game_session_id] = std::move(g);
+  }
+  for (auto& s : players) {
+    if (sessions_.count(s.game_session_id)) players_[s.player_session_id] = std::move(s);
+  }
+}
+
+Status FleetCore::Authenticate(std::string_view fleet_id, std::string_view compute_name,
+                               std::string_view token) const {
+  auto it = computes_.find(std::string(fleet_id) + "/" + std::string(compute_name));
+  if (it == computes_.end()) {
+    return Error::Forbidden("compute '" + std::string(compute_name) + "' is not registered in fleet '" +
+                            std::string(fleet_id) + "'");
+  }
+  if (token.empty() || !ConstantTimeEquals(token, it->second.auth_token)) {
+    return Error::Unauthorized("invalid auth token for compute '" + std::string(compute_name) + "'");
+  }
+  if (it->second.auth_token_expiry != 0 && clock_.NowMillis() > it->second.auth_token_expiry) {
+    return Error::Unauthorized("auth token for compute '" + std::string(compute_name) + "' has expired");
+  }
+  return OkStatus();
+}
+
+Result<core::Effects> FleetCore::Connect(std::uint64_t connection, const std::string& fleet_id,
+                                         const std::string& compute_name,
+                                         const std::string& process_id, std::string* key) {
+  if (process_id.empty() || process_id.size() > 128) {
+    return Error::InvalidArgument("pID must be 1 to 128 characters");
+  }
+  auto cit = computes_.find(fleet_id + "/" + compute_name);
+  if (cit == computes_.end()) return Error::Forbidden("unknown compute '" + compute_name + "'");
+  const Compute& compute = cit->second;
+  std::string k = fleet_id + "/" + compute_name + "/" + process_id;
+  core::Effects fx;
+  auto it = processes_.find(k);
+  if (it == processes_.end()) {
+    Process p;
+    p.fleet_id = fleet_id;
+    p.compute_name = compute_name;
+    p.process_id = process_id;
+    p.location = compute.location;
+    p.ip_address = compute.ip_address;
+    p.dns_name = compute.dns_name;
+    p.status = ProcessStatus::kConnected;
+    it = processes_.emplace(k, std::move(p)).first;
+  }
+  Process& p = it->second;
+  p.connection = connection;
+  p.last_seen = clock_.NowMillis();
+  Save(fx, p);
+  if (!p.game_session_id.empty()) {
+    auto g = sessions_.find(p.game_session_id);
+    if (g != sessions_.end() && g->second.status == GameSessionStatus::kActivating) {
+      fx.pushes.push_back({k, CreateGameSessionFrame(g->second)});
+    }
+  }
+  *key = k;
+  return fx;
+}
+
+void FleetCore::Disconnect(std::uint64_t connection, const std::string& key) {
+  auto it = processes_.find(key);
+  if (it != processes_.end() && it->second.connection == connection) it->second.connection = 0;
+}
+
+Result<core::Effects> FleetCore::ActivateServerProcess(const std::string& key, int port,
+                                                       const std::string& sdk_version,
+                                                       const std::string& sdk_language) {
+  auto it = processes_.find(key);
+  if (it == processes_.end()) return Error::NotFound("process " + key + " is not connected");
+  Process& p = it->second;
+  if (port < 1 || port > 65535) return Error::InvalidArgument("Port must be between 1 and 65535");
+  core::Effects fx;
+  p.port = port;
+  p.sdk_version = sdk_version;
+  p.sdk_language = sdk_language;
+  p.status = ProcessStatus::kActive;
+  p.last_seen = clock_.NowMillis();
+  Save(fx, p);
+  return fx;
+}
+
+Result<core::Effects> FleetCore::Heartbeat(const std::string& key, bool healthy) {
+  auto it = processes_.find(key);
+  if (it == processes_.end()) return Error::NotFound("process " + key + " is not connected");
+  Process& p = it->second;
+  p.last_seen = clock_.NowMillis();
+  core::Effects fx;
+  if (p.healthy != healthy) {
+    p.healthy = healthy;
+    Save(fx, p);
+  }
+  return fx;
+}
+
+Result<GameSession*> FleetCore::HostedSession(const std::string& key, const std::string& gs_id) {
+  auto it = processes_.find(key);
+  if (it == processes_.end()) return Error::NotFound("process " + key + " is not connected");
+  auto g = sessions_.find(gs_id);
+  if (g == sessions_.end() || g->second.process_key != key) {
+    return Error::Forbidden("game session " + gs_id + " is not hosted by this process");
+  }
+  return &g->second;
+}
+
+Result<core::Effects> FleetCore::ActivateGameSession(const std::string& key, const std::string& gs_id) {
+  MUSTER_ASSIGN_OR_RETURN(GameSession * gs, HostedSession(key, gs_id));
+  core::Effects fx;
+  if (gs->status == GameSessionStatus::kActive) return fx;  // a re-sent request: idempotent
+  if (gs->status != GameSessionStatus::kActivating) {
+    return Error::Conflict("game session " + gs_id + " is " + GameSessionStatusName(gs->status));
+  }
+  Millis now = clock_.NowMillis();
+  gs->status = GameSessionStatus::kActive;
+  for (const auto& d : gs->desired_players) {
+    PlayerSession s;
+    s.player_session_id = "psess-" + Uuid4();
+    s.player_id = d.player_id;
+    s.player_data = d.player_data;
+    s.game_session_id = gs->game_session_id;
+    s.fleet_id = gs->fleet_id;
+    s.status = PlayerSessionStatus::kReserved;
+    s.creation_time = now;
+    gs->player_session_ids.push_back(s.player_session_id);
+    Save(fx, s);
+    players_[s.player_session_id] = std::move(s);
+  }
+  Save(fx, *gs);
+  fx.notices.push_back({"fleet", ActivatedNotice(*gs, players_)});
+  return fx;
+}
+
+Result<core::Effects> FleetCore::AcceptPlayerSession(const std::string& key, const std::string& gs_id,
+                                                     const std::string& ps_id) {
+  MUSTER_ASSIGN_OR_RETURN(GameSession * gs, HostedSession(key, gs_id));
+  if (gs->status != GameSessionStatus::kActive) {
+    return Error::InvalidArgument("game session " + gs_id + " is not ACTIVE");
+  }
+  auto it = players_.find(ps_id);
+  if (it == players_.end()) return Error::NotFound("player session " + ps_id + " does not exist");
+  PlayerSession& s = it->second;
+  if (s.game_session_id != gs_id) {
+    return Error::InvalidArgument("player session " + ps_id + " belongs to another game session");
+  }
+  if (s.status != PlayerSessionStatus::kReserved) {
+    return Error::InvalidArgument("player session " + ps_id + " is " + PlayerSessionStatusName(s.status) +
+                                  "; only a RESERVED player session can be accepted");
+  }
+  core::Effects fx;
+  if (clock_.NowMillis() - s.creation_time > options_.reserved_timeout_ms) {
+    s.status = PlayerSessionStatus::kTimedOut;
+    s.termination_time = clock_.NowMillis();
+    Save(fx, s);
+    return Error::InvalidArgument("player session " + ps_id + " timed out before it was accepted");
+  }
+  s.status = PlayerSessionStatus::kActive;
+  Save(fx, s);
+  return fx;
+}
+
+Result<core::Effects> FleetCore::RemovePlayerSession(const std::string& key, const std::string& gs_id,
+                                                     const std::string& ps_id) {
+  MUSTER_ASSIGN_OR_RETURN(GameSession * gs, HostedSession(key, gs_id));
+  (void)gs;
+  auto it = players_.find(ps_id);
+  if (it == players_.end() || it->second.game_session_id != gs_id) {
+    return Error::NotFound("player session " + ps_id + " is not in game session " + gs_id);
+  }
+  PlayerSession& s = it->second;
+  core::Effects fx;
+  if (s.status == PlayerSessionStatus::kCompleted) return fx;  // idempotent
+  s.status = PlayerSessionStatus::kCompleted;
+  s.termination_time = clock_.NowMillis();
+  Save(fx, s);
+  return fx;
+}
+
+core::Effects FleetCore::EndGameSession(GameSession& gs, GameSessionStatus status,
+                                        const std::string& reason) {
+  core::Effects fx;
+  Millis now = clock_.NowMillis();
+  bool was_activating = gs.status == GameSessionStatus::kActivating;
+  gs.status = status;
+  gs.status_reason = reason;
+  gs.termination_time = now;
+  for (const auto& id : gs.player_session_ids) {
+    auto it = players_.find(id);
+    if (it == players_.end()) continue;
+    PlayerSession& s = it->second;
+    if (s.status == PlayerSessionStatus::kReserved || s.status == PlayerSessionStatus::kActive) {
+      s.status = s.status == PlayerSessionStatus::kReserved ? PlayerSessionStatus::kTimedOut
+                                                            : PlayerSessionStatus::kCompleted;
+      s.termination_time = now;
+      Save(fx, s);
+    }
+    players_.erase(it);
+  }
+  Save(fx, gs);
+  json::object notice{{"type", was_activating ? "GameSessionFailed" : "GameSessionEnded"},
+                      {"placementId", gs.placement_id},
+                      {"gameSessionArn", gs.game_session_id},
+                      {"reason", reason}};
+  fx.notices.push_back({"fleet", std::move(notice)});
+  auto p = processes_.find(gs.process_key);
+  if (p != processes_.end() && p->second.game_session_id == gs.game_session_id) {
+    p->second.game_session_id.clear();
+    Save(fx, p->second);
+  }
+  sessions_.erase(gs.game_session_id);
+  return fx;
+}
+
+core::Effects FleetCore::TerminateProcess(Process& p, const std::string& reason) {
+  core::Effects fx;
+  if (!p.game_session_id.empty()) {
+    auto g = sessions_.find(p.game_session_id);
+    if (g != sessions_.end()) {
+      GameSessionStatus end = g->second.status == GameSessionStatus::kActivating
+                                  ? GameSessionStatus::kError
+                                  : GameSessionStatus::kTerminated;
+      fx.Append(EndGameSession(g->second, end, reason));
+    }
+  }
+  p.status = ProcessStatus::kTerminated;
+  p.game_session_id.clear();
+  Save(fx, p);
+  processes_.erase(p.Key());
+  return fx;
+}
+
+Result<core::Effects> FleetCore::TerminateServerProcess(const std::string& key) {
+  auto it = processes_.find(key);
+  if (it == processes_.end()) return Error::NotFound("process " + key + " is not connected");
+  return TerminateProcess(it->second, "process ended");
+}
+
+core::Effects FleetCore::Tick() {
+  core::Effects fx;
+  Millis now = clock_.NowMillis();
+  std::vector<std::string> silent;
+  for (auto& [key, p] : processes_) {
+    if (now - p.last_seen > options_.heartbeat_timeout_ms) silent.push_back(key);
+  }
+  for (const auto& key : silent) {
+    fx.Append(TerminateProcess(processes_.at(key), "no heartbeat from the server process"));
+  }
+  std::vector<std::string> stale;
+  for (auto& [id, gs] : sessions_) {
+    if (gs.status == GameSessionStatus::kActivating && now > gs.activation_deadline) stale.push_back(id);
+  }
+  for (const auto& id : stale) {
+    fx.Append(EndGameSession(sessions_.at(id), GameSessionStatus::kError,
+                             "the server process did not activate the game session in time"));
+  }
+  for (auto& [id, s] : players_) {
+    if (s.status == PlayerSessionStatus::kReserved && now - s.creation_time > options_.reserved_timeout_ms) {
+      s.status = PlayerSessionStatus::kTimedOut;
+      s.termination_time = now;
+      Save(fx, s);
+    }
+  }
+  return fx;
+}
+
+std::vector<const Process*> FleetCore::Available(const std::string& fleet_id,
+                                                 const std::string& location) const {
+  std::vector<const Process*> out;
+  for (const auto& [key, p] : processes_) {
+    if (p.fleet_id == fleet_id && p.location == location && p.Available()) out.push_back(&p);
+  }
+  std::sort(out.begin(), out.end(), [](const Process* a, const Process* b) {
+    return a->last_seen < b->last_seen;
+  });
+  return out;
+}
+
+Result<core::Effects> FleetCore::StartGameSession(const std::string& process_key, GameSessionSpec spec,
+                                                  std::string* game_session_id) {
+  auto it = processes_.find(process_key);
+  if (it == processes_.end() || !it->second.Available()) {
+    return Error::Conflict("process " + process_key + " cannot take a game session");
+  }
+  if (spec.max_players < 1 || spec.max_players > options_.max_players_per_session) {
+    return Error::InvalidArgument("MaximumPlayerSessionCount must be between 1 and " +
+                                  std::to_string(options_.max_players_per_session));
+  }
+  if (static_cast<int>(spec.players.size()) > spec.max_players) {
+    return Error::InvalidArgument("more players than MaximumPlayerSessionCount");
+  }
+  Process& p = it->second;
+  Millis now = clock_.NowMillis();
+  GameSession gs;
+  gs.game_session_id = "arn:aws:gamelift:" + options_.region + "::gamesession/" + p.fleet_id + "/gsess-" + Uuid4();
+  gs.name = std::move(spec.name);
+  gs.fleet_id = p.fleet_id;
+  gs.location = p.location;
+  gs.process_key = process_key;
+  gs.ip_address = p.ip_address;
+  gs.dns_name = p.dns_name;
+  gs.port = p.port;
+  gs.max_players = spec.max_players;
+  gs.status = GameSessionStatus::kActivating;
+  gs.creation_time = now;
+  gs.activation_deadline = now + options_.activation_timeout_ms;
+  gs.placement_id = std::move(spec.placement_id);
+  gs.matchmaker_data = std::move(spec.matchmaker_data);
+  gs.game_session_data = std::move(spec.game_session_data);
+  gs.game_properties = std::move(spec.game_properties);
+  gs.desired_players = std::move(spec.players);
+  p.game_session_id = gs.game_session_id;
+  core::Effects fx;
+  Save(fx, gs);
+  Save(fx, p);
+  fx.pushes.push_back({process_key, CreateGameSessionFrame(gs)});
+  *game_session_id = gs.game_session_id;
+  sessions_[gs.game_session_id] = std::move(gs);
+  return fx;
+}
+
+std::string FleetCore::CreateGameSessionFrame(const GameSession& gs) const {
+  json::object props;
+  for (const auto& [k, v] : gs.game_properties) props[k] = v;
+  json::object o{{"Action", "CreateGameSession"},
+                 {"GameSessionId", gs.game_session_id},
+                 {"GameSessionName", gs.name},
+                 {"MaximumPlayerSessionCount", gs.max_players},
+                 {"Port", gs.port},
+                 {"IpAddress", gs.ip_address},
+                 {"DnsName", gs.dns_name},
+                 {"GameSessionData", gs.game_session_data},
+                 {"MatchmakerData", gs.matchmaker_data},
+                 {"GameProperties", std::move(props)}};
+  return ToJson(o);
+}
+
+const Process* FleetCore::FindProcess(const std::string& key) const {
+  auto it = processes_.find(key);
+  return it == processes_.end() ? nullptr : &it->second;
+}
+const GameSession* FleetCore::FindGameSession(const std::string& id) const {
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : &it->second;
+}
+const PlayerSession* FleetCore::FindPlayerSession(const std::string& id) const {
+  auto it = players_.find(id);
+  return it == players_.end() ? nullptr : &it->second;
+}
+
+std::vector<LocationEndpoint> FleetCore::LocationEndpoints() const {
+  std::map<std::string, LocationEndpoint> by_loc;
+  for (const auto& [key, p] : processes_) {
+    if (p.status != ProcessStatus::kActive || p.connection == 0 || by_loc.count(p.location)) continue;
+    by_loc[p.location] = {p.location, p.ip_address, p.port};
+  }
+  std::vector<LocationEndpoint> out;
+  for (auto& [loc, e] : by_loc) out.push_back(e);
+  return out;
+}
+
+}  // namespace muster::fleet

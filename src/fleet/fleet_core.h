@@ -1,0 +1,124 @@
+#pragma once
+// The fleet core: computes, server processes and the game session / player session lifecycles of
+// WIRE.md §1, as a deterministic state machine. The server socket shell decodes frames and calls
+// the matching method with the process key it authenticated; placement asks for available
+// processes and starts game sessions. Every method returns Effects (store writes, pushes to game
+// servers, notices to placement); the core itself does no I/O and reads time only from Clock.
+//
+// Notices (topic "fleet"):
+//   {"type":"GameSessionActivated","placementId","gameSessionArn","ipAddress","dnsName","port",
+//    "location","playerSessions":[{"playerId","playerSessionId"}]}
+//   {"type":"GameSessionFailed","placementId","gameSessionArn","reason"}
+//   {"type":"GameSessionEnded","placementId","gameSessionArn"}
+//
+// Thread safety: none; one owner thread.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "core/effects.h"
+#include "fleet/model.h"
+
+namespace muster::fleet {
+
+struct FleetOptions {
+  std::string region = "local";
+  Millis heartbeat_timeout_ms = 3 * 70'000;   // three missed heartbeats (60 s ± 10 s each)
+  Millis reserved_timeout_ms = 60'000;        // RESERVED player session not accepted → TIMEDOUT
+  Millis activation_timeout_ms = 60'000;      // ACTIVATING game session not activated → ERROR
+  int max_players_per_session = 200;
+};
+
+struct GameSessionSpec {
+  std::string placement_id;
+  std::string name;
+  int max_players = 0;
+  std::vector<DesiredPlayer> players;
+  std::string matchmaker_data;
+  std::string game_session_data;
+  std::vector<std::pair<std::string, std::string>> game_properties;
+};
+
+struct LocationEndpoint {
+  std::string location;
+  std::string ip_address;
+  int port = 0;
+};
+
+class FleetCore {
+ public:
+  FleetCore(const Clock& clock, FleetOptions options);
+
+  // --- set-up and recovery -------------------------------------------------------------------
+  // Registers (or replaces) a compute; its auth token authenticates server socket connections.
+  core::Effects PutCompute(Compute compute);
+  // Restores state read from the store after a restart. Processes come back disconnected; they
+  // are usable again when their game server reconnects (the SDK reconnects with the same pID).
+  void Restore(std::vector<Compute> computes, std::vector<Process> processes,
+               std::vector<GameSession> sessions, std::vector<PlayerSession> players);
+
+  // --- server socket -------------------------------------------------------------------------
+  // Checks the token of a connecting game server against its compute.
+  Status Authenticate(std::string_view fleet_id, std::string_view compute_name,
+                      std::string_view token) const;
+  // A game server connected (or reconnected) as process pID. Returns the process key through
+  // `key`. On reconnect an ACTIVATING session it was given is pushed again.
+  Result<core::Effects> Connect(std::uint64_t connection, const std::string& fleet_id,
+                                const std::string& compute_name, const std::string& process_id,
+                                std::string* key);
+  // The socket closed. The process stays until its heartbeat deadline passes.
+  void Disconnect(std::uint64_t connection, const std::string& key);
+
+  Result<core::Effects> ActivateServerProcess(const std::string& key, int port,
+                                              const std::string& sdk_version,
+                                              const std::string& sdk_language);
+  Result<core::Effects> Heartbeat(const std::string& key, bool healthy);
+  Result<core::Effects> ActivateGameSession(const std::string& key, const std::string& gs_id);
+  Result<core::Effects> AcceptPlayerSession(const std::string& key, const std::string& gs_id,
+                                            const std::string& ps_id);
+  Result<core::Effects> RemovePlayerSession(const std::string& key, const std::string& gs_id,
+                                            const std::string& ps_id);
+  Result<core::Effects> TerminateServerProcess(const std::string& key);
+
+  // Applies every timeout due at the clock's now.
+  core::Effects Tick();
+
+  // --- placement -------------------------------------------------------------------------------
+  // Processes of `fleet_id` in `location` that can take a new game session now, oldest first.
+  std::vector<const Process*> Available(const std::string& fleet_id,
+                                        const std::string& location) const;
+  // Creates an ACTIVATING game session on the process and pushes CreateGameSession.
+  Result<core::Effects> StartGameSession(const std::string& process_key, GameSessionSpec spec,
+                                         std::string* game_session_id);
+
+  // --- queries -----------------------------------------------------------------------------------
+  const Process* FindProcess(const std::string& key) const;
+  const GameSession* FindGameSession(const std::string& id) const;
+  const PlayerSession* FindPlayerSession(const std::string& id) const;
+  // One ping endpoint (ip, game port) per location with a live process.
+  std::vector<LocationEndpoint> LocationEndpoints() const;
+  std::size_t ProcessCount() const { return processes_.size(); }
+
+ private:
+  core::Effects EndGameSession(GameSession& gs, GameSessionStatus status, const std::string& reason);
+  core::Effects TerminateProcess(Process& p, const std::string& reason);
+  void Save(core::Effects& fx, const Process& p) const;
+  void Save(core::Effects& fx, const GameSession& g) const;
+  void Save(core::Effects& fx, const PlayerSession& s) const;
+  std::string CreateGameSessionFrame(const GameSession& gs) const;
+  Result<GameSession*> HostedSession(const std::string& key, const std::string& gs_id);
+
+  const Clock& clock_;
+  FleetOptions options_;
+  std::map<std::string, Compute> computes_;                       // by fleet/compute
+  std::map<std::string, Process> processes_;                      // by key
+  std::map<std::string, GameSession> sessions_;                   // by ARN
+  std::map<std::string, PlayerSession> players_;                  // by psess id
+};
+
+}  // namespace muster::fleet

@@ -1,0 +1,152 @@
+#include "fleet/fleet_core.h"
+
+#include <gtest/gtest.h>
+
+namespace muster::fleet {
+namespace {
+
+class FleetCoreTest : public ::testing::Test {
+ protected:
+  FleetCoreTest() : core_(clock_, FleetOptions{}) {
+    core_.PutCompute({"fleet-1", "compute-a", "custom-a", "10.0.0.1", "", "tok", 0});
+  }
+
+  std::string ReadyProcess(const std::string& pid, std::uint64_t conn) {
+    std::string key;
+    auto fx = core_.Connect(conn, "fleet-1", "compute-a", pid, &key);
+    EXPECT_TRUE(fx.ok());
+    EXPECT_TRUE(core_.ActivateServerProcess(key, 7000 + static_cast<int>(conn), "5.4.0", "Cpp").ok());
+    return key;
+  }
+
+  std::string StartSession(const std::string& key, std::vector<std::string> players) {
+    GameSessionSpec spec;
+    spec.placement_id = "pl-1";
+    spec.max_players = 4;
+    for (auto& p : players) spec.players.push_back({p, ""});
+    std::string gs;
+    auto fx = core_.StartGameSession(key, std::move(spec), &gs);
+    EXPECT_TRUE(fx.ok());
+    EXPECT_EQ(fx->pushes.size(), 1u);
+    return gs;
+  }
+
+  ManualClock clock_;
+  FleetCore core_;
+};
+
+TEST_F(FleetCoreTest, AuthenticatesComputeToken) {
+  EXPECT_TRUE(core_.Authenticate("fleet-1", "compute-a", "tok").ok());
+  EXPECT_EQ(core_.Authenticate("fleet-1", "compute-a", "bad").error().code, ErrorCode::kUnauthorized);
+  EXPECT_EQ(core_.Authenticate("fleet-1", "nope", "tok").error().code, ErrorCode::kForbidden);
+}
+
+TEST_F(FleetCoreTest, FullSessionLifecycle) {
+  std::string key = ReadyProcess("p1", 1);
+  ASSERT_EQ(core_.Available("fleet-1", "custom-a").size(), 1u);
+  std::string gs = StartSession(key, {"alice", "bob"});
+  EXPECT_TRUE(core_.Available("fleet-1", "custom-a").empty());
+
+  auto act = core_.ActivateGameSession(key, gs);
+  ASSERT_TRUE(act.ok());
+  ASSERT_EQ(act->notices.size(), 1u);
+  const auto& n = act->notices[0].body;
+  EXPECT_EQ(n.at("type").as_string(), "GameSessionActivated");
+  ASSERT_EQ(n.at("playerSessions").as_array().size(), 2u);
+  std::string ps = std::string(n.at("playerSessions").as_array()[0].as_object().at("playerSessionId").as_string());
+  EXPECT_EQ(ps.rfind("psess-", 0), 0u);
+
+  // Re-sent ActivateGameSession (same RequestId after a timeout) is harmless.
+  auto again = core_.ActivateGameSession(key, gs);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->notices.empty());
+
+  EXPECT_TRUE(core_.AcceptPlayerSession(key, gs, ps).ok());
+  auto reused = core_.AcceptPlayerSession(key, gs, ps);
+  ASSERT_FALSE(reused.ok());
+  EXPECT_NE(reused.error().message.find("only a RESERVED"), std::string::npos);
+  EXPECT_EQ(core_.AcceptPlayerSession(key, gs, "psess-unknown").error().code, ErrorCode::kNotFound);
+
+  EXPECT_TRUE(core_.RemovePlayerSession(key, gs, ps).ok());
+  auto end = core_.TerminateServerProcess(key);
+  ASSERT_TRUE(end.ok());
+  EXPECT_EQ(end->notices.at(0).body.at("type").as_string(), "GameSessionEnded");
+  EXPECT_EQ(core_.FindGameSession(gs), nullptr);
+}
+
+TEST_F(FleetCoreTest, RejectsSessionOfAnotherProcess) {
+  std::string k1 = ReadyProcess("p1", 1);
+  std::string k2 = ReadyProcess("p2", 2);
+  std::string gs1 = StartSession(k1, {"alice"});
+  std::string gs2 = StartSession(k2, {"bob"});
+  auto a1 = core_.ActivateGameSession(k1, gs1);
+  ASSERT_TRUE(core_.ActivateGameSession(k2, gs2).ok());
+  std::string ps1 = std::string(a1->notices[0].body.at("playerSessions").as_array()[0].at("playerSessionId").as_string());
+  // Process 2 claims process 1's session: not hosted by it.
+  EXPECT_EQ(core_.AcceptPlayerSession(k2, gs1, ps1).error().code, ErrorCode::kForbidden);
+  // Process 2 presents process 1's player session id for its own session.
+  auto other = core_.AcceptPlayerSession(k2, gs2, ps1);
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.error().message.find("another game session"), std::string::npos);
+}
+
+TEST_F(FleetCoreTest, ReservedPlayerSessionExpiresAfter60s) {
+  std::string key = ReadyProcess("p1", 1);
+  std::string gs = StartSession(key, {"alice"});
+  auto a = core_.ActivateGameSession(key, gs);
+  std::string ps = std::string(a->notices[0].body.at("playerSessions").as_array()[0].at("playerSessionId").as_string());
+  clock_.Advance(60'001);
+  core_.Tick();
+  EXPECT_EQ(core_.FindPlayerSession(ps)->status, PlayerSessionStatus::kTimedOut);
+  EXPECT_FALSE(core_.AcceptPlayerSession(key, gs, ps).ok());
+}
+
+TEST_F(FleetCoreTest, ActivationTimeoutFailsPlacementAndFreesProcess) {
+  std::string key = ReadyProcess("p1", 1);
+  std::string gs = StartSession(key, {"alice"});
+  clock_.Advance(61'000);
+  ASSERT_TRUE(core_.Heartbeat(key, true).ok());
+  auto fx = core_.Tick();
+  ASSERT_EQ(fx.notices.size(), 1u);
+  EXPECT_EQ(fx.notices[0].body.at("type").as_string(), "GameSessionFailed");
+  EXPECT_EQ(core_.Available("fleet-1", "custom-a").size(), 1u);
+}
+
+TEST_F(FleetCoreTest, SilentProcessIsTerminated) {
+  std::string key = ReadyProcess("p1", 1);
+  std::string gs = StartSession(key, {"alice"});
+  ASSERT_TRUE(core_.ActivateGameSession(key, gs).ok());
+  clock_.Advance(FleetOptions{}.heartbeat_timeout_ms + 1);
+  auto fx = core_.Tick();
+  EXPECT_EQ(core_.FindProcess(key), nullptr);
+  EXPECT_EQ(fx.notices.at(0).body.at("type").as_string(), "GameSessionEnded");
+}
+
+TEST_F(FleetCoreTest, ReconnectRepushesActivatingSession) {
+  std::string key = ReadyProcess("p1", 1);
+  std::string gs = StartSession(key, {"alice"});
+  core_.Disconnect(1, key);
+  std::string key2;
+  auto fx = core_.Connect(9, "fleet-1", "compute-a", "p1", &key2);
+  ASSERT_TRUE(fx.ok());
+  EXPECT_EQ(key2, key);
+  ASSERT_EQ(fx->pushes.size(), 1u);
+  EXPECT_NE(fx->pushes[0].frame.find(gs), std::string::npos);
+}
+
+TEST_F(FleetCoreTest, RestoreBringsBackSessionsDisconnected) {
+  std::string key = ReadyProcess("p1", 1);
+  std::string gs = StartSession(key, {"alice"});
+  FleetCore restored(clock_, FleetOptions{});
+  restored.Restore({{"fleet-1", "compute-a", "custom-a", "10.0.0.1", "", "tok", 0}},
+                   {*core_.FindProcess(key)}, {*core_.FindGameSession(gs)}, {});
+  EXPECT_TRUE(restored.Available("fleet-1", "custom-a").empty());  // busy and disconnected
+  std::string k;
+  auto fx = restored.Connect(3, "fleet-1", "compute-a", "p1", &k);
+  ASSERT_TRUE(fx.ok());
+  EXPECT_EQ(fx->pushes.size(), 1u);
+  EXPECT_TRUE(restored.ActivateGameSession(k, gs).ok());
+}
+
+}  // namespace
+}  // namespace muster::fleet
