@@ -1,0 +1,349 @@
+#include "placement/placement_core.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace muster::placement {
+
+const char* PlacementStatusName(PlacementStatus s) {
+  switch (s) {
+    case PlacementStatus::kPending: return "PENDING";
+    case PlacementStatus::kFulfilled: return "FULFILLED";
+    case PlacementStatus::kCancelled: return "CANCELLED";
+    case PlacementStatus::kTimedOut: return "TIMED_OUT";
+    case PlacementStatus::kFailed: return "FAILED";
+  }
+  return "?";
+}
+
+PlacementCore::PlacementCore(const Clock& clock, fleet::FleetCore& fleets)
+    : clock_(clock), fleets_(fleets) {}
+
+void PlacementCore::PutFleet(const std::string& fleet_id, std::vector<std::string> locations) {
+  fleet_locations_[fleet_id] = std::move(locations);
+}
+
+core::Effects PlacementCore::PutQueue(QueueConfig queue) {
+  std::stable_sort(queue.policies.begin(), queue.policies.end(),
+                   [](const LatencyPolicy& a, const LatencyPolicy& b) {
+                     return a.max_latency_ms < b.max_latency_ms;
+                   });
+  core::Effects fx;
+  json::array fleets, locs, pols;
+  for (const auto& f : queue.fleets) fleets.push_back(json::value(f));
+  for (const auto& l : queue.allowed_locations) locs.push_back(json::value(l));
+  for (const auto& p : queue.policies) {
+    pols.push_back(json::object{{"MaximumIndividualPlayerLatencyMilliseconds", p.max_latency_ms},
+                                {"PolicyDurationSeconds", p.duration_ms / 1000}});
+  }
+  store::Row row;
+  row.id = queue.name;
+  row.body = ToJson(json::object{{"Name", queue.name},
+                                 {"GameSessionQueueArn", queue.arn},
+                                 {"TimeoutInSeconds", queue.timeout_ms / 1000},
+                                 {"Destinations", std::move(fleets)},
+                                 {"AllowedLocations", std::move(locs)},
+                                 {"PlayerLatencyPolicies", std::move(pols)}});
+  row.updated = clock_.NowMillis();
+  fx.writes.push_back(store::Write::Upsert(store::Table::kQueues, std::move(row)));
+  queues_[queue.name] = std::move(queue);
+  return fx;
+}
+
+const QueueConfig* PlacementCore::FindQueue(const std::string& name) const {
+  auto it = queues_.find(name);
+  return it == queues_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> PlacementCore::QueueLocations(const std::string& name) const {
+  std::vector<std::string> out;
+  const QueueConfig* q = FindQueue(name);
+  if (!q) return out;
+  for (const auto& f : q->fleets) {
+    auto it = fleet_locations_.find(f);
+    if (it == fleet_locations_.end()) continue;
+    for (const auto& l : it->second) {
+      bool allowed = q->allowed_locations.empty() ||
+                     std::find(q->allowed_locations.begin(), q->allowed_locations.end(), l) !=
+                         q->allowed_locations.end();
+      if (allowed && std::find(out.begin(), out.end(), l) == out.end()) out.push_back(l);
+    }
+  }
+  return out;
+}
+
+void PlacementCore::Save(core::Effects& fx, const Placement& p) const {
+  fx.writes.push_back(store::Write::Upsert(store::Table::kPlacements, ToRow(p, clock_.NowMillis())));
+}
+
+Result<core::Effects> PlacementCore::Start(PlacementRequest request) {
+  if (!queues_.count(request.queue_name)) {
+    return Error::NotFound("game session queue '" + request.queue_name + "' does not exist");
+  }
+  if (request.placement_id.empty() || placements_.count(request.placement_id)) {
+    return Error::Conflict("placement id '" + request.placement_id + "' is empty or in use");
+  }
+  Placement p;
+  p.request = std::move(request);
+  p.start_time = clock_.NowMillis();
+  core::Effects fx;
+  Save(fx, p);
+  auto& stored = placements_[p.request.placement_id] = std::move(p);
+  fx.Append(TryPlace(stored));
+  return fx;
+}
+
+std::vector<PlacementCore::Candidate> PlacementCore::Candidates(const Placement& p,
+                                                                const QueueConfig& q) const {
+  // The latency cap in force: policies apply one after another for their durations.
+  Millis elapsed = clock_.NowMillis() - p.start_time;
+  int cap = std::numeric_limits<int>::max();
+  bool has_latency = false;
+  for (const auto& pl : p.request.players) has_latency = has_latency || !pl.latency_ms.empty();
+  if (has_latency && !q.policies.empty()) {
+    Millis t = 0;
+    for (const auto& pol : q.policies) {
+      if (pol.duration_ms == 0 || elapsed < t + pol.duration_ms) {
+        cap = pol.max_latency_ms;
+        break;
+      }
+      t += pol.duration_ms;
+    }
+  }
+  std::vector<Candidate> out;
+  int order = 0;
+  for (const auto& fleet_id : q.fleets) {
+    auto it = fleet_locations_.find(fleet_id);
+    if (it == fleet_locations_.end()) continue;
+    for (const auto& loc : it->second) {
+      ++order;
+      if (!q.allowed_locations.empty() &&
+          std::find(q.allowed_locations.begin(), q.allowed_locations.end(), loc) ==
+              q.allowed_locations.end()) {
+        continue;
+      }
+      double sum = 0;
+      int n = 0;
+      bool ok = true;
+      for (const auto& pl : p.request.players) {
+        if (pl.latency_ms.empty()) continue;
+        auto l = pl.latency_ms.find(loc);
+        // A player who reported latencies but none for this location cannot be judged there.
+        if (l == pl.latency_ms.end() || l->second > cap) {
+          ok = false;
+          break;
+        }
+        sum += l->second;
+        ++n;
+      }
+      if (!ok) continue;
+      out.push_back({fleet_id, loc, n ? sum / n : 0.0, order});
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.avg_latency != b.avg_latency) return a.avg_latency < b.avg_latency;
+    return a.order < b.order;
+  });
+  return out;
+}
+
+core::Effects PlacementCore::TryPlace(Placement& p) {
+  core::Effects fx;
+  if (!p.game_session_arn.empty()) return fx;  // a game session is activating for it
+  const QueueConfig& q = queues_.at(p.request.queue_name);
+  for (const auto& c : Candidates(p, q)) {
+    auto procs = fleets_.Available(c.fleet_id, c.location);
+    if (procs.empty()) continue;
+    fleet::GameSessionSpec spec;
+    spec.placement_id = p.request.placement_id;
+    spec.name = p.request.game_session_name;
+    spec.max_players = p.request.max_players;
+    for (const auto& pl : p.request.players) spec.players.push_back({pl.player_id, pl.player_data});
+    spec.matchmaker_data = p.request.matchmaker_data;
+    spec.game_session_data = p.request.game_session_data;
+    spec.game_properties = p.request.game_properties;
+    std::string gs;
+    auto started = fleets_.StartGameSession(procs.front()->Key(), std::move(spec), &gs);
+    if (!started.ok()) {
+      // Bad request shapes (too many players) cannot succeed anywhere.
+      if (started.error().code == ErrorCode::kInvalidArgument) {
+        fx.Append(Finish(p, PlacementStatus::kFailed, started.error().message));
+        return fx;
+      }
+      continue;
+    }
+    p.game_session_arn = gs;
+    p.location = c.location;
+    fx.Append(std::move(started).value());
+    Save(fx, p);
+    return fx;
+  }
+  return fx;
+}
+
+core::Effects PlacementCore::Finish(Placement& p, PlacementStatus status, const std::string& reason) {
+  core::Effects fx;
+  p.status = status;
+  p.end_time = clock_.NowMillis();
+  Save(fx, p);
+  const char* type = status == PlacementStatus::kTimedOut   ? "PlacementTimedOut"
+                     : status == PlacementStatus::kCancelled ? "PlacementCancelled"
+                                                             : "PlacementFailed";
+  json::object detail{{"type", type}, {"placementId", p.request.placement_id}, {"reason", reason}};
+  fx.events.push_back({"placement", ToJson(detail), clock_.NowMillis()});
+  fx.notices.push_back({"placement", std::move(detail)});
+  placements_.erase(p.request.placement_id);
+  return fx;
+}
+
+Result<core::Effects> PlacementCore::Stop(const std::string& placement_id) {
+  auto it = placements_.find(placement_id);
+  if (it == placements_.end()) return Error::NotFound("no pending placement '" + placement_id + "'");
+  return Finish(it->second, PlacementStatus::kCancelled, "stopped");
+}
+
+core::Effects PlacementCore::Pump() {
+  core::Effects fx;
+  Millis now = clock_.NowMillis();
+  std::vector<std::string> ids;
+  for (const auto& [id, p] : placements_) ids.push_back(id);
+  for (const auto& id : ids) {
+    auto it = placements_.find(id);
+    if (it == placements_.end()) continue;
+    Placement& p = it->second;
+    const QueueConfig& q = queues_.at(p.request.queue_name);
+    if (p.game_session_arn.empty() && now - p.start_time >= q.timeout_ms) {
+      fx.Append(Finish(p, PlacementStatus::kTimedOut, "no game server process was available in time"));
+      continue;
+    }
+    fx.Append(TryPlace(p));
+  }
+  return fx;
+}
+
+core::Effects PlacementCore::OnFleetNotice(const json::object& notice) {
+  core::Effects fx;
+  auto* type = notice.if_contains("type");
+  auto* pid = notice.if_contains("placementId");
+  if (!type || !pid || !type->is_string() || !pid->is_string()) return fx;
+  auto it = placements_.find(std::string(pid->get_string()));
+  if (it == placements_.end()) return fx;
+  Placement& p = it->second;
+  if (type->get_string() == "GameSessionActivated") {
+    p.status = PlacementStatus::kFulfilled;
+    p.end_time = clock_.NowMillis();
+    Save(fx, p);
+    json::object detail{{"type", "PlacementFulfilled"},
+                        {"placementId", p.request.placement_id},
+                        {"gameSessionArn", notice.at("gameSessionArn")},
+                        {"ipAddress", notice.at("ipAddress")},
+                        {"dnsName", notice.at("dnsName")},
+                        {"port", notice.at("port")},
+                        {"location", notice.at("location")},
+                        {"placedPlayerSessions", notice.at("playerSessions")}};
+    fx.events.push_back({"placement", ToJson(detail), clock_.NowMillis()});
+    fx.notices.push_back({"placement", std::move(detail)});
+    placements_.erase(it);
+  } else if (type->get_string() == "GameSessionFailed") {
+    // The chosen process failed to activate: try again elsewhere until the queue times out.
+    p.game_session_arn.clear();
+    p.location.clear();
+    Save(fx, p);
+    fx.Append(TryPlace(p));
+  }
+  return fx;
+}
+
+void PlacementCore::Restore(std::vector<Placement> pending) {
+  for (auto& p : pending) {
+    if (p.status == PlacementStatus::kPending && queues_.count(p.request.queue_name)) {
+      placements_[p.request.placement_id] = std::move(p);
+    }
+  }
+}
+
+const Placement* PlacementCore::Find(const std::string& placement_id) const {
+  auto it = placements_.find(placement_id);
+  return it == placements_.end() ? nullptr : &it->second;
+}
+
+store::Row PlacementCore::ToRow(const Placement& p, Millis now) {
+  json::array players;
+  for (const auto& pl : p.request.players) {
+    json::object lat;
+    for (const auto& [loc, ms] : pl.latency_ms) lat[loc] = ms;
+    players.push_back(json::object{{"PlayerId", pl.player_id}, {"PlayerData", pl.player_data},
+                                   {"LatencyInMs", std::move(lat)}});
+  }
+  json::array props;
+  for (const auto& [k, v] : p.request.game_properties) props.push_back(json::object{{"Key", k}, {"Value", v}});
+  store::Row row;
+  row.id = p.request.placement_id;
+  row.index = p.request.queue_name;
+  row.status = PlacementStatusName(p.status);
+  row.updated = now;
+  row.body = ToJson(json::object{{"PlacementId", p.request.placement_id},
+                                 {"GameSessionQueueName", p.request.queue_name},
+                                 {"GameSessionName", p.request.game_session_name},
+                                 {"MaximumPlayerSessionCount", p.request.max_players},
+                                 {"Players", std::move(players)},
+                                 {"MatchmakerData", p.request.matchmaker_data},
+                                 {"GameSessionData", p.request.game_session_data},
+                                 {"GameProperties", std::move(props)},
+                                 {"StartTime", p.start_time},
+                                 {"EndTime", p.end_time},
+                                 {"GameSessionArn", p.game_session_arn},
+                                 {"Location", p.location}});
+  return row;
+}
+
+Result<Placement> PlacementCore::FromRow(const store::Row& row) {
+  auto v = ParseJson(row.body, JsonLimits{.max_bytes = 16 * 1024 * 1024, .max_depth = 64});
+  if (!v.ok() || !v->is_object()) return Error::Internal("corrupt placement row " + row.id);
+  const json::object& o = v->get_object();
+  auto str = [&](const json::object& obj, std::string_view k) {
+    auto* x = obj.if_contains(k);
+    return x && x->is_string() ? std::string(x->get_string()) : std::string();
+  };
+  auto num = [&](const json::object& obj, std::string_view k) -> std::int64_t {
+    auto* x = obj.if_contains(k);
+    return x && x->is_int64() ? x->get_int64() : 0;
+  };
+  Placement p;
+  p.request.placement_id = str(o, "PlacementId");
+  p.request.queue_name = str(o, "GameSessionQueueName");
+  p.request.game_session_name = str(o, "GameSessionName");
+  p.request.max_players = static_cast<int>(num(o, "MaximumPlayerSessionCount"));
+  p.request.matchmaker_data = str(o, "MatchmakerData");
+  p.request.game_session_data = str(o, "GameSessionData");
+  if (auto* a = o.if_contains("Players"); a && a->is_array()) {
+    for (const auto& x : a->get_array()) {
+      if (!x.is_object()) continue;
+      PlayerRequest pr;
+      pr.player_id = str(x.get_object(), "PlayerId");
+      pr.player_data = str(x.get_object(), "PlayerData");
+      if (auto* l = x.get_object().if_contains("LatencyInMs"); l && l->is_object()) {
+        for (const auto& kv : l->get_object()) {
+          if (kv.value().is_int64()) pr.latency_ms[std::string(kv.key())] = static_cast<int>(kv.value().get_int64());
+        }
+      }
+      p.request.players.push_back(std::move(pr));
+    }
+  }
+  if (auto* a = o.if_contains("GameProperties"); a && a->is_array()) {
+    for (const auto& x : a->get_array()) {
+      if (x.is_object()) p.request.game_properties.emplace_back(str(x.get_object(), "Key"), str(x.get_object(), "Value"));
+    }
+  }
+  p.start_time = num(o, "StartTime");
+  p.end_time = num(o, "EndTime");
+  p.game_session_arn = str(o, "GameSessionArn");
+  p.location = str(o, "Location");
+  for (auto s : {PlacementStatus::kPending, PlacementStatus::kFulfilled, PlacementStatus::kCancelled,
+                 PlacementStatus::kTimedOut, PlacementStatus::kFailed}) {
+    if (row.status == PlacementStatusName(s)) p.status = s;
+  }
+  return p;
+}
+
+}  // namespace muster::placement

@@ -1,0 +1,116 @@
+#pragma once
+// Game session placement (WIRE.md §2 "Queues and placement"): a placement request names a queue;
+// the queue's destinations are fleets; each fleet has locations. A request is placed on the
+// best location that every player can reach within the latency policy in force, on an available
+// process there. If none is free the request stays PENDING and is retried whenever capacity may
+// have changed, until the queue's timeout ends it as TIMED_OUT.
+//
+// Priority (with latency data): lowest average player latency, then destination order, then
+// location order. Latency policies apply in order of increasing cap, each for its duration; the
+// last applies until the timeout; with no policy, there is no cap.
+//
+// Notices (topic "placement"), the detail of the durable "GameLift Queue Placement Event":
+//   {"type":"PlacementFulfilled","placementId","gameSessionArn","ipAddress","dnsName","port",
+//    "location","placedPlayerSessions":[{"playerId","playerSessionId"}]}
+//   {"type":"PlacementTimedOut"|"PlacementCancelled"|"PlacementFailed","placementId","reason"}
+//
+// Thread safety: none; one owner thread. The FleetCore passed in is owned by the same thread.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "core/effects.h"
+#include "fleet/fleet_core.h"
+
+namespace muster::placement {
+
+struct LatencyPolicy {
+  int max_latency_ms = 0;
+  Millis duration_ms = 0;  // 0 = until the end
+};
+
+struct QueueConfig {
+  std::string name;
+  std::string arn;
+  Millis timeout_ms = 600'000;
+  std::vector<std::string> fleets;             // destinations, in order
+  std::vector<std::string> allowed_locations;  // empty = all of the fleets' locations
+  std::vector<LatencyPolicy> policies;         // sorted by increasing cap when set
+};
+
+struct PlayerRequest {
+  std::string player_id;
+  std::string player_data;
+  std::map<std::string, int> latency_ms;       // location → ms
+};
+
+struct PlacementRequest {
+  std::string placement_id;
+  std::string queue_name;
+  std::string game_session_name;
+  int max_players = 0;
+  std::vector<PlayerRequest> players;
+  std::string matchmaker_data;
+  std::string game_session_data;
+  std::vector<std::pair<std::string, std::string>> game_properties;
+};
+
+enum class PlacementStatus { kPending, kFulfilled, kCancelled, kTimedOut, kFailed };
+const char* PlacementStatusName(PlacementStatus s);
+
+struct Placement {
+  PlacementRequest request;
+  PlacementStatus status = PlacementStatus::kPending;
+  Millis start_time = 0;
+  Millis end_time = 0;
+  std::string game_session_arn;   // set while a game session is activating or once fulfilled
+  std::string location;
+};
+
+class PlacementCore {
+ public:
+  PlacementCore(const Clock& clock, fleet::FleetCore& fleets);
+
+  void PutFleet(const std::string& fleet_id, std::vector<std::string> locations);
+  core::Effects PutQueue(QueueConfig queue);
+  const QueueConfig* FindQueue(const std::string& name) const;
+  // Every location reachable through the queue (for validating client latencies).
+  std::vector<std::string> QueueLocations(const std::string& name) const;
+
+  Result<core::Effects> Start(PlacementRequest request);
+  Result<core::Effects> Stop(const std::string& placement_id);
+  // Tries pending placements and ends those past their timeout.
+  core::Effects Pump();
+  // Reacts to a fleet notice (GameSessionActivated / GameSessionFailed).
+  core::Effects OnFleetNotice(const json::object& notice);
+
+  void Restore(std::vector<Placement> pending);
+  const Placement* Find(const std::string& placement_id) const;
+  std::size_t PendingCount() const { return placements_.size(); }
+
+  static store::Row ToRow(const Placement& p, Millis now);
+  static Result<Placement> FromRow(const store::Row& row);
+
+ private:
+  struct Candidate {
+    std::string fleet_id;
+    std::string location;
+    double avg_latency = 0;
+    int order = 0;
+  };
+  std::vector<Candidate> Candidates(const Placement& p, const QueueConfig& q) const;
+  core::Effects TryPlace(Placement& p);
+  core::Effects Finish(Placement& p, PlacementStatus status, const std::string& reason);
+  void Save(core::Effects& fx, const Placement& p) const;
+
+  const Clock& clock_;
+  fleet::FleetCore& fleets_;
+  std::map<std::string, std::vector<std::string>> fleet_locations_;
+  std::map<std::string, QueueConfig> queues_;
+  std::map<std::string, Placement> placements_;  // live (PENDING) placements only
+};
+
+}  // namespace muster::placement

@@ -1,0 +1,125 @@
+#include "placement/placement_core.h"
+
+#include <gtest/gtest.h>
+
+namespace muster::placement {
+namespace {
+
+class PlacementTest : public ::testing::Test {
+ protected:
+  PlacementTest() : fleet_(clock_, fleet::FleetOptions{}), core_(clock_, fleet_) {
+    fleet_.PutCompute({"fleet-1", "ca", "loc-a", "10.0.0.1", "", "t", 0});
+    fleet_.PutCompute({"fleet-1", "cb", "loc-b", "10.0.0.2", "", "t", 0});
+    core_.PutFleet("fleet-1", {"loc-a", "loc-b"});
+    QueueConfig q;
+    q.name = "q";
+    q.timeout_ms = 30'000;
+    q.fleets = {"fleet-1"};
+    q.policies = {{200, 0}, {50, 10'000}};  // sorted to 50 ms for 10 s, then 200 ms
+    core_.PutQueue(q);
+  }
+
+  std::string Ready(const std::string& compute, const std::string& pid) {
+    std::string key;
+    EXPECT_TRUE(fleet_.Connect(++conn_, "fleet-1", compute, pid, &key).ok());
+    EXPECT_TRUE(fleet_.ActivateServerProcess(key, 7777, "5", "Cpp").ok());
+    return key;
+  }
+
+  PlacementRequest Request(const std::string& id, int lat_a, int lat_b) {
+    PlacementRequest r;
+    r.placement_id = id;
+    r.queue_name = "q";
+    r.max_players = 2;
+    r.players = {{"p1", "", {{"loc-a", lat_a}, {"loc-b", lat_b}}},
+                 {"p2", "", {{"loc-a", lat_a}, {"loc-b", lat_b}}}};
+    return r;
+  }
+
+  ManualClock clock_;
+  fleet::FleetCore fleet_;
+  PlacementCore core_;
+  std::uint64_t conn_ = 0;
+};
+
+TEST_F(PlacementTest, PicksLowestLatencyLocation) {
+  Ready("ca", "a1");
+  std::string kb = Ready("cb", "b1");
+  auto fx = core_.Start(Request("pl", 40, 20));
+  ASSERT_TRUE(fx.ok());
+  ASSERT_EQ(fx->pushes.size(), 1u);
+  EXPECT_EQ(fx->pushes[0].process_key, kb);
+  EXPECT_EQ(core_.Find("pl")->location, "loc-b");
+}
+
+TEST_F(PlacementTest, LatencyPolicyCapRelaxesOverTime) {
+  Ready("ca", "a1");
+  auto fx = core_.Start(Request("pl", 120, 300));
+  ASSERT_TRUE(fx.ok());
+  EXPECT_TRUE(fx->pushes.empty());  // 120 ms > 50 ms cap during the first 10 s
+  clock_.Advance(10'000);
+  auto later = core_.Pump();
+  ASSERT_EQ(later.pushes.size(), 1u);  // now the 200 ms cap admits loc-a
+}
+
+TEST_F(PlacementTest, WaitsForCapacityThenTimesOut) {
+  auto fx = core_.Start(Request("pl", 10, 10));
+  ASSERT_TRUE(fx.ok());
+  EXPECT_TRUE(fx->pushes.empty());
+  clock_.Advance(30'000);
+  auto end = core_.Pump();
+  ASSERT_EQ(end.notices.size(), 1u);
+  EXPECT_EQ(end.notices[0].body.at("type").as_string(), "PlacementTimedOut");
+  EXPECT_EQ(end.events.size(), 1u);
+  EXPECT_EQ(core_.Find("pl"), nullptr);
+}
+
+TEST_F(PlacementTest, FulfilledAfterActivationWithPlayerSessions) {
+  std::string ka = Ready("ca", "a1");
+  auto fx = core_.Start(Request("pl", 10, 90));
+  ASSERT_TRUE(fx.ok());
+  std::string gs = core_.Find("pl")->game_session_arn;
+  auto act = fleet_.ActivateGameSession(ka, gs);
+  ASSERT_TRUE(act.ok());
+  auto done = core_.OnFleetNotice(act->notices.at(0).body);
+  ASSERT_EQ(done.notices.size(), 1u);
+  const auto& d = done.notices[0].body;
+  EXPECT_EQ(d.at("type").as_string(), "PlacementFulfilled");
+  EXPECT_EQ(d.at("placedPlayerSessions").as_array().size(), 2u);
+  EXPECT_EQ(d.at("port").as_int64(), 7777);
+}
+
+TEST_F(PlacementTest, FailedActivationRetriesOnAnotherProcess) {
+  std::string a1 = Ready("ca", "a1");
+  auto fx = core_.Start(Request("pl", 10, 90));
+  ASSERT_TRUE(fx.ok());
+  std::string a2 = Ready("ca", "a2");
+  clock_.Advance(fleet::FleetOptions{}.activation_timeout_ms + 1);
+  ASSERT_TRUE(fleet_.Heartbeat(a1, true).ok());
+  ASSERT_TRUE(fleet_.Heartbeat(a2, true).ok());
+  auto tick = fleet_.Tick();
+  ASSERT_EQ(tick.notices.size(), 1u);
+  auto retry = core_.OnFleetNotice(tick.notices[0].body);
+  ASSERT_EQ(retry.pushes.size(), 1u);
+  EXPECT_NE(core_.Find("pl")->game_session_arn, "");
+}
+
+TEST_F(PlacementTest, RowRoundTrip) {
+  auto fx = core_.Start(Request("pl", 10, 20));
+  ASSERT_TRUE(fx.ok());
+  auto row = PlacementCore::ToRow(*core_.Find("pl"), 5);
+  auto back = PlacementCore::FromRow(row);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->request.players.size(), 2u);
+  EXPECT_EQ(back->request.players[1].latency_ms.at("loc-b"), 20);
+  EXPECT_EQ(back->status, PlacementStatus::kPending);
+}
+
+TEST_F(PlacementTest, UnknownQueueIsNotFound) {
+  auto r = Request("pl", 1, 1);
+  r.queue_name = "nope";
+  EXPECT_EQ(core_.Start(r).error().code, ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace muster::placement
