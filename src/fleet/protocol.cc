@@ -580,7 +580,7 @@ std::string Encode(const ServerMessage& message) {
   if (!message.request_id.empty()) o["RequestId"] = Str(message.request_id);
   o["StatusCode"] = message.status_code;
   if (!message.error_message.empty()) o["ErrorMessage"] = Str(message.error_message);
-  if (message.status_code == 200) std::visit(ServerFields{o}, message.body);
+  if (message.status_code == 200 || message.is_push()) std::visit(ServerFields{o}, message.body);
   return ToJson(o);
 }
 
