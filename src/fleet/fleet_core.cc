@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/crypto.h"
+#include "fleet/protocol.h"
 
 namespace muster::fleet {
 
@@ -375,19 +376,20 @@ Result<core::Effects> FleetCore::StartGameSession(const std::string& process_key
 }
 
 std::string FleetCore::CreateGameSessionFrame(const GameSession& gs) const {
-  json::object props;
-  for (const auto& [k, v] : gs.game_properties) props[k] = v;
-  json::object o{{"Action", "CreateGameSession"},
-                 {"GameSessionId", gs.game_session_id},
-                 {"GameSessionName", gs.name},
-                 {"MaximumPlayerSessionCount", gs.max_players},
-                 {"Port", gs.port},
-                 {"IpAddress", gs.ip_address},
-                 {"DnsName", gs.dns_name},
-                 {"GameSessionData", gs.game_session_data},
-                 {"MatchmakerData", gs.matchmaker_data},
-                 {"GameProperties", std::move(props)}};
-  return ToJson(o);
+  CreateGameSession push;
+  push.game_session_id = gs.game_session_id;
+  push.game_session_name = gs.name;
+  push.maximum_player_session_count = gs.max_players;
+  push.port = gs.port;
+  push.ip_address = gs.ip_address;
+  push.dns_name = gs.dns_name;
+  push.game_session_data = gs.game_session_data;
+  push.matchmaker_data = gs.matchmaker_data;
+  for (const auto& [k, v] : gs.game_properties) push.game_properties[k] = v;
+  ServerMessage m;
+  m.action = "CreateGameSession";
+  m.body = std::move(push);
+  return Encode(m);
 }
 
 const Process* FleetCore::FindProcess(const std::string& key) const {
