@@ -1,0 +1,396 @@
+// The SQLite engine.
+//
+// On-disk layout (schema version 1, kept in PRAGMA user_version):
+//
+//   One database file in WAL journal mode (plus the "-wal" and "-shm" files SQLite keeps beside it).
+//   For every store::Table, a table named TableName(t) ("identities", "tickets", ...):
+//
+//     CREATE TABLE <name> (
+//       id      TEXT PRIMARY KEY,           -- row id, compared byte-wise (BINARY collation)
+//       idx     TEXT NOT NULL DEFAULT '',   -- Row::index, the one secondary key
+//       status  TEXT NOT NULL DEFAULT '',   -- Row::status, the lifecycle state
+//       body    TEXT NOT NULL,              -- Row::body, a JSON document stored verbatim (UTF-8)
+//       version INTEGER NOT NULL,           -- 1 on insert, +1 per update/upsert
+//       updated INTEGER NOT NULL            -- Row::updated, ms since the Unix epoch
+//     );
+//     CREATE INDEX <name>_idx    ON <name>(idx, id);
+//     CREATE INDEX <name>_status ON <name>(status, id);
+//
+//   The outbox:
+//
+//     CREATE TABLE events (
+//       seq   INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, even after TrimEvents
+//       topic TEXT NOT NULL,
+//       body  TEXT NOT NULL,
+//       time  INTEGER NOT NULL                    -- ms since the Unix epoch
+//     );
+//
+// Migrations: kMigrations[v] moves a database from schema version v to v+1. Opening runs every
+// missing step inside one BEGIN IMMEDIATE transaction (so two processes opening a fresh file do
+// not both migrate) and then sets user_version. A file with a newer version than this build knows
+// is refused.
+//
+// Concurrency: every Commit is BEGIN IMMEDIATE (takes the write lock up front, so two writers
+// never deadlock upgrading read locks), re-reads the version of each written row inside the
+// transaction, and COMMITs. Readers never block writers in WAL mode. Within the process one
+// connection is shared behind mu_.
+
+#include "store/sqlite_store.h"
+
+#include <array>
+#include <limits>
+#include <mutex>
+
+#include "store/sqlite_conn.h"
+
+namespace muster::store {
+namespace {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+// ---- schema -------------------------------------------------------------------------------
+
+Status MigrateTo1(Connection& conn) {
+  for (int i = 0; i < kTableCount; ++i) {
+    std::string name = TableName(static_cast<Table>(i));
+    MUSTER_RETURN_IF_ERROR(conn.Exec(
+        "CREATE TABLE " + name +
+            " (id TEXT PRIMARY KEY, idx TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT '',"
+            " body TEXT NOT NULL, version INTEGER NOT NULL, updated INTEGER NOT NULL);"
+            "CREATE INDEX " + name + "_idx ON " + name + "(idx, id);"
+            "CREATE INDEX " + name + "_status ON " + name + "(status, id);",
+        "create table " + name));
+  }
+  return conn.Exec(
+      "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL,"
+      " body TEXT NOT NULL, time INTEGER NOT NULL);",
+      "create table events");
+}
+
+using MigrationStep = Status (*)(Connection&);
+constexpr std::array<MigrationStep, 1> kMigrations = {&MigrateTo1};
+constexpr std::int64_t kSchemaVersion = static_cast<std::int64_t>(kMigrations.size());
+
+Result<std::int64_t> ReadUserVersion(Connection& conn) {
+  MUSTER_ASSIGN_OR_RETURN(Statement st, conn.Prepare("PRAGMA user_version"));
+  MUSTER_ASSIGN_OR_RETURN(bool row, st.Step("read schema version"));
+  return row ? st.ColumnInt(0) : 0;
+}
+
+Status CheckNotNewer(const Connection& conn, std::int64_t version) {
+  if (version <= kSchemaVersion) return OkStatus();
+  return Error::Internal("sqlite store '" + conn.path() + "': schema version " +
+                         std::to_string(version) + " is newer than this build supports (" +
+                         std::to_string(kSchemaVersion) + "); upgrade muster");
+}
+
+Status MigrateLocked(Connection& conn) {
+  MUSTER_ASSIGN_OR_RETURN(std::int64_t version, ReadUserVersion(conn));
+  for (std::int64_t v = version; v < kSchemaVersion; ++v) {
+    MUSTER_RETURN_IF_ERROR(kMigrations[static_cast<std::size_t>(v)](conn));
+  }
+  // PRAGMA takes no bound parameters; the value is our own constant.
+  return conn.Exec("PRAGMA user_version = " + std::to_string(kSchemaVersion),
+                   "set schema version");
+}
+
+Status Migrate(Connection& conn) {
+  MUSTER_ASSIGN_OR_RETURN(std::int64_t version, ReadUserVersion(conn));
+  MUSTER_RETURN_IF_ERROR(CheckNotNewer(conn, version));
+  if (version == kSchemaVersion) return OkStatus();
+  MUSTER_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE", "begin migration"));
+  // Re-read under the write lock: another process may have migrated meanwhile.
+  Status st = [&]() -> Status {
+    MUSTER_ASSIGN_OR_RETURN(std::int64_t locked_version, ReadUserVersion(conn));
+    MUSTER_RETURN_IF_ERROR(CheckNotNewer(conn, locked_version));
+    if (locked_version == kSchemaVersion) return OkStatus();
+    return MigrateLocked(conn);
+  }();
+  if (!st.ok()) {
+    conn.RollbackIfOpen();
+    return st;
+  }
+  Status commit = conn.Exec("COMMIT", "commit migration");
+  if (!commit.ok()) conn.RollbackIfOpen();
+  return commit;
+}
+
+Status Configure(Connection& conn, const SqliteOptions& options) {
+  {
+    MUSTER_ASSIGN_OR_RETURN(Statement st, conn.Prepare("PRAGMA journal_mode=WAL"));
+    MUSTER_ASSIGN_OR_RETURN(bool row, st.Step("enable WAL"));
+    std::string mode = row ? st.ColumnText(0) : "";
+    if (mode != "wal") {
+      return Error::Internal("sqlite store '" + conn.path() +
+                             "': cannot enable WAL journal mode (got '" + mode + "')");
+    }
+  }
+  return conn.Exec(options.synchronous_full ? "PRAGMA synchronous=FULL"
+                                            : "PRAGMA synchronous=NORMAL",
+                   "set synchronous");
+}
+
+// ---- engine -------------------------------------------------------------------------------
+
+// SQL text per table, built once from constant table names.
+struct TableSql {
+  std::string get, version, insert, update, upsert, del, list_index, list_status, list_all;
+};
+
+TableSql MakeTableSql(Table t) {
+  const std::string n = TableName(t);
+  const std::string cols = "id, idx, status, body, version, updated";
+  TableSql s;
+  s.get = "SELECT " + cols + " FROM " + n + " WHERE id = ?1";
+  s.version = "SELECT version FROM " + n + " WHERE id = ?1";
+  s.insert = "INSERT INTO " + n + " (" + cols + ") VALUES (?1, ?2, ?3, ?4, 1, ?5)";
+  s.update = "UPDATE " + n +
+             " SET idx = ?2, status = ?3, body = ?4, version = version + 1, updated = ?5"
+             " WHERE id = ?1";
+  s.upsert = "INSERT INTO " + n + " (" + cols + ") VALUES (?1, ?2, ?3, ?4, 1, ?5)" +
+             " ON CONFLICT(id) DO UPDATE SET idx = excluded.idx, status = excluded.status,"
+             " body = excluded.body, version = " + n + ".version + 1,"
+             " updated = excluded.updated";
+  s.del = "DELETE FROM " + n + " WHERE id = ?1";
+  s.list_index = "SELECT " + cols + " FROM " + n + " WHERE idx = ?1 ORDER BY id LIMIT ?2";
+  s.list_status = "SELECT " + cols + " FROM " + n +
+                  " WHERE status = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
+  s.list_all = "SELECT " + cols + " FROM " + n + " WHERE id > ?1 ORDER BY id LIMIT ?2";
+  return s;
+}
+
+bool ValidTable(Table t) {
+  int i = static_cast<int>(t);
+  return i >= 0 && i < kTableCount;
+}
+
+std::int64_t ClampLimit(std::size_t limit) {
+  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  return static_cast<std::int64_t>(limit > kMax ? kMax : limit);
+}
+
+Row ReadRow(const Statement& st) {
+  Row r;
+  r.id = st.ColumnText(0);
+  r.index = st.ColumnText(1);
+  r.status = st.ColumnText(2);
+  r.body = st.ColumnText(3);
+  r.version = st.ColumnInt(4);
+  r.updated = st.ColumnInt(5);
+  return r;
+}
+
+Result<std::vector<Row>> CollectRows(Statement& st, std::string_view what) {
+  std::vector<Row> rows;
+  while (true) {
+    MUSTER_ASSIGN_OR_RETURN(bool row, st.Step(what));
+    if (!row) return rows;
+    rows.push_back(ReadRow(st));
+  }
+}
+
+const char* OpName(Write::Op op) {
+  switch (op) {
+    case Write::Op::kInsert: return "insert";
+    case Write::Op::kUpdate: return "update";
+    case Write::Op::kUpsert: return "upsert";
+    case Write::Op::kDelete: return "delete";
+  }
+  return "write";
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(std::unique_ptr<Connection> conn) : conn_(std::move(conn)) {
+    for (int i = 0; i < kTableCount; ++i) sql_[i] = MakeTableSql(static_cast<Table>(i));
+  }
+
+  Result<std::optional<Row>> Get(Table table, std::string_view id) override {
+    if (!ValidTable(table)) return BadTable(table);
+    std::lock_guard lock(mu_);
+    MUSTER_ASSIGN_OR_RETURN(Statement st, conn_->Prepare(Sql(table).get));
+    st.Bind(1, id);
+    MUSTER_ASSIGN_OR_RETURN(bool row, st.Step(std::string("get from ") + TableName(table)));
+    if (!row) return std::optional<Row>();
+    return std::optional<Row>(ReadRow(st));
+  }
+
+  Result<std::vector<Row>> ListByIndex(Table table, std::string_view index,
+                                       std::size_t limit) override {
+    if (!ValidTable(table)) return BadTable(table);
+    std::lock_guard lock(mu_);
+    MUSTER_ASSIGN_OR_RETURN(Statement st, conn_->Prepare(Sql(table).list_index));
+    st.Bind(1, index).Bind(2, ClampLimit(limit));
+    return CollectRows(st, std::string("list by index from ") + TableName(table));
+  }
+
+  Result<std::vector<Row>> ListByStatus(Table table, std::string_view status,
+                                        std::string_view after_id, std::size_t limit) override {
+    if (!ValidTable(table)) return BadTable(table);
+    std::lock_guard lock(mu_);
+    MUSTER_ASSIGN_OR_RETURN(Statement st, conn_->Prepare(Sql(table).list_status));
+    st.Bind(1, status).Bind(2, after_id).Bind(3, ClampLimit(limit));
+    return CollectRows(st, std::string("list by status from ") + TableName(table));
+  }
+
+  Result<std::vector<Row>> List(Table table, std::string_view after_id,
+                                std::size_t limit) override {
+    if (!ValidTable(table)) return BadTable(table);
+    std::lock_guard lock(mu_);
+    MUSTER_ASSIGN_OR_RETURN(Statement st, conn_->Prepare(Sql(table).list_all));
+    st.Bind(1, after_id).Bind(2, ClampLimit(limit));
+    return CollectRows(st, std::string("list ") + TableName(table));
+  }
+
+  Status Commit(const std::vector<Write>& writes,
+                const std::vector<EventAppend>& events) override {
+    for (const Write& w : writes) {
+      if (!ValidTable(w.table)) return BadTable(w.table);
+      if (w.row.id.empty()) {
+        return Error::InvalidArgument(std::string(OpName(w.op)) + " into " +
+                                      TableName(w.table) + ": empty row id");
+      }
+    }
+    if (writes.empty() && events.empty()) return OkStatus();
+    std::lock_guard lock(mu_);
+    MUSTER_RETURN_IF_ERROR(RunConstant("BEGIN IMMEDIATE", "begin commit"));
+    Status st = [&]() -> Status {
+      for (const Write& w : writes) MUSTER_RETURN_IF_ERROR(Apply(w));
+      for (const EventAppend& e : events) MUSTER_RETURN_IF_ERROR(Append(e));
+      return RunConstant("COMMIT", "commit");
+    }();
+    if (!st.ok()) conn_->RollbackIfOpen();
+    return st;
+  }
+
+  Result<std::vector<Event>> ReadEvents(std::int64_t after_seq, std::size_t limit) override {
+    std::lock_guard lock(mu_);
+    MUSTER_ASSIGN_OR_RETURN(
+        Statement st,
+        conn_->Prepare("SELECT seq, topic, body, time FROM events WHERE seq > ?1 "
+                       "ORDER BY seq LIMIT ?2"));
+    st.Bind(1, after_seq).Bind(2, ClampLimit(limit));
+    std::vector<Event> out;
+    while (true) {
+      MUSTER_ASSIGN_OR_RETURN(bool row, st.Step("read events"));
+      if (!row) return out;
+      Event e;
+      e.seq = st.ColumnInt(0);
+      e.topic = st.ColumnText(1);
+      e.body = st.ColumnText(2);
+      e.time = st.ColumnInt(3);
+      out.push_back(std::move(e));
+    }
+  }
+
+  Status TrimEvents(std::int64_t up_to_seq) override {
+    std::lock_guard lock(mu_);
+    MUSTER_ASSIGN_OR_RETURN(Statement st, conn_->Prepare("DELETE FROM events WHERE seq <= ?1"));
+    st.Bind(1, up_to_seq);
+    return st.Run("trim events");
+  }
+
+  std::string Engine() const override { return "sqlite"; }
+
+ private:
+  const TableSql& Sql(Table t) const { return sql_[static_cast<int>(t)]; }
+
+  static Error BadTable(Table t) {
+    return Error::InvalidArgument("invalid store table " + std::to_string(static_cast<int>(t)));
+  }
+
+  // REQUIRES: mu_ is held.
+  Status RunConstant(const char* sql, std::string_view what) {
+    MUSTER_ASSIGN_OR_RETURN(Statement st, conn_->Prepare(sql));
+    return st.Run(what);
+  }
+
+  // The stored version of a row, 0 when absent. REQUIRES: mu_ is held.
+  Result<std::int64_t> StoredVersion(Table t, const std::string& id) {
+    MUSTER_ASSIGN_OR_RETURN(Statement st, conn_->Prepare(Sql(t).version));
+    st.Bind(1, id);
+    MUSTER_ASSIGN_OR_RETURN(bool row, st.Step(std::string("read version in ") + TableName(t)));
+    return row ? st.ColumnInt(0) : 0;
+  }
+
+  static Error ConflictError(const Write& w, std::int64_t actual) {
+    std::string msg = std::string(OpName(w.op)) + " " + TableName(w.table) + " id '" + w.row.id +
+                      "': ";
+    if (w.op == Write::Op::kInsert) {
+      return Error::Conflict(msg + "row already exists (version " + std::to_string(actual) + ")");
+    }
+    msg += "expected version " + std::to_string(w.expected_version) + ", ";
+    msg += actual == 0 ? std::string("row does not exist")
+                       : "actual version " + std::to_string(actual);
+    return Error::Conflict(msg);
+  }
+
+  // Writes bind the row fields in the same order in every statement: ?1 id .. ?5 updated.
+  Status RunRowStatement(const std::string& sql, const Write& w) {
+    MUSTER_ASSIGN_OR_RETURN(Statement st, conn_->Prepare(sql));
+    st.Bind(1, w.row.id).Bind(2, w.row.index).Bind(3, w.row.status).Bind(4, w.row.body);
+    st.Bind(5, static_cast<std::int64_t>(w.row.updated));
+    return st.Run(std::string(OpName(w.op)) + " " + TableName(w.table) + " id '" + w.row.id +
+                  "'");
+  }
+
+  // REQUIRES: mu_ is held and a write transaction is open.
+  Status Apply(const Write& w) {
+    const TableSql& sql = Sql(w.table);
+    if (w.op == Write::Op::kUpsert) return RunRowStatement(sql.upsert, w);
+    MUSTER_ASSIGN_OR_RETURN(std::int64_t actual, StoredVersion(w.table, w.row.id));
+    switch (w.op) {
+      case Write::Op::kInsert:
+        if (actual != 0) return ConflictError(w, actual);
+        return RunRowStatement(sql.insert, w);
+      case Write::Op::kUpdate:
+        if (actual == 0 || actual != w.expected_version) return ConflictError(w, actual);
+        return RunRowStatement(sql.update, w);
+      case Write::Op::kDelete: {
+        if (w.expected_version != 0 && actual != w.expected_version) {
+          return ConflictError(w, actual);
+        }
+        if (actual == 0) return OkStatus();
+        MUSTER_ASSIGN_OR_RETURN(Statement st, conn_->Prepare(sql.del));
+        st.Bind(1, w.row.id);
+        return st.Run(std::string("delete ") + TableName(w.table) + " id '" + w.row.id + "'");
+      }
+      case Write::Op::kUpsert:
+        break;
+    }
+    return Error::InvalidArgument("invalid write op " + std::to_string(static_cast<int>(w.op)));
+  }
+
+  // REQUIRES: mu_ is held and a write transaction is open.
+  Status Append(const EventAppend& e) {
+    MUSTER_ASSIGN_OR_RETURN(
+        Statement st, conn_->Prepare("INSERT INTO events (topic, body, time) VALUES (?1, ?2, ?3)"));
+    st.Bind(1, e.topic).Bind(2, e.body).Bind(3, static_cast<std::int64_t>(e.time));
+    return st.Run("append event");
+  }
+
+  std::mutex mu_;
+  std::unique_ptr<Connection> conn_;  // GUARDED_BY(mu_)
+  std::array<TableSql, kTableCount> sql_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
+  if (options.path.empty()) return Error::InvalidArgument("sqlite store: empty database path");
+  if (options.path == ":memory:" || options.path.rfind("file:", 0) == 0) {
+    return Error::InvalidArgument("sqlite store '" + options.path +
+                                  "': in-memory and URI paths are not supported; give a file path");
+  }
+  if (options.busy_timeout_ms < 0) {
+    return Error::InvalidArgument("sqlite store '" + options.path + "': negative busy timeout");
+  }
+  MUSTER_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
+                          Connection::Open(options.path, options.busy_timeout_ms));
+  MUSTER_RETURN_IF_ERROR(Configure(*conn, options));
+  MUSTER_RETURN_IF_ERROR(Migrate(*conn));
+  return std::unique_ptr<Store>(new SqliteStore(std::move(conn)));
+}
+
+}  // namespace muster::store

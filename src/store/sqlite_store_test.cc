@@ -1,0 +1,333 @@
+// The SQLite engine: the conformance suite plus what only SQLite has (WAL, files, processes).
+
+#include "store/sqlite_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+
+#include "store/conformance_util.h"
+#include "store/store_conformance.h"
+
+namespace muster::store {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::CasIncrement;
+using testing::CodeOf;
+using testing::MakeRow;
+using testing::MustEvents;
+using testing::MustGet;
+
+std::unique_ptr<Store> OpenForConformance(const std::string& dir) {
+  auto s = OpenSqliteStore({.path = dir + "/muster.db"});
+  if (!s.ok()) {
+    ADD_FAILURE() << s.error().message;
+    return nullptr;
+  }
+  return std::move(s).value();
+}
+
+MUSTER_STORE_CONFORMANCE(Sqlite, OpenForConformance);
+
+// ---- SQLite-specific ----------------------------------------------------------------------
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = ::testing::TempDir() + "muster-sqlite-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    path_ = dir_ + "/muster.db";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  std::unique_ptr<Store> MustOpen(SqliteOptions o = {}) {
+    if (o.path.empty()) o.path = path_;
+    auto s = OpenSqliteStore(o);
+    if (!s.ok()) {
+      ADD_FAILURE() << s.error().message;
+      return nullptr;
+    }
+    return std::move(s).value();
+  }
+
+  // A raw connection for looking under the engine.
+  sqlite3* RawOpen() {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    sqlite3_busy_timeout(db, 2000);
+    return db;
+  }
+  static std::string QueryText(sqlite3* db, const char* sql) {
+    sqlite3_stmt* st = nullptr;
+    std::string out;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+      const unsigned char* p = sqlite3_column_text(st, 0);
+      if (p != nullptr) out = reinterpret_cast<const char*>(p);
+    }
+    sqlite3_finalize(st);
+    return out;
+  }
+
+  std::string dir_;
+  std::string path_;
+};
+
+// Runs fn in a forked child and returns its exit code (or 128+signal). The child never returns
+// into GoogleTest.
+int RunInChild(const std::function<int()>& fn) {
+  pid_t pid = fork();
+  if (pid == 0) _exit(fn());
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}
+
+TEST_F(SqliteStoreTest, UsesWalAndCurrentSchema) {
+  auto s = MustOpen();
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->Engine(), "sqlite");
+  sqlite3* db = RawOpen();
+  EXPECT_EQ(QueryText(db, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(QueryText(db, "PRAGMA user_version"), "1");
+  std::set<std::string> names;
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type IN ('table','index')",
+                               -1, &st, nullptr),
+            SQLITE_OK);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    names.insert(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+  }
+  sqlite3_finalize(st);
+  for (int i = 0; i < kTableCount; ++i) {
+    std::string t = TableName(static_cast<Table>(i));
+    EXPECT_TRUE(names.count(t)) << t;
+    EXPECT_TRUE(names.count(t + "_idx")) << t;
+    EXPECT_TRUE(names.count(t + "_status")) << t;
+  }
+  EXPECT_TRUE(names.count("events"));
+  sqlite3_close(db);
+}
+
+TEST_F(SqliteStoreTest, RowsLandInTheDocumentedColumns) {
+  auto s = MustOpen();
+  ASSERT_NE(s, nullptr);
+  ASSERT_OK(CommitOne(*s, Write::Insert(Table::kTickets, MakeRow("t1", "ident", "QUEUED", "{}", 99))));
+  sqlite3* db = RawOpen();
+  EXPECT_EQ(QueryText(db, "SELECT idx || '|' || status || '|' || body || '|' || version || '|' || "
+                          "updated FROM tickets WHERE id = 't1'"),
+            "ident|QUEUED|{}|1|99");
+  sqlite3_close(db);
+}
+
+TEST_F(SqliteStoreTest, SynchronousFullWorksAlongsideNormal) {
+  auto full = MustOpen({.path = path_, .synchronous_full = true});
+  auto normal = MustOpen();
+  ASSERT_NE(full, nullptr);
+  ASSERT_NE(normal, nullptr);
+  ASSERT_OK(CommitOne(*full, Write::Insert(Table::kFleets, MakeRow("f", "", "", "{}"))));
+  EXPECT_EQ(MustGet(*normal, Table::kFleets, "f").version, 1);
+}
+
+TEST_F(SqliteStoreTest, ExistingEmptyFileIsInitialised) {
+  std::ofstream(path_).close();
+  auto s = MustOpen();
+  ASSERT_NE(s, nullptr);
+  ASSERT_OK(CommitOne(*s, Write::Insert(Table::kFleets, MakeRow("f", "", "", "{}"))));
+}
+
+TEST_F(SqliteStoreTest, NewerSchemaIsRefused) {
+  { ASSERT_NE(MustOpen(), nullptr); }
+  sqlite3* db = RawOpen();
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto s = OpenSqliteStore({.path = path_});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.error().message, HasSubstr(path_));
+  EXPECT_THAT(s.error().message, HasSubstr("99"));
+}
+
+TEST_F(SqliteStoreTest, MissingDirectoryNamesPath) {
+  std::string p = dir_ + "/no/such/dir/muster.db";
+  auto s = OpenSqliteStore({.path = p});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::kUnavailable);
+  EXPECT_THAT(s.error().message, HasSubstr(p));
+  EXPECT_THAT(s.error().message, HasSubstr("does not exist"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/no"));
+}
+
+TEST_F(SqliteStoreTest, NotADatabaseNamesPath) {
+  {
+    std::ofstream f(path_, std::ios::binary);
+    for (int i = 0; i < 512; ++i) f << "this is not a database ";
+  }
+  auto s = OpenSqliteStore({.path = path_});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.error().message, HasSubstr(path_));
+  EXPECT_THAT(s.error().message, HasSubstr("not a SQLite database"));
+}
+
+TEST_F(SqliteStoreTest, DirectoryAsPathIsRejected) {
+  auto s = OpenSqliteStore({.path = dir_});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(s.error().message, HasSubstr(dir_));
+}
+
+TEST_F(SqliteStoreTest, BadOptionsAreRejected) {
+  for (const char* p : {"", ":memory:", "file:x.db?mode=memory"}) {
+    auto s = OpenSqliteStore({.path = p});
+    ASSERT_FALSE(s.ok()) << p;
+    EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument) << p;
+  }
+  auto neg = OpenSqliteStore({.path = path_, .busy_timeout_ms = -1});
+  ASSERT_FALSE(neg.ok());
+  EXPECT_EQ(neg.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(SqliteStoreTest, ReadOnlyFileNamesPath) {
+  { ASSERT_NE(MustOpen(), nullptr); }
+  ASSERT_EQ(chmod(dir_.c_str(), 0755), 0);
+  ASSERT_EQ(chmod(path_.c_str(), 0444), 0);
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  // root ignores file modes, so as root the check runs in a child that drops to "nobody".
+  int code = RunInChild([&]() -> int {
+    close(pipe_fds[0]);
+    if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) return 10;
+    auto s = OpenSqliteStore({.path = path_});
+    std::string msg = s.ok() ? std::string("opened") : s.error().message;
+    if (write(pipe_fds[1], msg.data(), msg.size()) < 0) return 11;
+    if (s.ok()) return 12;
+    return s.error().code == ErrorCode::kUnavailable ? 0 : 13;
+  });
+  close(pipe_fds[1]);
+  std::string msg;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(pipe_fds[0], buf, sizeof buf)) > 0) msg.append(buf, static_cast<size_t>(n));
+  close(pipe_fds[0]);
+  EXPECT_EQ(code, 0) << msg;
+  EXPECT_THAT(msg, HasSubstr(path_));
+  EXPECT_THAT(msg, HasSubstr("read-only"));
+}
+
+TEST_F(SqliteStoreTest, WriterHeldBeyondTimeoutIsUnavailableReadsStillWork) {
+  auto s = MustOpen({.path = path_, .busy_timeout_ms = 50});
+  ASSERT_NE(s, nullptr);
+  ASSERT_OK(CommitOne(*s, Write::Insert(Table::kFleets, MakeRow("f", "", "", "{}"))));
+  sqlite3* other = RawOpen();
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  Status st = CommitOne(*s, Write::Insert(Table::kFleets, MakeRow("g", "", "", "{}")));
+  ASSERT_EQ(CodeOf(st), ErrorCode::kUnavailable);
+  EXPECT_THAT(st.error().message, HasSubstr(path_));
+  EXPECT_THAT(st.error().message, HasSubstr("locked"));
+  EXPECT_EQ(MustGet(*s, Table::kFleets, "f").version, 1);  // WAL: readers are not blocked
+  ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  ASSERT_OK(CommitOne(*s, Write::Insert(Table::kFleets, MakeRow("g", "", "", "{}"))));
+}
+
+// A child commits pairs of rows plus an event per commit, acknowledging each commit on a pipe,
+// and keeps committing until SIGKILL lands (possibly mid-transaction). Every acknowledged commit
+// must survive, and every commit must be all-or-nothing.
+TEST_F(SqliteStoreTest, KilledWriterLeavesCommittedRowsReadable) {
+  int ack[2];
+  ASSERT_EQ(pipe(ack), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(ack[0]);
+    auto s = OpenSqliteStore({.path = path_});
+    if (!s.ok()) _exit(2);
+    for (std::int32_t i = 0;; ++i) {
+      std::string n = std::to_string(i);
+      Status st = (*s)->Commit({Write::Insert(Table::kTickets, MakeRow("a" + n, "", "", n)),
+                                Write::Insert(Table::kMatches, MakeRow("b" + n, "", "", n))},
+                               {EventAppend{"t", n, i}});
+      if (!st.ok()) _exit(3);
+      if (write(ack[1], &i, sizeof i) != sizeof i) _exit(4);
+    }
+  }
+  close(ack[1]);
+  constexpr std::int32_t kAcked = 40;
+  std::int32_t last = -1;
+  while (last + 1 < kAcked) {
+    ASSERT_EQ(read(ack[0], &last, sizeof last), static_cast<ssize_t>(sizeof last));
+  }
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
+  close(ack[0]);
+
+  auto s = MustOpen();
+  ASSERT_NE(s, nullptr);
+  auto tickets = testing::MustList(s->List(Table::kTickets, "", 1000000));
+  auto matches = testing::MustList(s->List(Table::kMatches, "", 1000000));
+  auto events = MustEvents(s->ReadEvents(0, 1000000));
+  ASSERT_GE(tickets.size(), static_cast<std::size_t>(kAcked));
+  EXPECT_EQ(tickets.size(), matches.size());
+  EXPECT_EQ(tickets.size(), events.size());
+  for (std::int32_t i = 0; i < static_cast<std::int32_t>(tickets.size()); ++i) {
+    std::string n = std::to_string(i);
+    EXPECT_EQ(MustGet(*s, Table::kTickets, "a" + n).body, n);
+    EXPECT_EQ(MustGet(*s, Table::kMatches, "b" + n).body, n);
+  }
+  // The reopened file takes new commits.
+  ASSERT_OK(CommitOne(*s, Write::Insert(Table::kTickets, MakeRow("after", "", "", "{}"))));
+}
+
+TEST_F(SqliteStoreTest, TwoProcessesCasIncrementsLoseNoUpdate) {
+  {
+    auto s = MustOpen();
+    ASSERT_NE(s, nullptr);
+    ASSERT_OK(CommitOne(*s, Write::Insert(Table::kQueues, MakeRow("counter", "", "", "0"))));
+  }  // closed before fork: an open connection must not cross fork()
+  constexpr int kProcs = 2;
+  constexpr int kIncrements = 150;
+  std::vector<pid_t> pids;
+  for (int p = 0; p < kProcs; ++p) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto s = OpenSqliteStore({.path = path_});
+      if (!s.ok()) _exit(2);
+      for (int i = 0; i < kIncrements; ++i) {
+        if (!CasIncrement(**s, Table::kQueues, "counter").ok()) _exit(3);
+      }
+      _exit(0);
+    }
+    pids.push_back(pid);
+  }
+  for (pid_t pid : pids) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+  }
+  auto s = MustOpen();
+  ASSERT_NE(s, nullptr);
+  Row g = MustGet(*s, Table::kQueues, "counter");
+  EXPECT_EQ(g.body, std::to_string(kProcs * kIncrements));
+  EXPECT_EQ(g.version, kProcs * kIncrements + 1);
+}
+
+}  // namespace
+}  // namespace muster::store
