@@ -12,6 +12,10 @@
 //
 // Versions: an inserted row gets version 1; each successful update bumps it by one.
 //
+// Ordering: "ordered by id" means byte-wise (memcmp) order of the UTF-8 id, as SQLite's BINARY
+// collation and PostgreSQL's COLLATE "C"; "A" < "a" < "b" < "é".
+// Ids are non-empty (an empty id or a Table outside the enum is kInvalidArgument).
+//
 // Thread safety: a Store may be called from several threads; engines serialise internally.
 // Engines: SQLite (embedded, the default; see sqlite_store.h) and PostgreSQL (later). Every engine
 // must pass the conformance suite in store_conformance.h.
@@ -62,9 +66,12 @@ struct Row {
 // One write inside a Commit.
 //   kInsert: fails with kConflict if the id exists.
 //   kUpdate: fails with kConflict unless the stored version equals expected_version.
-//   kUpsert: unconditional insert-or-replace (for rows with one writer, e.g. defaults).
+//   kUpsert: unconditional insert-or-replace (for rows with one writer, e.g. defaults); the
+//            version becomes 1 if the row was absent, else stored version + 1.
 //   kDelete: fails with kConflict unless the stored version equals expected_version
 //            (expected_version 0 = delete whatever is there, no-op if absent).
+// Writes of one Commit apply in order: a later write sees the effect of earlier ones (insert then
+// update with expected_version 1 in one commit is valid).
 struct Write {
   enum class Op { kInsert, kUpdate, kUpsert, kDelete };
   Op op = Op::kInsert;
@@ -92,7 +99,8 @@ struct EventAppend {
 };
 
 struct Event {
-  std::int64_t seq = 0;  // strictly increasing across the whole store
+  std::int64_t seq = 0;  // strictly increasing across the whole store; never reused, even after
+                         // TrimEvents removed every event
   std::string topic;
   std::string body;
   Millis time = 0;
@@ -126,7 +134,7 @@ class Store {
   // Outbox events with seq > after_seq, in seq order, at most `limit`.
   virtual Result<std::vector<Event>> ReadEvents(std::int64_t after_seq, std::size_t limit) = 0;
 
-  // Deletes outbox events with seq <= up_to_seq (after every consumer has seen them).
+  // Deletes outbox events with seq <= up_to_seq (after every consumer has seen them). Idempotent.
   virtual Status TrimEvents(std::int64_t up_to_seq) = 0;
 
   // Engine name for logs ("sqlite", "postgres").

@@ -22,6 +22,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "store/store.h"
@@ -34,6 +35,8 @@ struct EngineUnderTest {
   std::string name;
   StoreFactory factory;
 };
+// GoogleTest prints the engine's name in failure messages instead of raw bytes.
+inline void PrintTo(const EngineUnderTest& e, std::ostream* os) { *os << e.name; }
 
 // The parameterised fixture. Cases live in store_conformance.cc.
 class StoreConformance : public ::testing::TestWithParam<EngineUnderTest> {
