@@ -1,0 +1,72 @@
+#pragma once
+// Evaluation of a compiled RuleSet on a candidate match: expression values, every rule type,
+// compound statements, and the expansion parameters in force at a given wait time.
+// Pure functions over caller-owned data; no allocation-heavy JSON, no I/O.
+//
+// Thread safety: stateless; inputs must not change during a call.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/clock.h"
+#include "matchmaking/rule_set.h"
+
+namespace muster::matchmaking {
+
+// A player as the evaluator sees it: attributes indexed like RuleSet::attributes (defaults
+// applied; nullopt = absent), latencies sorted by region.
+struct EvalPlayer {
+  std::string id;
+  int ticket = 0;  // identifies the player's ticket (party) within the pool
+  std::vector<std::optional<AttributeValue>> attributes;
+  std::vector<std::pair<std::string, int>> latency_ms;
+};
+
+// A candidate match: players per team (indices like RuleSet::teams).
+struct MatchView {
+  std::vector<std::vector<const EvalPlayer*>> teams;
+};
+
+// Rule parameters and team sizes in force after expansions.
+struct EffectiveParams {
+  std::vector<std::array<std::optional<double>, kRuleParamCount>> rule;
+  std::vector<int> team_min;  // per RuleSet::teams entry
+  std::vector<int> team_max;
+};
+
+EffectiveParams ParamsAtAge(const RuleSet& rs, Millis age_ms);
+
+struct RuleCounters {
+  std::vector<int> passed, failed;  // per rule
+};
+
+// Every top-level rule (not named inside a compound, sort rules excluded) holds.
+bool EvaluateMatch(const RuleSet& rs, const MatchView& m, const EffectiveParams& p,
+                   RuleCounters* counters);
+
+// Only the rules whose failure on a partial match implies failure on every larger one
+// (batchDistance, top-level latency). Used to prune the search.
+bool EvaluateMonotoneRules(const RuleSet& rs, const MatchView& m, const EffectiveParams& p);
+
+bool EvaluateRule(const RuleSet& rs, int rule, const MatchView& m, const EffectiveParams& p,
+                  RuleCounters* counters);
+
+// A value of an expression (exposed for tests).
+struct ExprValue {
+  enum Kind { kNull, kNumber, kString, kStrings, kMap, kList } kind = kNull;
+  int ticket = -1;  // source ticket for per-player leaves
+  double num = 0;
+  std::string_view str;
+  std::vector<std::string_view> strs;
+  const AttributeValue* map = nullptr;
+  std::vector<ExprValue> list;
+};
+
+ExprValue EvaluateExpr(const Expr& e, const MatchView& m);
+
+}  // namespace muster::matchmaking
