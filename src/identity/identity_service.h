@@ -1,0 +1,95 @@
+#pragma once
+// Identity pools, guest identities and their temporary credentials, over the store.
+//   kIdentities  id = "<region>:<uuid>", index = pool id, status ACTIVE|DISABLED,
+//                body {"pool","created","disabled"}. The row "#openid-signing-key" (index
+//                "#system") holds the ES256 key that signs OpenID tokens for every node.
+//   kCredentials id = access key id ("ASIA" + 16 [A-Z0-9]), index = identity id, status ACTIVE,
+//                body {"identity","secret","session_token","expiration"}. Secrets are stored as
+//                issued: the verifier needs them for HMAC.
+// Credentials live at most one hour; expired ones of an identity are deleted when it gets new ones.
+//
+// Thread safety: safe from any thread (the store serialises; the signing key is cached under a
+// mutex). Deterministic: time comes from the Clock.
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/json.h"
+#include "common/result.h"
+#include "identity/es256.h"
+#include "store/store.h"
+
+namespace muster::identity {
+
+struct PoolConfig {
+  std::string pool_id;  // "<region>:<uuid>"
+  bool allow_unauthenticated = true;
+};
+
+struct IdentityConfig {
+  std::string region = "local";
+  std::vector<PoolConfig> pools;
+  Millis credentials_ttl_ms = 3'600'000;  // capped at one hour
+  Millis openid_ttl_ms = 600'000;
+  std::string openid_issuer = "https://muster.local";
+};
+
+inline constexpr Millis kMaxCredentialsTtlMs = 3'600'000;
+
+class IdentityService {
+ public:
+  IdentityService(store::Store& store, const Clock& clock, IdentityConfig config);
+
+  // A new guest identity in the pool. kNotFound for an unknown pool; kUnauthorized when the pool
+  // refuses unauthenticated identities or when Logins names a provider (none is configured).
+  Result<std::string> GetId(std::string_view pool_id, const json::object* logins);
+
+  struct IssuedCredentials {
+    std::string identity_id, access_key_id, secret_key, session_token;
+    Millis expiration = 0;
+  };
+  // kNotFound for an unknown identity, kUnauthorized for a disabled one.
+  Result<IssuedCredentials> GetCredentialsForIdentity(std::string_view identity_id,
+                                                      const json::object* logins);
+
+  // An ES256 JWT: header {alg, typ, kid}; claims iss, sub (identity), aud (pool), iat, exp,
+  // amr ["unauthenticated"].
+  Result<std::string> GetOpenIdToken(std::string_view identity_id, const json::object* logins);
+  // The key that signs OpenID tokens (created and stored on first use).
+  Result<Es256Key> SigningKey();
+
+  struct CredentialInfo {
+    std::string identity_id, secret_key, session_token;
+    Millis expiration = 0;
+  };
+  // For the auth layer. kUnauthorized if unknown or expired, or the identity is disabled.
+  Result<CredentialInfo> LookupAccessKey(std::string_view access_key_id);
+
+  // Bans an identity: it gets no new credentials and its current ones stop working.
+  Status DisableIdentity(std::string_view identity_id);
+
+  const IdentityConfig& config() const { return config_; }
+
+ private:
+  struct IdentityRecord {
+    store::Row row;
+    std::string pool;
+    bool disabled = false;
+  };
+  Result<IdentityRecord> LoadIdentity(std::string_view identity_id);
+  const PoolConfig* FindPool(std::string_view pool_id) const;
+  Status CheckLogins(const json::object* logins) const;
+  void DeleteExpiredCredentials(const std::string& identity_id);
+
+  store::Store& store_;
+  const Clock& clock_;
+  IdentityConfig config_;
+  std::mutex key_mu_;
+  std::optional<Es256Key> key_;  // GUARDED_BY(key_mu_)
+};
+
+}  // namespace muster::identity
