@@ -38,8 +38,10 @@
 #include "store/sqlite_store.h"
 
 #include <array>
+#include <chrono>
 #include <limits>
 #include <mutex>
+#include <thread>
 
 #include "store/sqlite_conn.h"
 
@@ -116,16 +118,48 @@ Status Migrate(Connection& conn) {
   return commit;
 }
 
-Status Configure(Connection& conn, const SqliteOptions& options) {
-  {
-    MUSTER_ASSIGN_OR_RETURN(Statement st, conn.Prepare("PRAGMA journal_mode=WAL"));
-    MUSTER_ASSIGN_OR_RETURN(bool row, st.Step("enable WAL"));
-    std::string mode = row ? st.ColumnText(0) : "";
-    if (mode != "wal") {
+// One attempt at switching to WAL: SQLITE_OK with the resulting mode, or the SQLite error code.
+int TrySetWal(Connection& conn, std::string* mode) {
+  sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v2(conn.raw(), "PRAGMA journal_mode=WAL", -1, &st, nullptr);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+      const unsigned char* text = sqlite3_column_text(st, 0);
+      *mode = text != nullptr ? reinterpret_cast<const char*>(text) : "";
+      rc = SQLITE_OK;
+    } else if (rc == SQLITE_DONE) {
+      rc = SQLITE_OK;
+    }
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+Status EnableWal(Connection& conn) {
+  // Switching a fresh file to WAL needs an exclusive lock and SQLite reports SQLITE_BUSY at once,
+  // without the busy handler, when another process is opening the same file at the same moment
+  // (it then finds the file already in WAL mode). Retry within the busy timeout.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(conn.busy_timeout_ms());
+  while (true) {
+    std::string mode;
+    int rc = TrySetWal(conn, &mode);
+    if (rc == SQLITE_OK) {
+      if (mode == "wal") return OkStatus();
       return Error::Internal("sqlite store '" + conn.path() +
                              "': cannot enable WAL journal mode (got '" + mode + "')");
     }
+    bool busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+    if (!busy || std::chrono::steady_clock::now() >= deadline) {
+      return conn.ToError(rc, "enable WAL");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+}
+
+Status Configure(Connection& conn, const SqliteOptions& options) {
+  MUSTER_RETURN_IF_ERROR(EnableWal(conn));
   return conn.Exec(options.synchronous_full ? "PRAGMA synchronous=FULL"
                                             : "PRAGMA synchronous=NORMAL",
                    "set synchronous");

@@ -294,6 +294,45 @@ TEST_F(SqliteStoreTest, KilledWriterLeavesCommittedRowsReadable) {
   ASSERT_OK(CommitOne(*s, Write::Insert(Table::kTickets, MakeRow("after", "", "", "{}"))));
 }
 
+// Several processes opening a fresh file at the same moment: exactly one creates the schema, all
+// of them can then commit.
+TEST_F(SqliteStoreTest, ProcessesOpeningAFreshFileTogetherAllSucceed) {
+  constexpr int kProcs = 4;
+  int go[2];
+  ASSERT_EQ(pipe(go), 0);
+  std::vector<pid_t> pids;
+  for (int p = 0; p < kProcs; ++p) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      close(go[1]);
+      char c;
+      if (read(go[0], &c, 1) != 0) _exit(5);  // wait until the parent closes the pipe
+      auto s = OpenSqliteStore({.path = path_});
+      if (!s.ok()) {
+        fprintf(stderr, "child open: %s\n", s.error().message.c_str());
+        _exit(2);
+      }
+      Status st = CommitOne(**s, Write::Insert(Table::kFleets,
+                                               MakeRow("f" + std::to_string(p), "", "", "{}")));
+      _exit(st.ok() ? 0 : 3);
+    }
+    pids.push_back(pid);
+  }
+  close(go[0]);
+  close(go[1]);  // releases every child at once
+  for (pid_t pid : pids) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+  }
+  auto s = MustOpen();
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(testing::MustList(s->List(Table::kFleets, "", 100)).size(),
+            static_cast<std::size_t>(kProcs));
+}
+
 TEST_F(SqliteStoreTest, TwoProcessesCasIncrementsLoseNoUpdate) {
   {
     auto s = MustOpen();
