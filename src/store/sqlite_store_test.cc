@@ -135,6 +135,24 @@ TEST_F(SqliteStoreTest, RowsLandInTheDocumentedColumns) {
   sqlite3_close(db);
 }
 
+TEST_F(SqliteStoreTest, ConflictMessagesNameTableIdAndVersions) {
+  auto s = MustOpen();
+  ASSERT_NE(s, nullptr);
+  ASSERT_OK(CommitOne(*s, Write::Insert(Table::kGameSessions, MakeRow("gs-1", "", "", "{}"))));
+  ASSERT_OK(CommitOne(*s, Write::Update(Table::kGameSessions, MakeRow("gs-1", "", "", "{}"), 1)));
+  Status upd = CommitOne(*s, Write::Update(Table::kGameSessions, MakeRow("gs-1", "", "", "{}"), 1));
+  ASSERT_FALSE(upd.ok());
+  EXPECT_EQ(upd.error().message,
+            "update game_sessions id 'gs-1': expected version 1, actual version 2");
+  Status ins = CommitOne(*s, Write::Insert(Table::kGameSessions, MakeRow("gs-1", "", "", "{}")));
+  ASSERT_FALSE(ins.ok());
+  EXPECT_EQ(ins.error().message, "insert game_sessions id 'gs-1': row already exists (version 2)");
+  Status del = CommitOne(*s, Write::Delete(Table::kGameSessions, "gs-2", 4));
+  ASSERT_FALSE(del.ok());
+  EXPECT_EQ(del.error().message,
+            "delete game_sessions id 'gs-2': expected version 4, row does not exist");
+}
+
 TEST_F(SqliteStoreTest, SynchronousFullWorksAlongsideNormal) {
   auto full = MustOpen({.path = path_, .synchronous_full = true});
   auto normal = MustOpen();
