@@ -49,7 +49,8 @@ void BM_SqliteInsert(benchmark::State& state) {
   if (db.get() == nullptr) return state.SkipWithError("open failed");
   std::int64_t i = 0;
   for (auto _ : state) {
-    Status st = CommitOne(*db.get(), Write::Insert(Table::kTickets, BenchRow(std::to_string(i++), 512)));
+    Status st =
+        CommitOne(*db.get(), Write::Insert(Table::kTickets, BenchRow(std::to_string(i++), 512)));
     if (!st.ok()) return state.SkipWithError(st.error().message.c_str());
   }
   state.SetItemsProcessed(state.iterations());
@@ -78,7 +79,8 @@ void BM_SqliteGet(benchmark::State& state) {
   if (db.get() == nullptr) return state.SkipWithError("open failed");
   constexpr int kRows = 10000;
   std::vector<Write> seed;
-  for (int i = 0; i < kRows; ++i) seed.push_back(Write::Insert(Table::kTickets, BenchRow(std::to_string(i), 512)));
+  for (int i = 0; i < kRows; ++i)
+    seed.push_back(Write::Insert(Table::kTickets, BenchRow(std::to_string(i), 512)));
   if (!db.get()->Commit(seed).ok()) return state.SkipWithError("seed failed");
   int i = 0;
   for (auto _ : state) {
@@ -93,7 +95,8 @@ void BM_SqliteListByStatusPage(benchmark::State& state) {
   ScratchDb db(false);
   if (db.get() == nullptr) return state.SkipWithError("open failed");
   std::vector<Write> seed;
-  for (int i = 0; i < 10000; ++i) seed.push_back(Write::Insert(Table::kTickets, BenchRow(std::to_string(i), 512)));
+  for (int i = 0; i < 10000; ++i)
+    seed.push_back(Write::Insert(Table::kTickets, BenchRow(std::to_string(i), 512)));
   if (!db.get()->Commit(seed).ok()) return state.SkipWithError("seed failed");
   for (auto _ : state) {
     auto page = db.get()->ListByStatus(Table::kTickets, "SEARCHING", "5", 100);

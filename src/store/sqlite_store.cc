@@ -2,7 +2,8 @@
 //
 // On-disk layout (schema version 1, kept in PRAGMA user_version):
 //
-//   One database file in WAL journal mode (plus the "-wal" and "-shm" files SQLite keeps beside it).
+//   One database file in WAL journal mode (plus the "-wal" and "-shm" files SQLite keeps beside
+//   it).
 //   For every store::Table, a table named TableName(t) ("identities", "tickets", ...):
 //
 //     CREATE TABLE <name> (
@@ -199,6 +200,11 @@ bool ValidTable(Table t) {
   return i >= 0 && i < kTableCount;
 }
 
+bool ValidOp(Write::Op op) {
+  int i = static_cast<int>(op);
+  return i >= static_cast<int>(Write::Op::kInsert) && i <= static_cast<int>(Write::Op::kDelete);
+}
+
 std::int64_t ClampLimit(std::size_t limit) {
   constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
   return static_cast<std::int64_t>(limit > kMax ? kMax : limit);
@@ -281,6 +287,10 @@ class SqliteStore final : public Store {
                 const std::vector<EventAppend>& events) override {
     for (const Write& w : writes) {
       if (!ValidTable(w.table)) return BadTable(w.table);
+      if (!ValidOp(w.op)) {
+        return Error::InvalidArgument("invalid write op " + std::to_string(static_cast<int>(w.op)) +
+                                      " for " + TableName(w.table));
+      }
       if (w.row.id.empty()) {
         return Error::InvalidArgument(std::string(OpName(w.op)) + " into " +
                                       TableName(w.table) + ": empty row id");

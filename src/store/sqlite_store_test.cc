@@ -22,9 +22,9 @@
 namespace muster::store {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::CasIncrement;
 using testing::CodeOf;
+using ::testing::HasSubstr;
 using testing::MakeRow;
 using testing::MustEvents;
 using testing::MustGet;
@@ -75,7 +75,8 @@ class SqliteStoreTest : public ::testing::Test {
   static std::string QueryText(sqlite3* db, const char* sql) {
     sqlite3_stmt* st = nullptr;
     std::string out;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
       const unsigned char* p = sqlite3_column_text(st, 0);
       if (p != nullptr) out = reinterpret_cast<const char*>(p);
     }
@@ -127,10 +128,12 @@ TEST_F(SqliteStoreTest, UsesWalAndCurrentSchema) {
 TEST_F(SqliteStoreTest, RowsLandInTheDocumentedColumns) {
   auto s = MustOpen();
   ASSERT_NE(s, nullptr);
-  ASSERT_OK(CommitOne(*s, Write::Insert(Table::kTickets, MakeRow("t1", "ident", "QUEUED", "{}", 99))));
+  ASSERT_OK(
+      CommitOne(*s, Write::Insert(Table::kTickets, MakeRow("t1", "ident", "QUEUED", "{}", 99))));
   sqlite3* db = RawOpen();
-  EXPECT_EQ(QueryText(db, "SELECT idx || '|' || status || '|' || body || '|' || version || '|' || "
-                          "updated FROM tickets WHERE id = 't1'"),
+  EXPECT_EQ(QueryText(db,
+                      "SELECT idx || '|' || status || '|' || body || '|' || version || '|' || "
+                      "updated FROM tickets WHERE id = 't1'"),
             "ident|QUEUED|{}|1|99");
   sqlite3_close(db);
 }
@@ -331,8 +334,8 @@ TEST_F(SqliteStoreTest, ProcessesOpeningAFreshFileTogetherAllSucceed) {
         fprintf(stderr, "child open: %s\n", s.error().message.c_str());
         _exit(2);
       }
-      Status st = CommitOne(**s, Write::Insert(Table::kFleets,
-                                               MakeRow("f" + std::to_string(p), "", "", "{}")));
+      Status st = CommitOne(
+          **s, Write::Insert(Table::kFleets, MakeRow("f" + std::to_string(p), "", "", "{}")));
       _exit(st.ok() ? 0 : 3);
     }
     pids.push_back(pid);

@@ -14,7 +14,7 @@
 //
 // Ordering: "ordered by id" means byte-wise (memcmp) order of the UTF-8 id, as SQLite's BINARY
 // collation and PostgreSQL's COLLATE "C"; "A" < "a" < "b" < "é".
-// Ids are non-empty (an empty id or a Table outside the enum is kInvalidArgument).
+// Ids are non-empty (an empty id, or a Table or Write::Op outside its enum, is kInvalidArgument).
 //
 // Thread safety: a Store may be called from several threads; engines serialise internally.
 // Engines: SQLite (embedded, the default; see sqlite_store.h) and PostgreSQL (later). Every engine

@@ -44,8 +44,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-#define OPEN_OR_FAIL(var)                 \
-  std::unique_ptr<Store> var = Open();    \
+#define OPEN_OR_FAIL(var)              \
+  std::unique_ptr<Store> var = Open(); \
   ASSERT_NE(var, nullptr)
 
 TEST_P(StoreConformance, InsertThenGetReturnsAllFields) {
@@ -122,8 +122,7 @@ TEST_P(StoreConformance, UpdateWithWrongVersionConflictsAndNamesVersions) {
   EXPECT_EQ(g.body, "b");
   EXPECT_EQ(g.version, 2);
   // A version from the future conflicts too.
-  EXPECT_EQ(CodeOf(CommitOne(*s, Write::Update(Table::kGameSessions, g, 3))),
-            ErrorCode::kConflict);
+  EXPECT_EQ(CodeOf(CommitOne(*s, Write::Update(Table::kGameSessions, g, 3))), ErrorCode::kConflict);
 }
 
 TEST_P(StoreConformance, UpdateOfMissingRowConflicts) {
@@ -169,8 +168,7 @@ TEST_P(StoreConformance, DeleteWithExpectedVersion) {
   ASSERT_TRUE(got.ok());
   EXPECT_FALSE(got->has_value());
   // Expecting a version of a row that is gone conflicts.
-  EXPECT_EQ(CodeOf(CommitOne(*s, Write::Delete(Table::kProcesses, "p", 2))),
-            ErrorCode::kConflict);
+  EXPECT_EQ(CodeOf(CommitOne(*s, Write::Delete(Table::kProcesses, "p", 2))), ErrorCode::kConflict);
 }
 
 TEST_P(StoreConformance, DeleteWithoutExpectedVersion) {
@@ -193,7 +191,8 @@ TEST_P(StoreConformance, ListByIndexOrderedByIdWithLimit) {
   for (const char* id : {"ps-c", "ps-a", "ps-b"}) {
     ASSERT_OK(CommitOne(*s, Write::Insert(Table::kPlayerSessions, MakeRow(id, "gs-1", "", "{}"))));
   }
-  ASSERT_OK(CommitOne(*s, Write::Insert(Table::kPlayerSessions, MakeRow("ps-0", "gs-2", "", "{}"))));
+  ASSERT_OK(
+      CommitOne(*s, Write::Insert(Table::kPlayerSessions, MakeRow("ps-0", "gs-2", "", "{}"))));
   EXPECT_THAT(Ids(MustList(s->ListByIndex(Table::kPlayerSessions, "gs-1", 10))),
               ElementsAre("ps-a", "ps-b", "ps-c"));
   EXPECT_THAT(Ids(MustList(s->ListByIndex(Table::kPlayerSessions, "gs-1", 2))),
@@ -310,13 +309,13 @@ TEST_P(StoreConformance, FailedCommitAppliesNothingAndAppendsNoEvents) {
   auto before = MustEvents(s->ReadEvents(0, 100));
   ASSERT_EQ(before.size(), 1u);
 
-  Status st = s->Commit(
-      {Write::Insert(Table::kTickets, MakeRow("a", "", "", "new")),
-       Write::Upsert(Table::kMatches, MakeRow("m", "", "", "new")),
-       Write::Update(Table::kTickets, MakeRow("c", "", "", "changed"), 1),
-       Write::Update(Table::kTickets, MakeRow("c", "", "", "changed-again"), 7),  // fails
-       Write::Delete(Table::kTickets, "c")},
-      {EventAppend{"matchmaking", R"({"n":1})", 6}, EventAppend{"placement", "{}", 6}});
+  Status st =
+      s->Commit({Write::Insert(Table::kTickets, MakeRow("a", "", "", "new")),
+                 Write::Upsert(Table::kMatches, MakeRow("m", "", "", "new")),
+                 Write::Update(Table::kTickets, MakeRow("c", "", "", "changed"), 1),
+                 Write::Update(Table::kTickets, MakeRow("c", "", "", "changed-again"), 7),  // fails
+                 Write::Delete(Table::kTickets, "c")},
+                {EventAppend{"matchmaking", R"({"n":1})", 6}, EventAppend{"placement", "{}", 6}});
   ASSERT_EQ(CodeOf(st), ErrorCode::kConflict);
   EXPECT_THAT(st.error().message, HasSubstr("7"));  // names the failing write's expectation
 
@@ -386,6 +385,13 @@ TEST_P(StoreConformance, InvalidWritesAreRejectedWithoutEffect) {
   ASSERT_TRUE(ok_row.ok());
   EXPECT_FALSE(ok_row->has_value());
   EXPECT_THAT(MustEvents(s->ReadEvents(0, 10)), IsEmpty());
+
+  Write bad_op = Write::Insert(Table::kTickets, MakeRow("ok", "", "", "{}"));
+  bad_op.op = static_cast<Write::Op>(17);
+  EXPECT_EQ(CodeOf(s->Commit({bad_op})), ErrorCode::kInvalidArgument);
+  auto still_absent = s->Get(Table::kTickets, "ok");
+  ASSERT_TRUE(still_absent.ok());
+  EXPECT_FALSE(still_absent->has_value());
 
   const Table bad = static_cast<Table>(kTableCount + 3);
   EXPECT_EQ(CodeOf(CommitOne(*s, Write::Insert(bad, MakeRow("x", "", "", "{}")))),
@@ -461,8 +467,8 @@ TEST_P(StoreConformance, TrimEventsDropsPrefixAndSeqNeverRepeats) {
 
 TEST_P(StoreConformance, UnicodeRoundTrips) {
   OPEN_OR_FAIL(s);
-  const std::string id = "joueur-\xc3\xa9t\xc3\xa9-\xf0\x9f\x8e\xae";                 // é, 🎮
-  const std::string index = "\xe6\x97\xa5\xe6\x9c\xac";                               // 日本
+  const std::string id = "joueur-\xc3\xa9t\xc3\xa9-\xf0\x9f\x8e\xae";  // é, 🎮
+  const std::string index = "\xe6\x97\xa5\xe6\x9c\xac";                // 日本
   const std::string body = "{\"name\":\"Zo\xc3\xab \xf0\x9f\x98\x80 \xd0\x9f\xd1\x80\xd0\xb8\"}";
   ASSERT_OK(s->Commit({Write::Insert(Table::kPlayerData, MakeRow(id, index, "\xce\xb1", body))},
                       {EventAppend{"\xce\xb2", body, 1}}));
@@ -504,8 +510,9 @@ TEST_P(StoreConformance, ReopenKeepsRowsVersionsAndEvents) {
     OPEN_OR_FAIL(s);
     ASSERT_OK(s->Commit({Write::Insert(Table::kTickets, MakeRow("t", "i", "SEARCHING", "{}", 5))},
                         {EventAppend{"matchmaking", "{\"x\":1}", 5}}));
-    ASSERT_OK(CommitOne(*s, Write::Update(Table::kTickets,
-                                          MakeRow("t", "i", "COMPLETED", "{\"done\":true}", 6), 1)));
+    ASSERT_OK(CommitOne(
+        *s,
+        Write::Update(Table::kTickets, MakeRow("t", "i", "COMPLETED", "{\"done\":true}", 6), 1)));
   }
   OPEN_OR_FAIL(s);
   Row g = MustGet(*s, Table::kTickets, "t");
