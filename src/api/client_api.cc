@@ -1,0 +1,248 @@
+#include "api/client_api.h"
+
+#include <charconv>
+
+#include "api/query.h"
+#include "auth/sigv4.h"
+#include "common/time_util.h"
+#include "identity/identity_service.h"
+#include "identity/player_data.h"
+#include "matchmaking/attribute.h"
+
+namespace muster::api {
+
+namespace {
+
+std::string_view LastSegment(std::string_view path) {
+  std::size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+json::object NativeTicket(const matchmaking::Ticket& t) {
+  json::object o{{"ticketId", t.ticket_id},
+                 {"configurationName", t.configuration_name},
+                 {"status", matchmaking::TicketStatusName(t.status)},
+                 {"startTime", FormatIso8601(t.start_time)}};
+  if (!t.status_reason.empty()) o["statusReason"] = t.status_reason;
+  if (!t.status_message.empty()) o["statusMessage"] = t.status_message;
+  if (t.end_time) o["endTime"] = FormatIso8601(t.end_time);
+  if (!t.game_session_arn.empty()) {
+    std::string psess;
+    for (const auto& m : t.matched_player_sessions) psess = m.player_session_id;  // one player per client ticket
+    o["connection"] = json::object{{"gameSessionArn", t.game_session_arn},
+                                   {"ipAddress", t.ip_address},
+                                   {"dnsName", t.dns_name},
+                                   {"port", t.port},
+                                   {"playerSessionId", psess}};
+  }
+  return o;
+}
+
+}  // namespace
+
+net::HttpResponse JsonResponse(int status, const json::value& body) {
+  net::HttpResponse r;
+  r.status = status;
+  r.body = ToJson(body);
+  return r;
+}
+
+net::HttpResponse ErrorResponse(const Error& error) {
+  return JsonResponse(HttpStatus(error.code),
+                      json::object{{"error", ErrorCodeName(error.code)}, {"message", error.message}});
+}
+
+Result<std::map<std::string, int>> ParseLatencies(std::string_view text, int max_ms) {
+  std::map<std::string, int> out;
+  if (text.empty()) return out;
+  std::vector<std::string_view> parts;
+  while (true) {
+    std::size_t u = text.find('_');
+    parts.push_back(text.substr(0, u));
+    if (u == std::string_view::npos) break;
+    text = text.substr(u + 1);
+  }
+  if (parts.size() % 2 != 0) {
+    return Error::InvalidArgument("latencies must be pairs <location>_<milliseconds>, e.g. custom-local-a_20_custom-local-b_45");
+  }
+  for (std::size_t i = 0; i < parts.size(); i += 2) {
+    std::string_view loc = parts[i], ms = parts[i + 1];
+    if (loc.empty() || loc.size() > 64) {
+      return Error::InvalidArgument("latencies: location name " + std::to_string(i / 2 + 1) + " is empty or too long");
+    }
+    int v = -1;
+    auto [ptr, ec] = std::from_chars(ms.data(), ms.data() + ms.size(), v);
+    if (ec != std::errc() || ptr != ms.data() + ms.size() || v < 0 || v > max_ms) {
+      return Error::InvalidArgument("latencies: '" + std::string(ms) + "' for " + std::string(loc) +
+                                    " is not a whole number of milliseconds from 0 to " + std::to_string(max_ms));
+    }
+    if (!out.emplace(std::string(loc), v).second) {
+      return Error::InvalidArgument("latencies: location " + std::string(loc) + " is given twice");
+    }
+  }
+  return out;
+}
+
+ClientApi::ClientApi(node::Node& node, identity::IdentityService& identities,
+                     identity::PlayerDataService& players, const Clock& clock, ClientApiOptions options)
+    : node_(node), identities_(identities), players_(players), clock_(clock), options_(std::move(options)) {}
+
+Result<std::string> ClientApi::Authenticate(const net::HttpRequest& request) {
+  auth::SignableRequest sr{request.method, request.path, request.query, request.headers, request.body};
+  std::string identity;
+  auth::SecretLookup lookup = [&](std::string_view ak) -> Result<auth::SecretLookupResult> {
+    MUSTER_ASSIGN_OR_RETURN(auto info, identities_.LookupAccessKey(ak));
+    identity = info.identity_id;
+    return auth::SecretLookupResult{info.secret_key, info.session_token};
+  };
+  auth::VerifyOptions opt{"execute-api", options_.region, options_.max_skew_ms};
+  MUSTER_ASSIGN_OR_RETURN(auto verified, auth::VerifyRequest(sr, lookup, opt, clock_.NowMillis()));
+  (void)verified;
+  if (identity.empty()) return Error::Unauthorized("the credentials are not bound to an identity");
+  return identity;
+}
+
+bool ClientApi::Handle(const net::HttpRequest& request, net::HttpResponse* response) {
+  std::string_view path = request.path;
+  std::string_view last = LastSegment(path);
+  bool compat = last == "requestmatchmaking" || last == "requestmatchstatus";
+  bool native = path.rfind("/v1/matchmaking", 0) == 0;
+  if (path == "/v1/locations" && request.method == "GET") {
+    *response = Locations();
+    return true;
+  }
+  if (!compat && !native) return false;
+  if (compat && request.method != "GET") {
+    *response = ErrorResponse(Error::InvalidArgument(std::string(last) + " takes GET"));
+    response->status = 405;
+    return true;
+  }
+  auto identity = Authenticate(request);
+  if (!identity.ok()) {
+    *response = ErrorResponse(identity.error());
+    return true;
+  }
+  if (last == "requestmatchmaking") {
+    *response = RequestMatchmaking(*identity, request.query);
+  } else if (last == "requestmatchstatus") {
+    *response = RequestMatchStatus(*identity, request.query);
+  } else if (path == "/v1/matchmaking" && request.method == "POST") {
+    *response = NativeStart(*identity, request.body);
+  } else if (path.rfind("/v1/matchmaking/", 0) == 0 && path.size() > 16 &&
+             (request.method == "GET" || request.method == "DELETE")) {
+    *response = NativeGet(*identity, std::string(path.substr(16)), request.method == "DELETE");
+  } else {
+    *response = ErrorResponse(Error::NotFound("no route for " + request.method + " " + request.path));
+  }
+  return true;
+}
+
+Result<matchmaking::Ticket> ClientApi::Start(const std::string& identity, std::map<std::string, int> latencies) {
+  MUSTER_ASSIGN_OR_RETURN(auto locations, node_.ConfigurationLocations(options_.configuration));
+  for (const auto& [loc, ms] : latencies) {
+    if (std::find(locations.begin(), locations.end(), loc) == locations.end()) {
+      std::string known;
+      for (const auto& l : locations) known += (known.empty() ? "" : ", ") + l;
+      return Error::InvalidArgument("latencies: unknown location '" + loc + "' (known: " + known + ")");
+    }
+  }
+  MUSTER_ASSIGN_OR_RETURN(json::object data, players_.GetOrCreate(identity));
+  matchmaking::PlayerInput player;
+  player.player_id = identity;
+  player.latency_ms = std::move(latencies);
+  for (const auto& kv : data) {
+    auto v = matchmaking::ParseAttributeValue(kv.value(), "playerData." + std::string(kv.key()));
+    if (!v.ok()) return Error::Internal("stored player data is invalid: " + v.error().message);
+    player.attributes[std::string(kv.key())] = std::move(v).value();
+  }
+  MUSTER_ASSIGN_OR_RETURN(auto ticket, node_.StartMatchmaking(options_.configuration, {std::move(player)}, identity));
+  if (on_ticket_started) on_ticket_started();
+  return ticket;
+}
+
+net::HttpResponse ClientApi::RequestMatchmaking(const std::string& identity, const std::string& query) {
+  auto q = ParseQuery(query);
+  if (!q.ok()) return ErrorResponse(q.error());
+  for (const auto& [k, v] : *q) {
+    if (k != "latencies") return ErrorResponse(Error::InvalidArgument("unknown query parameter '" + k + "'"));
+  }
+  auto lat = ParseLatencies(q->count("latencies") ? q->at("latencies") : "", options_.max_latency_ms);
+  if (!lat.ok()) return ErrorResponse(lat.error());
+  auto t = Start(identity, std::move(lat).value());
+  if (!t.ok()) return ErrorResponse(t.error());
+  return JsonResponse(200, matchmaking::TicketToApiJson(*t, node_.ConfigurationArn(t->configuration_name)));
+}
+
+Result<matchmaking::Ticket> ClientApi::OwnTicket(const std::string& identity, const std::string& ticket_id) {
+  MUSTER_ASSIGN_OR_RETURN(auto t, node_.GetTicket(ticket_id));
+  if (t.owner != identity) return Error::Forbidden("ticket " + ticket_id + " belongs to another player");
+  return t;
+}
+
+net::HttpResponse ClientApi::RequestMatchStatus(const std::string& identity, const std::string& query) {
+  auto q = ParseQuery(query);
+  if (!q.ok()) return ErrorResponse(q.error());
+  for (const auto& [k, v] : *q) {
+    if (k != "ticketId") return ErrorResponse(Error::InvalidArgument("unknown query parameter '" + k + "'"));
+  }
+  if (!q->count("ticketId") || q->at("ticketId").empty()) {
+    return ErrorResponse(Error::InvalidArgument("ticketId is required"));
+  }
+  auto t = OwnTicket(identity, q->at("ticketId"));
+  if (!t.ok()) return ErrorResponse(t.error());
+  json::object body{{"IpAddress", ""}, {"Port", 0}, {"PlayerSessionId", "NotPlacedYet"}, {"DnsName", ""}};
+  if (t->status == matchmaking::TicketStatus::kCompleted) {
+    body["IpAddress"] = t->ip_address;
+    body["Port"] = t->port;
+    body["DnsName"] = t->dns_name;
+    for (const auto& m : t->matched_player_sessions) {
+      if (m.player_id == identity) body["PlayerSessionId"] = m.player_session_id;
+    }
+  }
+  net::HttpResponse r = JsonResponse(200, body);
+  r.headers.emplace_back("X-Muster-Ticket-Status", matchmaking::TicketStatusName(t->status));
+  return r;
+}
+
+net::HttpResponse ClientApi::NativeStart(const std::string& identity, const std::string& body) {
+  std::map<std::string, int> latencies;
+  if (!body.empty()) {
+    auto v = ParseJson(body, JsonLimits{.max_bytes = 16 * 1024, .max_depth = 8});
+    if (!v.ok()) return ErrorResponse(v.error());
+    JsonObjectReader r(*v, "");
+    if (const json::object* lat = r.Object("latencies")) {
+      for (const auto& kv : *lat) {
+        JsonObjectReader one(json::value(json::object{{kv.key(), kv.value()}}), "latencies");
+        auto ms = one.Int(kv.key(), true, 0, options_.max_latency_ms);
+        if (!ms) return ErrorResponse(one.Finish().error());
+        latencies[std::string(kv.key())] = static_cast<int>(*ms);
+      }
+    }
+    auto st = r.Finish();
+    if (!st.ok()) return ErrorResponse(st.error());
+  }
+  auto t = Start(identity, std::move(latencies));
+  if (!t.ok()) return ErrorResponse(t.error());
+  return JsonResponse(201, NativeTicket(*t));
+}
+
+net::HttpResponse ClientApi::NativeGet(const std::string& identity, const std::string& ticket_id, bool cancel) {
+  auto t = OwnTicket(identity, ticket_id);
+  if (!t.ok()) return ErrorResponse(t.error());
+  if (cancel) {
+    t = node_.StopMatchmaking(ticket_id);
+    if (!t.ok()) return ErrorResponse(t.error());
+  }
+  return JsonResponse(200, NativeTicket(*t));
+}
+
+net::HttpResponse ClientApi::Locations() {
+  json::array locs;
+  for (const auto& e : node_.LocationEndpoints()) {
+    locs.push_back(json::object{{"Location", e.location},
+                                {"PingEndpoint", e.ip_address + ":" + std::to_string(e.port)}});
+  }
+  return JsonResponse(200, json::object{{"Locations", std::move(locs)}});
+}
+
+}  // namespace muster::api

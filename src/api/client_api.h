@@ -1,0 +1,77 @@
+#pragma once
+// The client API: signed (SigV4, service execute-api) requests of game clients.
+//
+// Compatible routes (WIRE.md §4; any path prefix, e.g. a stage name "/Prod", is accepted):
+//   GET <base>/requestmatchmaking?latencies=<loc>_<ms>_<loc>_<ms>   → MatchmakingTicket JSON
+//   GET <base>/requestmatchstatus?ticketId=<id>
+//       → {"IpAddress","Port","PlayerSessionId","DnsName"}; "NotPlacedYet"/""/0 until placed.
+//         The ticket's status is in the X-Muster-Ticket-Status response header.
+// Native routes (docs/client-api.md):
+//   POST   /v1/matchmaking              {"latencies": {"<loc>": ms}}  → ticket
+//   GET    /v1/matchmaking/<ticketId>                                 → ticket
+//   DELETE /v1/matchmaking/<ticketId>                                 → ticket (CANCELLED)
+//   GET    /v1/locations (unsigned) → {"Locations":[{"Location","PingEndpoint"}]}
+//
+// The player is the identity whose credentials signed the request. Skill and other attributes
+// come from the player data table, never from the client. A client reads and cancels only its own
+// tickets.
+//
+// Thread safety: none; runs on the node's loop thread.
+
+#include <functional>
+#include <string>
+
+#include "common/clock.h"
+#include "net/http_server.h"
+#include "node/node.h"
+
+namespace muster::identity {
+class IdentityService;
+class PlayerDataService;
+}  // namespace muster::identity
+
+namespace muster::api {
+
+struct ClientApiOptions {
+  std::string configuration = "demo-2v2";  // configuration the client routes use
+  std::string region;                      // empty: accept any region in the credential scope
+  Millis max_skew_ms = 5 * 60 * 1000;
+  int max_latency_ms = 60'000;
+};
+
+class ClientApi {
+ public:
+  ClientApi(node::Node& node, identity::IdentityService& identities,
+            identity::PlayerDataService& players, const Clock& clock, ClientApiOptions options);
+
+  // Returns true and fills `response` when the request is for this API.
+  bool Handle(const net::HttpRequest& request, net::HttpResponse* response);
+
+  // Called after a ticket was accepted (the daemon schedules a matchmaking run).
+  std::function<void()> on_ticket_started;
+
+ private:
+  Result<std::string> Authenticate(const net::HttpRequest& request);
+  net::HttpResponse RequestMatchmaking(const std::string& identity, const std::string& query);
+  net::HttpResponse RequestMatchStatus(const std::string& identity, const std::string& query);
+  net::HttpResponse NativeStart(const std::string& identity, const std::string& body);
+  net::HttpResponse NativeGet(const std::string& identity, const std::string& ticket_id, bool cancel);
+  net::HttpResponse Locations();
+  Result<matchmaking::Ticket> Start(const std::string& identity, std::map<std::string, int> latencies);
+  Result<matchmaking::Ticket> OwnTicket(const std::string& identity, const std::string& ticket_id);
+
+  node::Node& node_;
+  identity::IdentityService& identities_;
+  identity::PlayerDataService& players_;
+  const Clock& clock_;
+  ClientApiOptions options_;
+};
+
+// A JSON error response: {"error": "<code name>", "message": "..."} with the code's HTTP status.
+net::HttpResponse ErrorResponse(const Error& error);
+net::HttpResponse JsonResponse(int status, const json::value& body);
+
+// Parses "<loc>_<ms>_<loc>_<ms>..." (location names contain no '_').
+Result<std::map<std::string, int>> ParseLatencies(std::string_view text, int max_ms);
+
+}  // namespace muster::api

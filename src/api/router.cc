@@ -1,0 +1,65 @@
+#include "api/router.h"
+
+#include "auth/sigv4.h"
+#include "identity/identity_api.h"
+
+namespace muster::api {
+
+namespace {
+net::HttpResponse AwsJsonError(int status, const std::string& type, const std::string& message) {
+  net::HttpResponse r;
+  r.status = status;
+  r.content_type = "application/x-amz-json-1.1";
+  r.body = ToJson(json::object{{"__type", type}, {"message", message}});
+  return r;
+}
+}  // namespace
+
+Router::Router(ClientApi& client, identity::IdentityService& identities, const Clock& clock,
+               RouterOptions options)
+    : client_(client), identities_(identities), clock_(clock), options_(std::move(options)) {}
+
+net::HttpResponse Router::Handle(const net::HttpRequest& request) {
+  if (request.path == "/" && request.method == "POST") {
+    const std::string* target = request.Header("x-amz-target");
+    if (!target) {
+      return AwsJsonError(400, "InvalidRequestException", "POST / needs an X-Amz-Target header");
+    }
+    std::string_view t = *target;
+    std::size_t dot = t.find('.');
+    std::string_view service = t.substr(0, dot);
+    std::string_view op = dot == std::string_view::npos ? std::string_view() : t.substr(dot + 1);
+    if (service == "AWSCognitoIdentityService") {
+      auto res = identity::HandleIdentityApi(identities_, op, request.body);
+      net::HttpResponse r;
+      r.status = res.http_status;
+      r.content_type = "application/x-amz-json-1.1";
+      r.body = std::move(res.body);
+      return r;
+    }
+    if (service == "GameLift") return Management(request, op);
+    return AwsJsonError(400, "UnknownOperationException", "unknown X-Amz-Target service '" + std::string(service) + "'");
+  }
+  if (request.path == "/healthz" && request.method == "GET") {
+    return JsonResponse(200, json::object{{"status", "ok"}});
+  }
+  net::HttpResponse r;
+  if (client_.Handle(request, &r)) return r;
+  return ErrorResponse(Error::NotFound("no route for " + request.method + " " + request.path));
+}
+
+net::HttpResponse Router::Management(const net::HttpRequest& request, std::string_view op) {
+  auth::SignableRequest sr{request.method, request.path, request.query, request.headers, request.body};
+  auth::SecretLookup lookup = [&](std::string_view ak) -> Result<auth::SecretLookupResult> {
+    if (!options_.admin_secret) return Error::Unauthorized("the management API is disabled");
+    MUSTER_ASSIGN_OR_RETURN(std::string secret, options_.admin_secret(ak));
+    return auth::SecretLookupResult{secret, ""};
+  };
+  auto v = auth::VerifyRequest(sr, lookup, {"gamelift", "", 5 * 60 * 1000}, clock_.NowMillis());
+  if (!v.ok()) return AwsJsonError(400, "UnauthorizedException", v.error().message);
+  // The management operations arrive with the matchmaking engine issue; say so plainly.
+  return AwsJsonError(400, "InvalidRequestException",
+                      "GameLift." + std::string(op) + " is not implemented by this Muster version yet");
+}
+
+}  // namespace muster::api

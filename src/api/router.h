@@ -1,0 +1,40 @@
+#pragma once
+// The HTTP front of a node: routes each request to the identity API, the management API, the
+// client API or the health check, and answers everything else with a JSON 404.
+//
+//   POST /  X-Amz-Target: AWSCognitoIdentityService.<Op>  → identity API (unsigned)
+//   POST /  X-Amz-Target: GameLift.<Op>                   → management API (SigV4, admin)
+//   GET  /healthz                                          → {"status":"ok"}
+//   the client API routes (client_api.h)
+//
+// Thread safety: none; runs on the node's loop thread.
+
+#include <functional>
+#include <string>
+
+#include "api/client_api.h"
+#include "net/http_server.h"
+
+namespace muster::api {
+
+struct RouterOptions {
+  // Admin credentials for the management API (access key → secret).
+  std::function<Result<std::string>(std::string_view access_key)> admin_secret;
+};
+
+class Router {
+ public:
+  Router(ClientApi& client, identity::IdentityService& identities, const Clock& clock,
+         RouterOptions options);
+  net::HttpResponse Handle(const net::HttpRequest& request);
+
+ private:
+  net::HttpResponse Management(const net::HttpRequest& request, std::string_view op);
+
+  ClientApi& client_;
+  identity::IdentityService& identities_;
+  const Clock& clock_;
+  RouterOptions options_;
+};
+
+}  // namespace muster::api

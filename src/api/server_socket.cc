@@ -1,0 +1,115 @@
+#include "api/server_socket.h"
+
+#include "api/client_api.h"
+#include "api/query.h"
+#include "auth/server_socket_auth.h"
+#include "common/log.h"
+#include "fleet/protocol.h"
+
+namespace muster::api {
+
+ServerSocket::ServerSocket(node::Node& node, const Clock& clock, ServerSocketOptions options)
+    : node_(node), clock_(clock), options_(std::move(options)) {}
+
+net::WsUpgradeHandler ServerSocket::UpgradeHandler() {
+  return [this](const net::HttpRequest& req) -> std::variant<net::WsCallbacks, net::HttpResponse> {
+    auto q = ParseQuery(req.query);
+    if (!q.ok()) return ErrorResponse(q.error());
+    auto get = [&](const char* k) { return q->count(k) ? q->at(k) : std::string(); };
+    Pending p{get("FleetId"), get("ComputeId"), get("pID")};
+    for (auto [name, value] : {std::pair{"FleetId", &p.fleet_id}, {"ComputeId", &p.compute_name}, {"pID", &p.process_id}}) {
+      if (value->empty()) return ErrorResponse(Error::InvalidArgument(std::string("query parameter ") + name + " is required"));
+    }
+    std::string authz = get("Authorization");
+    if (authz.empty()) return ErrorResponse(Error::Unauthorized("query parameter Authorization is required"));
+    Status st;
+    if (authz == "SigV4") {
+      auth::SecretLookup lookup = [&](std::string_view ak) -> Result<auth::SecretLookupResult> {
+        if (!options_.admin_secret) return Error::Unauthorized("SigV4 connects are not enabled");
+        MUSTER_ASSIGN_OR_RETURN(std::string secret, options_.admin_secret(ak));
+        return auth::SecretLookupResult{secret, ""};
+      };
+      auto v = auth::VerifyServerSocketConnect(req.query, lookup, {"gamelift", "", 5 * 60 * 1000}, clock_.NowMillis());
+      // The compute itself is checked when the process connects (unknown computes are refused).
+      if (!v.ok()) st = v.take_error();
+    } else {
+      st = node_.ServerAuthenticate(p.fleet_id, p.compute_name, authz);
+    }
+    if (!st.ok()) return ErrorResponse(st.error());
+    net::WsCallbacks cb;
+    cb.on_open = [this, p](const std::shared_ptr<net::WsConnection>& c) { OnOpen(c, p); };
+    cb.on_message = [this](const std::shared_ptr<net::WsConnection>& c, std::string&& t) { OnMessage(c, std::move(t)); };
+    cb.on_close = [this](const std::shared_ptr<net::WsConnection>& c, std::uint16_t) { OnClose(c); };
+    return cb;
+  };
+}
+
+void ServerSocket::OnOpen(const std::shared_ptr<net::WsConnection>& c, const Pending& p) {
+  auto key = node_.ServerConnect(c->Id(), p.fleet_id, p.compute_name, p.process_id);
+  if (!key.ok()) {
+    MLOG(kWarn) << "server socket: refusing " << p.fleet_id << "/" << p.compute_name << "/" << p.process_id
+                << ": " << key.error().message;
+    c->Close(1008, key.error().message.substr(0, 120));
+    return;
+  }
+  // A newer connection of the same process replaces an older one (the SDK reconnected).
+  auto old = connections_.find(*key);
+  if (old != connections_.end() && old->second != c) keys_.erase(old->second->Id());
+  keys_[c->Id()] = *key;
+  connections_[*key] = c;
+  MLOG(kInfo) << "server socket: process " << *key << " connected from " << c->RemoteAddress();
+}
+
+void ServerSocket::OnMessage(const std::shared_ptr<net::WsConnection>& c, std::string&& text) {
+  auto kit = keys_.find(c->Id());
+  if (kit == keys_.end()) return;  // refused at open; closing
+  const std::string& key = kit->second;
+  fleet::FrameHeader header;
+  auto msg = fleet::DecodeClientMessage(text, &header);
+  if (!msg.ok()) {
+    MLOG(kDebug) << "server socket: bad frame from " << key << ": " << msg.error().message;
+    c->Send(fleet::EncodeReply(header.action.empty() ? "Unknown" : header.action, header.request_id,
+                               fleet::WireStatus(msg.error().code), msg.error().message));
+    return;
+  }
+  auto& cache = replies_[key];
+  for (const auto& [rid, reply] : cache) {
+    if (!msg->request_id.empty() && rid == msg->request_id) {
+      c->Send(reply);
+      return;
+    }
+  }
+  json::object fields;
+  Status st = node_.ServerRequest(key, *msg, &fields);
+  std::string reply = st.ok()
+      ? fleet::EncodeReply(msg->action(), msg->request_id, 200, "", fields.empty() ? nullptr : &fields)
+      : fleet::EncodeReply(msg->action(), msg->request_id, fleet::WireStatus(st.error().code), st.error().message);
+  if (!msg->request_id.empty()) {
+    cache.emplace_back(msg->request_id, reply);
+    if (cache.size() > options_.reply_cache_per_process) cache.pop_front();
+  }
+  c->Send(std::move(reply));
+  if (std::holds_alternative<fleet::TerminateServerProcess>(msg->body)) replies_.erase(key);
+}
+
+void ServerSocket::OnClose(const std::shared_ptr<net::WsConnection>& c) {
+  auto kit = keys_.find(c->Id());
+  if (kit == keys_.end()) return;
+  std::string key = kit->second;
+  keys_.erase(kit);
+  auto cit = connections_.find(key);
+  if (cit != connections_.end() && cit->second == c) connections_.erase(cit);
+  node_.ServerDisconnect(c->Id(), key);
+  MLOG(kInfo) << "server socket: process " << key << " disconnected";
+}
+
+void ServerSocket::Push(const std::string& process_key, const std::string& frame) {
+  auto it = connections_.find(process_key);
+  if (it == connections_.end()) {
+    MLOG(kWarn) << "server socket: process " << process_key << " is not connected; push deferred to its reconnect";
+    return;
+  }
+  it->second->Send(frame);
+}
+
+}  // namespace muster::api

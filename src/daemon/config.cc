@@ -1,0 +1,256 @@
+#include "daemon/config.h"
+
+#define TOML_EXCEPTIONS 0
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+namespace muster::daemon {
+
+namespace {
+
+struct Key {
+  const char* help;
+  std::function<Status(Config&, const std::string&)> set;   // from a flag's text
+  std::function<Status(Config&, const toml::node&)> set_toml;
+};
+
+Status ParseInt(const std::string& name, const std::string& v, int lo, int hi, int* out) {
+  int x = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (ec != std::errc() || p != v.data() + v.size() || x < lo || x > hi) {
+    return Error::InvalidArgument(name + ": '" + v + "' is not a whole number from " + std::to_string(lo) +
+                                  " to " + std::to_string(hi));
+  }
+  *out = x;
+  return OkStatus();
+}
+
+Status ParseBool(const std::string& name, const std::string& v, bool* out) {
+  if (v == "true" || v == "1" || v == "yes") *out = true;
+  else if (v == "false" || v == "0" || v == "no") *out = false;
+  else return Error::InvalidArgument(name + ": '" + v + "' is not true or false");
+  return OkStatus();
+}
+
+std::vector<std::string> SplitList(const std::string& v) {
+  std::vector<std::string> out;
+  std::stringstream ss(v);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+Key Str(const char* name, std::string Config::*field, const char* help) {
+  return {help,
+          [field](Config& c, const std::string& v) { c.*field = v; return OkStatus(); },
+          [field, name](Config& c, const toml::node& n) -> Status {
+            auto s = n.value<std::string>();
+            if (!s) return Error::InvalidArgument(std::string(name) + " must be a string");
+            c.*field = *s;
+            return OkStatus();
+          }};
+}
+
+Key Int(const char* name, int Config::*field, int lo, int hi, const char* help) {
+  return {help,
+          [=](Config& c, const std::string& v) { return ParseInt(name, v, lo, hi, &(c.*field)); },
+          [=](Config& c, const toml::node& n) -> Status {
+            auto x = n.value_exact<int64_t>();
+            if (!x || *x < lo || *x > hi) {
+              return Error::InvalidArgument(std::string(name) + " must be an integer from " +
+                                            std::to_string(lo) + " to " + std::to_string(hi));
+            }
+            c.*field = static_cast<int>(*x);
+            return OkStatus();
+          }};
+}
+
+Key Bool(const char* name, bool Config::*field, const char* help) {
+  return {help,
+          [=](Config& c, const std::string& v) { return ParseBool(name, v, &(c.*field)); },
+          [=](Config& c, const toml::node& n) -> Status {
+            auto x = n.value_exact<bool>();
+            if (!x) return Error::InvalidArgument(std::string(name) + " must be true or false");
+            c.*field = *x;
+            return OkStatus();
+          }};
+}
+
+const std::vector<std::pair<std::string, Key>>& Keys() {
+  static const std::vector<std::pair<std::string, Key>> keys = {
+      {"data_dir", Str("data_dir", &Config::data_dir, "directory of the embedded SQLite store (created if missing)")},
+      {"sync_full", Bool("sync_full", &Config::sync_full, "fsync every commit (SQLite synchronous=FULL); default survives process crashes, FULL also power loss")},
+      {"listen_address", Str("listen_address", &Config::listen_address, "address of every listener")},
+      {"http_port", Int("http_port", &Config::http_port, 0, 65535, "client, identity and management API (HTTP)")},
+      {"server_ws_port", Int("server_ws_port", &Config::server_ws_port, 0, 65535, "game server socket, plain WebSocket")},
+      {"server_wss_port", Int("server_wss_port", &Config::server_wss_port, 0, 65535, "game server socket over TLS (0 = off)")},
+      {"tls_cert", Str("tls_cert", &Config::tls_cert, "PEM certificate for wss (default: generated self-signed in <data_dir>/tls)")},
+      {"tls_key", Str("tls_key", &Config::tls_key, "PEM private key for wss")},
+      {"region", Str("region", &Config::region, "region name used in ids and ARNs")},
+      {"account", Str("account", &Config::account, "account id used in ARNs")},
+      {"identity_pool", Str("identity_pool", &Config::identity_pool, "identity pool id (<region>:<uuid>)")},
+      {"allow_guests", Bool("allow_guests", &Config::allow_guests, "allow unauthenticated (guest) identities in the pool")},
+      {"admin_access_key", Str("admin_access_key", &Config::admin_access_key, "admin access key (management API, SigV4 server connects)")},
+      {"admin_secret_key", Str("admin_secret_key", &Config::admin_secret_key, "admin secret key")},
+      {"default_skill", Int("default_skill", &Config::default_skill, 0, 1000000, "skill of a new player")},
+      {"configuration", Str("configuration", &Config::configuration, "matchmaking configuration served by the client API")},
+      {"rule_set_file", Str("rule_set_file", &Config::rule_set_file, "rule set body (JSON) for the configuration (default: built-in 2v2)")},
+      {"request_timeout_seconds", Int("request_timeout_seconds", &Config::request_timeout_seconds, 1, 43200, "matchmaking request timeout")},
+      {"queue", Str("queue", &Config::queue, "game session queue name")},
+      {"queue_timeout_seconds", Int("queue_timeout_seconds", &Config::queue_timeout_seconds, 10, 600, "placement timeout")},
+      {"fleet", Str("fleet", &Config::fleet, "fleet id")},
+      {"locations", {"fleet locations, comma-separated (each must start with custom-)",
+                     [](Config& c, const std::string& v) { c.locations = SplitList(v); return OkStatus(); },
+                     [](Config& c, const toml::node& n) -> Status {
+                       auto* arr = n.as_array();
+                       if (!arr) return Error::InvalidArgument("locations must be an array of strings");
+                       c.locations.clear();
+                       for (const auto& e : *arr) {
+                         auto s = e.value<std::string>();
+                         if (!s) return Error::InvalidArgument("locations must be an array of strings");
+                         c.locations.push_back(*s);
+                       }
+                       return OkStatus();
+                     }}},
+      {"compute_address", Str("compute_address", &Config::compute_address, "address announced for the local demo computes")},
+      {"reserved_timeout_seconds", Int("reserved_timeout_seconds", &Config::reserved_timeout_seconds, 1, 3600, "RESERVED player session timeout")},
+      {"activation_timeout_seconds", Int("activation_timeout_seconds", &Config::activation_timeout_seconds, 1, 3600, "game session activation timeout")},
+      {"heartbeat_timeout_seconds", Int("heartbeat_timeout_seconds", &Config::heartbeat_timeout_seconds, 1, 3600, "silent server process timeout")},
+      {"demo_servers", Int("demo_servers", &Config::demo_servers, 0, 64, "sample game servers to run per location (0 = none)")},
+      {"sample_server_binary", Str("sample_server_binary", &Config::sample_server_binary, "path of sample-game-server")},
+      {"sample_server_base_port", Int("sample_server_base_port", &Config::sample_server_base_port, 1, 65000, "first game port of the sample servers")},
+      {"log_level", Str("log_level", &Config::log_level, "debug, info, warn or error")},
+  };
+  return keys;
+}
+
+const Key* Find(const std::string& name) {
+  for (const auto& [k, key] : Keys()) {
+    if (k == name) return &key;
+  }
+  return nullptr;
+}
+
+Status Validate(const Config& c) {
+  if (c.locations.empty()) return Error::InvalidArgument("locations: at least one location is required");
+  for (const auto& l : c.locations) {
+    if (l.rfind("custom-", 0) != 0 || l.size() > 64 || l.find('_') != std::string::npos) {
+      return Error::InvalidArgument("locations: '" + l + "' must start with custom-, have no '_' and be at most 64 characters");
+    }
+  }
+  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {
+    return Error::InvalidArgument("log_level: '" + c.log_level + "' is not debug, info, warn or error");
+  }
+  if (c.admin_access_key.empty() || c.admin_secret_key.empty()) {
+    return Error::InvalidArgument("admin_access_key and admin_secret_key must not be empty");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<Config> LoadConfig(int argc, char** argv) {
+  Config c;
+  std::vector<std::pair<std::string, std::string>> flags;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      c.help = true;
+      continue;
+    }
+    if (a.rfind("--", 0) != 0) return Error::InvalidArgument("unexpected argument '" + a + "' (see --help)");
+    a = a.substr(2);
+    std::string value;
+    std::size_t eq = a.find('=');
+    if (eq != std::string::npos) {
+      value = a.substr(eq + 1);
+      a = a.substr(0, eq);
+    } else {
+      if (i + 1 >= argc) return Error::InvalidArgument("--" + a + " needs a value");
+      value = argv[++i];
+    }
+    for (char& ch : a) {
+      if (ch == '-') ch = '_';
+    }
+    flags.emplace_back(a, value);
+  }
+  for (const auto& [k, v] : flags) {
+    if (k != "config") continue;
+    toml::parse_result parsed = toml::parse_file(v);
+    if (!parsed) {
+      std::ostringstream os;
+      os << parsed.error().description() << " at line " << parsed.error().source().begin.line;
+      return Error::InvalidArgument("config file " + v + ": " + os.str());
+    }
+    for (const auto& [key, node] : parsed.table()) {
+      std::string name(key.str());
+      const Key* def = Find(name);
+      if (!def) return Error::InvalidArgument("config file " + v + ": unknown key '" + name + "'");
+      auto st = def->set_toml(c, node);
+      if (!st.ok()) return Error::InvalidArgument("config file " + v + ": " + st.error().message);
+    }
+  }
+  for (const auto& [k, v] : flags) {
+    if (k == "config") continue;
+    const Key* def = Find(k);
+    if (!def) return Error::InvalidArgument("unknown flag --" + k + " (see --help)");
+    MUSTER_RETURN_IF_ERROR(def->set(c, v));
+  }
+  MUSTER_RETURN_IF_ERROR(Validate(c));
+  return c;
+}
+
+std::string HelpText() {
+  std::ostringstream os;
+  Config d;
+  os << "musterd - self-hosted game session backend\n\n"
+        "Usage: musterd [--config FILE] [--flag value ...]\n\n"
+        "With no arguments musterd runs the demo: SQLite store in ./muster-data, client and\n"
+        "management API on http://127.0.0.1:8080, game server socket on ws://127.0.0.1:9080 and\n"
+        "wss://127.0.0.1:9443, identity pool local:00000000-0000-0000-0000-000000000000 with guests,\n"
+        "configuration demo-2v2, queue demo-queue, fleet demo-fleet in custom-local-a and\n"
+        "custom-local-b, admin credentials demo / demo-secret, one sample game server per location.\n\n"
+        "Every flag is also a key of the TOML config file (flag --http-port = key http_port).\n"
+        "Flags override the file. SIGTERM or SIGINT drains and exits.\n\nFlags:\n"
+        "  --config FILE\n      TOML file with any of the keys below\n";
+  for (const auto& [k, key] : Keys()) {
+    std::string flag = k;
+    for (char& ch : flag) {
+      if (ch == '_') ch = '-';
+    }
+    os << "  --" << flag << "\n      " << key.help << "\n";
+  }
+  (void)d;
+  return os.str();
+}
+
+const char* DemoRuleSet() {
+  return R"({
+  "name": "demo-2v2",
+  "ruleLanguageVersion": "1.0",
+  "playerAttributes": [{"name": "skill", "type": "number", "default": 1000}],
+  "teams": [
+    {"name": "red", "minPlayers": 2, "maxPlayers": 2},
+    {"name": "blue", "minPlayers": 2, "maxPlayers": 2}
+  ],
+  "rules": [
+    {"name": "SkillBand", "type": "batchDistance", "batchAttribute": "skill", "maxDistance": 200},
+    {"name": "LowLatency", "type": "latency", "maxLatency": 150}
+  ],
+  "expansions": [
+    {"target": "rules[SkillBand].maxDistance",
+     "steps": [{"waitTimeSeconds": 10, "value": 500}, {"waitTimeSeconds": 30, "value": 2000}]},
+    {"target": "rules[LowLatency].maxLatency",
+     "steps": [{"waitTimeSeconds": 20, "value": 300}]}
+  ]
+})";
+}
+
+}  // namespace muster::daemon

@@ -1,0 +1,64 @@
+#pragma once
+// musterd's configuration: built-in defaults (the demo), then a TOML file (--config FILE), then
+// command-line flags (--name value or --name=value), later ones winning. Every key has the same
+// name in TOML (snake_case) and as a flag (with dashes): `http_port = 8080` ⇔ `--http-port 8080`.
+// Unknown keys and bad values are errors that name the key.
+//
+// Thread safety: plain values.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace muster::daemon {
+
+struct Config {
+  // Storage
+  std::string data_dir = "./muster-data";
+  bool sync_full = false;
+  // Listeners
+  std::string listen_address = "127.0.0.1";
+  int http_port = 8080;
+  int server_ws_port = 9080;
+  int server_wss_port = 9443;          // 0 disables
+  std::string tls_cert;                // empty: a self-signed certificate in <data_dir>/tls
+  std::string tls_key;
+  // Identity and credentials
+  std::string region = "local";
+  std::string account = "000000000000";
+  std::string identity_pool = "local:00000000-0000-0000-0000-000000000000";
+  bool allow_guests = true;
+  std::string admin_access_key = "demo";
+  std::string admin_secret_key = "demo-secret";
+  int default_skill = 1000;
+  // Matchmaking and placement
+  std::string configuration = "demo-2v2";
+  std::string rule_set_file;           // empty: the built-in demo 2v2 rule set
+  int request_timeout_seconds = 120;
+  std::string queue = "demo-queue";
+  int queue_timeout_seconds = 600;
+  std::string fleet = "demo-fleet";
+  std::vector<std::string> locations = {"custom-local-a", "custom-local-b"};
+  std::string compute_address = "127.0.0.1";  // address game clients use to reach local computes
+  // Game session timeouts
+  int reserved_timeout_seconds = 60;
+  int activation_timeout_seconds = 60;
+  int heartbeat_timeout_seconds = 210;
+  // Demo game servers
+  int demo_servers = 1;                // game server processes to run per location (0 = none)
+  std::string sample_server_binary;    // empty: next to musterd, ../../examples/...
+  int sample_server_base_port = 7777;
+  // Misc
+  std::string log_level = "info";
+  bool help = false;
+};
+
+// Parses argv (argv[0] ignored). Reads --config FILE first if present.
+Result<Config> LoadConfig(int argc, char** argv);
+std::string HelpText();
+// The built-in demo rule set (2v2, skill batchDistance widening over time, latency rule).
+const char* DemoRuleSet();
+
+}  // namespace muster::daemon

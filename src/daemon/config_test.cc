@@ -1,0 +1,86 @@
+#include "daemon/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace muster::daemon {
+namespace {
+
+Result<Config> Load(std::vector<std::string> args) {
+  args.insert(args.begin(), "musterd");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  return LoadConfig(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(Config, DefaultsAreTheDemo) {
+  auto c = Load({});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->http_port, 8080);
+  EXPECT_EQ(c->server_ws_port, 9080);
+  EXPECT_EQ(c->server_wss_port, 9443);
+  EXPECT_EQ(c->identity_pool, "local:00000000-0000-0000-0000-000000000000");
+  EXPECT_EQ(c->configuration, "demo-2v2");
+  EXPECT_EQ(c->queue, "demo-queue");
+  EXPECT_EQ(c->fleet, "demo-fleet");
+  EXPECT_EQ(c->locations, (std::vector<std::string>{"custom-local-a", "custom-local-b"}));
+  EXPECT_EQ(c->admin_access_key, "demo");
+  EXPECT_EQ(c->admin_secret_key, "demo-secret");
+  EXPECT_EQ(c->data_dir, "./muster-data");
+}
+
+TEST(Config, FlagsInBothSpellings) {
+  auto c = Load({"--http-port", "0", "--locations=custom-x,custom-y", "--allow-guests", "false"});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->http_port, 0);
+  EXPECT_EQ(c->locations.size(), 2u);
+  EXPECT_FALSE(c->allow_guests);
+}
+
+TEST(Config, TomlFileThenFlagsOverride) {
+  std::string path = testing::TempDir() + "/muster-config-test.toml";
+  {
+    std::ofstream f(path);
+    f << "http_port = 8181\nregion = \"eu-local\"\nlocations = [\"custom-eu\"]\n";
+  }
+  auto c = Load({"--config", path, "--http-port", "8282"});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->http_port, 8282);
+  EXPECT_EQ(c->region, "eu-local");
+  EXPECT_EQ(c->locations, std::vector<std::string>{"custom-eu"});
+  std::remove(path.c_str());
+}
+
+TEST(Config, ErrorsNameTheKey) {
+  auto a = Load({"--no-such-flag", "1"});
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.error().message.find("--no_such_flag"), std::string::npos);
+  auto b = Load({"--http-port", "70000"});
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.error().message.find("http_port"), std::string::npos);
+  auto c = Load({"--locations", "eu-west"});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("custom-"), std::string::npos);
+  std::string path = testing::TempDir() + "/muster-config-bad.toml";
+  {
+    std::ofstream f(path);
+    f << "http_port = \"eighty\"\n";
+  }
+  auto d = Load({"--config", path});
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.error().message.find("http_port"), std::string::npos);
+  std::remove(path.c_str());
+}
+
+TEST(Config, HelpListsEveryFlag) {
+  std::string h = HelpText();
+  for (const char* f : {"--http-port", "--server-wss-port", "--identity-pool", "--admin-secret-key", "--locations",
+                        "--demo-servers", "--config"}) {
+    EXPECT_NE(h.find(f), std::string::npos) << f;
+  }
+}
+
+}  // namespace
+}  // namespace muster::daemon

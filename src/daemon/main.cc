@@ -1,0 +1,225 @@
+// musterd: one Muster node. See `musterd --help` and docs/configuration.md.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "api/client_api.h"
+#include "api/router.h"
+#include "api/server_socket.h"
+#include "common/log.h"
+#include "daemon/config.h"
+#include "daemon/supervisor.h"
+#include "identity/identity_service.h"
+#include "identity/player_data.h"
+#include "net/http_server.h"
+#include "node/node.h"
+#include "store/sqlite_store.h"
+
+namespace muster::daemon {
+namespace {
+
+std::string ReadFile(const std::string& path, Status* st) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *st = Error::InvalidArgument("cannot read " + path);
+    return {};
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string SampleServerPath(const Config& cfg, const char* argv0) {
+  if (!cfg.sample_server_binary.empty()) return cfg.sample_server_binary;
+  std::error_code ec;
+  auto self = std::filesystem::canonical("/proc/self/exe", ec);
+  if (ec) self = argv0;
+  return (self.parent_path().parent_path().parent_path() / "examples" / "sample_game_server" /
+          "sample-game-server").string();
+}
+
+Result<node::NodeSetup> BuildSetup(const Config& cfg) {
+  node::NodeSetup s;
+  s.region = cfg.region;
+  s.account = cfg.account;
+  s.fleet_options.reserved_timeout_ms = cfg.reserved_timeout_seconds * 1000LL;
+  s.fleet_options.activation_timeout_ms = cfg.activation_timeout_seconds * 1000LL;
+  s.fleet_options.heartbeat_timeout_ms = cfg.heartbeat_timeout_seconds * 1000LL;
+  node::FleetSetup f;
+  f.fleet_id = cfg.fleet;
+  f.locations = cfg.locations;
+  for (const auto& loc : cfg.locations) {
+    fleet::Compute c;
+    c.fleet_id = cfg.fleet;
+    c.compute_name = loc + "-compute";
+    c.location = loc;
+    c.ip_address = cfg.compute_address;
+    f.computes.push_back(std::move(c));
+  }
+  s.fleets.push_back(std::move(f));
+  placement::QueueConfig q;
+  q.name = cfg.queue;
+  q.arn = "arn:aws:gamelift:" + cfg.region + ":" + cfg.account + ":gamesessionqueue/" + cfg.queue;
+  q.timeout_ms = cfg.queue_timeout_seconds * 1000LL;
+  q.fleets = {cfg.fleet};
+  s.queues.push_back(std::move(q));
+  std::string body = DemoRuleSet();
+  if (!cfg.rule_set_file.empty()) {
+    Status st;
+    body = ReadFile(cfg.rule_set_file, &st);
+    if (!st.ok()) return st.take_error();
+  }
+  s.rule_sets.push_back({cfg.configuration + "-rules", body});
+  matchmaking::ConfigurationSpec spec;
+  spec.name = cfg.configuration;
+  spec.rule_set_name = cfg.configuration + "-rules";
+  spec.request_timeout_ms = cfg.request_timeout_seconds * 1000LL;
+  spec.queue_name = cfg.queue;
+  s.configurations.push_back(std::move(spec));
+  return s;
+}
+
+int Run(int argc, char** argv) {
+  auto loaded = LoadConfig(argc, argv);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "musterd: %s\n", loaded.error().message.c_str());
+    return 2;
+  }
+  Config cfg = std::move(loaded).value();
+  if (cfg.help) {
+    std::fputs(HelpText().c_str(), stdout);
+    return 0;
+  }
+  log::SetLevel(cfg.log_level == "debug" ? log::kDebug
+                : cfg.log_level == "warn" ? log::kWarn
+                : cfg.log_level == "error" ? log::kError
+                                           : log::kInfo);
+  auto fail = [](const std::string& what, const Error& e) {
+    MLOG(kError) << what << ": " << e.message;
+    return 1;
+  };
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.data_dir, ec);
+  if (ec) return fail("data_dir " + cfg.data_dir, Error::Internal(ec.message()));
+  SystemClock& clock = SystemClock::Instance();
+
+  auto store = store::OpenSqliteStore({cfg.data_dir + "/muster.db", cfg.sync_full});
+  if (!store.ok()) return fail("store", store.error());
+
+  identity::IdentityConfig icfg;
+  icfg.region = cfg.region;
+  icfg.pools.push_back({cfg.identity_pool, cfg.allow_guests});
+  identity::IdentityService identities(**store, clock, icfg);
+  identity::PlayerDataService players(**store, clock, json::object{{"skill", json::object{{"N", cfg.default_skill}}}});
+
+  auto setup = BuildSetup(cfg);
+  if (!setup.ok()) return fail("configuration", setup.error());
+  node::Node node(**store, clock);
+  if (auto st = node.Start(*setup); !st.ok()) return fail("start", st.error());
+
+  auto admin_secret = [&cfg](std::string_view ak) -> Result<std::string> {
+    if (ak != cfg.admin_access_key) return Error::Unauthorized("unknown access key " + std::string(ak));
+    return cfg.admin_secret_key;
+  };
+
+  boost::asio::io_context ioc;
+  api::ServerSocket server_socket(node, clock, {admin_secret});
+  node.SetPushSink([&](const std::string& key, const std::string& frame) { server_socket.Push(key, frame); });
+
+  bool run_pending = false;
+  api::ClientApi client(node, identities, players, clock, {cfg.configuration});
+  client.on_ticket_started = [&] {
+    if (run_pending) return;
+    run_pending = true;
+    boost::asio::post(ioc, [&] {
+      run_pending = false;
+      node.RunMatchmaking();
+    });
+  };
+  api::Router router(client, identities, clock, {admin_secret});
+
+  net::HttpServer http(ioc), ws(ioc), wss(ioc);
+  auto handler = [&](net::HttpRequest&& r, net::Responder respond) { respond(router.Handle(r)); };
+  auto socket_http = [](net::HttpRequest&& r, net::Responder respond) {
+    respond(api::ErrorResponse(Error::NotFound("this port serves game server WebSocket connections only")));
+  };
+  auto http_port = http.Listen({cfg.listen_address, static_cast<std::uint16_t>(cfg.http_port)}, handler);
+  if (!http_port.ok()) return fail("http listener", http_port.error());
+  auto ws_port = ws.Listen({cfg.listen_address, static_cast<std::uint16_t>(cfg.server_ws_port)}, socket_http,
+                           server_socket.UpgradeHandler());
+  if (!ws_port.ok()) return fail("server socket listener", ws_port.error());
+  MLOG(kInfo) << "client API on http://" << cfg.listen_address << ":" << *http_port;
+  MLOG(kInfo) << "server socket on ws://" << cfg.listen_address << ":" << *ws_port;
+  if (cfg.server_wss_port != 0) {
+    Result<net::TlsOptions> tls = net::TlsOptions{cfg.tls_cert, cfg.tls_key};
+    if (cfg.tls_cert.empty()) tls = net::EnsureSelfSignedCertificate(cfg.data_dir + "/tls");
+    if (!tls.ok()) return fail("tls", tls.error());
+    net::ListenOptions lo{cfg.listen_address, static_cast<std::uint16_t>(cfg.server_wss_port)};
+    lo.tls = *tls;
+    auto wss_port = wss.Listen(lo, socket_http, server_socket.UpgradeHandler());
+    if (!wss_port.ok()) return fail("server socket TLS listener", wss_port.error());
+    MLOG(kInfo) << "server socket on wss://" << cfg.listen_address << ":" << *wss_port;
+  }
+
+  Supervisor supervisor(clock);
+  if (cfg.demo_servers > 0) {
+    std::string bin = SampleServerPath(cfg, argv[0]);
+    if (!std::filesystem::exists(bin)) {
+      MLOG(kWarn) << "sample game server not found at " << bin << "; set --sample-server-binary (or --demo-servers 0)";
+    } else {
+      int port = cfg.sample_server_base_port;
+      for (const auto& loc : cfg.locations) {
+        for (int i = 0; i < cfg.demo_servers; ++i, ++port) {
+          std::string compute = loc + "-compute";
+          auto token = node.ComputeToken(cfg.fleet, compute);
+          if (!token.ok()) return fail("demo", token.error());
+          supervisor.Add("sample-game-server " + loc + " :" + std::to_string(port),
+                         {bin, "--sdk-url", "ws://127.0.0.1:" + std::to_string(*ws_port), "--fleet-id", cfg.fleet,
+                          "--compute-id", compute, "--auth-token", *token, "--port", std::to_string(port),
+                          "--ip", cfg.compute_address, "--location", loc});
+        }
+      }
+    }
+  }
+
+  boost::asio::steady_timer ticker(ioc);
+  std::function<void()> tick = [&] {
+    ticker.expires_after(std::chrono::milliseconds(100));
+    ticker.async_wait([&](const boost::system::error_code& e) {
+      if (e) return;
+      node.Tick();
+      supervisor.Poll();
+      tick();
+    });
+  };
+  tick();
+
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& e, int sig) {
+    if (e) return;
+    MLOG(kInfo) << "signal " << sig << ": draining";
+    http.Stop();
+    ws.Stop();
+    wss.Stop();
+    ticker.cancel();
+    supervisor.StopAll();
+    // Let in-flight writes and close handshakes finish, then stop.
+    auto grace = std::make_shared<boost::asio::steady_timer>(ioc, std::chrono::milliseconds(300));
+    grace->async_wait([&ioc, grace](const boost::system::error_code&) { ioc.stop(); });
+  });
+  MLOG(kInfo) << "musterd ready (store " << (*store)->Engine() << " in " << cfg.data_dir << ")";
+  ioc.run();
+  MLOG(kInfo) << "musterd stopped";
+  return 0;
+}
+
+}  // namespace
+}  // namespace muster::daemon
+
+int main(int argc, char** argv) { return muster::daemon::Run(argc, argv); }

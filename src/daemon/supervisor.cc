@@ -1,0 +1,91 @@
+#include "daemon/supervisor.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "common/log.h"
+
+namespace muster::daemon {
+
+void Supervisor::Add(std::string name, std::vector<std::string> argv) {
+  children_.push_back(Child{std::move(name), std::move(argv)});
+  Spawn(children_.back());
+}
+
+void Supervisor::Spawn(Child& c) {
+  std::vector<char*> args;
+  for (auto& a : c.argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    MLOG(kError) << "supervisor: fork failed for " << c.name;
+    c.restart_at = clock_.NowMillis() + 5000;
+    return;
+  }
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(1);  // the parent died before prctl
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  c.pid = pid;
+  MLOG(kInfo) << "supervisor: started " << c.name << " (pid " << pid << ")";
+}
+
+void Supervisor::Poll() {
+  if (stopping_) return;
+  for (auto& c : children_) {
+    if (c.pid > 0) {
+      int status = 0;
+      pid_t r = waitpid(c.pid, &status, WNOHANG);
+      if (r == c.pid) {
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (code == 0) {
+          MLOG(kInfo) << "supervisor: " << c.name << " exited with 0";
+        } else {
+          MLOG(kWarn) << "supervisor: " << c.name << " exited with " << code;
+        }
+        c.pid = 0;
+        // Clean exits (a finished game) restart at once; crashes back off up to 30 s.
+        Millis delay = code == 0 ? 0 : std::min<Millis>(30'000, 1000LL << std::min(c.restarts, 5));
+        if (code != 0) ++c.restarts;
+        else c.restarts = 0;
+        c.restart_at = clock_.NowMillis() + delay;
+      }
+    }
+    if (c.pid == 0 && clock_.NowMillis() >= c.restart_at) Spawn(c);
+  }
+}
+
+void Supervisor::StopAll(int grace_ms) {
+  stopping_ = true;
+  for (auto& c : children_) {
+    if (c.pid > 0) kill(c.pid, SIGTERM);
+  }
+  Millis deadline = SystemClock::Instance().NowMillis() + grace_ms;
+  for (auto& c : children_) {
+    while (c.pid > 0) {
+      int status = 0;
+      pid_t r = waitpid(c.pid, &status, WNOHANG);
+      if (r == c.pid || r < 0) {
+        c.pid = 0;
+        break;
+      }
+      if (SystemClock::Instance().NowMillis() > deadline) {
+        kill(c.pid, SIGKILL);
+        waitpid(c.pid, &status, 0);
+        c.pid = 0;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+}
+
+}  // namespace muster::daemon

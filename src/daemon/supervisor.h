@@ -1,0 +1,43 @@
+#pragma once
+// Runs local child processes (the demo's sample game servers) and restarts any that exit, after
+// a back-off. Children get SIGTERM when musterd dies (PR_SET_PDEATHSIG), so none is orphaned.
+//
+// Thread safety: none; call from the daemon's loop thread. Poll() reaps and restarts.
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+
+namespace muster::daemon {
+
+class Supervisor {
+ public:
+  struct Child {
+    std::string name;
+    std::vector<std::string> argv;
+    pid_t pid = 0;
+    Millis restart_at = 0;
+    int restarts = 0;
+  };
+
+  explicit Supervisor(const Clock& clock) : clock_(clock) {}
+  ~Supervisor() { StopAll(); }
+
+  void Add(std::string name, std::vector<std::string> argv);
+  // Starts children that are due, reaps those that exited (scheduling their restart).
+  void Poll();
+  // SIGTERM to all, wait up to `grace_ms`, then SIGKILL.
+  void StopAll(int grace_ms = 5000);
+
+ private:
+  void Spawn(Child& c);
+
+  const Clock& clock_;
+  std::vector<Child> children_;
+  bool stopping_ = false;
+};
+
+}  // namespace muster::daemon

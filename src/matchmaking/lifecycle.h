@@ -1,0 +1,126 @@
+#pragma once
+// Matchmaking ticket lifecycle for every configuration (WIRE.md §2 and §5): tickets go
+// QUEUED → SEARCHING → PLACING → COMPLETED, or end TIMED_OUT, CANCELLED or FAILED, each step with
+// its "GameLift Matchmaking Event". The Matcher of each configuration decides matches; this layer
+// owns statuses, timeouts, placement requests, events and the store rows of tickets.
+//
+// Not yet here (issue "Matchmaking engine"): acceptance (REQUIRES_ACCEPTANCE), backfill,
+// STANDALONE mode, estimated wait time from history. Configurations asking for them are refused
+// with a clear error instead of being half-served.
+//
+// Thread safety: none; one owner thread, the same as the PlacementCore it drives.
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "core/effects.h"
+#include "matchmaking/matcher.h"
+#include "matchmaking/rule_set.h"
+#include "placement/placement_core.h"
+
+namespace muster::matchmaking {
+
+struct ConfigurationSpec {
+  std::string name;
+  std::string arn;
+  std::string rule_set_name;
+  std::string rule_set_body;
+  std::shared_ptr<const RuleSet> rule_set;
+  Millis request_timeout_ms = 120'000;
+  bool acceptance_required = false;
+  std::string queue_name;  // WITH_QUEUE: the placement queue
+  int additional_player_count = 0;
+  std::string custom_event_data;
+  std::string game_session_data;
+  std::vector<std::pair<std::string, std::string>> game_properties;
+};
+
+enum class TicketStatus { kQueued, kSearching, kRequiresAcceptance, kPlacing, kCompleted, kFailed, kCancelled, kTimedOut };
+const char* TicketStatusName(TicketStatus s);
+bool IsTerminal(TicketStatus s);
+
+struct MatchedPlayerSession {
+  std::string player_id;
+  std::string player_session_id;
+};
+
+struct Ticket {
+  std::string ticket_id;
+  std::string configuration_name;
+  std::string owner;                     // identity id of the client that started it ("" = API)
+  TicketStatus status = TicketStatus::kQueued;
+  std::string status_reason;
+  std::string status_message;
+  Millis start_time = 0;
+  Millis end_time = 0;
+  std::vector<PlayerInput> players;
+  std::string match_id;
+  // GameSessionConnectionInfo, once COMPLETED.
+  std::string game_session_arn;
+  std::string ip_address;
+  std::string dns_name;
+  int port = 0;
+  std::vector<MatchedPlayerSession> matched_player_sessions;
+};
+
+// The MatchmakingTicket shape of the management API (epoch-second timestamps).
+json::object TicketToApiJson(const Ticket& t, const std::string& configuration_arn);
+
+class MatchmakingCore {
+ public:
+  MatchmakingCore(const Clock& clock, placement::PlacementCore& placement, std::string region,
+                  std::string account);
+
+  Status PutConfiguration(ConfigurationSpec spec);
+  const ConfigurationSpec* FindConfiguration(const std::string& name) const;
+
+  // Starts a ticket. kConflict if the ticket id is in use; kInvalidArgument for bad players.
+  Result<core::Effects> StartTicket(const std::string& configuration, std::string ticket_id,
+                                    std::vector<PlayerInput> players, std::string owner);
+  Result<core::Effects> StopTicket(const std::string& ticket_id);
+  // Undoes StartTicket when its effects could not be committed (the client hears an error).
+  void AbortStart(const std::string& ticket_id);
+
+  // Moves QUEUED tickets to SEARCHING, forms matches, hands them to placement, times tickets out.
+  core::Effects Run();
+  // Placement outcome for a match (topic "placement" notices).
+  core::Effects OnPlacementNotice(const json::object& notice);
+
+  // Tickets read back from the store after a restart (any status; terminal ones are ignored).
+  core::Effects Restore(std::vector<Ticket> tickets);
+
+  const Ticket* Find(const std::string& ticket_id) const;
+  std::size_t LiveTickets() const { return tickets_.size(); }
+
+  static store::Row ToRow(const Ticket& t, Millis now);
+  static Result<Ticket> FromRow(const store::Row& row);
+
+ private:
+  struct Config {
+    ConfigurationSpec spec;
+    std::unique_ptr<Matcher> matcher;
+  };
+  core::Effects Transition(Ticket& t, TicketStatus to, const std::string& reason,
+                           const std::string& message);
+  void Event(core::Effects& fx, const Config& cfg, const std::string& type,
+             const std::vector<const Ticket*>& tickets, json::object extra);
+  core::Effects StartPlacement(Config& cfg, const MatchResult& m);
+  void Save(core::Effects& fx, const Ticket& t) const;
+  void Forget(const std::string& ticket_id);
+
+  const Clock& clock_;
+  placement::PlacementCore& placement_;
+  std::string region_;
+  std::string account_;
+  std::map<std::string, Config> configs_;
+  std::map<std::string, Ticket> tickets_;                         // live (non-terminal) tickets
+  std::map<std::string, std::vector<std::string>> match_tickets_;  // match id → ticket ids
+  std::map<std::string, std::string> match_teams_;                 // player id → team, PLACING
+};
+
+}  // namespace muster::matchmaking

@@ -1,0 +1,158 @@
+#include "matchmaking/lifecycle.h"
+
+#include <gtest/gtest.h>
+
+#include "fleet/fleet_core.h"
+#include "placement/placement_core.h"
+
+namespace muster::matchmaking {
+namespace {
+
+constexpr const char* kRules = R"({
+  "name": "t", "ruleLanguageVersion": "1.0",
+  "playerAttributes": [{"name": "skill", "type": "number", "default": 1000}],
+  "teams": [{"name": "red", "minPlayers": 2, "maxPlayers": 2}, {"name": "blue", "minPlayers": 2, "maxPlayers": 2}],
+  "rules": [{"name": "SkillBand", "type": "batchDistance", "batchAttribute": "skill", "maxDistance": 100},
+            {"name": "LowLatency", "type": "latency", "maxLatency": 150}],
+  "expansions": [{"target": "rules[SkillBand].maxDistance", "steps": [{"waitTimeSeconds": 10, "value": 1000}]}]
+})";
+
+class LifecycleTest : public ::testing::Test {
+ protected:
+  LifecycleTest()
+      : fleet_(clock_, fleet::FleetOptions{}), placement_(clock_, fleet_), mm_(clock_, placement_, "local", "123") {
+    fleet_.PutCompute({"f", "c", "loc-a", "127.0.0.1", "", "tok", 0});
+    placement_.PutFleet("f", {"loc-a"});
+    placement::QueueConfig q;
+    q.name = "q";
+    q.fleets = {"f"};
+    placement_.PutQueue(q);
+    ConfigurationSpec spec;
+    spec.name = "cfg";
+    spec.arn = "arn:cfg";
+    spec.rule_set = ParseRuleSet(kRules).value();
+    spec.queue_name = "q";
+    spec.request_timeout_ms = 60'000;
+    EXPECT_TRUE(mm_.PutConfiguration(spec).ok());
+  }
+
+  std::vector<PlayerInput> Player(const std::string& id, double skill) {
+    PlayerInput p;
+    p.player_id = id;
+    p.attributes["skill"] = AttributeValue::Number(skill);
+    p.latency_ms["loc-a"] = 30;
+    return {p};
+  }
+
+  std::string ReadyProcess() {
+    std::string key;
+    EXPECT_TRUE(fleet_.Connect(1, "f", "c", "p1", &key).ok());
+    EXPECT_TRUE(fleet_.ActivateServerProcess(key, 7777, "5", "Cpp").ok());
+    return key;
+  }
+
+  static std::vector<std::string> EventTypes(const core::Effects& fx) {
+    std::vector<std::string> out;
+    for (const auto& n : fx.notices) {
+      if (n.topic == "matchmaking") out.emplace_back(n.body.at("detail").at("type").as_string());
+    }
+    return out;
+  }
+
+  ManualClock clock_;
+  fleet::FleetCore fleet_;
+  placement::PlacementCore placement_;
+  MatchmakingCore mm_;
+};
+
+TEST_F(LifecycleTest, FourPlayersSearchMatchPlaceComplete) {
+  std::string key = ReadyProcess();
+  for (int i = 0; i < 4; ++i) {
+    auto fx = mm_.StartTicket("cfg", "t" + std::to_string(i), Player("p" + std::to_string(i), 1000 + i), "id" + std::to_string(i));
+    ASSERT_TRUE(fx.ok());
+    EXPECT_EQ(mm_.Find("t" + std::to_string(i))->status, TicketStatus::kQueued);
+  }
+  auto run = mm_.Run();
+  auto types = EventTypes(run);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "MatchmakingSearching"), 4);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "PotentialMatchCreated"), 1);
+  ASSERT_EQ(run.pushes.size(), 1u);  // CreateGameSession to the one process
+  EXPECT_EQ(mm_.Find("t0")->status, TicketStatus::kPlacing);
+
+  const auto* p = placement_.Find(mm_.Find("t0")->match_id);
+  ASSERT_NE(p, nullptr);
+  auto act = fleet_.ActivateGameSession(key, p->game_session_arn);
+  ASSERT_TRUE(act.ok());
+  auto placed = placement_.OnFleetNotice(act->notices.at(0).body);
+  auto done = mm_.OnPlacementNotice(placed.notices.at(0).body);
+  EXPECT_EQ(EventTypes(done), std::vector<std::string>{"MatchmakingSucceeded"});
+  // Completed tickets leave memory; their final rows carry the connection info.
+  EXPECT_EQ(mm_.LiveTickets(), 0u);
+  int completed = 0;
+  for (const auto& w : done.writes) {
+    if (w.table != store::Table::kTickets) continue;
+    auto t = MatchmakingCore::FromRow(w.row);
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t->status, TicketStatus::kCompleted);
+    EXPECT_EQ(t->port, 7777);
+    ASSERT_EQ(t->matched_player_sessions.size(), 1u);
+    EXPECT_EQ(t->matched_player_sessions[0].player_session_id.rfind("psess-", 0), 0u);
+    ++completed;
+  }
+  EXPECT_EQ(completed, 4);
+  const auto& detail = done.notices.back().body.at("detail").as_object();
+  EXPECT_EQ(detail.at("gameSessionInfo").at("players").as_array().size(), 4u);
+}
+
+TEST_F(LifecycleTest, TimesOutWithEvent) {
+  ASSERT_TRUE(mm_.StartTicket("cfg", "lonely", Player("p", 1000), "id").ok());
+  mm_.Run();
+  clock_.Advance(60'000);
+  auto fx = mm_.Run();
+  EXPECT_EQ(EventTypes(fx), std::vector<std::string>{"MatchmakingTimedOut"});
+  EXPECT_EQ(mm_.Find("lonely"), nullptr);
+}
+
+TEST_F(LifecycleTest, CancelOnlyWhileSearching) {
+  ASSERT_TRUE(mm_.StartTicket("cfg", "t", Player("p", 1000), "id").ok());
+  auto fx = mm_.StopTicket("t");
+  ASSERT_TRUE(fx.ok());
+  EXPECT_EQ(EventTypes(*fx), std::vector<std::string>{"MatchmakingCancelled"});
+  EXPECT_EQ(mm_.StopTicket("t").error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(LifecycleTest, PlacementTimeoutFailsTickets) {
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(mm_.StartTicket("cfg", "t" + std::to_string(i), Player("p" + std::to_string(i), 1000), "").ok());
+  mm_.Run();  // matched, but no process: placement pending
+  EXPECT_EQ(mm_.Find("t0")->status, TicketStatus::kPlacing);
+  clock_.Advance(600'000);
+  auto timed_out = placement_.Pump();
+  auto fx = mm_.OnPlacementNotice(timed_out.notices.at(0).body);
+  auto types = EventTypes(fx);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "MatchmakingFailed"), 4);
+}
+
+TEST_F(LifecycleTest, DuplicateTicketAndBadConfiguration) {
+  ASSERT_TRUE(mm_.StartTicket("cfg", "t", Player("p", 1000), "").ok());
+  EXPECT_EQ(mm_.StartTicket("cfg", "t", Player("q", 1000), "").error().code, ErrorCode::kConflict);
+  EXPECT_EQ(mm_.StartTicket("nope", "u", Player("q", 1000), "").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(mm_.StartTicket("cfg", "bad id!", Player("q", 1000), "").error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(LifecycleTest, RestoreResumesSearchingTickets) {
+  ASSERT_TRUE(mm_.StartTicket("cfg", "t", Player("p", 1000), "owner").ok());
+  auto row = MatchmakingCore::ToRow(*mm_.Find("t"), 0);
+  MatchmakingCore again(clock_, placement_, "local", "123");
+  ConfigurationSpec spec;
+  spec.name = "cfg";
+  spec.rule_set = ParseRuleSet(kRules).value();
+  spec.queue_name = "q";
+  ASSERT_TRUE(again.PutConfiguration(spec).ok());
+  again.Restore({MatchmakingCore::FromRow(row).value()});
+  ASSERT_NE(again.Find("t"), nullptr);
+  EXPECT_EQ(again.Find("t")->owner, "owner");
+  EXPECT_EQ(again.Find("t")->players[0].attributes.at("skill").n, 1000);
+}
+
+}  // namespace
+}  // namespace muster::matchmaking

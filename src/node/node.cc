@@ -1,0 +1,288 @@
+#include "node/node.h"
+
+#include "common/crypto.h"
+#include "common/log.h"
+
+namespace muster::node {
+
+namespace {
+
+constexpr std::size_t kPage = 1000;
+
+Result<std::vector<store::Row>> AllWithStatus(store::Store& s, store::Table t, const std::string& status) {
+  std::vector<store::Row> out;
+  std::string after;
+  for (;;) {
+    MUSTER_ASSIGN_OR_RETURN(auto page, s.ListByStatus(t, status, after, kPage));
+    for (auto& r : page) out.push_back(std::move(r));
+    if (page.size() < kPage) break;
+    after = out.back().id;
+  }
+  return out;
+}
+
+Result<std::vector<store::Row>> All(store::Store& s, store::Table t) {
+  std::vector<store::Row> out;
+  std::string after;
+  for (;;) {
+    MUSTER_ASSIGN_OR_RETURN(auto page, s.List(t, after, kPage));
+    for (auto& r : page) out.push_back(std::move(r));
+    if (page.size() < kPage) break;
+    after = out.back().id;
+  }
+  return out;
+}
+
+}  // namespace
+
+Node::Node(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+
+Status Node::Start(const NodeSetup& setup) {
+  region_ = setup.region;
+  account_ = setup.account;
+  fleet::FleetOptions fo = setup.fleet_options;
+  fo.region = region_;
+  fleet_ = std::make_unique<fleet::FleetCore>(clock_, fo);
+  placement_ = std::make_unique<placement::PlacementCore>(clock_, *fleet_);
+  matchmaking_ = std::make_unique<matchmaking::MatchmakingCore>(clock_, *placement_, region_, account_);
+  bus_.Subscribe("fleet", [this](const core::Notice& n) { return placement_->OnFleetNotice(n.body); });
+  bus_.Subscribe("placement", [this](const core::Notice& n) { return matchmaking_->OnPlacementNotice(n.body); });
+
+  core::Effects fx;
+  // Fleets and computes. A compute keeps the auth token it was given in an earlier run, so game
+  // servers still running from before a restart can reconnect.
+  for (const auto& f : setup.fleets) {
+    placement_->PutFleet(f.fleet_id, f.locations);
+    for (fleet::Compute c : f.computes) {
+      if (c.auth_token.empty()) {
+        MUSTER_ASSIGN_OR_RETURN(auto row, store_.Get(store::Table::kComputes, c.Key()));
+        if (row) {
+          auto old = fleet::ComputeFromRow(*row);
+          if (old.ok()) c.auth_token = old->auth_token;
+        }
+        if (c.auth_token.empty()) c.auth_token = Base64UrlEncode(RandomBytes(32));
+      }
+      compute_tokens_[c.Key()] = c.auth_token;
+      fx.Append(fleet_->PutCompute(std::move(c)));
+    }
+  }
+  for (const auto& q : setup.queues) fx.Append(placement_->PutQueue(q));
+  std::map<std::string, std::shared_ptr<const matchmaking::RuleSet>> rule_sets;
+  for (const auto& rs : setup.rule_sets) {
+    auto parsed = matchmaking::ParseRuleSet(rs.body);
+    if (!parsed.ok()) {
+      return Error::InvalidArgument("rule set '" + rs.name + "': " + parsed.error().message);
+    }
+    rule_sets[rs.name] = std::move(parsed).value();
+    store::Row row{rs.name, "", "", ToJson(json::object{{"RuleSetName", rs.name},
+                                                        {"RuleSetBody", rs.body},
+                                                        {"CreationTime", clock_.NowMillis()}}),
+                   0, clock_.NowMillis()};
+    fx.writes.push_back(store::Write::Upsert(store::Table::kRuleSets, std::move(row)));
+  }
+  for (matchmaking::ConfigurationSpec spec : setup.configurations) {
+    auto it = rule_sets.find(spec.rule_set_name);
+    if (it == rule_sets.end()) {
+      return Error::InvalidArgument("configuration '" + spec.name + "': rule set '" +
+                                    spec.rule_set_name + "' is not defined");
+    }
+    spec.rule_set = it->second;
+    if (spec.arn.empty()) spec.arn = ConfigurationArn(spec.name);
+    store::Row row{spec.name, "", "", ToJson(json::object{{"Name", spec.name},
+                                                          {"ConfigurationArn", spec.arn},
+                                                          {"RuleSetName", spec.rule_set_name},
+                                                          {"GameSessionQueueName", spec.queue_name},
+                                                          {"RequestTimeoutSeconds", spec.request_timeout_ms / 1000}}),
+                   0, clock_.NowMillis()};
+    fx.writes.push_back(store::Write::Upsert(store::Table::kConfigurations, std::move(row)));
+    auto st = matchmaking_->PutConfiguration(std::move(spec));
+    if (!st.ok()) return Error::InvalidArgument("configuration: " + st.error().message);
+  }
+  MUSTER_RETURN_IF_ERROR(Apply(std::move(fx)));
+  return Restore();
+}
+
+Status Node::Restore() {
+  using store::Table;
+  std::vector<fleet::Process> processes;
+  for (const char* st : {"CONNECTED", "ACTIVE"}) {
+    MUSTER_ASSIGN_OR_RETURN(auto rows, AllWithStatus(store_, Table::kProcesses, st));
+    for (const auto& r : rows) {
+      MUSTER_ASSIGN_OR_RETURN(auto p, fleet::ProcessFromRow(r));
+      processes.push_back(std::move(p));
+    }
+  }
+  std::vector<fleet::GameSession> sessions;
+  std::vector<fleet::PlayerSession> players;
+  for (const char* st : {"ACTIVATING", "ACTIVE"}) {
+    MUSTER_ASSIGN_OR_RETURN(auto rows, AllWithStatus(store_, Table::kGameSessions, st));
+    for (const auto& r : rows) {
+      MUSTER_ASSIGN_OR_RETURN(auto g, fleet::GameSessionFromRow(r));
+      MUSTER_ASSIGN_OR_RETURN(auto ps_rows, store_.ListByIndex(Table::kPlayerSessions, g.game_session_id, 1000));
+      for (const auto& pr : ps_rows) {
+        MUSTER_ASSIGN_OR_RETURN(auto ps, fleet::PlayerSessionFromRow(pr));
+        players.push_back(std::move(ps));
+      }
+      sessions.push_back(std::move(g));
+    }
+  }
+  std::vector<fleet::Compute> computes;  // already registered by Start; stored extras are kept
+  MUSTER_ASSIGN_OR_RETURN(auto compute_rows, All(store_, Table::kComputes));
+  for (const auto& r : compute_rows) {
+    MUSTER_ASSIGN_OR_RETURN(auto c, fleet::ComputeFromRow(r));
+    if (!compute_tokens_.count(c.Key())) {
+      compute_tokens_[c.Key()] = c.auth_token;
+      computes.push_back(std::move(c));
+    }
+  }
+  std::size_t n_proc = processes.size(), n_gs = sessions.size();
+  fleet_->Restore(std::move(computes), std::move(processes), std::move(sessions), std::move(players));
+
+  MUSTER_ASSIGN_OR_RETURN(auto placement_rows, AllWithStatus(store_, Table::kPlacements, "PENDING"));
+  std::vector<placement::Placement> pending;
+  for (const auto& r : placement_rows) {
+    MUSTER_ASSIGN_OR_RETURN(auto p, placement::PlacementCore::FromRow(r));
+    pending.push_back(std::move(p));
+  }
+  std::size_t n_pl = pending.size();
+  placement_->Restore(std::move(pending));
+
+  std::vector<matchmaking::Ticket> tickets;
+  for (const char* st : {"QUEUED", "SEARCHING", "REQUIRES_ACCEPTANCE", "PLACING"}) {
+    MUSTER_ASSIGN_OR_RETURN(auto rows, AllWithStatus(store_, Table::kTickets, st));
+    for (const auto& r : rows) {
+      MUSTER_ASSIGN_OR_RETURN(auto t, matchmaking::MatchmakingCore::FromRow(r));
+      tickets.push_back(std::move(t));
+    }
+  }
+  std::size_t n_t = tickets.size();
+  MUSTER_RETURN_IF_ERROR(Apply(matchmaking_->Restore(std::move(tickets))));
+  if (n_proc + n_gs + n_pl + n_t > 0) {
+    MLOG(kInfo) << "restored from " << store_.Engine() << ": " << n_t << " tickets, " << n_pl
+                << " placements, " << n_gs << " game sessions, " << n_proc << " processes";
+  }
+  return OkStatus();
+}
+
+Status Node::Apply(core::Effects fx) {
+  fx = bus_.Cascade(std::move(fx));
+  if (!fx.writes.empty() || !fx.events.empty()) {
+    auto st = store_.Commit(fx.writes, fx.events);
+    if (!st.ok()) {
+      MLOG(kError) << "store commit failed (" << fx.writes.size() << " writes): " << st.error().message;
+      return st;
+    }
+  }
+  if (push_) {
+    for (const auto& p : fx.pushes) push_(p.process_key, p.frame);
+  }
+  for (const auto& n : fx.notices) {
+    for (const auto& o : observers_) o(n);
+  }
+  return OkStatus();
+}
+
+std::string Node::ConfigurationArn(const std::string& configuration) const {
+  return "arn:aws:gamelift:" + region_ + ":" + account_ + ":matchmakingconfiguration/" + configuration;
+}
+
+Result<matchmaking::Ticket> Node::StartMatchmaking(const std::string& configuration,
+                                                   std::vector<matchmaking::PlayerInput> players,
+                                                   const std::string& owner,
+                                                   std::string ticket_id) {
+  MUSTER_ASSIGN_OR_RETURN(auto fx, matchmaking_->StartTicket(configuration, std::move(ticket_id),
+                                                             std::move(players), owner));
+  std::string id = fx.writes.front().row.id;
+  auto st = Apply(std::move(fx));
+  if (!st.ok()) {
+    matchmaking_->AbortStart(id);
+    if (st.error().code == ErrorCode::kConflict) {
+      return Error::Conflict("ticket " + id + " already exists");
+    }
+    return Error::Unavailable("the ticket could not be stored: " + st.error().message);
+  }
+  return *matchmaking_->Find(id);
+}
+
+Result<matchmaking::Ticket> Node::GetTicket(const std::string& ticket_id) {
+  MUSTER_ASSIGN_OR_RETURN(auto row, store_.Get(store::Table::kTickets, ticket_id));
+  if (!row) return Error::NotFound("ticket " + ticket_id + " does not exist");
+  return matchmaking::MatchmakingCore::FromRow(*row);
+}
+
+Result<matchmaking::Ticket> Node::StopMatchmaking(const std::string& ticket_id) {
+  MUSTER_ASSIGN_OR_RETURN(auto fx, matchmaking_->StopTicket(ticket_id));
+  MUSTER_RETURN_IF_ERROR(Apply(std::move(fx)));
+  return GetTicket(ticket_id);
+}
+
+Result<std::vector<std::string>> Node::ConfigurationLocations(const std::string& configuration) const {
+  const auto* spec = matchmaking_->FindConfiguration(configuration);
+  if (!spec) return Error::NotFound("matchmaking configuration '" + configuration + "' does not exist");
+  return placement_->QueueLocations(spec->queue_name);
+}
+
+Result<std::string> Node::ServerConnect(std::uint64_t connection, const std::string& fleet_id,
+                                        const std::string& compute_name,
+                                        const std::string& process_id) {
+  std::string key;
+  MUSTER_ASSIGN_OR_RETURN(auto fx, fleet_->Connect(connection, fleet_id, compute_name, process_id, &key));
+  MUSTER_RETURN_IF_ERROR(Apply(std::move(fx)));
+  return key;
+}
+
+void Node::ServerDisconnect(std::uint64_t connection, const std::string& process_key) {
+  fleet_->Disconnect(connection, process_key);
+}
+
+Status Node::ServerRequest(const std::string& key, const fleet::ClientMessage& message,
+                           json::object* reply) {
+  (void)reply;
+  Result<core::Effects> fx = core::Effects{};
+  const auto& body = message.body;
+  if (auto* m = std::get_if<fleet::ActivateServerProcess>(&body)) {
+    fx = fleet_->ActivateServerProcess(key, m->port, m->sdk_version, m->sdk_language);
+  } else if (auto* m = std::get_if<fleet::HeartbeatServerProcess>(&body)) {
+    fx = fleet_->Heartbeat(key, m->health_status);
+  } else if (auto* m = std::get_if<fleet::ActivateGameSession>(&body)) {
+    fx = fleet_->ActivateGameSession(key, m->game_session_id);
+  } else if (auto* m = std::get_if<fleet::AcceptPlayerSession>(&body)) {
+    fx = fleet_->AcceptPlayerSession(key, m->game_session_id, m->player_session_id);
+  } else if (auto* m = std::get_if<fleet::RemovePlayerSession>(&body)) {
+    fx = fleet_->RemovePlayerSession(key, m->game_session_id, m->player_session_id);
+  } else if (std::holds_alternative<fleet::TerminateServerProcess>(body)) {
+    fx = fleet_->TerminateServerProcess(key);
+  } else {
+    return Error::InvalidArgument(std::string(message.action()) +
+                                  " is not supported by this Muster version yet");
+  }
+  if (!fx.ok()) return fx.take_error();
+  MUSTER_RETURN_IF_ERROR(Apply(std::move(fx).value()));
+  // A process that became free may serve a waiting placement right away.
+  if (std::holds_alternative<fleet::ActivateServerProcess>(body) ||
+      std::holds_alternative<fleet::TerminateServerProcess>(body)) {
+    return Apply(placement_->Pump());
+  }
+  return OkStatus();
+}
+
+Result<std::string> Node::ComputeToken(const std::string& fleet_id, const std::string& compute_name) const {
+  auto it = compute_tokens_.find(fleet_id + "/" + compute_name);
+  if (it == compute_tokens_.end()) return Error::NotFound("compute " + compute_name + " is not registered");
+  return it->second;
+}
+
+void Node::RunMatchmaking() {
+  core::Effects fx = matchmaking_->Run();
+  fx.Append(placement_->Pump());
+  (void)Apply(std::move(fx));
+}
+
+void Node::Tick() {
+  core::Effects fx = fleet_->Tick();
+  fx.Append(placement_->Pump());
+  fx.Append(matchmaking_->Run());
+  (void)Apply(std::move(fx));
+}
+
+}  // namespace muster::node
