@@ -1,0 +1,280 @@
+// HTTP round trips, keep-alive, pipelining, asynchronous responders, connection limits and Stop,
+// against a real server on 127.0.0.1 port 0.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "net/http_client.h"
+#include "net/net_test_util.h"
+
+namespace muster::net {
+namespace {
+
+using testing::RawClient;
+using testing::ServerHarness;
+
+// Answers "<method> <path> ?<query> <body>" with the request's x-test header echoed.
+void EchoHandler(HttpRequest&& req, Responder respond) {
+  HttpResponse res;
+  res.content_type = "text/plain";
+  res.body = req.method + " " + req.path + " ?" + req.query + " " + req.body;
+  if (const std::string* v = req.Header("x-test")) res.headers.emplace_back("X-Echo", *v);
+  respond(std::move(res));
+}
+
+TEST(HttpServerTest, GetAndPostRoundTrip) {
+  ServerHarness h;
+  std::uint16_t port = h.Start({}, EchoHandler);
+  ASSERT_NE(port, 0) << h.error;
+
+  auto get = HttpFetch("127.0.0.1", port, "GET", "/a/b%20c?x=1&y=2", {{"X-Test", "hello"}}, "");
+  ASSERT_TRUE(get.ok()) << get.error().message;
+  EXPECT_EQ(get->status, 200);
+  EXPECT_EQ(get->body, "GET /a/b%20c ?x=1&y=2 ");
+  ASSERT_NE(get->Header("x-echo"), nullptr);
+  EXPECT_EQ(*get->Header("x-echo"), "hello");
+  ASSERT_NE(get->Header("server"), nullptr);
+  EXPECT_EQ(*get->Header("server"), "muster");
+  ASSERT_NE(get->Header("date"), nullptr);
+  EXPECT_NE(get->Header("date")->find(" GMT"), std::string::npos);
+  EXPECT_EQ(*get->Header("content-type"), "text/plain");
+
+  auto post = HttpFetch("127.0.0.1", port, "POST", "/submit", {}, R"({"k":1})");
+  ASSERT_TRUE(post.ok()) << post.error().message;
+  EXPECT_EQ(post->status, 200);
+  EXPECT_EQ(post->body, R"(POST /submit ? {"k":1})");
+}
+
+TEST(HttpServerTest, RequestFieldsAreFilled) {
+  std::mutex mu;
+  std::optional<HttpRequest> seen;
+  ServerHarness h;
+  std::uint16_t port = h.Start({}, [&](HttpRequest&& req, Responder respond) {
+    {
+      std::lock_guard lock(mu);
+      seen = req;
+    }
+    respond(HttpResponse{204, "", {}, ""});
+  });
+  ASSERT_NE(port, 0) << h.error;
+  auto res = HttpFetch("127.0.0.1", port, "PUT", "/p?q", {{"X-One", "1"}, {"X-Two", "2"}}, "abc");
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->status, 204);
+  EXPECT_EQ(res->Header("content-type"), nullptr);
+  std::lock_guard lock(mu);
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->method, "PUT");
+  EXPECT_EQ(seen->target, "/p?q");
+  EXPECT_EQ(seen->path, "/p");
+  EXPECT_EQ(seen->query, "q");
+  EXPECT_EQ(seen->body, "abc");
+  EXPECT_EQ(seen->remote_address, "127.0.0.1");
+  EXPECT_FALSE(seen->tls);
+  // Lowercased, in order.
+  std::vector<std::string> names;
+  for (auto& [name, value] : seen->headers) names.push_back(name);
+  auto one = std::find(names.begin(), names.end(), "x-one");
+  auto two = std::find(names.begin(), names.end(), "x-two");
+  ASSERT_NE(one, names.end());
+  ASSERT_NE(two, names.end());
+  EXPECT_LT(one, two);
+}
+
+TEST(HttpServerTest, KeepAliveServesThreeRequestsOnOneConnection) {
+  ServerHarness h;
+  std::uint16_t port = h.Start({}, EchoHandler);
+  ASSERT_NE(port, 0) << h.error;
+  RawClient c(port);
+  ASSERT_TRUE(c.connected());
+  for (int i = 0; i < 3; ++i) {
+    std::string path = "/r" + std::to_string(i);
+    ASSERT_TRUE(c.Send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+    auto res = c.ReadResponse();
+    ASSERT_TRUE(res.has_value()) << "request " << i;
+    EXPECT_EQ(res->status, 200);
+    EXPECT_EQ(res->body, "GET " + path + " ? ");
+    EXPECT_EQ(h.server().ConnectionCount(), 1u);
+  }
+  EXPECT_FALSE(c.closed());
+}
+
+TEST(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  ServerHarness h;
+  std::uint16_t port = h.Start({}, EchoHandler);
+  ASSERT_NE(port, 0) << h.error;
+  RawClient c(port);
+  ASSERT_TRUE(c.Send(
+      "GET /one HTTP/1.1\r\nHost: x\r\n\r\n"
+      "POST /two HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+      "GET /three HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  auto r1 = c.ReadResponse();
+  auto r2 = c.ReadResponse();
+  auto r3 = c.ReadResponse();
+  ASSERT_TRUE(r1 && r2 && r3);
+  EXPECT_EQ(r1->body, "GET /one ? ");
+  EXPECT_EQ(r2->body, "POST /two ? abc");
+  EXPECT_EQ(r3->body, "GET /three ? ");
+  EXPECT_TRUE(r3->HasHeader("Connection: close"));
+  c.ReadUntilClosed();
+  EXPECT_TRUE(c.closed());
+}
+
+TEST(HttpServerTest, ResponderAnsweredLaterFromAnotherThread) {
+  std::vector<std::thread> workers;
+  std::mutex mu;
+  {
+    ServerHarness h;
+    std::uint16_t port = h.Start({}, [&](HttpRequest&& req, Responder respond) {
+      std::lock_guard lock(mu);
+      workers.emplace_back([respond, body = req.body] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        respond(HttpResponse{202, "text/plain", {}, "later:" + body});
+        respond(HttpResponse{500, "text/plain", {}, "second call ignored"});
+      });
+    });
+    ASSERT_NE(port, 0) << h.error;
+    RawClient c(port);
+    ASSERT_TRUE(c.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"
+                       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nho"));
+    auto r1 = c.ReadResponse();
+    auto r2 = c.ReadResponse();
+    ASSERT_TRUE(r1 && r2);
+    EXPECT_EQ(r1->status, 202);
+    EXPECT_EQ(r1->body, "later:hi");
+    EXPECT_EQ(r2->status, 202);
+    EXPECT_EQ(r2->body, "later:ho");
+  }
+  for (auto& t : workers) t.join();
+}
+
+TEST(HttpServerTest, DroppedResponderAnswers500) {
+  ServerHarness h;
+  std::uint16_t port = h.Start({}, [](HttpRequest&&, Responder) {});
+  ASSERT_NE(port, 0) << h.error;
+  auto res = HttpFetch("127.0.0.1", port, "GET", "/", {}, "");
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->status, 500);
+  EXPECT_NE(res->body.find("InternalError"), std::string::npos);
+}
+
+TEST(HttpServerTest, HeadResponseHasLengthButNoBody) {
+  ServerHarness h;
+  std::uint16_t port = h.Start({}, EchoHandler);
+  ASSERT_NE(port, 0) << h.error;
+  RawClient c(port);
+  ASSERT_TRUE(c.Send("HEAD /h HTTP/1.1\r\nHost: x\r\n\r\nGET /g HTTP/1.1\r\nHost: x\r\n\r\n"));
+  // The HEAD response advertises 10 bytes ("HEAD /h ? ") yet carries none: the next bytes are the
+  // GET response.
+  std::string all = c.ReadBytes(4096, 500);
+  auto first = all.find("HTTP/1.1 200");
+  auto second = all.find("HTTP/1.1 200", first + 1);
+  ASSERT_NE(second, std::string::npos) << all;
+  EXPECT_NE(all.find("Content-Length: 10"), std::string::npos) << all;
+  EXPECT_EQ(all.substr(second - 4, 4), "\r\n\r\n");
+  EXPECT_NE(all.find("GET /g ? "), std::string::npos);
+}
+
+TEST(HttpServerTest, ConnectionsBeyondLimitGet503) {
+  ListenOptions options;
+  options.limits.max_connections = 1;
+  ServerHarness h;
+  std::uint16_t port = h.Start(options, EchoHandler);
+  ASSERT_NE(port, 0) << h.error;
+  RawClient first(port);
+  ASSERT_TRUE(ServerHarness::WaitFor([&] { return h.server().ConnectionCount() == 1; }));
+  RawClient second(port);
+  ASSERT_TRUE(second.Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto res = second.ReadResponse();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, 503);
+  EXPECT_NE(res->body.find("ServiceUnavailable"), std::string::npos);
+  second.ReadUntilClosed();
+  EXPECT_TRUE(second.closed());
+  // The first connection still works.
+  ASSERT_TRUE(first.Send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto ok = first.ReadResponse();
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(ok->status, 200);
+}
+
+TEST(HttpServerTest, StopClosesIdleAndFinishesInFlight) {
+  std::mutex mu;
+  std::optional<Responder> pending;
+  ServerHarness h;
+  std::uint16_t port = h.Start({}, [&](HttpRequest&& req, Responder respond) {
+    if (req.path == "/slow") {
+      std::lock_guard lock(mu);
+      pending = std::move(respond);
+      return;
+    }
+    respond(HttpResponse{});
+  });
+  ASSERT_NE(port, 0) << h.error;
+  RawClient idle(port);
+  RawClient busy(port);
+  ASSERT_TRUE(busy.Send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(ServerHarness::WaitFor([&] {
+    std::lock_guard lock(mu);
+    return pending.has_value();
+  }));
+  ASSERT_TRUE(ServerHarness::WaitFor([&] { return h.server().ConnectionCount() == 2; }));
+
+  h.server().Stop();
+  idle.ReadUntilClosed(2000);
+  EXPECT_TRUE(idle.closed());
+  RawClient late(port);
+  EXPECT_FALSE(late.connected());
+
+  {
+    std::lock_guard lock(mu);
+    (*pending)(HttpResponse{200, "text/plain", {}, "finished"});
+    pending.reset();
+  }
+  auto res = busy.ReadResponse();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->body, "finished");
+  EXPECT_TRUE(res->HasHeader("Connection: close"));
+  busy.ReadUntilClosed(2000);
+  EXPECT_TRUE(busy.closed());
+  EXPECT_TRUE(ServerHarness::WaitFor([&] { return h.server().ConnectionCount() == 0; }));
+}
+
+TEST(HttpServerTest, ListenErrors) {
+  boost::asio::io_context ioc;
+  HttpServer server(ioc);
+  ListenOptions bad_address;
+  bad_address.address = "not-an-address";
+  EXPECT_FALSE(server.Listen(bad_address, EchoHandler).ok());
+
+  HttpServer first(ioc);
+  auto port = first.Listen({}, EchoHandler);
+  ASSERT_TRUE(port.ok());
+  HttpServer second(ioc);
+  ListenOptions same;
+  same.port = *port;
+  auto clash = second.Listen(same, EchoHandler);
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.error().code, ErrorCode::kUnavailable);
+}
+
+TEST(HttpServerTest, ReusePortLetsTwoServersShareAPort) {
+  ServerHarness a;
+  ListenOptions options;
+  options.reuse_port = true;
+  std::uint16_t port = a.Start(options, EchoHandler);
+  ASSERT_NE(port, 0) << a.error;
+  ServerHarness b;
+  options.port = port;
+  ASSERT_EQ(b.Start(options, EchoHandler), port) << b.error;
+  for (int i = 0; i < 4; ++i) {
+    auto res = HttpFetch("127.0.0.1", port, "GET", "/", {}, "");
+    ASSERT_TRUE(res.ok()) << res.error().message;
+    EXPECT_EQ(res->status, 200);
+  }
+}
+
+}  // namespace
+}  // namespace muster::net

@@ -1,0 +1,27 @@
+#pragma once
+// Internal to muster_net: starting connections accepted by the listener, and the hand-over of an
+// upgraded stream to a WebSocket session.
+//
+// Thread safety: call on the socket's strand (the listener does, from its accept handler).
+
+#include <memory>
+#include <string>
+
+#include "net/http_util.h"
+#include "net/server_state.h"
+
+namespace muster::net::internal {
+
+// Serves HTTP on an accepted socket (doing the TLS handshake first when state has a TLS context).
+void StartHttpSession(tcp::socket&& socket, std::shared_ptr<ServerState> state);
+
+// Answers 503 and closes; used beyond max_connections.
+void RefuseConnection(tcp::socket&& socket, bool tls);
+
+// Takes over an upgraded stream: accepts the WebSocket handshake for req and runs the session.
+// Defined for PlainStream and TlsStream in ws_session.cc.
+template <class Stream>
+void StartWsSession(Stream&& stream, BeastRequest&& req, WsCallbacks callbacks,
+                    std::shared_ptr<ServerState> state, std::string remote);
+
+}  // namespace muster::net::internal

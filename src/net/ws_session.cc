@@ -1,0 +1,271 @@
+// One server-side WebSocket connection. Reads text messages in a loop; writes go through a queue
+// (one write in flight); Close waits for queued writes, then does the close handshake. Beast answers
+// pings and closes with 1009 on oversized messages itself. on_close fires exactly once after the
+// connection was opened.
+//
+// Timeouts: handshake and close handshake use header_timeout; a connection from which no frame
+// (data, ping or pong) arrives for idle_timeout is dropped (reported as 1006). The server sends no
+// keep-alive pings of its own, so a silent client times out.
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+#include <chrono>
+#include <deque>
+
+#include "common/log.h"
+#include "net/http_session.h"
+
+namespace muster::net::internal {
+namespace {
+
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using error_code = boost::system::error_code;
+
+constexpr std::uint16_t kAbnormal = 1006;
+
+template <class Stream>
+class WsSession : public WsConnection,
+                  public SessionBase,
+                  public std::enable_shared_from_this<WsSession<Stream>> {
+ public:
+  WsSession(Stream&& stream, WsCallbacks callbacks, std::shared_ptr<ServerState> state,
+            std::string remote)
+      : ws_(std::move(stream)),
+        executor_(ws_.get_executor()),
+        callbacks_(std::move(callbacks)),
+        state_(std::move(state)),
+        remote_(std::move(remote)),
+        id_(NextConnectionId()) {}
+
+  ~WsSession() override { Unregister(); }
+
+  void Start(BeastRequest&& req) {
+    if (!state_->Register(id_, this->weak_from_this())) {
+      beast::get_lowest_layer(ws_).close();
+      return;
+    }
+    registered_ = true;
+    const Limits& limits = state_->limits();
+    beast::get_lowest_layer(ws_).expires_never();  // the websocket stream keeps its own timers
+    websocket::stream_base::timeout timeouts;
+    timeouts.handshake_timeout = std::chrono::seconds(limits.header_timeout_seconds);
+    timeouts.idle_timeout = std::chrono::seconds(limits.idle_timeout_seconds);
+    timeouts.keep_alive_pings = false;
+    ws_.set_option(timeouts);
+    websocket::permessage_deflate pmd;
+    pmd.server_enable = false;
+    pmd.client_enable = false;
+    ws_.set_option(pmd);
+    ws_.read_message_max(limits.max_ws_message_bytes);
+    ws_.auto_fragment(false);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "muster"); }));
+    ws_.async_accept(req, [self = this->shared_from_this()](const error_code& ec) {
+      self->OnAccept(ec);
+    });
+  }
+
+  // WsConnection
+  void Send(std::string text) override {
+    asio::post(executor_, [self = this->shared_from_this(), text = std::move(text)]() mutable {
+      self->DoSend(std::move(text));
+    });
+  }
+  void Close(std::uint16_t code, std::string reason) override {
+    asio::post(executor_,
+               [self = this->shared_from_this(), code, reason = std::move(reason)]() mutable {
+                 self->StartClose(code, std::move(reason));
+               });
+  }
+  std::uint64_t Id() const override { return id_; }
+  const std::string& RemoteAddress() const override { return remote_; }
+
+  // SessionBase
+  void PostShutdown() override {
+    asio::post(executor_, [self = this->shared_from_this()] {
+      if (!self->opened_) {
+        self->stop_before_open_ = true;
+        return;
+      }
+      self->StartClose(1001, "server shutting down");
+    });
+  }
+
+ private:
+  void OnAccept(const error_code& ec) {
+    if (ec) {
+      MLOG(kDebug) << "net: websocket handshake with " << remote_ << " failed: " << ec.message();
+      beast::get_lowest_layer(ws_).close();
+      Unregister();
+      return;
+    }
+    opened_ = true;
+    auto self = this->shared_from_this();
+    if (callbacks_.on_open) Guard("on_open", [&] { callbacks_.on_open(self); });
+    DoRead();
+    if (stop_before_open_ || state_->stopping()) StartClose(1001, "server shutting down");
+  }
+
+  void DoRead() {
+    ws_.async_read(read_buffer_, [self = this->shared_from_this()](const error_code& ec,
+                                                                   std::size_t) {
+      self->OnRead(ec);
+    });
+  }
+
+  void OnRead(const error_code& ec) {
+    if (ec) {
+      std::uint16_t code = kAbnormal;
+      if (ec == websocket::error::closed) {
+        code = close_sent_ ? close_code_ : static_cast<std::uint16_t>(ws_.reason().code);
+      } else if (ec == websocket::error::message_too_big) {
+        code = 1009;
+      }
+      MLOG(kDebug) << "net: websocket " << id_ << " read ended: " << ec.message() << " code "
+                   << code;
+      NotifyClose(code);
+      return;
+    }
+    if (!ws_.got_text()) {
+      read_buffer_.consume(read_buffer_.size());
+      StartClose(1003, "binary messages are not supported");
+      return;  // the close handshake reads the peer's reply
+    }
+    std::string text = beast::buffers_to_string(read_buffer_.data());
+    read_buffer_.consume(read_buffer_.size());
+    if (callbacks_.on_message && !notified_) {
+      auto self = this->shared_from_this();
+      Guard("on_message", [&] { callbacks_.on_message(self, std::move(text)); });
+    }
+    if (!notified_) DoRead();
+  }
+
+  void DoSend(std::string text) {
+    if (!opened_ || closing_ || notified_) return;
+    if (queued_bytes_ + text.size() > state_->limits().max_ws_send_queue_bytes) {
+      MLOG(kDebug) << "net: websocket " << id_ << " send queue full; closing";
+      StartClose(1008, "send queue full");
+      return;
+    }
+    queued_bytes_ += text.size();
+    queue_.push_back(std::move(text));
+    if (!writing_) DoWrite();
+  }
+
+  void DoWrite() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(asio::buffer(queue_.front()),
+                    [self = this->shared_from_this()](const error_code& ec, std::size_t) {
+                      self->OnWrite(ec);
+                    });
+  }
+
+  void OnWrite(const error_code& ec) {
+    writing_ = false;
+    if (ec) {
+      MLOG(kDebug) << "net: websocket " << id_ << " write: " << ec.message();
+      queue_.clear();
+      queued_bytes_ = 0;
+      beast::get_lowest_layer(ws_).close();  // the pending read reports the end
+      return;
+    }
+    queued_bytes_ -= queue_.front().size();
+    queue_.pop_front();
+    if (!queue_.empty()) {
+      DoWrite();
+    } else if (closing_) {
+      DoClose();
+    }
+  }
+
+  void StartClose(std::uint16_t code, std::string reason) {
+    if (!opened_ || closing_ || notified_) return;
+    closing_ = true;
+    close_code_ = code;
+    close_reason_ = std::move(reason);
+    if (close_reason_.size() > 123) close_reason_.resize(123);  // control frame payload limit
+    if (!writing_) DoClose();
+  }
+
+  void DoClose() {
+    close_sent_ = true;
+    ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_reason_),
+                    [self = this->shared_from_this()](const error_code& ec) {
+                      if (ec) {
+                        MLOG(kDebug) << "net: websocket " << self->id_
+                                     << " close: " << ec.message();
+                        beast::get_lowest_layer(self->ws_).close();
+                      }
+                      self->NotifyClose(self->close_code_);
+                    });
+  }
+
+  void NotifyClose(std::uint16_t code) {
+    if (!opened_ || notified_) return;
+    notified_ = true;
+    auto self = this->shared_from_this();
+    if (callbacks_.on_close) Guard("on_close", [&] { callbacks_.on_close(self, code); });
+    callbacks_ = {};  // breaks cycles through handler captures
+    // The connection counts as gone once reported closed, even while the application still holds
+    // a reference to it.
+    Unregister();
+  }
+
+  void Unregister() {
+    if (registered_) state_->Unregister(id_);
+    registered_ = false;
+  }
+
+  template <class F>
+  void Guard(const char* what, F&& f) {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      MLOG(kError) << "net: websocket " << what << " threw: " << e.what();
+    }
+  }
+
+  websocket::stream<Stream> ws_;
+  asio::any_io_executor executor_;
+  WsCallbacks callbacks_;
+  std::shared_ptr<ServerState> state_;
+  std::string remote_;
+  std::uint64_t id_;
+  bool registered_ = false;
+  bool opened_ = false;
+  bool stop_before_open_ = false;
+  bool closing_ = false;    // Close requested; no more Sends
+  bool close_sent_ = false;  // async_close started
+  bool notified_ = false;   // on_close called
+  bool writing_ = false;
+  std::uint16_t close_code_ = 1000;
+  std::string close_reason_;
+  beast::flat_buffer read_buffer_;
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+};
+
+}  // namespace
+
+template <class Stream>
+void StartWsSession(Stream&& stream, BeastRequest&& req, WsCallbacks callbacks,
+                    std::shared_ptr<ServerState> state, std::string remote) {
+  auto session = std::make_shared<WsSession<Stream>>(std::move(stream), std::move(callbacks),
+                                                     std::move(state), std::move(remote));
+  session->Start(std::move(req));
+}
+
+template void StartWsSession<PlainStream>(PlainStream&&, BeastRequest&&, WsCallbacks,
+                                          std::shared_ptr<ServerState>, std::string);
+template void StartWsSession<TlsStream>(TlsStream&&, BeastRequest&&, WsCallbacks,
+                                        std::shared_ptr<ServerState>, std::string);
+
+}  // namespace muster::net::internal
