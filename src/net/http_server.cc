@@ -91,14 +91,18 @@ class Listener : public std::enable_shared_from_this<Listener> {
       });
       return;
     }
-    if (state_->Count() >= state_->limits().max_connections) {
+    // starting_ counts sessions accepted but not yet registered, so a burst cannot overshoot.
+    if (state_->Count() + starting_->load() >= state_->limits().max_connections) {
       MLOG(kDebug) << "net: refusing connection: " << state_->Count() << " open";
       RefuseConnection(std::move(socket), state_->tls() != nullptr);
     } else {
       // The socket is bound to its own strand; the session starts there.
+      starting_->fetch_add(1);
       auto executor = socket.get_executor();
-      asio::dispatch(executor, [socket = std::move(socket), state = state_]() mutable {
+      asio::dispatch(executor, [socket = std::move(socket), state = state_,
+                                starting = starting_]() mutable {
         StartHttpSession(std::move(socket), std::move(state));
+        starting->fetch_sub(1);
       });
     }
     Accept();
@@ -110,6 +114,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   asio::steady_timer retry_;   // guarded by mu_
   bool closed_ = false;        // guarded by mu_
   std::shared_ptr<ServerState> state_;
+  std::shared_ptr<std::atomic<std::size_t>> starting_ =
+      std::make_shared<std::atomic<std::size_t>>(0);
 };
 
 Result<std::unique_ptr<asio::ssl::context>> MakeTlsContext(const TlsOptions& tls) {
