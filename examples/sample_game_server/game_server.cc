@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "common/crypto.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "sdk/server/server_sdk.h"
 
@@ -45,6 +46,7 @@ const char* Usage() {
          "  --ip ADDR           address to listen on, default 127.0.0.1\n"
          "  --location NAME     location name, for logs only\n"
          "  --games N           exit 0 after N games (0 = unlimited)\n"
+         "  --reserve-seconds N how long players may still join after activation (default 65)\n"
          "  --help\n";
 }
 
@@ -85,9 +87,25 @@ Result<Options> ParseOptions(int argc, char** argv, bool* help) {
     else if (flag == "--location") o.location = value;
     else if (flag == "--port") MUSTER_RETURN_IF_ERROR(number(&o.port));
     else if (flag == "--games") MUSTER_RETURN_IF_ERROR(number(&o.games));
+    else if (flag == "--reserve-seconds") MUSTER_RETURN_IF_ERROR(number(&o.reserve_seconds));
     else return Error::InvalidArgument("unknown flag " + flag);
   }
   return o;
+}
+
+// Players of the match as listed in MatchmakerData ({"teams":[{"players":[...]}]}); without it,
+// the session's maximum.
+static int ExpectedPlayers(const std::string& matchmaker_data, int maximum) {
+  auto v = ParseJson(matchmaker_data, JsonLimits{.max_bytes = 1024 * 1024, .max_depth = 16});
+  if (!v.ok() || !v->is_object()) return maximum;
+  auto* teams = v->as_object().if_contains("teams");
+  if (!teams || !teams->is_array()) return maximum;
+  int n = 0;
+  for (const auto& t : teams->as_array()) {
+    auto* players = t.is_object() ? t.as_object().if_contains("players") : nullptr;
+    if (players && players->is_array()) n += static_cast<int>(players->as_array().size());
+  }
+  return n > 0 ? n : maximum;
 }
 
 // ---------------- a TCP player ----------------
@@ -204,7 +222,7 @@ class GameServer::TcpPlayer : public std::enable_shared_from_this<TcpPlayer> {
 // ---------------- the server ----------------
 
 GameServer::GameServer(asio::io_context& io, Options options)
-    : io_(io), options_(std::move(options)), acceptor_(io), udp_(io) {}
+    : io_(io), options_(std::move(options)), acceptor_(io), udp_(io), reserve_timer_(io) {}
 
 GameServer::~GameServer() { sdk_pool_.join(); }
 
@@ -255,7 +273,17 @@ Status GameServer::Register() {
       return;
     }
     MLOG(kInfo) << "game: game session " << gs.game_session_id << " is active";
-    asio::post(io_, [this, id = gs.game_session_id] { game_session_id_ = id; });
+    int expected = ExpectedPlayers(gs.matchmaker_data, gs.maximum_player_session_count);
+    asio::post(io_, [this, id = gs.game_session_id, expected] {
+      game_session_id_ = id;
+      expected_ = expected;
+      MLOG(kInfo) << "game: expecting " << expected << " players";
+      reserve_expired_ = false;
+      reserve_timer_.expires_after(std::chrono::seconds(options_.reserve_seconds));
+      reserve_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) OnReserveWindowOver();
+      });
+    });
   };
   pp.on_process_terminate = [this] {
     MLOG(kInfo) << "game: the backend asked this process to terminate";
@@ -346,7 +374,9 @@ void GameServer::OnPlayerId(std::string id, std::function<void(bool, std::string
 
 void GameServer::PlayerLeft(const std::string& id) {
   if (!players_.erase(id)) return;
-  bool last = players_.empty() && joined_ > 0;
+  // The game ends when every matched player has come and gone, or, once the window for late
+  // joiners is over, when the last connected player leaves.
+  bool last = players_.empty() && joined_ > 0 && (joined_ >= expected_ || reserve_expired_);
   if (last) ending_ = true;
   asio::post(sdk_pool_, [this, id, last] {
     Status st = sdk::RemovePlayerSession(id);
@@ -357,7 +387,16 @@ void GameServer::PlayerLeft(const std::string& id) {
   });
 }
 
+void GameServer::OnReserveWindowOver() {
+  reserve_expired_ = true;
+  if (ending_ || game_session_id_.empty() || !players_.empty()) return;
+  MLOG(kInfo) << "game: " << joined_ << " of " << expected_ << " players joined before their reservations expired";
+  ending_ = true;
+  EndGame();
+}
+
 void GameServer::EndGame() {
+  reserve_timer_.cancel();
   MLOG(kInfo) << "game: all players left; ending the game";
   ++games_done_;
   bool stop = options_.games > 0 && games_done_ >= options_.games;

@@ -8,6 +8,7 @@
 // which block until the backend replies, run on a separate one-thread pool; SDK callbacks run
 // on the SDK's callback thread and hand their work to the io_context.
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -32,6 +33,9 @@ struct Options {
   std::string location;
   int port = 0;   // 0 = pick a free port
   int games = 0;  // 0 = unlimited
+  // How long after activation players may still arrive (the backend's RESERVED timeout is 60 s);
+  // after it, the game ends as soon as no player is connected.
+  int reserve_seconds = 65;
 };
 
 // Parses argv. kInvalidArgument with a message on a bad flag; `help` set for --help.
@@ -59,6 +63,7 @@ class GameServer {
   void OnPlayerId(std::string id, std::function<void(bool, std::string)> reply);
   void PlayerLeft(const std::string& player_session_id);
   void EndGame();
+  void OnReserveWindowOver();
   void Finish(int code);
 
   boost::asio::io_context& io_;
@@ -71,6 +76,9 @@ class GameServer {
   std::map<boost::asio::ip::udp::endpoint, std::string> udp_players_;
   std::set<std::string> players_;  // accepted, still connected
   int joined_ = 0;
+  int expected_ = 0;             // players in the match (MatchmakerData), else the session maximum
+  bool reserve_expired_ = false;  // the window for late joiners is over
+  boost::asio::steady_timer reserve_timer_;
   int games_done_ = 0;
   bool ending_ = false;
   bool finished_ = false;

@@ -1,3 +1,5 @@
+#include <strings.h>
+
 #include "sdk/client/muster_client.h"
 
 #include <chrono>
@@ -195,6 +197,13 @@ Result<Placement> MusterClient::WaitForPlacement(const std::string& ticket_id, i
   for (;;) {
     auto r = SignedCall("GET", "/requestmatchstatus", TicketStatusQuery(ticket_id));
     if (r.ok() && r->status == 200) {
+      // Muster names the ticket's status in a header, keeping the body in the published shape.
+      for (const auto& [name, value] : r->headers) {
+        if (strcasecmp(name.c_str(), "X-Muster-Ticket-Status") == 0 &&
+            (value == "FAILED" || value == "CANCELLED" || value == "TIMED_OUT")) {
+          return Error::Conflict("matchmaking ended with status " + value);
+        }
+      }
       MUSTER_ASSIGN_OR_RETURN(Placement p, ParseMatchStatus(r->body));
       if (p.player_session_id != kNotPlacedYet) return p;
       say("not placed yet");

@@ -200,18 +200,30 @@ int Run(int argc, char** argv) {
   };
   tick();
 
+  // Drain: game servers end first (they still need the server socket for ProcessEnding), then the
+  // listeners close, in-flight writes finish, and the loop stops. The store is durable per commit.
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& e, int sig) {
-    if (e) return;
-    MLOG(kInfo) << "signal " << sig << ": draining";
+  boost::asio::steady_timer drain(ioc);
+  std::function<void()> wait_children = [&] {
+    if (!supervisor.Stopped()) {
+      drain.expires_after(std::chrono::milliseconds(50));
+      drain.async_wait([&](const boost::system::error_code& e) {
+        if (!e) wait_children();
+      });
+      return;
+    }
     http.Stop();
     ws.Stop();
     wss.Stop();
     ticker.cancel();
-    supervisor.StopAll();
-    // Let in-flight writes and close handshakes finish, then stop.
-    auto grace = std::make_shared<boost::asio::steady_timer>(ioc, std::chrono::milliseconds(300));
-    grace->async_wait([&ioc, grace](const boost::system::error_code&) { ioc.stop(); });
+    drain.expires_after(std::chrono::milliseconds(200));
+    drain.async_wait([&](const boost::system::error_code&) { ioc.stop(); });
+  };
+  signals.async_wait([&](const boost::system::error_code& e, int sig) {
+    if (e) return;
+    MLOG(kInfo) << "signal " << sig << ": draining";
+    supervisor.BeginStop();
+    wait_children();
   });
   MLOG(kInfo) << "musterd ready (store " << (*store)->Engine() << " in " << cfg.data_dir << ")";
   ioc.run();

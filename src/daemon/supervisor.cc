@@ -63,6 +63,38 @@ void Supervisor::Poll() {
   }
 }
 
+void Supervisor::BeginStop() {
+  if (stopping_) return;
+  stopping_ = true;
+  stop_started_ = clock_.NowMillis();
+  for (auto& c : children_) {
+    if (c.pid > 0) kill(c.pid, SIGTERM);
+  }
+}
+
+bool Supervisor::Stopped(int grace_ms) {
+  bool all = true;
+  bool late = clock_.NowMillis() - stop_started_ > grace_ms;
+  for (auto& c : children_) {
+    if (c.pid <= 0) continue;
+    int status = 0;
+    pid_t r = waitpid(c.pid, &status, WNOHANG);
+    if (r == c.pid || r < 0) {
+      c.pid = 0;
+      continue;
+    }
+    if (late) {
+      MLOG(kWarn) << "supervisor: " << c.name << " did not stop in time; killing it";
+      kill(c.pid, SIGKILL);
+      waitpid(c.pid, &status, 0);
+      c.pid = 0;
+      continue;
+    }
+    all = false;
+  }
+  return all;
+}
+
 void Supervisor::StopAll(int grace_ms) {
   stopping_ = true;
   for (auto& c : children_) {

@@ -29,7 +29,12 @@ class Supervisor {
   void Add(std::string name, std::vector<std::string> argv);
   // Starts children that are due, reaps those that exited (scheduling their restart).
   void Poll();
-  // SIGTERM to all, wait up to `grace_ms`, then SIGKILL.
+  // Asks every child to stop (SIGTERM) and stops restarting them. The loop keeps running so that
+  // children can finish talking to musterd (ProcessEnding); poll Stopped() until it is true.
+  void BeginStop();
+  // Reaps; true once every child has exited. After `grace_ms` from BeginStop, SIGKILLs the rest.
+  bool Stopped(int grace_ms = 5000);
+  // Blocking variant for the destructor: SIGTERM, wait up to `grace_ms`, then SIGKILL.
   void StopAll(int grace_ms = 5000);
 
  private:
@@ -38,6 +43,7 @@ class Supervisor {
   const Clock& clock_;
   std::vector<Child> children_;
   bool stopping_ = false;
+  Millis stop_started_ = 0;
 };
 
 }  // namespace muster::daemon
