@@ -66,10 +66,16 @@ class ServerProcess {
   bool exited_ = false;
 };
 
-std::string CreateGameSession(const std::string& id) {
+// `matched` > 0 lists that many players in MatchmakerData, as matchmaking does.
+std::string CreateGameSession(const std::string& id, int matched = 0, int maximum = 2) {
   fleet::CreateGameSession c;
   c.game_session_id = id;
-  c.maximum_player_session_count = 2;
+  c.maximum_player_session_count = maximum;
+  if (matched > 0) {
+    std::string players;
+    for (int i = 0; i < matched; ++i) players += std::string(i ? "," : "") + "{\"playerId\":\"p" + std::to_string(i) + "\"}";
+    c.matchmaker_data = "{\"matchId\":\"m\",\"teams\":[{\"name\":\"red\",\"players\":[" + players + "]}]}";
+  }
   return fleet::Encode(fleet::ServerMessage{"CreateGameSession", "", 200, "", c});
 }
 
@@ -89,7 +95,7 @@ struct Fixture {
   std::unique_ptr<ServerProcess> server;
   int port = 0;
 
-  explicit Fixture(int games) {
+  explicit Fixture(int games, std::vector<std::string> extra = {}) {
     backend.SetHandler([](const ReceivedRequest& r) -> std::optional<std::string> {
       if (auto* a = std::get_if<fleet::AcceptPlayerSession>(&r.message.body)) {
         if (a->player_session_id.rfind("psess-good", 0) != 0) {
@@ -99,9 +105,11 @@ struct Fixture {
       }
       return FakeBackend::Ok(r);
     });
-    server = std::make_unique<ServerProcess>(std::vector<std::string>{
-        "--sdk-url", backend.url(), "--fleet-id", "fleet-1", "--compute-id", "compute-1",
-        "--auth-token", "tok", "--port", "0", "--games", std::to_string(games)});
+    std::vector<std::string> args{"--sdk-url", backend.url(), "--fleet-id", "fleet-1",
+                                  "--compute-id", "compute-1", "--auth-token", "tok", "--port", "0",
+                                  "--games", std::to_string(games)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    server = std::make_unique<ServerProcess>(std::move(args));
     auto act = backend.WaitForAction("ActivateServerProcess");
     EXPECT_TRUE(act);
     if (act) port = std::get<fleet::ActivateServerProcess>(act->message.body).port;
@@ -177,7 +185,7 @@ TEST(SampleGameServer, HostsOneGameEndToEnd) {
 TEST(SampleGameServer, ReRegistersAsNewProcessAfterAGame) {
   Fixture f(/*games=*/2);
   ASSERT_GT(f.port, 0);
-  ASSERT_TRUE(f.backend.Push(CreateGameSession("gs-a")));
+  ASSERT_TRUE(f.backend.Push(CreateGameSession("gs-a", /*matched=*/1)));
   ASSERT_TRUE(f.backend.WaitForAction("ActivateGameSession"));
   asio::io_context io;
   {
@@ -223,6 +231,41 @@ TEST(SampleGameServer, ParsesFlags) {
   std::vector<char*> uargv;
   for (auto& a : unk) uargv.push_back(a.data());
   EXPECT_EQ(ParseOptions(3, uargv.data(), &help).error().message, "unknown flag --nope");
+}
+
+TEST(SampleGameServer, WaitsForEveryMatchedPlayerBeforeEnding) {
+  Fixture f(/*games=*/1);
+  ASSERT_GT(f.port, 0);
+  ASSERT_TRUE(f.backend.Push(CreateGameSession("gs-w", /*matched=*/2, /*maximum=*/4)));
+  ASSERT_TRUE(f.backend.WaitForAction("ActivateGameSession"));
+  asio::io_context io;
+  {
+    tcp::socket a(io);
+    EXPECT_EQ(Join(io, a, f.port, "psess-good-a"), "WELCOME psess-good-a gs-w");
+  }
+  // The first player left, but the second matched player has not come yet: the game goes on.
+  EXPECT_FALSE(f.backend.WaitForAction("TerminateServerProcess", 300ms));
+  {
+    tcp::socket b(io);
+    EXPECT_EQ(Join(io, b, f.port, "psess-good-b"), "WELCOME psess-good-b gs-w");
+  }
+  EXPECT_TRUE(f.backend.WaitForAction("TerminateServerProcess"));
+  EXPECT_EQ(f.server->Wait(), 0);
+}
+
+TEST(SampleGameServer, EndsWhenReservationsExpireWithoutTheRest) {
+  Fixture f(/*games=*/1, {"--reserve-seconds", "1"});
+  ASSERT_GT(f.port, 0);
+  ASSERT_TRUE(f.backend.Push(CreateGameSession("gs-x", /*matched=*/3, /*maximum=*/3)));
+  ASSERT_TRUE(f.backend.WaitForAction("ActivateGameSession"));
+  asio::io_context io;
+  {
+    tcp::socket a(io);
+    EXPECT_EQ(Join(io, a, f.port, "psess-good-a"), "WELCOME psess-good-a gs-x");
+  }
+  // Two matched players never come; after the reservation window the game ends.
+  EXPECT_TRUE(f.backend.WaitForAction("TerminateServerProcess", 5s));
+  EXPECT_EQ(f.server->Wait(), 0);
 }
 
 }  // namespace
