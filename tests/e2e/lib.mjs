@@ -1,0 +1,248 @@
+// Shared helpers for the end-to-end tests: real musterd and sample game server processes on
+// loopback ports, the real npm identity client, SigV4 signing with @smithy/signature-v4, and raw
+// TCP/UDP joins. Nothing here is mocked.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+
+import { Sha256 } from "@aws-crypto/sha256-js";
+import {
+  CognitoIdentityClient,
+  GetCredentialsForIdentityCommand,
+  GetIdCommand,
+} from "@aws-sdk/client-cognito-identity";
+import { SignatureV4 } from "@smithy/signature-v4";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const SOURCE_DIR = path.resolve(here, "../..");
+export const BUILD_DIR = process.env.MUSTER_BUILD_DIR || path.join(SOURCE_DIR, "build");
+export const MUSTERD = path.join(BUILD_DIR, "src/daemon/musterd");
+export const SAMPLE_SERVER = path.join(BUILD_DIR, "examples/sample_game_server/sample-game-server");
+export const MUSTER_CLIENT = path.join(BUILD_DIR, "tools/muster-client");
+export const POOL = "local:00000000-0000-0000-0000-000000000000";
+export const REGION = "local";
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// Two consecutive free TCP ports (the demo's sample servers take base and base+1).
+export async function freePortPair() {
+  for (let i = 0; i < 50; i++) {
+    const base = 20000 + Math.floor(Math.random() * 30000);
+    const ok = await Promise.all([base, base + 1].map(portIsFree));
+    if (ok.every(Boolean)) return base;
+  }
+  throw new Error("no two consecutive free ports");
+}
+
+function portIsFree(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
+export function tempDir(prefix) {
+  return mkdtempSync(path.join(os.tmpdir(), `muster-${prefix}-`));
+}
+
+function collect(proc, name) {
+  const lines = [];
+  const onData = (d) => {
+    for (const l of d.toString().split("\n")) if (l) lines.push(l);
+    if (lines.length > 5000) lines.splice(0, lines.length - 5000);
+  };
+  proc.stdout?.on("data", onData);
+  proc.stderr?.on("data", onData);
+  proc.logs = lines;
+  proc.exited = new Promise((resolve) => proc.on("exit", (code, sig) => resolve({ code, sig })));
+  proc.name = name;
+  return proc;
+}
+
+// Starts musterd and waits for /healthz. Options: dataDir, demoServers, extra flags.
+export async function startMusterd({ dataDir, demoServers = 1, args = [], ports } = {}) {
+  if (!existsSync(MUSTERD)) throw new Error(`musterd not built at ${MUSTERD}`);
+  ports = ports || {
+    http: await freePort(),
+    ws: await freePort(),
+    wss: await freePort(),
+    game: await freePortPair(),
+  };
+  dataDir = dataDir || tempDir("data");
+  const flags = [
+    "--data-dir", dataDir,
+    "--http-port", String(ports.http),
+    "--server-ws-port", String(ports.ws),
+    "--server-wss-port", String(ports.wss),
+    "--demo-servers", String(demoServers),
+    "--sample-server-binary", SAMPLE_SERVER,
+    "--sample-server-base-port", String(ports.game),
+    ...args,
+  ];
+  const proc = collect(spawn(MUSTERD, flags, { stdio: ["ignore", "pipe", "pipe"] }), "musterd");
+  const base = `http://127.0.0.1:${ports.http}`;
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`musterd exited early:\n${proc.logs.join("\n")}`);
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.ok) break;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`musterd did not become healthy:\n${proc.logs.join("\n")}`);
+    await sleep(50);
+  }
+  return {
+    proc, ports, dataDir, base,
+    db: path.join(dataDir, "muster.db"),
+    async stop(signal = "SIGTERM") {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return proc.exited;
+    },
+    cleanup() { rmSync(dataDir, { recursive: true, force: true }); },
+  };
+}
+
+// Waits until `n` sample game server processes are ready for placement (their locations show up).
+export async function waitForLocations(base, n, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await fetch(`${base}/v1/locations`);
+    const body = await r.json();
+    if (body.Locations.length >= n) return body.Locations;
+    if (Date.now() > deadline) throw new Error(`only ${body.Locations.length} locations ready`);
+    await sleep(100);
+  }
+}
+
+// Reads rows of the node's real SQLite file with the sqlite3 command.
+export function sql(db, query) {
+  const out = execFileSync("sqlite3", ["-json", db, query], { encoding: "utf8" });
+  return out.trim() ? JSON.parse(out) : [];
+}
+
+export function startSampleServer({ wsPort, fleet = "demo-fleet", compute, token, port, location }) {
+  const args = ["--sdk-url", `ws://127.0.0.1:${wsPort}`, "--fleet-id", fleet, "--compute-id", compute,
+                "--auth-token", token, "--port", String(port), "--location", location];
+  return collect(spawn(SAMPLE_SERVER, args, { stdio: ["ignore", "pipe", "pipe"] }), `sample ${location}`);
+}
+
+// --- identity and signing with the real npm clients ---------------------------------------------
+
+export function identityClient(base) {
+  return new CognitoIdentityClient({
+    endpoint: base,
+    region: REGION,
+    // GetId and GetCredentialsForIdentity are unsigned; the client still wants a provider.
+    credentials: { accessKeyId: "unused", secretAccessKey: "unused" },
+  });
+}
+
+export async function guestCredentials(base) {
+  const client = identityClient(base);
+  const { IdentityId } = await client.send(new GetIdCommand({ IdentityPoolId: POOL }));
+  const { Credentials } = await client.send(new GetCredentialsForIdentityCommand({ IdentityId }));
+  return {
+    identityId: IdentityId,
+    accessKeyId: Credentials.AccessKeyId,
+    secretAccessKey: Credentials.SecretKey,
+    sessionToken: Credentials.SessionToken,
+    expiration: Credentials.Expiration,
+  };
+}
+
+// A signed request (execute-api) with @smithy/signature-v4. Options tamper with it for the
+// bad-input tests: service, signingDate, mutate(signed request).
+export async function signedFetch(base, creds, method, pathname, query = {}, opts = {}) {
+  const url = new URL(base);
+  const signer = new SignatureV4({
+    service: opts.service || "execute-api",
+    region: opts.region || REGION,
+    credentials: {
+      accessKeyId: creds.accessKeyId,
+      secretAccessKey: creds.secretAccessKey,
+      sessionToken: creds.sessionToken,
+    },
+    sha256: Sha256,
+  });
+  const request = {
+    method,
+    protocol: "http:",
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: pathname,
+    query,
+    headers: { host: url.host, ...(opts.headers || {}) },
+    body: opts.body,
+  };
+  const signed = await signer.sign(request, opts.signingDate ? { signingDate: opts.signingDate } : {});
+  if (opts.mutate) opts.mutate(signed);
+  const qs = new URLSearchParams(signed.query).toString().replace(/\+/g, "%20");
+  const headers = { ...signed.headers };
+  delete headers.host;
+  const r = await fetch(`${base}${signed.path}${qs ? "?" + qs : ""}`, { method, headers, body: opts.body });
+  const text = await r.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: r.status, headers: r.headers, text, json };
+}
+
+export async function pollPlacement(base, creds, ticketId, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  let wait = 100;
+  for (;;) {
+    const r = await signedFetch(base, creds, "GET", "/requestmatchstatus", { ticketId });
+    if (r.status !== 200) throw new Error(`requestmatchstatus ${r.status}: ${r.text}`);
+    if (r.json.PlayerSessionId !== "NotPlacedYet") return r.json;
+    const st = r.headers.get("x-muster-ticket-status");
+    if (["FAILED", "CANCELLED", "TIMED_OUT"].includes(st)) throw new Error(`ticket ${ticketId} ended ${st}`);
+    if (Date.now() > deadline) throw new Error(`ticket ${ticketId} not placed in time (status ${st})`);
+    await sleep(wait);
+    wait = Math.min(wait * 1.5, 1000);
+  }
+}
+
+// Connects over TCP, sends the player session id without a newline (as the published sample
+// client does) and returns the first line the game server answers.
+export function joinTcp(host, port, playerSessionId, { keepOpenMs = 0 } = {}) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, host, () => sock.write(playerSessionId));
+    let buf = "";
+    sock.setTimeout(10000, () => { sock.destroy(); reject(new Error("join timed out")); });
+    sock.on("data", (d) => {
+      buf += d.toString();
+      const nl = buf.indexOf("\n");
+      if (nl >= 0) {
+        const line = buf.slice(0, nl);
+        setTimeout(() => sock.end(), keepOpenMs);
+        resolve(line);
+      }
+    });
+    sock.on("error", reject);
+  });
+}
+
+export function run(cmd, args, { timeoutMs = 60000 } = {}) {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (out += d));
+    const t = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
+    p.on("exit", (code) => { clearTimeout(t); resolve({ code, out }); });
+  });
+}
