@@ -4,6 +4,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "common/crypto.h"
@@ -430,6 +432,16 @@ void GameServer::Terminate() {
   if (finished_) return;
   ending_ = true;
   MLOG(kInfo) << "game: terminating";
+  // ProcessEnding needs the backend; if it is gone, the SDK would retry for a minute. A game
+  // server asked to stop must stop: give the backend a few seconds, then exit anyway.
+  reserve_timer_.cancel();
+  reserve_timer_.expires_after(std::chrono::seconds(3));
+  reserve_timer_.async_wait([](boost::system::error_code ec) {
+    if (ec) return;
+    MLOG(kWarn) << "game: the backend did not confirm ProcessEnding; exiting without it";
+    std::fflush(stderr);
+    std::_Exit(0);
+  });
   asio::post(sdk_pool_, [this] {
     Status st = sdk::ProcessEnding();
     if (!st.ok()) {
