@@ -165,6 +165,20 @@ export async function guestCredentials(base) {
   };
 }
 
+// The headers @smithy/signature-v4 adds for a request (host excluded), for replaying it.
+export async function signedHeaders(base, creds, method, pathname, query = {}) {
+  const url = new URL(base);
+  const signer = new SignatureV4({
+    service: "execute-api", region: REGION, sha256: Sha256,
+    credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken },
+  });
+  const signed = await signer.sign({ method, protocol: "http:", hostname: url.hostname, port: Number(url.port),
+                                     path: pathname, query, headers: { host: url.host } });
+  const headers = { ...signed.headers };
+  delete headers.host;
+  return headers;
+}
+
 // A signed request (execute-api) with @smithy/signature-v4. Options tamper with it for the
 // bad-input tests: service, signingDate, mutate(signed request).
 export async function signedFetch(base, creds, method, pathname, query = {}, opts = {}) {

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Requests/s of the signed GET /requestmatchstatus on one core, side by side with nginx serving a
+# static file of the same size on the same core (wrk on the other core, same connections and
+# duration). Prints both figures and the ratio.
+#   bench/status_vs_nginx.sh [build-dir] [seconds] [connections]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$here/build}
+secs=${2:-10}
+conns=${3:-32}
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; rm -rf "$work"' EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+hp=$(port); wp=$(port); np=$(port)
+taskset -c 0 "$build/src/daemon/musterd" --data-dir "$work/data" --http-port "$hp" --server-ws-port "$wp" \
+  --server-wss-port 0 --demo-servers 0 --log-level warn > "$work/musterd.log" 2>&1 &
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$hp/healthz" >/dev/null && break; sleep 0.1; done
+info=$(cd "$here/tests/e2e" && node "$here/bench/sign_status.mjs" "http://127.0.0.1:$hp" 2>/dev/null)
+path=$(node -e 'console.log(JSON.parse(process.argv[1]).path)' "$info")
+bytes=$(node -e 'console.log(JSON.parse(process.argv[1]).bodyBytes)' "$info")
+node -e 'console.log(JSON.parse(process.argv[1]).lua)' "$info" > "$work/signed.lua"
+
+mkdir -p "$work/www" "$work/nginx"
+chmod 755 "$work" "$work/www"
+head -c "$bytes" /dev/zero | tr '\0' 'x' > "$work/www/status.json"
+chmod 644 "$work/www/status.json"
+cat > "$work/nginx.conf" <<CONF
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  server { listen 127.0.0.1:$np; location / { root $work/www; default_type application/json; } }
+}
+CONF
+taskset -c 0 nginx -c "$work/nginx.conf" -p "$work/nginx"
+sleep 0.5
+
+run() {
+  taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" "$@" > "$work/wrk.out"
+  if grep -q "Non-2xx" "$work/wrk.out"; then echo "non-2xx responses:" >&2; cat "$work/wrk.out" >&2; exit 1; fi
+  awk '/Requests\/sec/ {print $2}' "$work/wrk.out"
+}
+m=$(run -s "$work/signed.lua" "http://127.0.0.1:$hp$path")
+n=$(run "http://127.0.0.1:$np/status.json")
+status=$(grep -c ' ERROR ' "$work/musterd.log" || true)
+echo "body bytes: $bytes, connections: $conns, seconds: $secs"
+echo "musterd /requestmatchstatus (signed): $m req/s"
+echo "nginx static file:                   $n req/s"
+python3 -c "print(f'ratio musterd/nginx: {$m/$n:.3f}')"
