@@ -18,6 +18,9 @@ std::string_view LastSegment(std::string_view path) {
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
+// The presigned form of SigV4 carries its own X-Amz-* parameters in the query string.
+bool IsSignatureParameter(std::string_view name) { return name.rfind("X-Amz-", 0) == 0; }
+
 json::object NativeTicket(const matchmaking::Ticket& t) {
   json::object o{{"ticketId", t.ticket_id},
                  {"configurationName", t.configuration_name},
@@ -164,7 +167,9 @@ net::HttpResponse ClientApi::RequestMatchmaking(const std::string& identity, con
   auto q = ParseQuery(query);
   if (!q.ok()) return ErrorResponse(q.error());
   for (const auto& [k, v] : *q) {
-    if (k != "latencies") return ErrorResponse(Error::InvalidArgument("unknown query parameter '" + k + "'"));
+    if (k != "latencies" && !IsSignatureParameter(k)) {
+      return ErrorResponse(Error::InvalidArgument("unknown query parameter '" + k + "'"));
+    }
   }
   auto lat = ParseLatencies(q->count("latencies") ? q->at("latencies") : "", options_.max_latency_ms);
   if (!lat.ok()) return ErrorResponse(lat.error());
@@ -183,7 +188,9 @@ net::HttpResponse ClientApi::RequestMatchStatus(const std::string& identity, con
   auto q = ParseQuery(query);
   if (!q.ok()) return ErrorResponse(q.error());
   for (const auto& [k, v] : *q) {
-    if (k != "ticketId") return ErrorResponse(Error::InvalidArgument("unknown query parameter '" + k + "'"));
+    if (k != "ticketId" && !IsSignatureParameter(k)) {
+      return ErrorResponse(Error::InvalidArgument("unknown query parameter '" + k + "'"));
+    }
   }
   if (!q->count("ticketId") || q->at("ticketId").empty()) {
     return ErrorResponse(Error::InvalidArgument("ticketId is required"));

@@ -135,8 +135,8 @@ export function sql(db, query) {
   return out.trim() ? JSON.parse(out) : [];
 }
 
-export function startSampleServer({ wsPort, fleet = "demo-fleet", compute, token, port, location }) {
-  const args = ["--sdk-url", `ws://127.0.0.1:${wsPort}`, "--fleet-id", fleet, "--compute-id", compute,
+export function startSampleServer({ wsPort, sdkUrl, fleet = "demo-fleet", compute, token, port, location }) {
+  const args = ["--sdk-url", sdkUrl || `ws://127.0.0.1:${wsPort}`, "--fleet-id", fleet, "--compute-id", compute,
                 "--auth-token", token, "--port", String(port), "--location", location];
   return collect(spawn(SAMPLE_SERVER, args, { stdio: ["ignore", "pipe", "pipe"] }), `sample ${location}`);
 }
