@@ -30,6 +30,28 @@ Result<json::value> ParseJson(std::string_view text, const JsonLimits& limits) {
 
 std::string ToJson(const json::value& v) { return json::serialize(v); }
 
+std::string StringOr(const json::object& o, std::string_view key, std::string dflt) {
+  auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::move(dflt);
+}
+
+std::int64_t IntOr(const json::object& o, std::string_view key, std::int64_t dflt) {
+  auto* v = o.if_contains(key);
+  return v && v->is_int64() ? v->get_int64() : dflt;
+}
+
+bool BoolOr(const json::object& o, std::string_view key, bool dflt) {
+  auto* v = o.if_contains(key);
+  return v && v->is_bool() ? v->get_bool() : dflt;
+}
+
+Result<json::object> ParseStoredObject(std::string_view text, std::string_view what) {
+  auto v = ParseJson(text, JsonLimits{.max_bytes = 64 * 1024 * 1024, .max_depth = 64});
+  if (!v.ok()) return Error::Internal("corrupt " + std::string(what) + ": " + v.error().message);
+  if (!v->is_object()) return Error::Internal("corrupt " + std::string(what) + ": not an object");
+  return std::move(v->get_object());
+}
+
 std::string JoinPath(std::string_view parent, std::string_view field) {
   if (parent.empty()) return std::string(field);
   std::string out(parent);

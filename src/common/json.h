@@ -32,6 +32,14 @@ Result<json::value> ParseJson(std::string_view text, const JsonLimits& limits = 
 // Serialises compactly.
 std::string ToJson(const json::value& v);
 
+// Lenient readers for documents Muster wrote itself (store rows): a missing or mistyped field
+// reads as the default. Untrusted input goes through JsonObjectReader instead.
+std::string StringOr(const json::object& o, std::string_view key, std::string dflt = {});
+std::int64_t IntOr(const json::object& o, std::string_view key, std::int64_t dflt = 0);
+bool BoolOr(const json::object& o, std::string_view key, bool dflt);
+// Parses a stored document that must be an object; kInternal names `what` when it is corrupt.
+Result<json::object> ParseStoredObject(std::string_view text, std::string_view what);
+
 // "a.b[3].c" style path building.
 std::string JoinPath(std::string_view parent, std::string_view field);
 std::string IndexPath(std::string_view parent, std::size_t index);

@@ -4,25 +4,7 @@ namespace muster::fleet {
 
 namespace {
 
-std::string Str(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-std::int64_t Int(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_int64() ? v->get_int64() : 0;
-}
-bool Bool(const json::object& o, std::string_view k, bool dflt) {
-  auto* v = o.if_contains(k);
-  return v && v->is_bool() ? v->get_bool() : dflt;
-}
-
-Result<json::object> BodyOf(const store::Row& row) {
-  auto v = ParseJson(row.body, JsonLimits{.max_bytes = 16 * 1024 * 1024, .max_depth = 64});
-  if (!v.ok()) return Error::Internal("corrupt row " + row.id + ": " + v.error().message);
-  if (!v->is_object()) return Error::Internal("corrupt row " + row.id + ": not an object");
-  return std::move(v->get_object());
-}
+Result<json::object> BodyOf(const store::Row& row) { return ParseStoredObject(row.body, "row " + row.id); }
 
 template <class E>
 E StatusFrom(std::string_view s, const char* (*name)(E), std::initializer_list<E> all, E dflt) {
@@ -86,13 +68,13 @@ store::Row ComputeRow(const Compute& c, Millis now) {
 Result<Compute> ComputeFromRow(const store::Row& row) {
   MUSTER_ASSIGN_OR_RETURN(json::object o, BodyOf(row));
   Compute c;
-  c.fleet_id = Str(o, "FleetId");
-  c.compute_name = Str(o, "ComputeName");
-  c.location = Str(o, "Location");
-  c.ip_address = Str(o, "IpAddress");
-  c.dns_name = Str(o, "DnsName");
-  c.auth_token = Str(o, "AuthToken");
-  c.auth_token_expiry = Int(o, "AuthTokenExpiry");
+  c.fleet_id = StringOr(o, "FleetId");
+  c.compute_name = StringOr(o, "ComputeName");
+  c.location = StringOr(o, "Location");
+  c.ip_address = StringOr(o, "IpAddress");
+  c.dns_name = StringOr(o, "DnsName");
+  c.auth_token = StringOr(o, "AuthToken");
+  c.auth_token_expiry = IntOr(o, "AuthTokenExpiry");
   return c;
 }
 
@@ -109,18 +91,18 @@ store::Row ProcessRow(const Process& p, Millis now) {
 Result<Process> ProcessFromRow(const store::Row& row) {
   MUSTER_ASSIGN_OR_RETURN(json::object o, BodyOf(row));
   Process p;
-  p.fleet_id = Str(o, "FleetId");
-  p.compute_name = Str(o, "ComputeName");
-  p.process_id = Str(o, "ProcessId");
-  p.location = Str(o, "Location");
-  p.ip_address = Str(o, "IpAddress");
-  p.dns_name = Str(o, "DnsName");
-  p.port = static_cast<int>(Int(o, "Port"));
-  p.healthy = Bool(o, "Healthy", true);
-  p.last_seen = Int(o, "LastSeen");
-  p.game_session_id = Str(o, "GameSessionId");
-  p.sdk_version = Str(o, "SdkVersion");
-  p.sdk_language = Str(o, "SdkLanguage");
+  p.fleet_id = StringOr(o, "FleetId");
+  p.compute_name = StringOr(o, "ComputeName");
+  p.process_id = StringOr(o, "ProcessId");
+  p.location = StringOr(o, "Location");
+  p.ip_address = StringOr(o, "IpAddress");
+  p.dns_name = StringOr(o, "DnsName");
+  p.port = static_cast<int>(IntOr(o, "Port"));
+  p.healthy = BoolOr(o, "Healthy", true);
+  p.last_seen = IntOr(o, "LastSeen");
+  p.game_session_id = StringOr(o, "GameSessionId");
+  p.sdk_version = StringOr(o, "SdkVersion");
+  p.sdk_language = StringOr(o, "SdkLanguage");
   p.status = StatusFrom(row.status, ProcessStatusName,
                         {ProcessStatus::kConnected, ProcessStatus::kActive,
                          ProcessStatus::kTerminated},
@@ -162,30 +144,30 @@ store::Row GameSessionRow(const GameSession& g, Millis now) {
 Result<GameSession> GameSessionFromRow(const store::Row& row) {
   MUSTER_ASSIGN_OR_RETURN(json::object o, BodyOf(row));
   GameSession g;
-  g.game_session_id = Str(o, "GameSessionId");
-  g.name = Str(o, "Name");
-  g.fleet_id = Str(o, "FleetId");
-  g.location = Str(o, "Location");
-  g.process_key = Str(o, "ProcessKey");
-  g.ip_address = Str(o, "IpAddress");
-  g.dns_name = Str(o, "DnsName");
-  g.port = static_cast<int>(Int(o, "Port"));
-  g.max_players = static_cast<int>(Int(o, "MaximumPlayerSessionCount"));
-  g.status_reason = Str(o, "StatusReason");
-  g.creation_time = Int(o, "CreationTime");
-  g.activation_deadline = Int(o, "ActivationDeadline");
-  g.termination_time = Int(o, "TerminationTime");
-  g.placement_id = Str(o, "PlacementId");
-  g.matchmaker_data = Str(o, "MatchmakerData");
-  g.game_session_data = Str(o, "GameSessionData");
+  g.game_session_id = StringOr(o, "GameSessionId");
+  g.name = StringOr(o, "Name");
+  g.fleet_id = StringOr(o, "FleetId");
+  g.location = StringOr(o, "Location");
+  g.process_key = StringOr(o, "ProcessKey");
+  g.ip_address = StringOr(o, "IpAddress");
+  g.dns_name = StringOr(o, "DnsName");
+  g.port = static_cast<int>(IntOr(o, "Port"));
+  g.max_players = static_cast<int>(IntOr(o, "MaximumPlayerSessionCount"));
+  g.status_reason = StringOr(o, "StatusReason");
+  g.creation_time = IntOr(o, "CreationTime");
+  g.activation_deadline = IntOr(o, "ActivationDeadline");
+  g.termination_time = IntOr(o, "TerminationTime");
+  g.placement_id = StringOr(o, "PlacementId");
+  g.matchmaker_data = StringOr(o, "MatchmakerData");
+  g.game_session_data = StringOr(o, "GameSessionData");
   if (auto* a = o.if_contains("GameProperties"); a && a->is_array()) {
     for (const auto& p : a->get_array()) {
-      if (p.is_object()) g.game_properties.emplace_back(Str(p.get_object(), "Key"), Str(p.get_object(), "Value"));
+      if (p.is_object()) g.game_properties.emplace_back(StringOr(p.get_object(), "Key"), StringOr(p.get_object(), "Value"));
     }
   }
   if (auto* a = o.if_contains("DesiredPlayerSessions"); a && a->is_array()) {
     for (const auto& p : a->get_array()) {
-      if (p.is_object()) g.desired_players.push_back({Str(p.get_object(), "PlayerId"), Str(p.get_object(), "PlayerData")});
+      if (p.is_object()) g.desired_players.push_back({StringOr(p.get_object(), "PlayerId"), StringOr(p.get_object(), "PlayerData")});
     }
   }
   if (auto* a = o.if_contains("PlayerSessionIds"); a && a->is_array()) {
@@ -212,13 +194,13 @@ store::Row PlayerSessionRow(const PlayerSession& s, Millis now) {
 Result<PlayerSession> PlayerSessionFromRow(const store::Row& row) {
   MUSTER_ASSIGN_OR_RETURN(json::object o, BodyOf(row));
   PlayerSession s;
-  s.player_session_id = Str(o, "PlayerSessionId");
-  s.player_id = Str(o, "PlayerId");
-  s.game_session_id = Str(o, "GameSessionId");
-  s.fleet_id = Str(o, "FleetId");
-  s.player_data = Str(o, "PlayerData");
-  s.creation_time = Int(o, "CreationTime");
-  s.termination_time = Int(o, "TerminationTime");
+  s.player_session_id = StringOr(o, "PlayerSessionId");
+  s.player_id = StringOr(o, "PlayerId");
+  s.game_session_id = StringOr(o, "GameSessionId");
+  s.fleet_id = StringOr(o, "FleetId");
+  s.player_data = StringOr(o, "PlayerData");
+  s.creation_time = IntOr(o, "CreationTime");
+  s.termination_time = IntOr(o, "TerminationTime");
   s.status = StatusFrom(row.status, PlayerSessionStatusName,
                         {PlayerSessionStatus::kReserved, PlayerSessionStatus::kActive,
                          PlayerSessionStatus::kCompleted, PlayerSessionStatus::kTimedOut},

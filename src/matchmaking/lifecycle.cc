@@ -469,37 +469,27 @@ store::Row MatchmakingCore::ToRow(const Ticket& t, Millis now) {
 }
 
 Result<Ticket> MatchmakingCore::FromRow(const store::Row& row) {
-  auto v = ParseJson(row.body, JsonLimits{.max_bytes = 16 * 1024 * 1024, .max_depth = 64});
-  if (!v.ok() || !v->is_object()) return Error::Internal("corrupt ticket row " + row.id);
-  const json::object& o = v->get_object();
-  auto str = [](const json::object& obj, std::string_view k) {
-    auto* x = obj.if_contains(k);
-    return x && x->is_string() ? std::string(x->get_string()) : std::string();
-  };
-  auto num = [](const json::object& obj, std::string_view k) -> std::int64_t {
-    auto* x = obj.if_contains(k);
-    return x && x->is_int64() ? x->get_int64() : 0;
-  };
+  MUSTER_ASSIGN_OR_RETURN(json::object o, ParseStoredObject(row.body, "ticket row " + row.id));
   Ticket t;
-  t.ticket_id = str(o, "TicketId");
-  t.configuration_name = str(o, "ConfigurationName");
-  t.owner = str(o, "Owner");
-  t.status_reason = str(o, "StatusReason");
-  t.status_message = str(o, "StatusMessage");
-  t.start_time = num(o, "StartTime");
-  t.end_time = num(o, "EndTime");
-  t.match_id = str(o, "MatchId");
-  t.game_session_arn = str(o, "GameSessionArn");
-  t.ip_address = str(o, "IpAddress");
-  t.dns_name = str(o, "DnsName");
-  t.port = static_cast<int>(num(o, "Port"));
+  t.ticket_id = StringOr(o, "TicketId");
+  t.configuration_name = StringOr(o, "ConfigurationName");
+  t.owner = StringOr(o, "Owner");
+  t.status_reason = StringOr(o, "StatusReason");
+  t.status_message = StringOr(o, "StatusMessage");
+  t.start_time = IntOr(o, "StartTime");
+  t.end_time = IntOr(o, "EndTime");
+  t.match_id = StringOr(o, "MatchId");
+  t.game_session_arn = StringOr(o, "GameSessionArn");
+  t.ip_address = StringOr(o, "IpAddress");
+  t.dns_name = StringOr(o, "DnsName");
+  t.port = static_cast<int>(IntOr(o, "Port"));
   if (auto* a = o.if_contains("Players"); a && a->is_array()) {
     for (const auto& pv : a->get_array()) {
       if (!pv.is_object()) continue;
       const auto& po = pv.get_object();
       PlayerInput p;
-      p.player_id = str(po, "PlayerId");
-      p.team = str(po, "Team");
+      p.player_id = StringOr(po, "PlayerId");
+      p.team = StringOr(po, "Team");
       if (auto* at = po.if_contains("PlayerAttributes"); at && at->is_object()) {
         for (const auto& kv : at->get_object()) {
           auto val = ParseAttributeValue(kv.value(), kv.key());
@@ -516,7 +506,7 @@ Result<Ticket> MatchmakingCore::FromRow(const store::Row& row) {
   }
   if (auto* a = o.if_contains("MatchedPlayerSessions"); a && a->is_array()) {
     for (const auto& m : a->get_array()) {
-      if (m.is_object()) t.matched_player_sessions.push_back({str(m.get_object(), "PlayerId"), str(m.get_object(), "PlayerSessionId")});
+      if (m.is_object()) t.matched_player_sessions.push_back({StringOr(m.get_object(), "PlayerId"), StringOr(m.get_object(), "PlayerSessionId")});
     }
   }
   for (auto s : {TicketStatus::kQueued, TicketStatus::kSearching, TicketStatus::kRequiresAcceptance,

@@ -298,30 +298,20 @@ store::Row PlacementCore::ToRow(const Placement& p, Millis now) {
 }
 
 Result<Placement> PlacementCore::FromRow(const store::Row& row) {
-  auto v = ParseJson(row.body, JsonLimits{.max_bytes = 16 * 1024 * 1024, .max_depth = 64});
-  if (!v.ok() || !v->is_object()) return Error::Internal("corrupt placement row " + row.id);
-  const json::object& o = v->get_object();
-  auto str = [&](const json::object& obj, std::string_view k) {
-    auto* x = obj.if_contains(k);
-    return x && x->is_string() ? std::string(x->get_string()) : std::string();
-  };
-  auto num = [&](const json::object& obj, std::string_view k) -> std::int64_t {
-    auto* x = obj.if_contains(k);
-    return x && x->is_int64() ? x->get_int64() : 0;
-  };
+  MUSTER_ASSIGN_OR_RETURN(json::object o, ParseStoredObject(row.body, "placement row " + row.id));
   Placement p;
-  p.request.placement_id = str(o, "PlacementId");
-  p.request.queue_name = str(o, "GameSessionQueueName");
-  p.request.game_session_name = str(o, "GameSessionName");
-  p.request.max_players = static_cast<int>(num(o, "MaximumPlayerSessionCount"));
-  p.request.matchmaker_data = str(o, "MatchmakerData");
-  p.request.game_session_data = str(o, "GameSessionData");
+  p.request.placement_id = StringOr(o, "PlacementId");
+  p.request.queue_name = StringOr(o, "GameSessionQueueName");
+  p.request.game_session_name = StringOr(o, "GameSessionName");
+  p.request.max_players = static_cast<int>(IntOr(o, "MaximumPlayerSessionCount"));
+  p.request.matchmaker_data = StringOr(o, "MatchmakerData");
+  p.request.game_session_data = StringOr(o, "GameSessionData");
   if (auto* a = o.if_contains("Players"); a && a->is_array()) {
     for (const auto& x : a->get_array()) {
       if (!x.is_object()) continue;
       PlayerRequest pr;
-      pr.player_id = str(x.get_object(), "PlayerId");
-      pr.player_data = str(x.get_object(), "PlayerData");
+      pr.player_id = StringOr(x.get_object(), "PlayerId");
+      pr.player_data = StringOr(x.get_object(), "PlayerData");
       if (auto* l = x.get_object().if_contains("LatencyInMs"); l && l->is_object()) {
         for (const auto& kv : l->get_object()) {
           if (kv.value().is_int64()) pr.latency_ms[std::string(kv.key())] = static_cast<int>(kv.value().get_int64());
@@ -332,13 +322,13 @@ Result<Placement> PlacementCore::FromRow(const store::Row& row) {
   }
   if (auto* a = o.if_contains("GameProperties"); a && a->is_array()) {
     for (const auto& x : a->get_array()) {
-      if (x.is_object()) p.request.game_properties.emplace_back(str(x.get_object(), "Key"), str(x.get_object(), "Value"));
+      if (x.is_object()) p.request.game_properties.emplace_back(StringOr(x.get_object(), "Key"), StringOr(x.get_object(), "Value"));
     }
   }
-  p.start_time = num(o, "StartTime");
-  p.end_time = num(o, "EndTime");
-  p.game_session_arn = str(o, "GameSessionArn");
-  p.location = str(o, "Location");
+  p.start_time = IntOr(o, "StartTime");
+  p.end_time = IntOr(o, "EndTime");
+  p.game_session_arn = StringOr(o, "GameSessionArn");
+  p.location = StringOr(o, "Location");
   for (auto s : {PlacementStatus::kPending, PlacementStatus::kFulfilled, PlacementStatus::kCancelled,
                  PlacementStatus::kTimedOut, PlacementStatus::kFailed}) {
     if (row.status == PlacementStatusName(s)) p.status = s;
