@@ -218,10 +218,11 @@ net::HttpResponse ClientApi::NativeStart(const std::string& identity, const std:
     if (!v.ok()) return ErrorResponse(v.error());
     JsonObjectReader r(*v, "");
     if (const json::object* lat = r.Object("latencies")) {
+      // Read through a reader bound to the latencies object itself (it keeps a pointer).
+      JsonObjectReader lr(*r.raw("latencies"), "latencies", /*strict=*/false);
       for (const auto& kv : *lat) {
-        JsonObjectReader one(json::value(json::object{{kv.key(), kv.value()}}), "latencies");
-        auto ms = one.Int(kv.key(), true, 0, options_.max_latency_ms);
-        if (!ms) return ErrorResponse(one.Finish().error());
+        auto ms = lr.Int(kv.key(), true, 0, options_.max_latency_ms);
+        if (!ms) return ErrorResponse(lr.Finish().error());
         latencies[std::string(kv.key())] = static_cast<int>(*ms);
       }
     }

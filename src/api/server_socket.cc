@@ -4,6 +4,7 @@
 #include "api/query.h"
 #include "auth/server_socket_auth.h"
 #include "common/log.h"
+#include "fleet/model.h"
 #include "fleet/protocol.h"
 
 namespace muster::api {
@@ -45,19 +46,26 @@ net::WsUpgradeHandler ServerSocket::UpgradeHandler() {
 }
 
 void ServerSocket::OnOpen(const std::shared_ptr<net::WsConnection>& c, const Pending& p) {
-  auto key = node_.ServerConnect(c->Id(), p.fleet_id, p.compute_name, p.process_id);
-  if (!key.ok()) {
-    MLOG(kWarn) << "server socket: refusing " << p.fleet_id << "/" << p.compute_name << "/" << p.process_id
-                << ": " << key.error().message;
-    c->Close(1008, key.error().message.substr(0, 120));
+  // Registered before the node connects it, so pushes it queues on connect (an unactivated game
+  // session pushed again) reach this socket. A newer connection of a process replaces an older
+  // one (the SDK reconnected).
+  std::string key = fleet::ProcessKey(p.fleet_id, p.compute_name, p.process_id);
+  auto old = connections_.find(key);
+  std::shared_ptr<net::WsConnection> previous;
+  if (old != connections_.end() && old->second != c) previous = old->second;
+  keys_[c->Id()] = key;
+  connections_[key] = c;
+  auto connected = node_.ServerConnect(c->Id(), p.fleet_id, p.compute_name, p.process_id);
+  if (!connected.ok()) {
+    keys_.erase(c->Id());
+    if (previous) connections_[key] = previous;
+    else connections_.erase(key);
+    MLOG(kWarn) << "server socket: refusing " << key << ": " << connected.error().message;
+    c->Close(1008, connected.error().message.substr(0, 120));
     return;
   }
-  // A newer connection of the same process replaces an older one (the SDK reconnected).
-  auto old = connections_.find(*key);
-  if (old != connections_.end() && old->second != c) keys_.erase(old->second->Id());
-  keys_[c->Id()] = *key;
-  connections_[*key] = c;
-  MLOG(kInfo) << "server socket: process " << *key << " connected from " << c->RemoteAddress();
+  if (previous) keys_.erase(previous->Id());
+  MLOG(kInfo) << "server socket: process " << key << " connected from " << c->RemoteAddress();
 }
 
 void ServerSocket::OnMessage(const std::shared_ptr<net::WsConnection>& c, std::string&& text) {
@@ -101,6 +109,15 @@ void ServerSocket::OnClose(const std::shared_ptr<net::WsConnection>& c) {
   if (cit != connections_.end() && cit->second == c) connections_.erase(cit);
   node_.ServerDisconnect(c->Id(), key);
   MLOG(kInfo) << "server socket: process " << key << " disconnected";
+}
+
+void ServerSocket::Sweep() {
+  // Replies are kept across reconnects (the SDK re-sends after one) but not for processes the
+  // fleet no longer has.
+  for (auto it = replies_.begin(); it != replies_.end();) {
+    if (!connections_.count(it->first) && !node_.fleet().FindProcess(it->first)) it = replies_.erase(it);
+    else ++it;
+  }
 }
 
 void ServerSocket::Push(const std::string& process_key, const std::string& frame) {

@@ -35,6 +35,8 @@ class ServerSocket {
   // Sends a frame to a process if it is connected (the node's push sink).
   void Push(const std::string& process_key, const std::string& frame);
   std::size_t ConnectionCount() const { return keys_.size(); }
+  // Drops cached replies of processes that are gone; call periodically.
+  void Sweep();
 
  private:
   struct Pending {

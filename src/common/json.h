@@ -51,6 +51,8 @@ class JsonObjectReader {
  public:
   // `path` is the path of this object in its document ("" for the root).
   JsonObjectReader(const json::value& v, std::string path, bool strict = true);
+  // The reader keeps a pointer into `v`: binding it to a temporary would dangle.
+  JsonObjectReader(json::value&& v, std::string path, bool strict = true) = delete;
 
   bool is_object() const { return obj_ != nullptr; }
   bool has(std::string_view key) const;

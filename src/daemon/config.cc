@@ -151,6 +151,11 @@ Status Validate(const Config& c) {
   if (c.admin_access_key.empty() || c.admin_secret_key.empty()) {
     return Error::InvalidArgument("admin_access_key and admin_secret_key must not be empty");
   }
+  bool loopback = c.listen_address.rfind("127.", 0) == 0 || c.listen_address == "::1" ||
+                  c.listen_address == "localhost";
+  if (!loopback && c.admin_secret_key == Config{}.admin_secret_key) {
+    return Error::InvalidArgument("admin_secret_key: the demo secret is only allowed on a loopback listen_address; set your own before listening on " + c.listen_address);
+  }
   return OkStatus();
 }
 

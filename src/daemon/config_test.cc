@@ -74,6 +74,14 @@ TEST(Config, ErrorsNameTheKey) {
   std::remove(path.c_str());
 }
 
+TEST(Config, DemoSecretOnlyOnLoopback) {
+  EXPECT_TRUE(Load({"--listen-address", "127.0.0.1"}).ok());
+  auto open = Load({"--listen-address", "0.0.0.0"});
+  ASSERT_FALSE(open.ok());
+  EXPECT_NE(open.error().message.find("admin_secret_key"), std::string::npos);
+  EXPECT_TRUE(Load({"--listen-address", "0.0.0.0", "--admin-secret-key", "s3cret-for-real"}).ok());
+}
+
 TEST(Config, HelpListsEveryFlag) {
   std::string h = HelpText();
   for (const char* f : {"--http-port", "--server-wss-port", "--identity-pool", "--admin-secret-key", "--locations",

@@ -179,22 +179,26 @@ int Run(int argc, char** argv) {
           std::string compute = loc + "-compute";
           auto token = node.ComputeToken(cfg.fleet, compute);
           if (!token.ok()) return fail("demo", token.error());
+          // The token goes through the SDK's environment override, not argv (readable by anyone).
           supervisor.Add("sample-game-server " + loc + " :" + std::to_string(port),
                          {bin, "--sdk-url", "ws://127.0.0.1:" + std::to_string(*ws_port), "--fleet-id", cfg.fleet,
-                          "--compute-id", compute, "--auth-token", *token, "--port", std::to_string(port),
-                          "--ip", cfg.compute_address, "--location", loc});
+                          "--compute-id", compute, "--port", std::to_string(port),
+                          "--ip", cfg.compute_address, "--location", loc},
+                         {"GAMELIFT_SDK_AUTH_TOKEN=" + *token});
         }
       }
     }
   }
 
   boost::asio::steady_timer ticker(ioc);
+  std::uint64_t ticks = 0;
   std::function<void()> tick = [&] {
     ticker.expires_after(std::chrono::milliseconds(100));
     ticker.async_wait([&](const boost::system::error_code& e) {
       if (e) return;
       node.Tick();
       supervisor.Poll();
+      if (++ticks % 100 == 0) server_socket.Sweep();
       tick();
     });
   };

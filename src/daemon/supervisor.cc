@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+extern char** environ;
+
 #include <algorithm>
 #include <thread>
 
@@ -12,8 +14,8 @@
 
 namespace muster::daemon {
 
-void Supervisor::Add(std::string name, std::vector<std::string> argv) {
-  children_.push_back(Child{std::move(name), std::move(argv)});
+void Supervisor::Add(std::string name, std::vector<std::string> argv, std::vector<std::string> env) {
+  children_.push_back(Child{std::move(name), std::move(argv), std::move(env)});
   Spawn(children_.back());
 }
 
@@ -21,6 +23,13 @@ void Supervisor::Spawn(Child& c) {
   std::vector<char*> args;
   for (auto& a : c.argv) args.push_back(a.data());
   args.push_back(nullptr);
+  // The environment is built before fork: only async-signal-safe calls happen in the child.
+  std::vector<std::string> env_store;
+  for (char** e = environ; *e; ++e) env_store.emplace_back(*e);
+  for (const auto& e : c.env) env_store.push_back(e);
+  std::vector<char*> envp;
+  for (auto& e : env_store) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {
@@ -31,7 +40,7 @@ void Supervisor::Spawn(Child& c) {
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) _exit(1);  // the parent died before prctl
-    execv(args[0], args.data());
+    execve(args[0], args.data(), envp.data());
     _exit(127);
   }
   c.pid = pid;

@@ -18,6 +18,7 @@ class Supervisor {
   struct Child {
     std::string name;
     std::vector<std::string> argv;
+    std::vector<std::string> env;  // extra NAME=value entries (secrets go here, not in argv)
     pid_t pid = 0;
     Millis restart_at = 0;
     int restarts = 0;
@@ -26,7 +27,7 @@ class Supervisor {
   explicit Supervisor(const Clock& clock) : clock_(clock) {}
   ~Supervisor() { StopAll(); }
 
-  void Add(std::string name, std::vector<std::string> argv);
+  void Add(std::string name, std::vector<std::string> argv, std::vector<std::string> env = {});
   // Starts children that are due, reaps those that exited (scheduling their restart).
   void Poll();
   // Asks every child to stop (SIGTERM) and stops restarting them. The loop keeps running so that

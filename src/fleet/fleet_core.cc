@@ -52,6 +52,9 @@ void FleetCore::Restore(std::vector<Compute> computes, std::vector<Process> proc
   for (auto& p : processes) {
     if (p.status == ProcessStatus::kTerminated) continue;
     p.connection = 0;
+    // Heartbeats are not written to the store; the stored last_seen is old. Give every restored
+    // process a full heartbeat timeout to reconnect from now.
+    p.last_seen = clock_.NowMillis();
     processes_[p.Key()] = std::move(p);
   }
   for (auto& g : sessions) {
@@ -88,7 +91,7 @@ Result<core::Effects> FleetCore::Connect(std::uint64_t connection, const std::st
   auto cit = computes_.find(fleet_id + "/" + compute_name);
   if (cit == computes_.end()) return Error::Forbidden("unknown compute '" + compute_name + "'");
   const Compute& compute = cit->second;
-  std::string k = fleet_id + "/" + compute_name + "/" + process_id;
+  std::string k = ProcessKey(fleet_id, compute_name, process_id);
   core::Effects fx;
   auto it = processes_.find(k);
   if (it == processes_.end()) {
@@ -146,6 +149,7 @@ Result<core::Effects> FleetCore::Heartbeat(const std::string& key, bool healthy)
   core::Effects fx;
   if (p.healthy != healthy) {
     p.healthy = healthy;
+    p.unhealthy_since = healthy ? 0 : clock_.NowMillis();
     Save(fx, p);
   }
   return fx;
@@ -206,9 +210,7 @@ Result<core::Effects> FleetCore::AcceptPlayerSession(const std::string& key, con
   }
   core::Effects fx;
   if (clock_.NowMillis() - s.creation_time > options_.reserved_timeout_ms) {
-    s.status = PlayerSessionStatus::kTimedOut;
-    s.termination_time = clock_.NowMillis();
-    Save(fx, s);
+    // Refused without changing state here: Tick times it out and stores that.
     return Error::InvalidArgument("player session " + ps_id + " timed out before it was accepted");
   }
   s.status = PlayerSessionStatus::kActive;
@@ -292,15 +294,35 @@ Result<core::Effects> FleetCore::TerminateServerProcess(const std::string& key) 
   return TerminateProcess(it->second, "process ended");
 }
 
+Result<core::Effects> FleetCore::UpdatePlayerSessionCreationPolicy(const std::string& key,
+                                                                   const std::string& gs_id,
+                                                                   const std::string& policy) {
+  MUSTER_ASSIGN_OR_RETURN(GameSession * gs, HostedSession(key, gs_id));
+  if (policy != "ACCEPT_ALL" && policy != "DENY_ALL") {
+    return Error::InvalidArgument("PlayerSessionPolicy must be ACCEPT_ALL or DENY_ALL");
+  }
+  core::Effects fx;
+  gs->player_session_policy = policy;
+  Save(fx, *gs);
+  return fx;
+}
+
 core::Effects FleetCore::Tick() {
   core::Effects fx;
   Millis now = clock_.NowMillis();
   std::vector<std::string> silent;
+  std::vector<std::string> unhealthy;
   for (auto& [key, p] : processes_) {
     if (now - p.last_seen > options_.heartbeat_timeout_ms) silent.push_back(key);
+    else if (!p.healthy && p.unhealthy_since != 0 && now - p.unhealthy_since > options_.heartbeat_timeout_ms) {
+      unhealthy.push_back(key);
+    }
   }
   for (const auto& key : silent) {
     fx.Append(TerminateProcess(processes_.at(key), "no heartbeat from the server process"));
+  }
+  for (const auto& key : unhealthy) {
+    fx.Append(TerminateProcess(processes_.at(key), "the server process reported unhealthy for too long"));
   }
   std::vector<std::string> stale;
   for (auto& [id, gs] : sessions_) {

@@ -84,6 +84,9 @@ class FleetCore {
   Result<core::Effects> RemovePlayerSession(const std::string& key, const std::string& gs_id,
                                             const std::string& ps_id);
   Result<core::Effects> TerminateServerProcess(const std::string& key);
+  // ACCEPT_ALL or DENY_ALL for new player sessions of a hosted game session.
+  Result<core::Effects> UpdatePlayerSessionCreationPolicy(const std::string& key, const std::string& gs_id,
+                                                          const std::string& policy);
 
   // Applies every timeout due at the clock's now.
   core::Effects Tick();

@@ -1,4 +1,5 @@
 #include "fleet/fleet_core.h"
+#include "fleet/protocol.h"
 
 #include <gtest/gtest.h>
 
@@ -146,6 +147,79 @@ TEST_F(FleetCoreTest, RestoreBringsBackSessionsDisconnected) {
   ASSERT_TRUE(fx.ok());
   EXPECT_EQ(fx->pushes.size(), 1u);
   EXPECT_TRUE(restored.ActivateGameSession(k, gs).ok());
+}
+
+TEST_F(FleetCoreTest, RestoredProcessesGetAFullHeartbeatWindow) {
+  std::string key = ReadyProcess("p1", 1);
+  std::string gs = StartSession(key, {"alice"});
+  ASSERT_TRUE(core_.ActivateGameSession(key, gs).ok());
+  Process stored = *core_.FindProcess(key);  // last_seen as written at activation
+  clock_.Advance(10 * 60'000);              // a long game, then musterd restarts
+  FleetCore restored(clock_, FleetOptions{});
+  restored.Restore({{"fleet-1", "compute-a", "custom-a", "10.0.0.1", "", "tok", 0}}, {stored},
+                   {*core_.FindGameSession(gs)}, {});
+  auto fx = restored.Tick();
+  EXPECT_TRUE(fx.notices.empty());
+  ASSERT_NE(restored.FindProcess(key), nullptr);
+  EXPECT_NE(restored.FindGameSession(gs), nullptr);
+}
+
+TEST_F(FleetCoreTest, LateAcceptIsRefusedAndTimedOutByTickInTheStore) {
+  std::string key = ReadyProcess("p1", 1);
+  std::string gs = StartSession(key, {"alice"});
+  auto a = core_.ActivateGameSession(key, gs);
+  std::string ps = std::string(a->notices[0].body.at("playerSessions").as_array()[0].at("playerSessionId").as_string());
+  clock_.Advance(60'001);
+  EXPECT_FALSE(core_.AcceptPlayerSession(key, gs, ps).ok());
+  auto fx = core_.Tick();  // the state change happens here, with its write
+  EXPECT_EQ(core_.FindPlayerSession(ps)->status, PlayerSessionStatus::kTimedOut);
+  bool written = false;
+  for (const auto& w : fx.writes) written |= w.table == store::Table::kPlayerSessions && w.row.status == "TIMEDOUT";
+  EXPECT_TRUE(written);
+}
+
+TEST_F(FleetCoreTest, ProcessUnhealthyForTooLongIsTerminated) {
+  std::string key = ReadyProcess("p1", 1);
+  ASSERT_TRUE(core_.Heartbeat(key, false).ok());
+  EXPECT_TRUE(core_.Available("fleet-1", "custom-a").empty());
+  for (int i = 0; i < 4; ++i) {
+    clock_.Advance(60'000);
+    ASSERT_TRUE(core_.Heartbeat(key, false).ok());  // alive, but unhealthy
+    core_.Tick();
+  }
+  EXPECT_EQ(core_.FindProcess(key), nullptr);
+}
+
+TEST_F(FleetCoreTest, PlayerSessionCreationPolicy) {
+  std::string key = ReadyProcess("p1", 1);
+  std::string gs = StartSession(key, {"alice"});
+  ASSERT_TRUE(core_.ActivateGameSession(key, gs).ok());
+  ASSERT_TRUE(core_.UpdatePlayerSessionCreationPolicy(key, gs, "DENY_ALL").ok());
+  EXPECT_EQ(core_.FindGameSession(gs)->player_session_policy, "DENY_ALL");
+  EXPECT_FALSE(core_.UpdatePlayerSessionCreationPolicy(key, gs, "MAYBE").ok());
+  EXPECT_EQ(core_.UpdatePlayerSessionCreationPolicy(key, "gs-other", "DENY_ALL").error().code, ErrorCode::kForbidden);
+}
+
+TEST_F(FleetCoreTest, PushedCreateGameSessionDecodesAsTheProtocolSays) {
+  std::string key = ReadyProcess("p1", 1);
+  GameSessionSpec spec;
+  spec.placement_id = "pl";
+  spec.max_players = 2;
+  spec.players = {{"alice", ""}};
+  spec.matchmaker_data = R"({"matchId":"m"})";
+  spec.game_properties = {{"mode", "ctf"}};
+  std::string gs;
+  auto fx = core_.StartGameSession(key, spec, &gs);
+  ASSERT_TRUE(fx.ok());
+  auto m = DecodeServerMessage(fx->pushes.at(0).frame);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_TRUE(m->is_push());
+  const auto& c = std::get<CreateGameSession>(m->body);
+  EXPECT_EQ(c.game_session_id, gs);
+  EXPECT_EQ(c.maximum_player_session_count, 2);
+  EXPECT_EQ(c.port, 7001);
+  EXPECT_EQ(c.game_properties.at("mode"), "ctf");
+  EXPECT_EQ(c.matchmaker_data, R"({"matchId":"m"})");
 }
 
 }  // namespace

@@ -137,7 +137,8 @@ store::Row GameSessionRow(const GameSession& g, Millis now) {
                  {"GameSessionData", g.game_session_data},
                  {"GameProperties", std::move(props)},
                  {"DesiredPlayerSessions", std::move(desired)},
-                 {"PlayerSessionIds", std::move(psids)}};
+                 {"PlayerSessionIds", std::move(psids)},
+                 {"PlayerSessionCreationPolicy", g.player_session_policy}};
   return MakeRow(g.game_session_id, g.process_key, GameSessionStatusName(g.status), o, now);
 }
 
@@ -160,6 +161,7 @@ Result<GameSession> GameSessionFromRow(const store::Row& row) {
   g.placement_id = StringOr(o, "PlacementId");
   g.matchmaker_data = StringOr(o, "MatchmakerData");
   g.game_session_data = StringOr(o, "GameSessionData");
+  g.player_session_policy = StringOr(o, "PlayerSessionCreationPolicy", "ACCEPT_ALL");
   if (auto* a = o.if_contains("GameProperties"); a && a->is_array()) {
     for (const auto& p : a->get_array()) {
       if (p.is_object()) g.game_properties.emplace_back(StringOr(p.get_object(), "Key"), StringOr(p.get_object(), "Value"));

@@ -28,6 +28,12 @@ struct Compute {
   std::string Key() const { return fleet_id + "/" + compute_name; }
 };
 
+// The key of a process: "<fleet>/<compute>/<pID>".
+inline std::string ProcessKey(const std::string& fleet_id, const std::string& compute_name,
+                              const std::string& process_id) {
+  return fleet_id + "/" + compute_name + "/" + process_id;
+}
+
 enum class ProcessStatus { kConnected, kActive, kTerminated };
 const char* ProcessStatusName(ProcessStatus s);
 
@@ -45,10 +51,11 @@ struct Process {
   std::string game_session_id;     // the session it hosts, if any
   std::string sdk_version;
   std::string sdk_language;
-  // Not durable: the live socket, 0 when disconnected.
+  // Not durable: the live socket (0 when disconnected) and since when it reports unhealthy.
   std::uint64_t connection = 0;
+  Millis unhealthy_since = 0;
 
-  std::string Key() const { return fleet_id + "/" + compute_name + "/" + process_id; }
+  std::string Key() const { return ProcessKey(fleet_id, compute_name, process_id); }
   bool Available() const {
     return status == ProcessStatus::kActive && healthy && game_session_id.empty() && connection != 0;
   }
@@ -96,6 +103,7 @@ struct GameSession {
   std::string game_session_data;
   std::vector<std::pair<std::string, std::string>> game_properties;
   std::vector<DesiredPlayer> desired_players;  // player sessions to create on activation
+  std::string player_session_policy = "ACCEPT_ALL";  // for player sessions created later
   std::vector<std::string> player_session_ids;
 };
 

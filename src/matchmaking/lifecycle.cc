@@ -116,8 +116,7 @@ void MatchmakingCore::Event(core::Effects& fx, const Config& cfg, const std::str
     json::array ps;
     for (const auto& p : t->players) {
       json::object po{{"playerId", p.player_id}};
-      auto team = match_teams_.find(p.player_id);
-      if (team != match_teams_.end()) po["team"] = team->second;
+      if (!p.team.empty()) po["team"] = p.team;
       ps.push_back(std::move(po));
     }
     ts.push_back(json::object{{"ticketId", t->ticket_id},
@@ -157,6 +156,12 @@ Result<core::Effects> MatchmakingCore::StartTicket(const std::string& configurat
     return Error::InvalidArgument("TicketId must be 1 to 128 characters of [a-zA-Z0-9-.]");
   }
   if (tickets_.count(ticket_id)) return Error::Conflict("ticket " + ticket_id + " already exists");
+  for (const auto& p : players) {
+    auto live = live_players_.find(p.player_id);
+    if (live != live_players_.end()) {
+      return Error::Conflict("player " + p.player_id + " already has ticket " + live->second + " in progress");
+    }
+  }
   Ticket t;
   t.ticket_id = ticket_id;
   t.configuration_name = configuration;
@@ -168,6 +173,7 @@ Result<core::Effects> MatchmakingCore::StartTicket(const std::string& configurat
   core::Effects fx;
   // Insert (not upsert): a ticket id reused after a restart or by another node is a conflict.
   fx.writes.push_back(store::Write::Insert(store::Table::kTickets, ToRow(t, clock_.NowMillis())));
+  for (const auto& p : t.players) live_players_[p.player_id] = ticket_id;
   tickets_[ticket_id] = std::move(t);
   return fx;
 }
@@ -213,7 +219,7 @@ core::Effects MatchmakingCore::Transition(Ticket& t, TicketStatus to, const std:
 void MatchmakingCore::Forget(const std::string& ticket_id) {
   auto it = tickets_.find(ticket_id);
   if (it == tickets_.end()) return;
-  for (const auto& p : it->second.players) match_teams_.erase(p.player_id);
+  for (const auto& p : it->second.players) live_players_.erase(p.player_id);
   tickets_.erase(it);
 }
 
@@ -261,10 +267,12 @@ core::Effects MatchmakingCore::StartPlacement(Config& cfg, const MatchResult& m)
   core::Effects fx;
   std::string match_id = Uuid4();
   std::vector<const Ticket*> tickets;
-  for (const auto& mp : m.players) match_teams_[mp.player_id] = mp.team;
+  std::map<std::string, std::string> team_of;
+  for (const auto& mp : m.players) team_of[mp.player_id] = mp.team;
   for (const auto& id : m.ticket_ids) {
     Ticket& t = tickets_.at(id);
     t.match_id = match_id;
+    for (auto& p : t.players) p.team = team_of[p.player_id];  // stored with the ticket
     t.status = TicketStatus::kPlacing;
     Save(fx, t);
     tickets.push_back(&t);
@@ -363,8 +371,7 @@ core::Effects MatchmakingCore::OnPlacementNotice(const json::object& notice) {
         std::string id2 = psess.count(p.player_id) ? psess[p.player_id] : std::string();
         t.matched_player_sessions.push_back({p.player_id, id2});
         json::object po{{"playerId", p.player_id}, {"playerSessionId", id2}};
-        auto team = match_teams_.find(p.player_id);
-        if (team != match_teams_.end()) po["team"] = team->second;
+        if (!p.team.empty()) po["team"] = p.team;
         players.push_back(std::move(po));
       }
       Save(fx, t);
@@ -402,14 +409,20 @@ core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
     if (IsTerminal(t.status)) continue;
     auto cit = configs_.find(t.configuration_name);
     if (cit == configs_.end()) {
-      // Its configuration is gone: end it with an event rather than leave a player waiting.
+      // Its configuration is gone: end it with its event rather than leave a player waiting.
       t.status = TicketStatus::kFailed;
       t.status_reason = "ConfigurationDeleted";
+      t.status_message = "matchmaking configuration " + t.configuration_name + " no longer exists";
       t.end_time = clock_.NowMillis();
       Save(fx, t);
+      Config gone;
+      gone.spec.arn = "arn:aws:gamelift:" + region_ + ":" + account_ + ":matchmakingconfiguration/" + t.configuration_name;
+      Event(fx, gone, "MatchmakingFailed", {&t},
+            json::object{{"reason", t.status_reason}, {"message", t.status_message}});
       continue;
     }
     std::string id = t.ticket_id;
+    for (const auto& p : t.players) live_players_[p.player_id] = id;
     if (t.status == TicketStatus::kPlacing) {
       if (!placement_.Find(t.match_id)) {
         // Its placement did not survive: fail it with its event.

@@ -120,7 +120,7 @@ class MatchmakingCore {
   std::map<std::string, Config> configs_;
   std::map<std::string, Ticket> tickets_;                         // live (non-terminal) tickets
   std::map<std::string, std::vector<std::string>> match_tickets_;  // match id → ticket ids
-  std::map<std::string, std::string> match_teams_;                 // player id → team, PLACING
+  std::map<std::string, std::string> live_players_;                // player id → live ticket id
 };
 
 }  // namespace muster::matchmaking

@@ -139,6 +139,40 @@ TEST_F(LifecycleTest, DuplicateTicketAndBadConfiguration) {
   EXPECT_EQ(mm_.StartTicket("cfg", "bad id!", Player("q", 1000), "").error().code, ErrorCode::kInvalidArgument);
 }
 
+TEST_F(LifecycleTest, APlayerHasOneLiveTicketAndItsTeamIsStoredWithIt) {
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(mm_.StartTicket("cfg", "t" + std::to_string(i), Player("p" + std::to_string(i), 1000), "").ok());
+  }
+  auto run = mm_.Run();  // matched, waiting for placement (no process)
+  ASSERT_EQ(mm_.Find("t0")->status, TicketStatus::kPlacing);
+  auto again = mm_.StartTicket("cfg", "t9", Player("p0", 1000), "");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+  // The team chosen by the match is part of the stored ticket, so it survives a restart.
+  std::string team;
+  for (const auto& w : run.writes) {
+    if (w.table == store::Table::kTickets && w.row.id == "t0" && w.row.status == "PLACING") {
+      team = MatchmakingCore::FromRow(w.row)->players.at(0).team;
+    }
+  }
+  EXPECT_TRUE(team == "red" || team == "blue") << team;
+  // Once the ticket ended, the player may search again.
+  ASSERT_TRUE(mm_.StartTicket("cfg", "lonely", Player("solo", 1000), "").ok());
+  ASSERT_TRUE(mm_.StopTicket("lonely").ok());
+  EXPECT_TRUE(mm_.StartTicket("cfg", "lonely-2", Player("solo", 1000), "").ok());
+}
+
+TEST_F(LifecycleTest, TicketsOfAVanishedConfigurationFailWithTheirEvent) {
+  ASSERT_TRUE(mm_.StartTicket("cfg", "t", Player("p", 1000), "").ok());
+  Ticket t = *mm_.Find("t");
+  t.configuration_name = "gone";
+  MatchmakingCore fresh(clock_, placement_, "local", "123");
+  auto fx = fresh.Restore({t});
+  ASSERT_EQ(EventTypes(fx), std::vector<std::string>{"MatchmakingFailed"});
+  EXPECT_EQ(fx.notices[0].body.at("resources").as_array()[0].as_string(),
+            "arn:aws:gamelift:local:123:matchmakingconfiguration/gone");
+}
+
 TEST_F(LifecycleTest, RestoreResumesSearchingTickets) {
   ASSERT_TRUE(mm_.StartTicket("cfg", "t", Player("p", 1000), "owner").ok());
   auto row = MatchmakingCore::ToRow(*mm_.Find("t"), 0);

@@ -3,6 +3,8 @@
 #include "common/crypto.h"
 #include "common/log.h"
 
+#include <cstdlib>
+
 namespace muster::node {
 
 namespace {
@@ -98,7 +100,7 @@ Status Node::Start(const NodeSetup& setup) {
     auto st = matchmaking_->PutConfiguration(std::move(spec));
     if (!st.ok()) return Error::InvalidArgument("configuration: " + st.error().message);
   }
-  MUSTER_RETURN_IF_ERROR(Apply(std::move(fx)));
+  MUSTER_RETURN_IF_ERROR(Apply(std::move(fx), /*fatal=*/false));
   return Restore();
 }
 
@@ -156,7 +158,7 @@ Status Node::Restore() {
     }
   }
   std::size_t n_t = tickets.size();
-  MUSTER_RETURN_IF_ERROR(Apply(matchmaking_->Restore(std::move(tickets))));
+  MUSTER_RETURN_IF_ERROR(Apply(matchmaking_->Restore(std::move(tickets)), /*fatal=*/false));
   if (n_proc + n_gs + n_pl + n_t > 0) {
     MLOG(kInfo) << "restored from " << store_.Engine() << ": " << n_t << " tickets, " << n_pl
                 << " placements, " << n_gs << " game sessions, " << n_proc << " processes";
@@ -164,12 +166,18 @@ Status Node::Restore() {
   return OkStatus();
 }
 
-Status Node::Apply(core::Effects fx) {
+Status Node::Apply(core::Effects fx, bool fatal) {
   fx = bus_.Cascade(std::move(fx));
   if (!fx.writes.empty() || !fx.events.empty()) {
     auto st = store_.Commit(fx.writes, fx.events);
     if (!st.ok()) {
       MLOG(kError) << "store commit failed (" << fx.writes.size() << " writes): " << st.error().message;
+      if (fatal) {
+        // The cores already moved on; continuing would leave memory and store disagreeing, with
+        // players waiting forever. Stop instead: a restart rebuilds every core from the store.
+        MLOG(kError) << "stopping: state could not be made durable; restart resumes from the store";
+        std::abort();
+      }
       return st;
     }
   }
@@ -193,7 +201,8 @@ Result<matchmaking::Ticket> Node::StartMatchmaking(const std::string& configurat
   MUSTER_ASSIGN_OR_RETURN(auto fx, matchmaking_->StartTicket(configuration, std::move(ticket_id),
                                                              std::move(players), owner));
   std::string id = fx.writes.front().row.id;
-  auto st = Apply(std::move(fx));
+  // Only the ticket itself changed: a failed commit is undone in memory and reported.
+  auto st = Apply(std::move(fx), /*fatal=*/false);
   if (!st.ok()) {
     matchmaking_->AbortStart(id);
     if (st.error().code == ErrorCode::kConflict) {
@@ -237,7 +246,6 @@ void Node::ServerDisconnect(std::uint64_t connection, const std::string& process
 
 Status Node::ServerRequest(const std::string& key, const fleet::ClientMessage& message,
                            json::object* reply) {
-  (void)reply;
   Result<core::Effects> fx = core::Effects{};
   const auto& body = message.body;
   if (auto* m = std::get_if<fleet::ActivateServerProcess>(&body)) {
@@ -252,6 +260,15 @@ Status Node::ServerRequest(const std::string& key, const fleet::ClientMessage& m
     fx = fleet_->RemovePlayerSession(key, m->game_session_id, m->player_session_id);
   } else if (std::holds_alternative<fleet::TerminateServerProcess>(body)) {
     fx = fleet_->TerminateServerProcess(key);
+  } else if (auto* m = std::get_if<fleet::UpdatePlayerSessionCreationPolicy>(&body)) {
+    fx = fleet_->UpdatePlayerSessionCreationPolicy(key, m->game_session_id, m->player_session_policy);
+  } else if (std::holds_alternative<fleet::GetFleetRoleCredentials>(body)) {
+    // No fleet roles here: the SDK reads an empty AccessKeyId as "not available".
+    for (const char* f : {"AccessKeyId", "SecretAccessKey", "SessionToken", "AssumedRoleUserArn", "AssumedRoleId"}) {
+      (*reply)[f] = "";
+    }
+    (*reply)["Expiration"] = 0;
+    return OkStatus();
   } else {
     return Error::InvalidArgument(std::string(message.action()) +
                                   " is not supported by this Muster version yet");

@@ -95,7 +95,10 @@ class Node {
   const fleet::FleetCore& fleet() const { return *fleet_; }
 
  private:
-  Status Apply(core::Effects fx);
+  // Cascades `fx` through the bus and commits it in one transaction, then pushes and notifies.
+  // fatal: a failed commit aborts the process (see node.cc); only callers that can undo their
+  // in-memory change themselves pass false.
+  Status Apply(core::Effects fx, bool fatal = true);
   Status Restore();
 
   store::Store& store_;
