@@ -22,7 +22,7 @@ if [ "${MUSTER_SKIP_FUZZ:-0}" != "1" ]; then
   CXX=clang++ cmake -S "$here" -B "$fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DMUSTER_FUZZ=ON -DMUSTER_TESTS=OFF -DMUSTER_BENCH=OFF \
     -DMUSTER_FUZZ_SECONDS="${MUSTER_FUZZ_SECONDS:-20}" >/dev/null
-  cmake --build "$fuzz" -j "$jobs"
+  cmake --build "$fuzz" -j "$jobs" --target fuzz_all
   (cd "$fuzz" && ctest -L fuzz -j "$jobs" --output-on-failure)
 fi
 
