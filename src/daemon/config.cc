@@ -159,6 +159,27 @@ Status Validate(const Config& c) {
   return OkStatus();
 }
 
+// The default of a key as text, for --help.
+std::string DefaultText(const Config& d, const std::string& k) {
+  std::map<std::string, std::string> v = {
+      {"data_dir", d.data_dir}, {"sync_full", d.sync_full ? "true" : "false"},
+      {"listen_address", d.listen_address}, {"http_port", std::to_string(d.http_port)},
+      {"server_ws_port", std::to_string(d.server_ws_port)}, {"server_wss_port", std::to_string(d.server_wss_port)},
+      {"region", d.region}, {"account", d.account}, {"identity_pool", d.identity_pool},
+      {"allow_guests", d.allow_guests ? "true" : "false"}, {"admin_access_key", d.admin_access_key},
+      {"admin_secret_key", d.admin_secret_key}, {"default_skill", std::to_string(d.default_skill)},
+      {"configuration", d.configuration}, {"request_timeout_seconds", std::to_string(d.request_timeout_seconds)},
+      {"queue", d.queue}, {"queue_timeout_seconds", std::to_string(d.queue_timeout_seconds)}, {"fleet", d.fleet},
+      {"locations", "custom-local-a,custom-local-b"}, {"compute_address", d.compute_address},
+      {"reserved_timeout_seconds", std::to_string(d.reserved_timeout_seconds)},
+      {"activation_timeout_seconds", std::to_string(d.activation_timeout_seconds)},
+      {"heartbeat_timeout_seconds", std::to_string(d.heartbeat_timeout_seconds)},
+      {"demo_servers", std::to_string(d.demo_servers)},
+      {"sample_server_base_port", std::to_string(d.sample_server_base_port)}, {"log_level", d.log_level}};
+  auto it = v.find(k);
+  return it == v.end() ? std::string() : it->second;
+}
+
 }  // namespace
 
 Result<Config> LoadConfig(int argc, char** argv) {
@@ -230,9 +251,11 @@ std::string HelpText() {
     for (char& ch : flag) {
       if (ch == '_') ch = '-';
     }
-    os << "  --" << flag << "\n      " << key.help << "\n";
+    os << "  --" << flag << "\n      " << key.help;
+    std::string dflt = DefaultText(d, k);
+    if (!dflt.empty()) os << " (default: " << dflt << ")";
+    os << "\n";
   }
-  (void)d;
   return os.str();
 }
 

@@ -88,6 +88,8 @@ TEST(Config, HelpListsEveryFlag) {
                         "--demo-servers", "--config"}) {
     EXPECT_NE(h.find(f), std::string::npos) << f;
   }
+  EXPECT_NE(h.find("(default: 8080)"), std::string::npos);
+  EXPECT_NE(h.find("(default: local:00000000-0000-0000-0000-000000000000)"), std::string::npos);
 }
 
 }  // namespace

@@ -234,8 +234,22 @@ Result<std::vector<std::string>> Node::ConfigurationLocations(const std::string&
 Result<std::string> Node::ServerConnect(std::uint64_t connection, const std::string& fleet_id,
                                         const std::string& compute_name,
                                         const std::string& process_id) {
-  std::string key;
+  std::string key = fleet::ProcessKey(fleet_id, compute_name, process_id);
+  // A process Muster already terminated (e.g. silent past its heartbeat timeout) that comes back
+  // with the same pID would otherwise linger: the SDK never activates it again. Tell it to end.
+  bool ended_before = false;
+  if (!fleet_->FindProcess(key)) {
+    MUSTER_ASSIGN_OR_RETURN(auto row, store_.Get(store::Table::kProcesses, key));
+    ended_before = row && row->status == fleet::ProcessStatusName(fleet::ProcessStatus::kTerminated);
+  }
   MUSTER_ASSIGN_OR_RETURN(auto fx, fleet_->Connect(connection, fleet_id, compute_name, process_id, &key));
+  if (ended_before) {
+    fleet::ServerMessage m;
+    m.action = "TerminateProcess";
+    m.body = fleet::TerminateProcess{clock_.NowMillis() / 1000};
+    fx.pushes.push_back({key, fleet::Encode(m)});
+    MLOG(kWarn) << "process " << key << " reconnected after it was terminated; asking it to end";
+  }
   MUSTER_RETURN_IF_ERROR(Apply(std::move(fx)));
   return key;
 }

@@ -99,6 +99,22 @@ describe("server socket with a strict peer", () => {
     await peer.close();
   });
 
+  test("a process that was terminated and reconnects with its pID is told to end", async () => {
+    const terminatedUrl = url.replace("pID=peer-1", "pID=peer-2");
+    let peer = new Peer(terminatedUrl);
+    await peer.open();
+    let m = await peer.request({ Action: "ActivateServerProcess", SdkVersion: "5.4.0", SdkLanguage: "Go", Port: 40112, LogPaths: null });
+    assert.equal(m.StatusCode, 200);
+    m = await peer.request({ Action: "TerminateServerProcess" });
+    assert.equal(m.StatusCode, 200);
+    await peer.close();
+    peer = new Peer(terminatedUrl);
+    await peer.open();
+    const push = await peer.next((x) => x.Action === "TerminateProcess");
+    assert.ok(Number.isInteger(push.TerminationTime) && push.TerminationTime > 1.7e9, JSON.stringify(push));
+    await peer.close();
+  });
+
   test("native start with latencies in the body", async () => {
     const p = await guestCredentials(node.base);
     let r = await signedFetch(node.base, p, "POST", "/v1/matchmaking", {}, {
