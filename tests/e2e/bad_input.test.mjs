@@ -2,12 +2,12 @@
 // input"). One real musterd; the client API is driven by the npm signer, the server socket by a
 // strict independent WebSocket peer (npm ws). The last test runs the happy path on the same node.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
 import WebSocket from "ws";
 
 import {
-  POOL, guestCredentials, joinTcp, pollPlacement, signedFetch, sql, startMusterd, waitForLocations,
+  POOL, guestCredentials, joinTcp, nodeForSuite, pollPlacement, signedFetch, sql, waitForLocations,
 } from "./lib.mjs";
 
 async function identityApi(base, op, body, raw) {
@@ -45,15 +45,10 @@ function reply(ws, frame) {
 
 describe("bad input", () => {
   let node, alice, bob, aliceTicket;
-  before(async () => {
-    node = await startMusterd({ demoServers: 1 });
-    await waitForLocations(node.base, 2);
+  nodeForSuite({ demoServers: 1 }, 2, async (n) => {
+    node = n;
     alice = await guestCredentials(node.base);
     bob = await guestCredentials(node.base);
-  });
-  after(async () => {
-    await node.stop();
-    node.cleanup();
   });
 
   test("identity API: malformed JSON, unknown fields, unknown pool and identity", async () => {

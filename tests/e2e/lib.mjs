@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { after, before } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 
@@ -115,6 +116,22 @@ export async function startMusterd({ dataDir, demoServers = 1, args = [], ports 
     },
     cleanup() { rmSync(dataDir, { recursive: true, force: true }); },
   };
+}
+
+// One musterd for a whole describe() block: started before its tests (and, with `locations`, once
+// that many locations have a ready game server), stopped and cleaned up after them. `ready` gets
+// the node once it is up.
+export function nodeForSuite(options, locations, ready) {
+  let node;
+  before(async () => {
+    node = await startMusterd(options);
+    if (locations) await waitForLocations(node.base, locations);
+    await ready(node);
+  });
+  after(async () => {
+    await node.stop();
+    node.cleanup();
+  });
 }
 
 // Waits until `n` sample game server processes are ready for placement (their locations show up).

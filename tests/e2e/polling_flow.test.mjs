@@ -3,25 +3,18 @@
 // every client welcomed by the same game server. Once with our muster-client command, once with
 // the identity and signing done by the real npm clients.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
 import { GetOpenIdTokenCommand } from "@aws-sdk/client-cognito-identity";
 
 import {
   MUSTER_CLIENT, guestCredentials, identityClient, joinTcp, pollPlacement, run, signedFetch,
-  sql, startMusterd, waitForLocations,
+  nodeForSuite, sql,
 } from "./lib.mjs";
 
 describe("polling flow", () => {
   let node;
-  before(async () => {
-    node = await startMusterd({ demoServers: 1 });
-    await waitForLocations(node.base, 2);
-  });
-  after(async () => {
-    await node.stop();
-    node.cleanup();
-  });
+  nodeForSuite({ demoServers: 1 }, 2, (n) => { node = n; });
 
   test("four muster-client processes: one 2v2 match, all welcomed by the same game session", async () => {
     const runs = await Promise.all([0, 1, 2, 3].map(() =>

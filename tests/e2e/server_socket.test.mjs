@@ -3,11 +3,11 @@
 // session pushed again on its NEW socket, ActivateGameSession completing the players' tickets,
 // and the requests the SDK expects to succeed (fleet role credentials, creation policy).
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
 import WebSocket from "ws";
 
-import { guestCredentials, pollPlacement, signedFetch, sql, startMusterd } from "./lib.mjs";
+import { guestCredentials, nodeForSuite, pollPlacement, signedFetch, sql } from "./lib.mjs";
 
 class Peer {
   constructor(url) {
@@ -41,17 +41,13 @@ class Peer {
 
 describe("server socket with a strict peer", () => {
   let node, url;
-  before(async () => {
-    node = await startMusterd({ demoServers: 0 });
+  nodeForSuite({ demoServers: 0 }, 0, (n) => {
+    node = n;
     const row = sql(node.db, "select body from computes where id = 'demo-fleet/custom-local-a-compute'");
     const token = JSON.parse(row[0].body).AuthToken;
     url = `ws://127.0.0.1:${node.ports.ws}/?` + new URLSearchParams({
       Authorization: token, ComputeId: "custom-local-a-compute", FleetId: "demo-fleet", pID: "peer-1",
       sdkLanguage: "Go", sdkVersion: "5.4.0", IdempotencyToken: "idem" });
-  });
-  after(async () => {
-    await node.stop();
-    node.cleanup();
   });
 
   test("reconnect re-push, activation, fleet role credentials, creation policy", async () => {

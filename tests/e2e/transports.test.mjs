@@ -4,13 +4,13 @@
 // session ids.
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
 import WebSocket from "ws";
 
 import {
   MUSTER_CLIENT, freePort, guestCredentials, joinTcp, pollPlacement, run, signedFetch,
-  sql, startMusterd, startSampleServer, waitForLocations,
+  nodeForSuite, sql, startSampleServer, waitForLocations,
 } from "./lib.mjs";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
@@ -37,14 +37,7 @@ async function fourPlaced(base) {
 
 describe("transports", () => {
   let node;
-  before(async () => {
-    node = await startMusterd({ demoServers: 1 });
-    await waitForLocations(node.base, 2);
-  });
-  after(async () => {
-    await node.stop();
-    node.cleanup();
-  });
+  nodeForSuite({ demoServers: 1 }, 2, (n) => { node = n; });
 
   test("presigned query form (X-Amz-* in the query string) is accepted; a tampered one is not", async () => {
     const p = await guestCredentials(node.base);
@@ -120,14 +113,7 @@ describe("transports", () => {
 
 describe("reservation timeout", () => {
   let node;
-  before(async () => {
-    node = await startMusterd({ demoServers: 1, args: ["--reserved-timeout-seconds", "1"] });
-    await waitForLocations(node.base, 2);
-  });
-  after(async () => {
-    await node.stop();
-    node.cleanup();
-  });
+  nodeForSuite({ demoServers: 1, args: ["--reserved-timeout-seconds", "1"] }, 2, (n) => { node = n; });
 
   test("a player session not used within the RESERVED timeout is refused and TIMEDOUT", async () => {
     const placed = await fourPlaced(node.base);
