@@ -32,7 +32,10 @@ namespace http = beast::http;
 using error_code = boost::system::error_code;
 
 constexpr std::chrono::seconds kLingerTimeout{2};
-constexpr std::size_t kMaxLingerBytes = 256 * 1024;
+// The linger is bounded by kLingerTimeout; the byte cap only stops a peer that streams faster
+// than we can discard. It must exceed the bodies clients commonly send past a 413 (a client
+// still uploading when we close would otherwise get a reset instead of our answer).
+constexpr std::size_t kMaxLingerBytes = 16 * 1024 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 std::string_view Trim(std::string_view s) {
