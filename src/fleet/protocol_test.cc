@@ -307,5 +307,21 @@ TEST(WireStatusMapping, CoversErrorCodes) {
   EXPECT_EQ(ErrorFromStatus(502, "").message, "request failed with status 502");
 }
 
+// Found by fuzz.server_protocol_fuzz: a 74-digit number. It decodes and re-encodes; values agree
+// to float rounding (Boost.JSON 1.81 reads number literals to within one ulp, not exactly).
+TEST(Protocol, VeryLongNumberLiteralsReencode) {
+  std::string frame = R"({"Action":"StartMatchBackfill","RequestId":"r4","GameSessionArn":"a",)"
+                      R"("MatchmakingConfigurationArn":"c","Players":[{"PlayerId":"p","PlayerAttributes":)"
+                      R"({"skill":{"AttrType":"DOUBLE","N":1066666666666666666666666666666666666666666666666666666666666666666666666}},)"
+                      R"("LatencyInMs":{"custom-a":20},"Team":"red"}]})";
+  auto m1 = DecodeClientMessage(frame);
+  ASSERT_TRUE(m1.ok()) << m1.error().message;
+  auto m2 = DecodeClientMessage(Encode(*m1));
+  ASSERT_TRUE(m2.ok());
+  auto n1 = std::get<StartMatchBackfill>(m1->body).players.at(0).player_attributes.at("skill").n.value();
+  auto n2 = std::get<StartMatchBackfill>(m2->body).players.at(0).player_attributes.at("skill").n.value();
+  EXPECT_NEAR(n2 / n1, 1.0, 1e-14);
+}
+
 }  // namespace
 }  // namespace muster::fleet
