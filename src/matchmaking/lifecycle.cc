@@ -105,6 +105,34 @@ const ConfigurationSpec* MatchmakingCore::FindConfiguration(const std::string& n
   return it == configs_.end() ? nullptr : &it->second.spec;
 }
 
+std::vector<const ConfigurationSpec*> MatchmakingCore::Configurations() const {
+  std::vector<const ConfigurationSpec*> out;
+  for (const auto& [name, cfg] : configs_) out.push_back(&cfg.spec);
+  return out;
+}
+
+Result<core::Effects> MatchmakingCore::RemoveConfiguration(const std::string& name) {
+  auto cit = configs_.find(name);
+  if (cit == configs_.end()) {
+    return Error::NotFound("matchmaking configuration '" + name + "' does not exist");
+  }
+  core::Effects fx;
+  std::vector<std::string> live;
+  for (const auto& [id, t] : tickets_) {
+    if (t.configuration_name == name) live.push_back(id);
+  }
+  for (const auto& id : live) {
+    Ticket& t = tickets_.at(id);
+    cit->second.matcher->Remove(id);
+    if (!t.match_id.empty()) match_tickets_.erase(t.match_id);
+    fx.Append(Transition(t, TicketStatus::kFailed, "ConfigurationDeleted",
+                         "matchmaking configuration " + name + " was deleted"));
+    Forget(id);
+  }
+  configs_.erase(cit);
+  return fx;
+}
+
 void MatchmakingCore::Save(core::Effects& fx, const Ticket& t) const {
   fx.writes.push_back(store::Write::Upsert(store::Table::kTickets, ToRow(t, clock_.NowMillis())));
 }

@@ -25,19 +25,30 @@
 
 namespace muster::matchmaking {
 
+enum class BackfillMode { kManual, kAutomatic };
+enum class FlexMatchMode { kWithQueue, kStandalone };
+
 struct ConfigurationSpec {
   std::string name;
   std::string arn;
+  std::string description;
   std::string rule_set_name;
+  std::string rule_set_arn;
   std::string rule_set_body;
   std::shared_ptr<const RuleSet> rule_set;
   Millis request_timeout_ms = 120'000;
   bool acceptance_required = false;
-  std::string queue_name;  // WITH_QUEUE: the placement queue
+  Millis acceptance_timeout_ms = 0;  // AcceptanceTimeoutSeconds × 1000 (1..600 s when required)
+  FlexMatchMode mode = FlexMatchMode::kWithQueue;
+  std::string queue_name;  // WITH_QUEUE: the placement queue (name, not ARN)
+  std::vector<std::string> game_session_queue_arns;  // as given (ARNs or names)
+  std::string notification_target;
   int additional_player_count = 0;
+  BackfillMode backfill_mode = BackfillMode::kManual;
   std::string custom_event_data;
   std::string game_session_data;
   std::vector<std::pair<std::string, std::string>> game_properties;
+  Millis creation_time = 0;
 };
 
 enum class TicketStatus { kQueued, kSearching, kRequiresAcceptance, kPlacing, kCompleted, kFailed, kCancelled, kTimedOut };
@@ -78,6 +89,9 @@ class MatchmakingCore {
 
   Status PutConfiguration(ConfigurationSpec spec);
   const ConfigurationSpec* FindConfiguration(const std::string& name) const;
+  std::vector<const ConfigurationSpec*> Configurations() const;
+  // Removes a configuration; its live tickets end FAILED (reason ConfigurationDeleted) with events.
+  Result<core::Effects> RemoveConfiguration(const std::string& name);
 
   // Starts a ticket. kConflict if the ticket id is in use; kInvalidArgument for bad players.
   Result<core::Effects> StartTicket(const std::string& configuration, std::string ticket_id,

@@ -34,13 +34,17 @@ struct PlayerInput {
   std::string player_id;
   std::map<std::string, AttributeValue> attributes;
   std::map<std::string, int> latency_ms;
-  std::string team;  // requested team (backfill); must name a team when set; not used yet
+  std::string team;  // backfill: the team the player is already on (required for backfill)
 };
 
 struct TicketInput {
   std::string ticket_id;
   std::vector<PlayerInput> players;
   Millis start_time = 0;
+  // A backfill ticket carries the players already in a game session, each with its team. It is
+  // matched only with ordinary tickets (never with another backfill ticket) that fill open slots;
+  // its players keep their teams.
+  bool backfill = false;
 };
 
 struct MatchedPlayer {
@@ -56,6 +60,7 @@ struct RuleMetric {
 };
 
 struct MatchResult {
+  std::string backfill_ticket_id;  // set when this match fills a backfill ticket's session
   std::vector<std::string> ticket_ids;
   std::vector<MatchedPlayer> players;
   std::vector<std::string> team_names;

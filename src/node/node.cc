@@ -69,37 +69,7 @@ Status Node::Start(const NodeSetup& setup) {
     }
   }
   for (const auto& q : setup.queues) fx.Append(placement_->PutQueue(q));
-  std::map<std::string, std::shared_ptr<const matchmaking::RuleSet>> rule_sets;
-  for (const auto& rs : setup.rule_sets) {
-    auto parsed = matchmaking::ParseRuleSet(rs.body);
-    if (!parsed.ok()) {
-      return Error::InvalidArgument("rule set '" + rs.name + "': " + parsed.error().message);
-    }
-    rule_sets[rs.name] = std::move(parsed).value();
-    store::Row row{rs.name, "", "", ToJson(json::object{{"RuleSetName", rs.name},
-                                                        {"RuleSetBody", rs.body},
-                                                        {"CreationTime", clock_.NowMillis()}}),
-                   0, clock_.NowMillis()};
-    fx.writes.push_back(store::Write::Upsert(store::Table::kRuleSets, std::move(row)));
-  }
-  for (matchmaking::ConfigurationSpec spec : setup.configurations) {
-    auto it = rule_sets.find(spec.rule_set_name);
-    if (it == rule_sets.end()) {
-      return Error::InvalidArgument("configuration '" + spec.name + "': rule set '" +
-                                    spec.rule_set_name + "' is not defined");
-    }
-    spec.rule_set = it->second;
-    if (spec.arn.empty()) spec.arn = ConfigurationArn(spec.name);
-    store::Row row{spec.name, "", "", ToJson(json::object{{"Name", spec.name},
-                                                          {"ConfigurationArn", spec.arn},
-                                                          {"RuleSetName", spec.rule_set_name},
-                                                          {"GameSessionQueueName", spec.queue_name},
-                                                          {"RequestTimeoutSeconds", spec.request_timeout_ms / 1000}}),
-                   0, clock_.NowMillis()};
-    fx.writes.push_back(store::Write::Upsert(store::Table::kConfigurations, std::move(row)));
-    auto st = matchmaking_->PutConfiguration(std::move(spec));
-    if (!st.ok()) return Error::InvalidArgument("configuration: " + st.error().message);
-  }
+  MUSTER_RETURN_IF_ERROR(SetUpDefinitions(setup, &fx));
   MUSTER_RETURN_IF_ERROR(Apply(std::move(fx), /*fatal=*/false));
   return Restore();
 }
@@ -223,6 +193,27 @@ Result<matchmaking::Ticket> Node::StopMatchmaking(const std::string& ticket_id) 
   MUSTER_ASSIGN_OR_RETURN(auto fx, matchmaking_->StopTicket(ticket_id));
   MUSTER_RETURN_IF_ERROR(Apply(std::move(fx)));
   return GetTicket(ticket_id);
+}
+
+Status Node::AcceptMatch(const std::string& ticket_id, const std::vector<std::string>& player_ids,
+                         bool accept) {
+  (void)player_ids;
+  (void)accept;
+  return Error::InvalidArgument("AcceptMatch for ticket " + ticket_id + ": not implemented yet");
+}
+
+Result<matchmaking::Ticket> Node::StartMatchBackfill(const std::string& configuration,
+                                                     const std::string& game_session_arn,
+                                                     std::vector<matchmaking::PlayerInput> players,
+                                                     std::string ticket_id) {
+  (void)players;
+  (void)ticket_id;
+  return Error::InvalidArgument("StartMatchBackfill (" + configuration + ", " + game_session_arn +
+                                "): not implemented yet");
+}
+
+Result<matchmaking::Ticket> Node::StopMatchBackfill(const std::string& ticket_id) {
+  return Error::InvalidArgument("StopMatchBackfill " + ticket_id + ": not implemented yet");
 }
 
 Result<std::vector<std::string>> Node::ConfigurationLocations(const std::string& configuration) const {

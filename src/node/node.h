@@ -44,6 +44,14 @@ struct NodeSetup {
   std::vector<matchmaking::ConfigurationSpec> configurations;  // rule_set filled from rule_sets
 };
 
+// A rule set as stored and described by the management API.
+struct RuleSetRecord {
+  std::string name;
+  std::string arn;
+  std::string body;
+  Millis creation_time = 0;
+};
+
 class Node {
  public:
   using PushSink = std::function<void(const std::string& process_key, const std::string& frame)>;
@@ -69,6 +77,33 @@ class Node {
   Result<std::vector<std::string>> ConfigurationLocations(const std::string& configuration) const;
   std::string ConfigurationArn(const std::string& configuration) const;
   std::vector<fleet::LocationEndpoint> LocationEndpoints() const { return fleet_->LocationEndpoints(); }
+
+  // --- management API: matchmaking definitions (node_admin.cc) ----------------------------
+  // Rule sets and configurations are durable rows; the node set-up (musterd flags/TOML) defines
+  // some at start, the management API the rest. Both survive restarts.
+  Result<RuleSetRecord> CreateRuleSet(const std::string& name, const std::string& body);
+  std::vector<RuleSetRecord> ListRuleSets() const;
+  Result<RuleSetRecord> FindRuleSet(const std::string& name_or_arn) const;
+  // kConflict while a configuration uses it.
+  Status DeleteRuleSet(const std::string& name_or_arn);
+  // Validates (rule set exists, queue exists unless STANDALONE, limits of WIRE §2) and stores.
+  Result<matchmaking::ConfigurationSpec> CreateConfiguration(matchmaking::ConfigurationSpec spec);
+  // Replaces an existing configuration (the caller merges the fields it changes).
+  Result<matchmaking::ConfigurationSpec> UpdateConfiguration(matchmaking::ConfigurationSpec spec);
+  std::vector<matchmaking::ConfigurationSpec> ListConfigurations() const;
+  // Live tickets of the configuration end FAILED with their events.
+  Status DeleteConfiguration(const std::string& name_or_arn);
+
+  // --- management API: tickets (node.cc) ---------------------------------------------------------
+  // ACCEPT or REJECT for players of a REQUIRES_ACCEPTANCE ticket.
+  Status AcceptMatch(const std::string& ticket_id, const std::vector<std::string>& player_ids,
+                     bool accept);
+  // Backfill for a game session (players = the ones already in it, each with Team).
+  Result<matchmaking::Ticket> StartMatchBackfill(const std::string& configuration,
+                                                 const std::string& game_session_arn,
+                                                 std::vector<matchmaking::PlayerInput> players,
+                                                 std::string ticket_id = "");
+  Result<matchmaking::Ticket> StopMatchBackfill(const std::string& ticket_id);
 
   // --- server socket -------------------------------------------------------------------------
   // Checks a connecting game server's compute auth token.
@@ -100,6 +135,8 @@ class Node {
   // in-memory change themselves pass false.
   Status Apply(core::Effects fx, bool fatal = true);
   Status Restore();
+  // Rule sets and configurations from the set-up and the store (node_admin.cc).
+  Status SetUpDefinitions(const NodeSetup& setup, core::Effects* fx);
 
   store::Store& store_;
   const Clock& clock_;
