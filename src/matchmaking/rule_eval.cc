@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -46,9 +47,20 @@ void PlayersOf(const std::vector<const EvalPlayer*>& team, const Expr& e, ExprVa
 std::vector<double> Numbers(const ExprValue& list) {
   std::vector<double> out;
   for (const auto& v : list.list) {
-    if (v.kind == ExprValue::kNumber) out.push_back(v.num);
+    if (v.kind == ExprValue::kNumber && !std::isnan(v.num)) out.push_back(v.num);
   }
   return out;
+}
+
+// Mean that does not overflow when the plain sum would (1e308 + 1e308).
+double MeanOf(const std::vector<double>& n) {
+  double s = 0;
+  for (double d : n) s += d;
+  double mean = s / static_cast<double>(n.size());
+  if (std::isfinite(mean)) return mean;
+  mean = 0;
+  for (double d : n) mean += d / static_cast<double>(n.size());
+  return mean;
 }
 
 ExprValue Number(double d) {
@@ -94,23 +106,26 @@ ExprValue Aggregate(ExprFn fn, const ExprValue& list) {
   switch (fn) {
     case ExprFn::kMin: return Number(*std::min_element(n.begin(), n.end()));
     case ExprFn::kMax: return Number(*std::max_element(n.begin(), n.end()));
-    case ExprFn::kAvg: {
-      double s = 0;
-      for (double d : n) s += d;
-      return Number(s / static_cast<double>(n.size()));
-    }
+    case ExprFn::kAvg: return Number(MeanOf(n));
     case ExprFn::kMedian: {
       std::sort(n.begin(), n.end());
       std::size_t k = n.size() / 2;
-      return Number(n.size() % 2 ? n[k] : (n[k - 1] + n[k]) / 2);
+      double mid = (n[k - (n.size() % 2 ? 0 : 1)] + n[k]) / 2;
+      if (!std::isfinite(mid)) mid = n[k - (n.size() % 2 ? 0 : 1)] / 2 + n[k] / 2;
+      return Number(mid);
     }
     case ExprFn::kStddev: {
-      double s = 0;
-      for (double d : n) s += d;
-      double mean = s / static_cast<double>(n.size());
+      double mean = MeanOf(n);
       double var = 0;
       for (double d : n) var += (d - mean) * (d - mean);
-      return Number(std::sqrt(var / static_cast<double>(n.size())));
+      double sd = std::sqrt(var / static_cast<double>(n.size()));
+      if (std::isfinite(sd)) return Number(sd);
+      // Scaled by the largest half-deviation so that neither d - mean nor its square overflows.
+      double scale = 0;
+      for (double d : n) scale = std::max(scale, std::fabs(d / 2 - mean / 2));
+      var = 0;
+      for (double d : n) var += ((d / 2 - mean / 2) / scale) * ((d / 2 - mean / 2) / scale);
+      return Number(2 * (scale * std::sqrt(var / static_cast<double>(n.size()))));
     }
     default: return ExprValue{};
   }
@@ -152,9 +167,7 @@ void Leaves(const ExprValue& v, std::vector<const ExprValue*>* out) {
 double AggregateParty(PartyAggregation agg, const std::vector<double>& xs) {
   if (agg == PartyAggregation::kMin) return *std::min_element(xs.begin(), xs.end());
   if (agg == PartyAggregation::kMax) return *std::max_element(xs.begin(), xs.end());
-  double s = 0;
-  for (double d : xs) s += d;
-  return s / static_cast<double>(xs.size());
+  return MeanOf(xs);
 }
 
 // Numbers of a measurement; per-player values of one ticket are combined first.
@@ -205,12 +218,14 @@ bool EvalDistance(const Rule& r, const Params& p, const MatchView& m) {
   } else {
     return false;
   }
+  if (!std::isfinite(ref)) return false;
   std::size_t count = 0;
   for (const auto& e : r.measurements) {
     bool bad = false;
     ExprValue v = EvaluateExpr(*e, m);
     for (double x : MeasuredNumbers(r, *e, v, &bad)) {
       double d = std::fabs(x - ref);
+      if (!std::isfinite(d)) return false;
       if (p[kMaxDistance] && d > *p[kMaxDistance]) return false;
       if (p[kMinDistance] && d < *p[kMinDistance]) return false;
       ++count;
@@ -229,7 +244,12 @@ bool EvalComparison(const Rule& r, const Params& p, const MatchView& m) {
       std::vector<const ExprValue*> leaves;
       Leaves(v, &leaves);
       for (const ExprValue* l : leaves) {
-        if (l->kind == ExprValue::kNumber) keys.push_back("N" + std::to_string(l->num));
+        if (l->kind == ExprValue::kNumber) {
+          if (!std::isfinite(l->num)) return false;
+          char buf[40];
+          std::snprintf(buf, sizeof buf, "N%.17g", l->num == 0 ? 0.0 : l->num);
+          keys.push_back(buf);
+        }
         else if (l->kind == ExprValue::kString) keys.push_back("S" + std::string(l->str));
         else return false;
       }
@@ -253,8 +273,9 @@ bool EvalComparison(const Rule& r, const Params& p, const MatchView& m) {
     ExprValue v = EvaluateExpr(*e, m);
     if (ref.kind == ExprValue::kNumber) {
       bool bad = false;
+      if (!std::isfinite(ref.num)) return false;
       for (double x : MeasuredNumbers(r, *e, v, &bad)) {
-        if (!Compare(x, r.op, ref.num)) return false;
+        if (!std::isfinite(x) || !Compare(x, r.op, ref.num)) return false;
         ++count;
       }
       if (bad) return false;
