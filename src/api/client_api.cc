@@ -159,7 +159,6 @@ Result<matchmaking::Ticket> ClientApi::Start(const std::string& identity, std::m
     player.attributes[std::string(kv.key())] = std::move(v).value();
   }
   MUSTER_ASSIGN_OR_RETURN(auto ticket, node_.StartMatchmaking(options_.configuration, {std::move(player)}, identity));
-  if (on_ticket_started) on_ticket_started();
   return ticket;
 }
 

@@ -47,9 +47,6 @@ class ClientApi {
   // Returns true and fills `response` when the request is for this API.
   bool Handle(const net::HttpRequest& request, net::HttpResponse* response);
 
-  // Called after a ticket was accepted (the daemon schedules a matchmaking run).
-  std::function<void()> on_ticket_started;
-
  private:
   Result<std::string> Authenticate(const net::HttpRequest& request);
   net::HttpResponse RequestMatchmaking(const std::string& identity, const std::string& query);

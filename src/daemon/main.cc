@@ -134,14 +134,14 @@ int Run(int argc, char** argv) {
 
   bool run_pending = false;
   api::ClientApi client(node, identities, players, clock, {cfg.configuration});
-  client.on_ticket_started = [&] {
+  node.SetRunScheduler([&] {
     if (run_pending) return;
     run_pending = true;
     boost::asio::post(ioc, [&] {
       run_pending = false;
       node.RunMatchmaking();
     });
-  };
+  });
   api::Router router(client, identities, clock, {admin_secret});
 
   net::HttpServer http(ioc), ws(ioc), wss(ioc);

@@ -174,22 +174,26 @@ Result<core::Effects> FleetCore::ActivateGameSession(const std::string& key, con
   }
   Millis now = clock_.NowMillis();
   gs->status = GameSessionStatus::kActive;
-  for (const auto& d : gs->desired_players) {
-    PlayerSession s;
-    s.player_session_id = "psess-" + Uuid4();
-    s.player_id = d.player_id;
-    s.player_data = d.player_data;
-    s.game_session_id = gs->game_session_id;
-    s.fleet_id = gs->fleet_id;
-    s.status = PlayerSessionStatus::kReserved;
-    s.creation_time = now;
-    gs->player_session_ids.push_back(s.player_session_id);
-    Save(fx, s);
-    players_[s.player_session_id] = std::move(s);
-  }
+  for (const auto& d : gs->desired_players) Reserve(fx, *gs, d, now);
   Save(fx, *gs);
   fx.notices.push_back({"fleet", ActivatedNotice(*gs, players_)});
   return fx;
+}
+
+std::string FleetCore::Reserve(core::Effects& fx, GameSession& gs, const DesiredPlayer& d, Millis now) {
+  PlayerSession s;
+  s.player_session_id = "psess-" + Uuid4();
+  s.player_id = d.player_id;
+  s.player_data = d.player_data;
+  s.game_session_id = gs.game_session_id;
+  s.fleet_id = gs.fleet_id;
+  s.status = PlayerSessionStatus::kReserved;
+  s.creation_time = now;
+  gs.player_session_ids.push_back(s.player_session_id);
+  Save(fx, s);
+  std::string id = s.player_session_id;
+  players_[id] = std::move(s);
+  return id;
 }
 
 Result<core::Effects> FleetCore::AcceptPlayerSession(const std::string& key, const std::string& gs_id,
@@ -412,6 +416,81 @@ std::string FleetCore::CreateGameSessionFrame(const GameSession& gs) const {
   m.action = "CreateGameSession";
   m.body = std::move(push);
   return Encode(m);
+}
+
+std::string FleetCore::UpdateGameSessionFrame(const GameSession& gs, const std::string& reason,
+                                              const std::string& backfill_ticket_id) const {
+  UpdateGameSession push;
+  GameSessionInfo& info = push.game_session;
+  info.game_session_id = gs.game_session_id;
+  info.name = gs.name;
+  info.fleet_id = gs.fleet_id;
+  info.maximum_player_session_count = gs.max_players;
+  info.port = gs.port;
+  info.ip_address = gs.ip_address;
+  info.dns_name = gs.dns_name;
+  info.game_session_data = gs.game_session_data;
+  info.matchmaker_data = gs.matchmaker_data;
+  for (const auto& [k, v] : gs.game_properties) info.game_properties[k] = v;
+  info.location = gs.location;
+  info.status = GameSessionStatusName(gs.status);
+  info.status_reason = gs.status_reason;
+  push.update_reason = reason;
+  push.backfill_ticket_id = backfill_ticket_id;
+  ServerMessage m;
+  m.action = "UpdateGameSession";
+  m.body = std::move(push);
+  return Encode(m);
+}
+
+int FleetCore::OccupiedSlots(const GameSession& gs) const {
+  int n = 0;
+  for (const auto& id : gs.player_session_ids) {
+    auto it = players_.find(id);
+    if (it != players_.end() && (it->second.status == PlayerSessionStatus::kReserved ||
+                                 it->second.status == PlayerSessionStatus::kActive)) {
+      ++n;
+    }
+  }
+  return n;
+}
+
+Result<core::Effects> FleetCore::AddPlayers(const std::string& gs_id,
+                                            const std::vector<DesiredPlayer>& players,
+                                            std::string matchmaker_data,
+                                            const std::string& backfill_ticket_id,
+                                            std::vector<std::pair<std::string, std::string>>* placed) {
+  auto g = sessions_.find(gs_id);
+  if (g == sessions_.end()) return Error::NotFound("game session " + gs_id + " does not exist");
+  GameSession& gs = g->second;
+  if (gs.status != GameSessionStatus::kActive) {
+    return Error::InvalidArgument("game session " + gs_id + " is " + GameSessionStatusName(gs.status) +
+                                  ", not ACTIVE");
+  }
+  if (gs.player_session_policy != "ACCEPT_ALL") {
+    return Error::InvalidArgument("game session " + gs_id + " does not accept new players (DENY_ALL)");
+  }
+  int free = gs.max_players - OccupiedSlots(gs);
+  if (static_cast<int>(players.size()) > free) {
+    return Error::LimitExceeded("game session " + gs_id + " has " + std::to_string(free) +
+                                " free slots; " + std::to_string(players.size()) + " players asked");
+  }
+  Millis now = clock_.NowMillis();
+  core::Effects fx;
+  for (const auto& d : players) placed->emplace_back(d.player_id, Reserve(fx, gs, d, now));
+  gs.matchmaker_data = std::move(matchmaker_data);
+  Save(fx, gs);
+  fx.pushes.push_back({gs.process_key, UpdateGameSessionFrame(gs, "MATCHMAKING_DATA_UPDATED", backfill_ticket_id)});
+  return fx;
+}
+
+core::Effects FleetCore::NotifyGameSession(const std::string& gs_id, const std::string& reason,
+                                           const std::string& backfill_ticket_id) const {
+  core::Effects fx;
+  auto g = sessions_.find(gs_id);
+  if (g == sessions_.end() || g->second.status != GameSessionStatus::kActive) return fx;
+  fx.pushes.push_back({g->second.process_key, UpdateGameSessionFrame(g->second, reason, backfill_ticket_id)});
+  return fx;
 }
 
 const Process* FleetCore::FindProcess(const std::string& key) const {

@@ -99,6 +99,20 @@ class FleetCore {
   Result<core::Effects> StartGameSession(const std::string& process_key, GameSessionSpec spec,
                                          std::string* game_session_id);
 
+  // --- backfill ------------------------------------------------------------------------------
+  // Reserves player sessions for `players` in an ACTIVE game session that accepts new players and
+  // has room, replaces its MatchmakerData, and pushes UpdateGameSession (MATCHMAKING_DATA_UPDATED,
+  // with the backfill ticket id) to its process. `placed` receives (player id, player session id).
+  Result<core::Effects> AddPlayers(const std::string& gs_id, const std::vector<DesiredPlayer>& players,
+                                   std::string matchmaker_data, const std::string& backfill_ticket_id,
+                                   std::vector<std::pair<std::string, std::string>>* placed);
+  // Pushes UpdateGameSession with `reason` (BACKFILL_FAILED, BACKFILL_TIMED_OUT, BACKFILL_CANCELLED)
+  // to the process of a live game session; nothing if the session is gone.
+  core::Effects NotifyGameSession(const std::string& gs_id, const std::string& reason,
+                                  const std::string& backfill_ticket_id) const;
+  // Player sessions of the game session that hold a slot (RESERVED or ACTIVE).
+  int OccupiedSlots(const GameSession& gs) const;
+
   // --- queries -----------------------------------------------------------------------------------
   const Process* FindProcess(const std::string& key) const;
   const GameSession* FindGameSession(const std::string& id) const;
@@ -113,7 +127,11 @@ class FleetCore {
   void Save(core::Effects& fx, const Process& p) const;
   void Save(core::Effects& fx, const GameSession& g) const;
   void Save(core::Effects& fx, const PlayerSession& s) const;
+  // Creates a RESERVED player session in `gs`; returns its id.
+  std::string Reserve(core::Effects& fx, GameSession& gs, const DesiredPlayer& d, Millis now);
   std::string CreateGameSessionFrame(const GameSession& gs) const;
+  std::string UpdateGameSessionFrame(const GameSession& gs, const std::string& reason,
+                                     const std::string& backfill_ticket_id) const;
   Result<GameSession*> HostedSession(const std::string& key, const std::string& gs_id);
 
   const Clock& clock_;

@@ -7,6 +7,20 @@
 
 namespace muster::matchmaking {
 
+namespace {
+constexpr std::size_t kWaitHistory = 100;
+constexpr Millis kWaitHistoryWindow = 15 * 60'000;
+
+Status ValidTicketId(const std::string& id) {
+  if (id.size() > 128 || !std::all_of(id.begin(), id.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+      })) {
+    return Error::InvalidArgument("TicketId must be 1 to 128 characters of [a-zA-Z0-9-.]");
+  }
+  return OkStatus();
+}
+}  // namespace
+
 const char* TicketStatusName(TicketStatus s) {
   switch (s) {
     case TicketStatus::kQueued: return "QUEUED";
@@ -26,59 +40,18 @@ bool IsTerminal(TicketStatus s) {
          s == TicketStatus::kCancelled || s == TicketStatus::kTimedOut;
 }
 
-namespace {
-
-json::array PlayersToJson(const std::vector<PlayerInput>& players, bool with_team) {
-  json::array out;
-  for (const auto& p : players) {
-    json::object attrs;
-    for (const auto& [name, v] : p.attributes) attrs[name] = AttributeValueToJson(v);
-    json::object lat;
-    for (const auto& [loc, ms] : p.latency_ms) lat[loc] = ms;
-    json::object o{{"PlayerId", p.player_id}, {"PlayerAttributes", std::move(attrs)},
-                   {"LatencyInMs", std::move(lat)}};
-    if (with_team && !p.team.empty()) o["Team"] = p.team;
-    out.push_back(std::move(o));
-  }
-  return out;
-}
-
-}  // namespace
-
-json::object TicketToApiJson(const Ticket& t, const std::string& configuration_arn) {
-  json::object o{{"TicketId", t.ticket_id},
-                 {"ConfigurationName", t.configuration_name},
-                 {"ConfigurationArn", configuration_arn},
-                 {"Status", TicketStatusName(t.status)},
-                 {"StartTime", EpochSeconds(t.start_time)},
-                 {"Players", PlayersToJson(t.players, true)}};
-  if (!t.status_reason.empty()) o["StatusReason"] = t.status_reason;
-  if (!t.status_message.empty()) o["StatusMessage"] = t.status_message;
-  if (t.end_time) o["EndTime"] = EpochSeconds(t.end_time);
-  if (!t.game_session_arn.empty()) {
-    json::array mps;
-    for (const auto& m : t.matched_player_sessions) {
-      mps.push_back(json::object{{"PlayerId", m.player_id}, {"PlayerSessionId", m.player_session_id}});
-    }
-    o["GameSessionConnectionInfo"] = json::object{{"GameSessionArn", t.game_session_arn},
-                                                  {"IpAddress", t.ip_address},
-                                                  {"DnsName", t.dns_name},
-                                                  {"Port", t.port},
-                                                  {"MatchedPlayerSessions", std::move(mps)}};
-  }
-  return o;
-}
-
 MatchmakingCore::MatchmakingCore(const Clock& clock, placement::PlacementCore& placement,
                                  std::string region, std::string account)
     : clock_(clock), placement_(placement), region_(std::move(region)), account_(std::move(account)) {}
 
 Status MatchmakingCore::PutConfiguration(ConfigurationSpec spec) {
   if (!spec.rule_set) return Error::InvalidArgument("configuration " + spec.name + " has no rule set");
-  if (spec.acceptance_required) {
-    return Error::InvalidArgument("AcceptanceRequired is not supported yet by this Muster version");
+  if (spec.acceptance_required &&
+      (spec.acceptance_timeout_ms < 1000 || spec.acceptance_timeout_ms > 600'000)) {
+    return Error::InvalidArgument("AcceptanceTimeoutSeconds must be between 1 and 600 when AcceptanceRequired is true");
   }
-  if (spec.queue_name.empty() || !placement_.FindQueue(spec.queue_name)) {
+  if (spec.mode == FlexMatchMode::kWithQueue &&
+      (spec.queue_name.empty() || !placement_.FindQueue(spec.queue_name))) {
     return Error::NotFound("game session queue '" + spec.queue_name + "' does not exist");
   }
   if (spec.request_timeout_ms < 1000 || spec.request_timeout_ms > 43'200'000) {
@@ -91,7 +64,9 @@ Status MatchmakingCore::PutConfiguration(ConfigurationSpec spec) {
     for (auto& [id, t] : tickets_) {
       if (t.configuration_name == spec.name &&
           (t.status == TicketStatus::kQueued || t.status == TicketStatus::kSearching)) {
-        (void)matcher->Add(TicketInput{t.ticket_id, t.players, t.start_time});
+        TicketInput in{t.ticket_id, t.players, t.start_time};
+        in.backfill = t.backfill;
+        (void)matcher->Add(std::move(in));
       }
     }
     cfg.matcher = std::move(matcher);
@@ -123,8 +98,11 @@ Result<core::Effects> MatchmakingCore::RemoveConfiguration(const std::string& na
   }
   for (const auto& id : live) {
     Ticket& t = tickets_.at(id);
-    cit->second.matcher->Remove(id);
-    if (!t.match_id.empty()) match_tickets_.erase(t.match_id);
+    LeaveSearch(t);
+    if (auto m = matches_.find(t.match_id); m != matches_.end()) {
+      acceptance_deadlines_.erase({m->second.acceptance_deadline, t.match_id});
+      matches_.erase(m);
+    }
     fx.Append(Transition(t, TicketStatus::kFailed, "ConfigurationDeleted",
                          "matchmaking configuration " + name + " was deleted"));
     Forget(id);
@@ -140,18 +118,26 @@ void MatchmakingCore::Save(core::Effects& fx, const Ticket& t) const {
 void MatchmakingCore::Event(core::Effects& fx, const Config& cfg, const std::string& type,
                             const std::vector<const Ticket*>& tickets, json::object extra) {
   json::array ts;
+  json::array session_players;
   for (const Ticket* t : tickets) {
     json::array ps;
     for (const auto& p : t->players) {
       json::object po{{"playerId", p.player_id}};
       if (!p.team.empty()) po["team"] = p.team;
+      if (auto a = t->acceptance.find(p.player_id);
+          a != t->acceptance.end() && t->status == TicketStatus::kRequiresAcceptance) {
+        po["accepted"] = a->second;
+      }
+      session_players.push_back(po);
       ps.push_back(std::move(po));
     }
     ts.push_back(json::object{{"ticketId", t->ticket_id},
                               {"startTime", FormatIso8601(t->start_time)},
                               {"players", std::move(ps)}});
   }
-  json::object detail{{"type", type}, {"tickets", std::move(ts)}};
+  json::object detail{{"type", type},
+                      {"tickets", std::move(ts)},
+                      {"gameSessionInfo", json::object{{"players", std::move(session_players)}}}};
   if (!cfg.spec.custom_event_data.empty()) detail["customEventData"] = cfg.spec.custom_event_data;
   for (auto& kv : extra) detail[kv.key()] = std::move(kv.value());
   Millis now = clock_.NowMillis();
@@ -168,22 +154,61 @@ void MatchmakingCore::Event(core::Effects& fx, const Config& cfg, const std::str
   fx.notices.push_back({"matchmaking", std::move(envelope)});
 }
 
-Result<core::Effects> MatchmakingCore::StartTicket(const std::string& configuration,
-                                                   std::string ticket_id,
-                                                   std::vector<PlayerInput> players,
-                                                   std::string owner) {
+Millis MatchmakingCore::EstimatedWait(const std::string& configuration) const {
+  auto it = configs_.find(configuration);
+  if (it == configs_.end()) return -1;
+  Millis now = clock_.NowMillis();
+  std::vector<Millis> waits;
+  for (const auto& [at, wait] : it->second.recent_waits) {
+    if (now - at <= kWaitHistoryWindow) waits.push_back(wait);
+  }
+  if (waits.empty()) return -1;
+  std::nth_element(waits.begin(), waits.begin() + waits.size() / 2, waits.end());
+  return waits[waits.size() / 2];
+}
+
+void MatchmakingCore::RecordWait(Config& cfg, const Ticket& t) {
+  if (t.backfill) return;
+  Millis now = clock_.NowMillis();
+  cfg.recent_waits.emplace_back(now, now - t.start_time);
+  while (cfg.recent_waits.size() > kWaitHistory ||
+         (!cfg.recent_waits.empty() && now - cfg.recent_waits.front().first > kWaitHistoryWindow)) {
+    cfg.recent_waits.pop_front();
+  }
+}
+
+Status MatchmakingCore::EnterSearch(Config& cfg, Ticket& t) {
+  TicketInput in{t.ticket_id, t.players, t.start_time};
+  in.backfill = t.backfill;
+  MUSTER_RETURN_IF_ERROR(cfg.matcher->Add(std::move(in)));
+  search_deadlines_.insert({t.start_time + cfg.spec.request_timeout_ms, t.ticket_id});
+  return OkStatus();
+}
+
+void MatchmakingCore::LeaveSearch(Ticket& t) {
+  auto cit = configs_.find(t.configuration_name);
+  if (cit == configs_.end()) return;
+  cit->second.matcher->Remove(t.ticket_id);
+  search_deadlines_.erase({t.start_time + cit->second.spec.request_timeout_ms, t.ticket_id});
+}
+
+Result<MatchmakingCore::Config*> MatchmakingCore::CheckNewTicket(const std::string& configuration,
+                                                                std::string* ticket_id) {
   auto cit = configs_.find(configuration);
   if (cit == configs_.end()) {
     return Error::NotFound("matchmaking configuration '" + configuration + "' does not exist");
   }
-  if (ticket_id.empty()) ticket_id = Uuid4();
-  if (ticket_id.size() > 128 ||
-      !std::all_of(ticket_id.begin(), ticket_id.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
-      })) {
-    return Error::InvalidArgument("TicketId must be 1 to 128 characters of [a-zA-Z0-9-.]");
-  }
-  if (tickets_.count(ticket_id)) return Error::Conflict("ticket " + ticket_id + " already exists");
+  if (ticket_id->empty()) *ticket_id = Uuid4();
+  MUSTER_RETURN_IF_ERROR(ValidTicketId(*ticket_id));
+  if (tickets_.count(*ticket_id)) return Error::Conflict("ticket " + *ticket_id + " already exists");
+  return &cit->second;
+}
+
+Result<core::Effects> MatchmakingCore::StartTicket(const std::string& configuration,
+                                                   std::string ticket_id,
+                                                   std::vector<PlayerInput> players,
+                                                   std::string owner) {
+  MUSTER_ASSIGN_OR_RETURN(Config * cfg, CheckNewTicket(configuration, &ticket_id));
   for (const auto& p : players) {
     auto live = live_players_.find(p.player_id);
     if (live != live_players_.end()) {
@@ -196,12 +221,56 @@ Result<core::Effects> MatchmakingCore::StartTicket(const std::string& configurat
   t.owner = std::move(owner);
   t.status = TicketStatus::kQueued;
   t.start_time = clock_.NowMillis();
-  t.players = players;
-  MUSTER_RETURN_IF_ERROR(cit->second.matcher->Add(TicketInput{ticket_id, std::move(players), t.start_time}));
+  t.players = std::move(players);
+  t.estimated_wait_ms = EstimatedWait(configuration);
+  MUSTER_RETURN_IF_ERROR(EnterSearch(*cfg, t));
   core::Effects fx;
   // Insert (not upsert): a ticket id reused after a restart or by another node is a conflict.
   fx.writes.push_back(store::Write::Insert(store::Table::kTickets, ToRow(t, clock_.NowMillis())));
   for (const auto& p : t.players) live_players_[p.player_id] = ticket_id;
+  queued_.push_back(ticket_id);
+  tickets_[ticket_id] = std::move(t);
+  return fx;
+}
+
+Result<core::Effects> MatchmakingCore::StartBackfill(const std::string& configuration,
+                                                     std::string ticket_id,
+                                                     const std::string& game_session_arn,
+                                                     std::vector<PlayerInput> players) {
+  MUSTER_ASSIGN_OR_RETURN(Config * cfg, CheckNewTicket(configuration, &ticket_id));
+  if (game_session_arn.empty()) return Error::InvalidArgument("GameSessionArn must not be empty");
+  if (players.empty()) {
+    return Error::InvalidArgument("Players: a backfill request lists the players already in the game session");
+  }
+  for (std::size_t i = 0; i < players.size(); ++i) {
+    if (players[i].team.empty()) {
+      return Error::InvalidArgument("Players[" + std::to_string(i) + "].Team: every player of a backfill request needs the team it is on");
+    }
+  }
+  if (auto b = backfills_.find(game_session_arn); b != backfills_.end()) {
+    return Error::Conflict("game session " + game_session_arn + " already has backfill ticket " + b->second);
+  }
+  if (cfg->spec.mode == FlexMatchMode::kWithQueue) {
+    const fleet::GameSession* gs = placement_.fleets().FindGameSession(game_session_arn);
+    if (!gs) return Error::NotFound("game session " + game_session_arn + " does not exist");
+    if (gs->status != fleet::GameSessionStatus::kActive) {
+      return Error::InvalidArgument("game session " + game_session_arn + " is " +
+                                    fleet::GameSessionStatusName(gs->status) + "; backfill needs an ACTIVE session");
+    }
+  }
+  Ticket t;
+  t.ticket_id = ticket_id;
+  t.configuration_name = configuration;
+  t.status = TicketStatus::kQueued;
+  t.start_time = clock_.NowMillis();
+  t.players = std::move(players);
+  t.backfill = true;
+  t.backfill_game_session_arn = game_session_arn;
+  MUSTER_RETURN_IF_ERROR(EnterSearch(*cfg, t));
+  core::Effects fx;
+  fx.writes.push_back(store::Write::Insert(store::Table::kTickets, ToRow(t, clock_.NowMillis())));
+  backfills_[game_session_arn] = ticket_id;
+  queued_.push_back(ticket_id);
   tickets_[ticket_id] = std::move(t);
   return fx;
 }
@@ -209,7 +278,7 @@ Result<core::Effects> MatchmakingCore::StartTicket(const std::string& configurat
 void MatchmakingCore::AbortStart(const std::string& ticket_id) {
   auto it = tickets_.find(ticket_id);
   if (it == tickets_.end()) return;
-  configs_.at(it->second.configuration_name).matcher->Remove(ticket_id);
+  LeaveSearch(it->second);
   Forget(ticket_id);
 }
 
@@ -225,14 +294,19 @@ core::Effects MatchmakingCore::Transition(Ticket& t, TicketStatus to, const std:
   const char* type = nullptr;
   json::object extra;
   switch (to) {
-    case TicketStatus::kSearching: type = "MatchmakingSearching"; break;
+    case TicketStatus::kSearching:
+      type = "MatchmakingSearching";
+      extra = {{"estimatedWaitMillis", t.estimated_wait_ms >= 0
+                                           ? json::value((t.estimated_wait_ms + 999) / 1000)
+                                           : json::value("NOT_AVAILABLE")}};
+      break;
     case TicketStatus::kTimedOut:
       type = "MatchmakingTimedOut";
       extra = {{"reason", "TimedOut"}, {"message", message}};
       break;
     case TicketStatus::kCancelled:
       type = "MatchmakingCancelled";
-      extra = {{"reason", "Cancelled"}, {"message", message}};
+      extra = {{"reason", reason.empty() ? "Cancelled" : reason}, {"message", message}};
       break;
     case TicketStatus::kFailed:
       type = "MatchmakingFailed";
@@ -247,7 +321,16 @@ core::Effects MatchmakingCore::Transition(Ticket& t, TicketStatus to, const std:
 void MatchmakingCore::Forget(const std::string& ticket_id) {
   auto it = tickets_.find(ticket_id);
   if (it == tickets_.end()) return;
-  for (const auto& p : it->second.players) live_players_.erase(p.player_id);
+  const Ticket& t = it->second;
+  if (t.backfill) {
+    auto b = backfills_.find(t.backfill_game_session_arn);
+    if (b != backfills_.end() && b->second == ticket_id) backfills_.erase(b);
+  } else {
+    for (const auto& p : t.players) {
+      auto l = live_players_.find(p.player_id);
+      if (l != live_players_.end() && l->second == ticket_id) live_players_.erase(l);
+    }
+  }
   tickets_.erase(it);
 }
 
@@ -259,8 +342,9 @@ Result<core::Effects> MatchmakingCore::StopTicket(const std::string& ticket_id) 
     return Error::InvalidArgument("ticket " + ticket_id + " is " + TicketStatusName(t.status) +
                                   " and can no longer be cancelled");
   }
-  configs_.at(t.configuration_name).matcher->Remove(ticket_id);
+  LeaveSearch(t);
   core::Effects fx = Transition(t, TicketStatus::kCancelled, "Cancelled", "cancelled by request");
+  if (t.backfill) fx.Append(BackfillEnded(t, "BACKFILL_CANCELLED"));
   Forget(ticket_id);
   return fx;
 }
@@ -268,167 +352,95 @@ Result<core::Effects> MatchmakingCore::StopTicket(const std::string& ticket_id) 
 core::Effects MatchmakingCore::Run() {
   core::Effects fx;
   Millis now = clock_.NowMillis();
-  for (auto& [id, t] : tickets_) {
-    if (t.status == TicketStatus::kQueued) fx.Append(Transition(t, TicketStatus::kSearching, "", ""));
+  std::vector<std::string> queued;
+  queued.swap(queued_);
+  for (const auto& id : queued) {
+    auto it = tickets_.find(id);
+    if (it != tickets_.end() && it->second.status == TicketStatus::kQueued) {
+      fx.Append(Transition(it->second, TicketStatus::kSearching, "", ""));
+    }
   }
   for (auto& [name, cfg] : configs_) {
-    for (auto& m : cfg.matcher->Run(now)) fx.Append(StartPlacement(cfg, m));
+    for (auto& m : cfg.matcher->Run(now)) fx.Append(OnMatch(cfg, m));
   }
-  std::vector<std::string> expired;
-  for (auto& [id, t] : tickets_) {
-    if (t.status == TicketStatus::kSearching &&
-        now - t.start_time >= configs_.at(t.configuration_name).spec.request_timeout_ms) {
-      expired.push_back(id);
-    }
-  }
-  for (const auto& id : expired) {
-    Ticket& t = tickets_.at(id);
-    configs_.at(t.configuration_name).matcher->Remove(id);
+  while (!search_deadlines_.empty() && search_deadlines_.begin()->first <= now) {
+    std::string id = search_deadlines_.begin()->second;
+    search_deadlines_.erase(search_deadlines_.begin());
+    auto it = tickets_.find(id);
+    if (it == tickets_.end()) continue;
+    Ticket& t = it->second;
+    if (t.status != TicketStatus::kSearching && t.status != TicketStatus::kQueued) continue;
+    Config& cfg = configs_.at(t.configuration_name);
+    cfg.matcher->Remove(id);
     fx.Append(Transition(t, TicketStatus::kTimedOut, "TimedOut",
                          "no match was found within the request timeout"));
+    if (t.backfill) {
+      fx.Append(BackfillEnded(t, "BACKFILL_TIMED_OUT"));
+      if (t.auto_backfill) {
+        std::string arn = t.backfill_game_session_arn;
+        std::vector<PlayerInput> players = t.players;
+        Forget(id);
+        fx.Append(MaybeAutoBackfill(cfg, arn, std::move(players)));
+        continue;
+      }
+    }
     Forget(id);
   }
+  while (!acceptance_deadlines_.empty() && acceptance_deadlines_.begin()->first <= now) {
+    std::string match_id = acceptance_deadlines_.begin()->second;
+    acceptance_deadlines_.erase(acceptance_deadlines_.begin());
+    if (matches_.count(match_id)) fx.Append(DropMatch(match_id, /*timed_out=*/true));
+  }
   return fx;
 }
 
-core::Effects MatchmakingCore::StartPlacement(Config& cfg, const MatchResult& m) {
+Result<core::Effects> MatchmakingCore::AcceptMatch(const std::string& ticket_id,
+                                                   const std::vector<std::string>& player_ids,
+                                                   bool accept) {
+  auto it = tickets_.find(ticket_id);
+  if (it == tickets_.end()) return Error::NotFound("ticket " + ticket_id + " is not active");
+  Ticket& t = it->second;
+  if (t.status != TicketStatus::kRequiresAcceptance) {
+    return Error::InvalidArgument("ticket " + ticket_id + " is " + TicketStatusName(t.status) +
+                                  "; AcceptMatch applies only to REQUIRES_ACCEPTANCE tickets");
+  }
+  if (player_ids.empty()) return Error::InvalidArgument("PlayerIds must name at least one player");
+  for (const auto& pid : player_ids) {
+    bool found = std::any_of(t.players.begin(), t.players.end(),
+                             [&](const PlayerInput& p) { return p.player_id == pid; });
+    if (!found) return Error::InvalidArgument("player " + pid + " is not in ticket " + ticket_id);
+  }
+  for (const auto& pid : player_ids) t.acceptance[pid] = accept;
+  std::string match_id = t.match_id;
+  const Match& m = matches_.at(match_id);
+  Config& cfg = configs_.at(m.configuration);
   core::Effects fx;
-  std::string match_id = Uuid4();
-  std::vector<const Ticket*> tickets;
-  std::map<std::string, std::string> team_of;
-  for (const auto& mp : m.players) team_of[mp.player_id] = mp.team;
-  for (const auto& id : m.ticket_ids) {
-    Ticket& t = tickets_.at(id);
-    t.match_id = match_id;
-    for (auto& p : t.players) p.team = team_of[p.player_id];  // stored with the ticket
-    t.status = TicketStatus::kPlacing;
-    Save(fx, t);
-    tickets.push_back(&t);
-  }
-  match_tickets_[match_id] = m.ticket_ids;
-
-  json::array metrics;
-  for (const auto& r : m.metrics) {
-    metrics.push_back(json::object{{"ruleName", r.rule_name}, {"passedCount", r.passed}, {"failedCount", r.failed}});
-  }
-  Event(fx, cfg, "PotentialMatchCreated", tickets,
-        json::object{{"acceptanceRequired", false}, {"ruleEvaluationMetrics", std::move(metrics)},
-                     {"matchId", match_id}});
-
-  // MatchmakerData for the game server: teams with players and their attributes.
-  std::map<std::string, const PlayerInput*> by_player;
-  for (const Ticket* t : tickets) {
-    for (const auto& p : t->players) by_player[p.player_id] = &p;
-  }
-  json::array teams;
-  for (const auto& team : m.team_names) {
-    json::array players;
-    for (const auto& mp : m.players) {
-      if (mp.team != team) continue;
-      json::object attrs;
-      for (const auto& [name, v] : by_player.at(mp.player_id)->attributes) {
-        static const char* kTypes[] = {"STRING", "DOUBLE", "STRING_LIST", "STRING_DOUBLE_MAP"};
-        json::value wire = AttributeValueToJson(v);
-        attrs[name] = json::object{{"attributeType", kTypes[static_cast<int>(v.type)]},
-                                   {"valueAttribute", wire.as_object().begin()->value()}};
-      }
-      players.push_back(json::object{{"playerId", mp.player_id}, {"attributes", std::move(attrs)}});
-    }
-    teams.push_back(json::object{{"name", team}, {"players", std::move(players)}});
-  }
-  json::object matchmaker_data{{"matchId", match_id},
-                               {"matchmakingConfigurationArn", cfg.spec.arn},
-                               {"teams", std::move(teams)},
-                               {"autoBackfillMode", nullptr},
-                               {"autoBackfillTicketId", nullptr}};
-
-  placement::PlacementRequest req;
-  req.placement_id = match_id;
-  req.queue_name = cfg.spec.queue_name;
-  req.game_session_name = match_id;
-  req.max_players = static_cast<int>(m.players.size()) + cfg.spec.additional_player_count;
-  for (const auto& mp : m.players) {
-    const PlayerInput* p = by_player.at(mp.player_id);
-    req.players.push_back({mp.player_id, "", p->latency_ms});
-  }
-  req.matchmaker_data = ToJson(matchmaker_data);
-  req.game_session_data = cfg.spec.game_session_data;
-  req.game_properties = cfg.spec.game_properties;
-  auto started = placement_.Start(std::move(req));
-  if (!started.ok()) {
-    for (const Ticket* t : tickets) {
-      fx.Append(Transition(tickets_.at(t->ticket_id), TicketStatus::kFailed, "PlacementFailed",
-                           started.error().message));
-    }
-    for (const auto& id : m.ticket_ids) Forget(id);
-    match_tickets_.erase(match_id);
+  Save(fx, t);
+  Event(fx, cfg, "AcceptMatch", TicketsOf(m), json::object{{"matchId", match_id}});
+  if (!accept) {
+    fx.Append(DropMatch(match_id, /*timed_out=*/false));
     return fx;
   }
-  fx.Append(std::move(started).value());
+  for (const Ticket* u : TicketsOf(m)) {
+    for (const auto& p : u->players) {
+      auto a = u->acceptance.find(p.player_id);
+      if (a == u->acceptance.end() || !a->second) return fx;  // still waiting
+    }
+  }
+  acceptance_deadlines_.erase({m.acceptance_deadline, match_id});
+  Event(fx, cfg, "AcceptMatchCompleted", TicketsOf(m),
+        json::object{{"acceptance", "Accepted"}, {"matchId", match_id}});
+  fx.Append(Proceed(match_id));
   return fx;
 }
 
-core::Effects MatchmakingCore::OnPlacementNotice(const json::object& notice) {
-  core::Effects fx;
-  auto* type = notice.if_contains("type");
-  auto* pid = notice.if_contains("placementId");
-  if (!type || !pid || !type->is_string() || !pid->is_string()) return fx;
-  auto mit = match_tickets_.find(std::string(pid->get_string()));
-  if (mit == match_tickets_.end()) return fx;
-  std::vector<std::string> ids = mit->second;
-  match_tickets_.erase(mit);
-  if (type->get_string() == "PlacementFulfilled") {
-    std::map<std::string, std::string> psess;  // player → player session
-    for (const auto& ps : notice.at("placedPlayerSessions").as_array()) {
-      psess[std::string(ps.at("playerId").as_string())] = std::string(ps.at("playerSessionId").as_string());
-    }
-    std::vector<const Ticket*> done;
-    json::array players;
-    for (const auto& id : ids) {
-      auto it = tickets_.find(id);
-      if (it == tickets_.end()) continue;
-      Ticket& t = it->second;
-      t.status = TicketStatus::kCompleted;
-      t.end_time = clock_.NowMillis();
-      t.game_session_arn = std::string(notice.at("gameSessionArn").as_string());
-      t.ip_address = std::string(notice.at("ipAddress").as_string());
-      t.dns_name = std::string(notice.at("dnsName").as_string());
-      t.port = static_cast<int>(notice.at("port").as_int64());
-      t.matched_player_sessions.clear();
-      for (const auto& p : t.players) {
-        std::string id2 = psess.count(p.player_id) ? psess[p.player_id] : std::string();
-        t.matched_player_sessions.push_back({p.player_id, id2});
-        json::object po{{"playerId", p.player_id}, {"playerSessionId", id2}};
-        if (!p.team.empty()) po["team"] = p.team;
-        players.push_back(std::move(po));
-      }
-      Save(fx, t);
-      done.push_back(&t);
-    }
-    if (!done.empty()) {
-      const Config& cfg = configs_.at(done.front()->configuration_name);
-      Event(fx, cfg, "MatchmakingSucceeded", done,
-            json::object{{"matchId", done.front()->match_id},
-                         {"gameSessionInfo",
-                          json::object{{"gameSessionArn", notice.at("gameSessionArn")},
-                                       {"ipAddress", notice.at("ipAddress")},
-                                       {"dnsName", notice.at("dnsName")},
-                                       {"port", notice.at("port")},
-                                       {"players", std::move(players)}}}});
-    }
-  } else {
-    std::string reason = notice.if_contains("reason") && notice.at("reason").is_string()
-                             ? std::string(notice.at("reason").as_string())
-                             : std::string("placement did not succeed");
-    for (const auto& id : ids) {
-      auto it = tickets_.find(id);
-      if (it == tickets_.end()) continue;
-      fx.Append(Transition(it->second, TicketStatus::kFailed, "PlacementFailed",
-                           std::string(type->get_string()) + ": " + reason));
-    }
+std::vector<const Ticket*> MatchmakingCore::TicketsOf(const Match& m) const {
+  std::vector<const Ticket*> out;
+  for (const auto& id : m.ticket_ids) {
+    auto it = tickets_.find(id);
+    if (it != tickets_.end()) out.push_back(&it->second);
   }
-  for (const auto& id : ids) Forget(id);
-  return fx;
+  return out;
 }
 
 core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
@@ -450,9 +462,14 @@ core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
       continue;
     }
     std::string id = t.ticket_id;
-    for (const auto& p : t.players) live_players_[p.player_id] = id;
-    if (t.status == TicketStatus::kPlacing) {
-      if (!placement_.Find(t.match_id)) {
+    if (t.backfill) {
+      backfills_[t.backfill_game_session_arn] = id;
+    } else {
+      for (const auto& p : t.players) live_players_[p.player_id] = id;
+    }
+    if (t.status == TicketStatus::kPlacing || t.status == TicketStatus::kRequiresAcceptance) {
+      bool placing = t.status == TicketStatus::kPlacing;
+      if (placing && (t.backfill || !placement_.Find(t.match_id))) {
         // Its placement did not survive: fail it with its event.
         auto& stored = tickets_[id] = std::move(t);
         fx.Append(Transition(stored, TicketStatus::kFailed, "PlacementFailed",
@@ -460,17 +477,31 @@ core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
         Forget(id);
         continue;
       }
-      match_tickets_[t.match_id].push_back(id);
+      Match& m = matches_[t.match_id];
+      m.configuration = t.configuration_name;
+      m.ticket_ids.push_back(id);
+      if (m.team_names.empty()) {
+        for (const auto& team : cit->second.spec.rule_set->teams) m.team_names.push_back(team.name);
+      }
+      if (t.backfill) {
+        m.backfill_ticket_id = id;
+        m.game_session_arn = t.backfill_game_session_arn;
+      }
+      if (!placing) {
+        m.acceptance_deadline = t.acceptance_deadline;
+        acceptance_deadlines_.insert({t.acceptance_deadline, t.match_id});
+      }
       tickets_[id] = std::move(t);
       continue;
     }
-    if (!cit->second.matcher->Add(TicketInput{id, t.players, t.start_time}).ok()) {
+    if (!EnterSearch(cit->second, t).ok()) {
       auto& stored = tickets_[id] = std::move(t);
       fx.Append(Transition(stored, TicketStatus::kFailed, "InvalidTicket",
                            "the ticket no longer fits its configuration's rule set"));
       Forget(id);
       continue;
     }
+    if (t.status == TicketStatus::kQueued) queued_.push_back(id);
     tickets_[id] = std::move(t);
   }
   return fx;
@@ -479,83 +510,6 @@ core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
 const Ticket* MatchmakingCore::Find(const std::string& ticket_id) const {
   auto it = tickets_.find(ticket_id);
   return it == tickets_.end() ? nullptr : &it->second;
-}
-
-store::Row MatchmakingCore::ToRow(const Ticket& t, Millis now) {
-  json::array mps;
-  for (const auto& m : t.matched_player_sessions) {
-    mps.push_back(json::object{{"PlayerId", m.player_id}, {"PlayerSessionId", m.player_session_id}});
-  }
-  json::object o{{"TicketId", t.ticket_id},
-                 {"ConfigurationName", t.configuration_name},
-                 {"Owner", t.owner},
-                 {"StatusReason", t.status_reason},
-                 {"StatusMessage", t.status_message},
-                 {"StartTime", t.start_time},
-                 {"EndTime", t.end_time},
-                 {"Players", PlayersToJson(t.players, true)},
-                 {"MatchId", t.match_id},
-                 {"GameSessionArn", t.game_session_arn},
-                 {"IpAddress", t.ip_address},
-                 {"DnsName", t.dns_name},
-                 {"Port", t.port},
-                 {"MatchedPlayerSessions", std::move(mps)}};
-  store::Row row;
-  row.id = t.ticket_id;
-  row.index = t.owner;
-  row.status = TicketStatusName(t.status);
-  row.body = ToJson(o);
-  row.updated = now;
-  return row;
-}
-
-Result<Ticket> MatchmakingCore::FromRow(const store::Row& row) {
-  MUSTER_ASSIGN_OR_RETURN(json::object o, ParseStoredObject(row.body, "ticket row " + row.id));
-  Ticket t;
-  t.ticket_id = StringOr(o, "TicketId");
-  t.configuration_name = StringOr(o, "ConfigurationName");
-  t.owner = StringOr(o, "Owner");
-  t.status_reason = StringOr(o, "StatusReason");
-  t.status_message = StringOr(o, "StatusMessage");
-  t.start_time = IntOr(o, "StartTime");
-  t.end_time = IntOr(o, "EndTime");
-  t.match_id = StringOr(o, "MatchId");
-  t.game_session_arn = StringOr(o, "GameSessionArn");
-  t.ip_address = StringOr(o, "IpAddress");
-  t.dns_name = StringOr(o, "DnsName");
-  t.port = static_cast<int>(IntOr(o, "Port"));
-  if (auto* a = o.if_contains("Players"); a && a->is_array()) {
-    for (const auto& pv : a->get_array()) {
-      if (!pv.is_object()) continue;
-      const auto& po = pv.get_object();
-      PlayerInput p;
-      p.player_id = StringOr(po, "PlayerId");
-      p.team = StringOr(po, "Team");
-      if (auto* at = po.if_contains("PlayerAttributes"); at && at->is_object()) {
-        for (const auto& kv : at->get_object()) {
-          auto val = ParseAttributeValue(kv.value(), kv.key());
-          if (val.ok()) p.attributes[std::string(kv.key())] = std::move(val).value();
-        }
-      }
-      if (auto* l = po.if_contains("LatencyInMs"); l && l->is_object()) {
-        for (const auto& kv : l->get_object()) {
-          if (kv.value().is_int64()) p.latency_ms[std::string(kv.key())] = static_cast<int>(kv.value().get_int64());
-        }
-      }
-      t.players.push_back(std::move(p));
-    }
-  }
-  if (auto* a = o.if_contains("MatchedPlayerSessions"); a && a->is_array()) {
-    for (const auto& m : a->get_array()) {
-      if (m.is_object()) t.matched_player_sessions.push_back({StringOr(m.get_object(), "PlayerId"), StringOr(m.get_object(), "PlayerSessionId")});
-    }
-  }
-  for (auto s : {TicketStatus::kQueued, TicketStatus::kSearching, TicketStatus::kRequiresAcceptance,
-                 TicketStatus::kPlacing, TicketStatus::kCompleted, TicketStatus::kFailed,
-                 TicketStatus::kCancelled, TicketStatus::kTimedOut}) {
-    if (row.status == TicketStatusName(s)) t.status = s;
-  }
-  return t;
 }
 
 }  // namespace muster::matchmaking

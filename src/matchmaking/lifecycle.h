@@ -4,12 +4,18 @@
 // its "GameLift Matchmaking Event". The Matcher of each configuration decides matches; this layer
 // owns statuses, timeouts, placement requests, events and the store rows of tickets.
 //
-// Not yet here (issue "Matchmaking engine"): acceptance (REQUIRES_ACCEPTANCE), backfill,
-// STANDALONE mode, estimated wait time from history. Configurations asking for them are refused
-// with a clear error instead of being half-served.
+// Acceptance: with AcceptanceRequired a match puts its tickets in REQUIRES_ACCEPTANCE until every
+// player accepts (→ placement), one rejects (its ticket is CANCELLED, the others search again) or
+// the acceptance timeout passes (tickets with a player who did not accept are CANCELLED, fully
+// accepted ones search again). STANDALONE configurations complete a match without placement; the
+// MatchmakingSucceeded event carries the teams. Backfill tickets (StartBackfill; AUTOMATIC mode
+// starts them itself for matched sessions with open slots) fill a running game session: the new
+// players get player sessions there and the game server receives UpdateGameSession.
+// Estimated wait: the median wait of the configuration's last 100 matched tickets (15 minutes).
 //
 // Thread safety: none; one owner thread, the same as the PlacementCore it drives.
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -77,6 +83,14 @@ struct Ticket {
   std::string dns_name;
   int port = 0;
   std::vector<MatchedPlayerSession> matched_player_sessions;
+  // REQUIRES_ACCEPTANCE: player id → accepted (absent = no answer yet), until the deadline.
+  std::map<std::string, bool> acceptance;
+  Millis acceptance_deadline = 0;
+  // Backfill tickets: the game session they fill (players = its current players, with teams).
+  bool backfill = false;
+  bool auto_backfill = false;
+  std::string backfill_game_session_arn;
+  Millis estimated_wait_ms = -1;  // at start, from recent history; -1 = not available
 };
 
 // The MatchmakingTicket shape of the management API (epoch-second timestamps).
@@ -97,6 +111,15 @@ class MatchmakingCore {
   Result<core::Effects> StartTicket(const std::string& configuration, std::string ticket_id,
                                     std::vector<PlayerInput> players, std::string owner);
   Result<core::Effects> StopTicket(const std::string& ticket_id);
+  // Starts a backfill ticket for a game session; `players` are its current players, each with
+  // Team. One live backfill ticket per game session (kConflict). In WITH_QUEUE mode the game
+  // session must be ACTIVE.
+  Result<core::Effects> StartBackfill(const std::string& configuration, std::string ticket_id,
+                                      const std::string& game_session_arn,
+                                      std::vector<PlayerInput> players);
+  // ACCEPT (accept=true) or REJECT for players of a REQUIRES_ACCEPTANCE ticket.
+  Result<core::Effects> AcceptMatch(const std::string& ticket_id,
+                                    const std::vector<std::string>& player_ids, bool accept);
   // Undoes StartTicket when its effects could not be committed (the client hears an error).
   void AbortStart(const std::string& ticket_id);
 
@@ -104,6 +127,10 @@ class MatchmakingCore {
   core::Effects Run();
   // Placement outcome for a match (topic "placement" notices).
   core::Effects OnPlacementNotice(const json::object& notice);
+  // Fleet notices: a game session that ended stops its backfill ticket.
+  core::Effects OnFleetNotice(const json::object& notice);
+  // Median wait of recent matches of the configuration, or -1 when there is no history.
+  Millis EstimatedWait(const std::string& configuration) const;
 
   // Tickets read back from the store after a restart (any status; terminal ones are ignored).
   core::Effects Restore(std::vector<Ticket> tickets);
@@ -118,12 +145,40 @@ class MatchmakingCore {
   struct Config {
     ConfigurationSpec spec;
     std::unique_ptr<Matcher> matcher;
+    std::deque<std::pair<Millis, Millis>> recent_waits;  // (matched at, wait)
   };
+  struct Match {
+    std::string configuration;
+    std::vector<std::string> ticket_ids;
+    std::vector<std::string> team_names;
+    std::string backfill_ticket_id;
+    std::string game_session_arn;  // backfill: the session being filled
+    Millis acceptance_deadline = 0;
+  };
+  Result<Config*> CheckNewTicket(const std::string& configuration, std::string* ticket_id);
+  // Marks a ticket of a finished match COMPLETED (nullptr if it is gone); the caller saves it.
+  Ticket* MarkCompleted(Config& cfg, const std::string& ticket_id);
   core::Effects Transition(Ticket& t, TicketStatus to, const std::string& reason,
                            const std::string& message);
   void Event(core::Effects& fx, const Config& cfg, const std::string& type,
              const std::vector<const Ticket*>& tickets, json::object extra);
-  core::Effects StartPlacement(Config& cfg, const MatchResult& m);
+  std::vector<const Ticket*> TicketsOf(const Match& m) const;
+  // Match outcomes (lifecycle_match.cc).
+  core::Effects OnMatch(Config& cfg, const MatchResult& m);
+  core::Effects Proceed(const std::string& match_id);
+  core::Effects CompleteStandalone(const std::string& match_id);
+  core::Effects StartPlacement(const std::string& match_id);
+  core::Effects DropMatch(const std::string& match_id, bool timed_out);
+  core::Effects ReturnToSearch(Ticket& t);
+  core::Effects BackfillEnded(const Ticket& t, const std::string& reason);
+  core::Effects MaybeAutoBackfill(const Config& cfg, const std::string& game_session_arn,
+                                  std::vector<PlayerInput> players);
+  std::string MatchmakerData(const Config& cfg, const std::string& match_id, const Match& m,
+                             const std::string& auto_ticket_id) const;
+  void RecordWait(Config& cfg, const Ticket& t);
+  // Search bookkeeping: the matcher pool plus the request-timeout deadline.
+  Status EnterSearch(Config& cfg, Ticket& t);
+  void LeaveSearch(Ticket& t);
   void Save(core::Effects& fx, const Ticket& t) const;
   void Forget(const std::string& ticket_id);
 
@@ -132,9 +187,13 @@ class MatchmakingCore {
   std::string region_;
   std::string account_;
   std::map<std::string, Config> configs_;
-  std::map<std::string, Ticket> tickets_;                         // live (non-terminal) tickets
-  std::map<std::string, std::vector<std::string>> match_tickets_;  // match id → ticket ids
-  std::map<std::string, std::string> live_players_;                // player id → live ticket id
+  std::map<std::string, Ticket> tickets_;             // live (non-terminal) tickets
+  std::map<std::string, Match> matches_;              // match id → match awaiting outcome
+  std::map<std::string, std::string> live_players_;   // player id → live ticket id
+  std::map<std::string, std::string> backfills_;      // game session ARN → live backfill ticket
+  std::vector<std::string> queued_;                   // QUEUED tickets, in arrival order
+  std::set<std::pair<Millis, std::string>> search_deadlines_;      // request timeouts
+  std::set<std::pair<Millis, std::string>> acceptance_deadlines_;  // (deadline, match id)
 };
 
 }  // namespace muster::matchmaking

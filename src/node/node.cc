@@ -49,6 +49,7 @@ Status Node::Start(const NodeSetup& setup) {
   matchmaking_ = std::make_unique<matchmaking::MatchmakingCore>(clock_, *placement_, region_, account_);
   bus_.Subscribe("fleet", [this](const core::Notice& n) { return placement_->OnFleetNotice(n.body); });
   bus_.Subscribe("placement", [this](const core::Notice& n) { return matchmaking_->OnPlacementNotice(n.body); });
+  bus_.Subscribe("fleet", [this](const core::Notice& n) { return matchmaking_->OnFleetNotice(n.body); });
 
   core::Effects fx;
   // Fleets and computes. A compute keeps the auth token it was given in an earlier run, so game
@@ -180,6 +181,7 @@ Result<matchmaking::Ticket> Node::StartMatchmaking(const std::string& configurat
     }
     return Error::Unavailable("the ticket could not be stored: " + st.error().message);
   }
+  if (schedule_run_) schedule_run_();
   return *matchmaking_->Find(id);
 }
 
@@ -197,23 +199,34 @@ Result<matchmaking::Ticket> Node::StopMatchmaking(const std::string& ticket_id) 
 
 Status Node::AcceptMatch(const std::string& ticket_id, const std::vector<std::string>& player_ids,
                          bool accept) {
-  (void)player_ids;
-  (void)accept;
-  return Error::InvalidArgument("AcceptMatch for ticket " + ticket_id + ": not implemented yet");
+  MUSTER_ASSIGN_OR_RETURN(auto fx, matchmaking_->AcceptMatch(ticket_id, player_ids, accept));
+  fx.Append(placement_->Pump());
+  return Apply(std::move(fx));
 }
 
 Result<matchmaking::Ticket> Node::StartMatchBackfill(const std::string& configuration,
                                                      const std::string& game_session_arn,
                                                      std::vector<matchmaking::PlayerInput> players,
                                                      std::string ticket_id) {
-  (void)players;
-  (void)ticket_id;
-  return Error::InvalidArgument("StartMatchBackfill (" + configuration + ", " + game_session_arn +
-                                "): not implemented yet");
+  MUSTER_ASSIGN_OR_RETURN(auto fx, matchmaking_->StartBackfill(configuration, std::move(ticket_id),
+                                                               game_session_arn, std::move(players)));
+  std::string id = fx.writes.front().row.id;
+  auto st = Apply(std::move(fx), /*fatal=*/false);
+  if (!st.ok()) {
+    matchmaking_->AbortStart(id);
+    if (st.error().code == ErrorCode::kConflict) return Error::Conflict("ticket " + id + " already exists");
+    return Error::Unavailable("the backfill ticket could not be stored: " + st.error().message);
+  }
+  if (schedule_run_) schedule_run_();
+  return *matchmaking_->Find(id);
 }
 
 Result<matchmaking::Ticket> Node::StopMatchBackfill(const std::string& ticket_id) {
-  return Error::InvalidArgument("StopMatchBackfill " + ticket_id + ": not implemented yet");
+  const auto* t = matchmaking_->Find(ticket_id);
+  if (t && !t->backfill) {
+    return Error::InvalidArgument("ticket " + ticket_id + " is not a backfill ticket; use StopMatchmaking");
+  }
+  return StopMatchmaking(ticket_id);
 }
 
 Result<std::vector<std::string>> Node::ConfigurationLocations(const std::string& configuration) const {
@@ -274,6 +287,19 @@ Status Node::ServerRequest(const std::string& key, const fleet::ClientMessage& m
     }
     (*reply)["Expiration"] = 0;
     return OkStatus();
+  } else if (auto* m = std::get_if<fleet::StartMatchBackfill>(&body)) {
+    return ServerStartBackfill(key, *m, reply);
+  } else if (auto* m = std::get_if<fleet::StopMatchBackfill>(&body)) {
+    const fleet::GameSession* gs = fleet_->FindGameSession(m->game_session_arn);
+    if (!gs || gs->process_key != key) {
+      return Error::Forbidden("game session " + m->game_session_arn + " is not hosted by this process");
+    }
+    const auto* t = matchmaking_->Find(m->ticket_id);
+    if (t && t->backfill_game_session_arn != m->game_session_arn) {
+      return Error::Forbidden("ticket " + m->ticket_id + " does not backfill this game session");
+    }
+    auto stopped = StopMatchBackfill(m->ticket_id);
+    return stopped.ok() ? OkStatus() : Status(stopped.take_error());
   } else {
     return Error::InvalidArgument(std::string(message.action()) +
                                   " is not supported by this Muster version yet");
@@ -285,6 +311,48 @@ Status Node::ServerRequest(const std::string& key, const fleet::ClientMessage& m
       std::holds_alternative<fleet::TerminateServerProcess>(body)) {
     return Apply(placement_->Pump());
   }
+  return OkStatus();
+}
+
+Status Node::ServerStartBackfill(const std::string& key, const fleet::StartMatchBackfill& m,
+                                 json::object* reply) {
+  const fleet::GameSession* gs = fleet_->FindGameSession(m.game_session_arn);
+  if (!gs || gs->process_key != key) {
+    return Error::Forbidden("game session " + m.game_session_arn + " is not hosted by this process");
+  }
+  std::string configuration = m.matchmaking_configuration_arn;
+  if (auto slash = configuration.rfind('/'); slash != std::string::npos) configuration.erase(0, slash + 1);
+  std::vector<matchmaking::PlayerInput> players;
+  for (std::size_t i = 0; i < m.players.size(); ++i) {
+    const auto& bp = m.players[i];
+    matchmaking::PlayerInput p;
+    p.player_id = bp.player_id;
+    p.team = bp.team.value_or("");
+    for (const auto& [name, a] : bp.player_attributes) {
+      std::string path = "Players[" + std::to_string(i) + "].PlayerAttributes." + name;
+      if (a.s) {
+        p.attributes[name] = matchmaking::AttributeValue::String(*a.s);
+      } else if (a.n) {
+        p.attributes[name] = matchmaking::AttributeValue::Number(*a.n);
+      } else if (a.sl) {
+        p.attributes[name] = matchmaking::AttributeValue::StringList(*a.sl);
+      } else if (a.sdm) {
+        p.attributes[name] = matchmaking::AttributeValue::StringNumberMap({a.sdm->begin(), a.sdm->end()});
+      } else {
+        return Error::InvalidArgument(path + ": no S, N, SL or SDM value");
+      }
+    }
+    for (const auto& [loc, ms] : bp.latency_in_ms) {
+      if (ms < 0 || ms > 1'000'000) {
+        return Error::InvalidArgument("Players[" + std::to_string(i) + "].LatencyInMs." + loc + " is out of range");
+      }
+      p.latency_ms[loc] = static_cast<int>(ms);
+    }
+    players.push_back(std::move(p));
+  }
+  MUSTER_ASSIGN_OR_RETURN(auto t, StartMatchBackfill(configuration, m.game_session_arn, std::move(players),
+                                                     m.ticket_id.value_or("")));
+  (*reply)["TicketId"] = t.ticket_id;
   return OkStatus();
 }
 

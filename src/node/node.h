@@ -64,6 +64,9 @@ class Node {
 
   void SetPushSink(PushSink sink) { push_ = std::move(sink); }
   void AddObserver(NoticeObserver o) { observers_.push_back(std::move(o)); }
+  // Called whenever a ticket was started, so the owner can run matchmaking soon (event-driven
+  // matching; the daemon posts RunMatchmaking to its loop, coalescing bursts).
+  void SetRunScheduler(std::function<void()> s) { schedule_run_ = std::move(s); }
 
   // --- client API ---------------------------------------------------------------------------
   Result<matchmaking::Ticket> StartMatchmaking(const std::string& configuration,
@@ -135,6 +138,8 @@ class Node {
   // in-memory change themselves pass false.
   Status Apply(core::Effects fx, bool fatal = true);
   Status Restore();
+  Status ServerStartBackfill(const std::string& key, const fleet::StartMatchBackfill& m,
+                             json::object* reply);
   // Rule sets and configurations from the set-up and the store (node_admin.cc).
   Status SetUpDefinitions(const NodeSetup& setup, core::Effects* fx);
 
@@ -147,6 +152,7 @@ class Node {
   std::unique_ptr<matchmaking::MatchmakingCore> matchmaking_;
   bus::Bus bus_;
   PushSink push_;
+  std::function<void()> schedule_run_;
   std::vector<NoticeObserver> observers_;
   std::map<std::string, std::string> compute_tokens_;  // fleet/compute → token
 };

@@ -221,6 +221,33 @@ core::Effects PlacementCore::Pump() {
   return fx;
 }
 
+Result<core::Effects> PlacementCore::Backfill(const std::string& placement_id,
+                                              const std::string& game_session_arn,
+                                              const std::vector<PlayerRequest>& players,
+                                              std::string matchmaker_data,
+                                              const std::string& backfill_ticket_id) {
+  std::vector<fleet::DesiredPlayer> desired;
+  for (const auto& p : players) desired.push_back({p.player_id, p.player_data});
+  std::vector<std::pair<std::string, std::string>> placed;
+  MUSTER_ASSIGN_OR_RETURN(auto fx, fleets_.AddPlayers(game_session_arn, desired, std::move(matchmaker_data),
+                                                      backfill_ticket_id, &placed));
+  const fleet::GameSession* gs = fleets_.FindGameSession(game_session_arn);
+  json::array sessions;
+  for (const auto& [player, psess] : placed) {
+    sessions.push_back(json::object{{"playerId", player}, {"playerSessionId", psess}});
+  }
+  json::object detail{{"type", "PlacementFulfilled"},
+                      {"placementId", placement_id},
+                      {"gameSessionArn", game_session_arn},
+                      {"ipAddress", gs->ip_address},
+                      {"dnsName", gs->dns_name},
+                      {"port", gs->port},
+                      {"location", gs->location},
+                      {"placedPlayerSessions", std::move(sessions)}};
+  fx.notices.push_back({"placement", std::move(detail)});
+  return fx;
+}
+
 core::Effects PlacementCore::OnFleetNotice(const json::object& notice) {
   core::Effects fx;
   auto* type = notice.if_contains("type");

@@ -81,6 +81,12 @@ class PlacementCore {
   std::vector<std::string> QueueLocations(const std::string& name) const;
 
   Result<core::Effects> Start(PlacementRequest request);
+  // A backfill match: adds the players to the existing game session at once (no queue). On
+  // success the "placement" notice PlacementFulfilled for `placement_id` follows as for Start.
+  Result<core::Effects> Backfill(const std::string& placement_id, const std::string& game_session_arn,
+                                 const std::vector<PlayerRequest>& players, std::string matchmaker_data,
+                                 const std::string& backfill_ticket_id);
+  fleet::FleetCore& fleets() const { return fleets_; }
   Result<core::Effects> Stop(const std::string& placement_id);
   // Tries pending placements and ends those past their timeout.
   core::Effects Pump();

@@ -1,0 +1,290 @@
+// Acceptance, STANDALONE mode, wait estimates and backfill through the real fleet and placement
+// cores (no mocks): each test drives the lifecycle on a manual clock and reads its effects.
+#include <gtest/gtest.h>
+
+#include "fleet/fleet_core.h"
+#include "fleet/protocol.h"
+#include "matchmaking/lifecycle.h"
+#include "placement/placement_core.h"
+
+namespace muster::matchmaking {
+namespace {
+
+constexpr const char* kRules = R"({
+  "name": "t", "ruleLanguageVersion": "1.0",
+  "playerAttributes": [{"name": "skill", "type": "number", "default": 1000}],
+  "teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 2}, {"name": "blue", "minPlayers": 1, "maxPlayers": 2}],
+  "rules": [{"name": "SkillBand", "type": "batchDistance", "batchAttribute": "skill", "maxDistance": 100}]
+})";
+
+class FlowTest : public ::testing::Test {
+ protected:
+  FlowTest() : fleet_(clock_, fleet::FleetOptions{}), placement_(clock_, fleet_), mm_(clock_, placement_, "local", "123") {
+    fleet_.PutCompute({"f", "c", "loc-a", "127.0.0.1", "", "tok", 0});
+    placement_.PutFleet("f", {"loc-a"});
+    placement::QueueConfig q;
+    q.name = "q";
+    q.fleets = {"f"};
+    placement_.PutQueue(q);
+  }
+
+  ConfigurationSpec Spec() {
+    ConfigurationSpec spec;
+    spec.name = "cfg";
+    spec.arn = "arn:cfg";
+    spec.rule_set = ParseRuleSet(kRules).value();
+    spec.queue_name = "q";
+    spec.request_timeout_ms = 60'000;
+    return spec;
+  }
+
+  static std::vector<PlayerInput> Player(const std::string& id, double skill = 1000, const std::string& team = "") {
+    PlayerInput p;
+    p.player_id = id;
+    p.attributes["skill"] = AttributeValue::Number(skill);
+    p.latency_ms["loc-a"] = 30;
+    p.team = team;
+    return {p};
+  }
+
+  // Cascades placement/fleet notices into the lifecycle, as the node's bus does.
+  core::Effects Deliver(core::Effects fx) {
+    for (std::size_t i = 0; i < fx.notices.size(); ++i) {
+      core::Effects more;
+      const auto& n = fx.notices[i];
+      if (n.topic == "fleet") {
+        more = placement_.OnFleetNotice(n.body);
+        more.Append(mm_.OnFleetNotice(n.body));
+      } else if (n.topic == "placement") {
+        more = mm_.OnPlacementNotice(n.body);
+      }
+      fx.Append(std::move(more));
+    }
+    return fx;
+  }
+
+  std::string ReadyProcess(const std::string& pid = "p1", std::uint64_t conn = 1) {
+    std::string key;
+    EXPECT_TRUE(fleet_.Connect(conn, "f", "c", pid, &key).ok());
+    EXPECT_TRUE(fleet_.ActivateServerProcess(key, 7777, "5", "Cpp").ok());
+    return key;
+  }
+
+  static std::vector<std::string> Types(const core::Effects& fx) {
+    std::vector<std::string> out;
+    for (const auto& n : fx.notices) {
+      if (n.topic == "matchmaking") out.emplace_back(n.body.at("detail").at("type").as_string());
+    }
+    return out;
+  }
+  static const json::object* Detail(const core::Effects& fx, const std::string& type) {
+    for (const auto& n : fx.notices) {
+      if (n.topic == "matchmaking" && n.body.at("detail").at("type").as_string() == type) {
+        return &n.body.at("detail").as_object();
+      }
+    }
+    return nullptr;
+  }
+
+  void StartTwo() {
+    ASSERT_TRUE(mm_.StartTicket("cfg", "a", Player("pa"), "").ok());
+    ASSERT_TRUE(mm_.StartTicket("cfg", "b", Player("pb"), "").ok());
+  }
+
+  ManualClock clock_;
+  fleet::FleetCore fleet_;
+  placement::PlacementCore placement_;
+  MatchmakingCore mm_;
+};
+
+TEST_F(FlowTest, AcceptanceByEveryPlayerMovesToPlacing) {
+  auto spec = Spec();
+  spec.acceptance_required = true;
+  spec.acceptance_timeout_ms = 30'000;
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  StartTwo();
+  auto fx = Deliver(mm_.Run());
+  const auto* created = Detail(fx, "PotentialMatchCreated");
+  ASSERT_NE(created, nullptr);
+  EXPECT_TRUE(created->at("acceptanceRequired").as_bool());
+  EXPECT_EQ(created->at("acceptanceTimeout").as_int64(), 30);
+  EXPECT_EQ(mm_.Find("a")->status, TicketStatus::kRequiresAcceptance);
+  EXPECT_TRUE(fx.pushes.empty());  // nothing placed before acceptance
+
+  // A ticket not in REQUIRES_ACCEPTANCE, an unknown player, an unknown ticket: clear errors.
+  EXPECT_EQ(mm_.AcceptMatch("a", {"stranger"}, true).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(mm_.AcceptMatch("nope", {"pa"}, true).error().code, ErrorCode::kNotFound);
+
+  auto first = mm_.AcceptMatch("a", {"pa"}, true);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(Types(*first), std::vector<std::string>{"AcceptMatch"});
+  const auto* am = Detail(*first, "AcceptMatch");
+  bool saw_accepted = false;
+  for (const auto& p : am->at("gameSessionInfo").at("players").as_array()) {
+    if (p.at("playerId") == "pa") saw_accepted = p.at("accepted").as_bool();
+  }
+  EXPECT_TRUE(saw_accepted);
+  ReadyProcess();
+  auto second = Deliver(mm_.AcceptMatch("b", {"pb"}, true).value());
+  auto types = Types(second);
+  ASSERT_EQ(types.size(), 2u);
+  EXPECT_EQ(types[0], "AcceptMatch");
+  EXPECT_EQ(types[1], "AcceptMatchCompleted");
+  EXPECT_EQ(Detail(second, "AcceptMatchCompleted")->at("acceptance"), "Accepted");
+  EXPECT_EQ(mm_.Find("a")->status, TicketStatus::kPlacing);
+  EXPECT_EQ(second.pushes.size(), 1u);  // CreateGameSession
+}
+
+TEST_F(FlowTest, ARejectingPlayerCancelsOnlyTheirTicket) {
+  auto spec = Spec();
+  spec.acceptance_required = true;
+  spec.acceptance_timeout_ms = 30'000;
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  StartTwo();
+  mm_.Run();
+  ASSERT_TRUE(mm_.AcceptMatch("a", {"pa"}, true).ok());
+  auto fx = mm_.AcceptMatch("b", {"pb"}, false);
+  ASSERT_TRUE(fx.ok());
+  EXPECT_EQ(Detail(*fx, "AcceptMatchCompleted")->at("acceptance"), "Rejected");
+  EXPECT_EQ(mm_.Find("b"), nullptr);  // cancelled and gone
+  ASSERT_NE(mm_.Find("a"), nullptr);
+  EXPECT_EQ(mm_.Find("a")->status, TicketStatus::kSearching);
+  EXPECT_TRUE(mm_.Find("a")->players[0].team.empty());
+  auto types = Types(*fx);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "MatchmakingCancelled"), 1);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "MatchmakingSearching"), 1);
+  // The one left searching is matched again with a newcomer.
+  ASSERT_TRUE(mm_.StartTicket("cfg", "c", Player("pc"), "").ok());
+  mm_.Run();
+  EXPECT_EQ(mm_.Find("a")->status, TicketStatus::kRequiresAcceptance);
+  EXPECT_EQ(mm_.Find("c")->status, TicketStatus::kRequiresAcceptance);
+  // The player who rejected may start again.
+  EXPECT_TRUE(mm_.StartTicket("cfg", "b2", Player("pb"), "").ok());
+}
+
+TEST_F(FlowTest, AcceptanceTimeoutCancelsSilentTicketsAndReturnsAcceptedOnes) {
+  auto spec = Spec();
+  spec.acceptance_required = true;
+  spec.acceptance_timeout_ms = 10'000;
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  StartTwo();
+  mm_.Run();
+  ASSERT_TRUE(mm_.AcceptMatch("a", {"pa"}, true).ok());
+  clock_.Advance(9'999);
+  EXPECT_TRUE(Types(mm_.Run()).empty());
+  clock_.Advance(1);
+  auto fx = mm_.Run();
+  EXPECT_EQ(Detail(fx, "AcceptMatchCompleted")->at("acceptance"), "TimedOut");
+  EXPECT_EQ(mm_.Find("b"), nullptr);
+  EXPECT_EQ(mm_.Find("a")->status, TicketStatus::kSearching);
+  // The request timeout still counts from the original start.
+  clock_.Advance(50'000);
+  auto later = mm_.Run();
+  EXPECT_EQ(Types(later), std::vector<std::string>{"MatchmakingTimedOut"});
+}
+
+TEST_F(FlowTest, AcceptanceConfigurationNeedsATimeout) {
+  auto spec = Spec();
+  spec.acceptance_required = true;
+  spec.acceptance_timeout_ms = 0;
+  EXPECT_EQ(mm_.PutConfiguration(spec).error().code, ErrorCode::kInvalidArgument);
+  spec.acceptance_timeout_ms = 601'000;
+  EXPECT_EQ(mm_.PutConfiguration(spec).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(FlowTest, StandaloneCompletesWithTeamsAndNoPlacement) {
+  auto spec = Spec();
+  spec.mode = FlexMatchMode::kStandalone;
+  spec.queue_name.clear();
+  spec.custom_event_data = "tournament-7";
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  StartTwo();
+  auto fx = mm_.Run();
+  EXPECT_TRUE(fx.pushes.empty());
+  EXPECT_EQ(placement_.PendingCount(), 0u);
+  const auto* ok = Detail(fx, "MatchmakingSucceeded");
+  ASSERT_NE(ok, nullptr);
+  EXPECT_EQ(ok->at("customEventData"), "tournament-7");
+  std::set<std::string> teams;
+  for (const auto& p : ok->at("gameSessionInfo").at("players").as_array()) {
+    teams.insert(std::string(p.at("team").as_string()));
+  }
+  EXPECT_EQ(teams, (std::set<std::string>{"red", "blue"}));
+  EXPECT_EQ(mm_.Find("a"), nullptr);
+  bool completed = false;
+  for (const auto& w : fx.writes) {
+    if (w.row.id == "a" && w.row.status == "COMPLETED") completed = true;
+  }
+  EXPECT_TRUE(completed);
+}
+
+TEST_F(FlowTest, WithQueueModeNeedsAnExistingQueue) {
+  auto spec = Spec();
+  spec.queue_name = "missing";
+  EXPECT_EQ(mm_.PutConfiguration(spec).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(FlowTest, EstimatedWaitComesFromRecentMatches) {
+  auto spec = Spec();
+  spec.mode = FlexMatchMode::kStandalone;
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  EXPECT_EQ(mm_.EstimatedWait("cfg"), -1);
+  ASSERT_TRUE(mm_.StartTicket("cfg", "a", Player("pa"), "").ok());
+  auto searching = mm_.Run();
+  EXPECT_EQ(Detail(searching, "MatchmakingSearching")->at("estimatedWaitMillis"), "NOT_AVAILABLE");
+  clock_.Advance(4'000);
+  ASSERT_TRUE(mm_.StartTicket("cfg", "b", Player("pb"), "").ok());
+  mm_.Run();  // waits: a 4 s, b 0 s
+  clock_.Advance(1'000);
+  ASSERT_TRUE(mm_.StartTicket("cfg", "c", Player("pc"), "").ok());
+  clock_.Advance(6'000);
+  ASSERT_TRUE(mm_.StartTicket("cfg", "d", Player("pd"), "").ok());
+  mm_.Run();  // waits: c 6 s, d 0 s → history {4, 0, 6, 0}
+  EXPECT_EQ(mm_.EstimatedWait("cfg"), 4'000);
+  ASSERT_TRUE(mm_.StartTicket("cfg", "e", Player("pe"), "").ok());
+  EXPECT_EQ(mm_.Find("e")->estimated_wait_ms, 4'000);
+  EXPECT_EQ(TicketToApiJson(*mm_.Find("e"), "arn").at("EstimatedWaitTime").as_int64(), 4);
+  auto fx = mm_.Run();
+  EXPECT_EQ(Detail(fx, "MatchmakingSearching")->at("estimatedWaitMillis").as_int64(), 4);
+  // History older than 15 minutes no longer counts.
+  clock_.Advance(16 * 60'000);
+  EXPECT_EQ(mm_.EstimatedWait("cfg"), -1);
+}
+
+TEST_F(FlowTest, EventsCarryGameSessionPlayersAndRuleMetrics) {
+  ASSERT_TRUE(mm_.PutConfiguration(Spec()).ok());
+  StartTwo();
+  auto fx = mm_.Run();
+  const auto* created = Detail(fx, "PotentialMatchCreated");
+  ASSERT_NE(created, nullptr);
+  EXPECT_EQ(created->at("gameSessionInfo").at("players").as_array().size(), 2u);
+  const auto& metrics = created->at("ruleEvaluationMetrics").as_array();
+  ASSERT_EQ(metrics.size(), 1u);
+  EXPECT_EQ(metrics[0].at("ruleName"), "SkillBand");
+  EXPECT_GE(metrics[0].at("passedCount").as_int64(), 1);
+}
+
+TEST_F(FlowTest, GamePropertiesAndSessionDataReachTheGameServer) {
+  auto spec = Spec();
+  spec.game_properties = {{"mode", "ctf"}, {"map", "dunes"}};
+  spec.game_session_data = "seed=42";
+  spec.additional_player_count = 3;
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  ReadyProcess();
+  StartTwo();
+  auto fx = Deliver(mm_.Run());
+  ASSERT_EQ(fx.pushes.size(), 1u);
+  auto frame = fleet::DecodeServerMessage(fx.pushes[0].frame);
+  ASSERT_TRUE(frame.ok()) << frame.error().message;
+  const auto& cgs = std::get<fleet::CreateGameSession>(frame->body);
+  EXPECT_EQ(cgs.game_properties.at("mode"), "ctf");
+  EXPECT_EQ(cgs.game_properties.at("map"), "dunes");
+  EXPECT_EQ(cgs.game_session_data, "seed=42");
+  EXPECT_EQ(cgs.maximum_player_session_count, 2 + 3);
+  auto data = ParseJson(cgs.matchmaker_data, {}).value().as_object();
+  EXPECT_EQ(data.at("matchmakingConfigurationArn"), "arn:cfg");
+  EXPECT_EQ(data.at("teams").as_array().size(), 2u);
+}
+
+}  // namespace
+}  // namespace muster::matchmaking
