@@ -5,18 +5,12 @@
 #include <functional>
 #include <limits>
 
+#include "matchmaking/matcher_ticket.h"
+
 namespace muster::matchmaking {
-
-struct Matcher::Ticket {
-  std::string id;
-  Millis start = 0;
-  std::uint64_t seq = 0;
-  std::vector<EvalPlayer> players;
-  bool taken = false;
-  int size() const { return static_cast<int>(players.size()); }
-};
-
 namespace {
+
+constexpr int kOverflowBit = 63;  // regions with ids >= 63 share the last lane
 
 void CollectPaths(const Expr& e, std::vector<const Expr*>* out) {
   if (e.is_call) {
@@ -26,183 +20,50 @@ void CollectPaths(const Expr& e, std::vector<const Expr*>* out) {
   }
 }
 
-// Sort key of one ticket for a sort rule: the party's aggregated attribute value.
-std::optional<double> SortValue(const Rule& r, const std::vector<EvalPlayer>& players) {
-  std::vector<double> xs;
-  for (const auto& p : players) {
-    const auto& a = p.attributes[r.attribute];
-    if (!a) continue;
-    if (a->type == AttributeType::kNumber) {
-      xs.push_back(a->n);
-    } else if (a->type == AttributeType::kStringNumberMap && !a->sdm.empty()) {
-      double v = a->sdm[0].second;
-      for (const auto& [k, n] : a->sdm) {
-        v = r.map_key == MapKey::kMinValue ? std::min(v, n) : std::max(v, n);
-      }
-      xs.push_back(v);
+double NumberOf(const AttrRef& a, MapKey map_key, bool* ok) {
+  *ok = true;
+  if (a.number) return a.n;
+  if (a.present && a.value->type == AttributeType::kNumber) return a.value->n;
+  if (a.present && a.value->type == AttributeType::kStringNumberMap && !a.value->sdm.empty()) {
+    double v = a.value->sdm[0].second;
+    for (const auto& [k, n] : a.value->sdm) {
+      v = map_key == MapKey::kMinValue ? std::min(v, n) : std::max(v, n);
     }
+    return v;
   }
-  if (xs.empty()) return std::nullopt;
-  PartyAggregation agg = r.party_aggregation.value_or(PartyAggregation::kAvg);
-  if (agg == PartyAggregation::kMin) return *std::min_element(xs.begin(), xs.end());
-  if (agg == PartyAggregation::kMax) return *std::max_element(xs.begin(), xs.end());
-  double s = 0;
-  for (double d : xs) s += d;
-  return s / static_cast<double>(xs.size());
+  *ok = false;
+  return 0;
+}
+
+// The party's aggregated value of a numeric attribute (avg unless told otherwise).
+std::optional<double> PartyValue(const std::vector<EvalPlayer>& players, int attribute,
+                                 PartyAggregation agg, MapKey map_key = MapKey::kMaxValue) {
+  double sum = 0, lo = INFINITY, hi = -INFINITY;
+  int n = 0;
+  for (const auto& p : players) {
+    bool ok = false;
+    double x = NumberOf(PlayerAttribute(p, attribute), map_key, &ok);
+    if (!ok) continue;
+    sum += x;
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+    ++n;
+  }
+  if (n == 0) return std::nullopt;
+  if (agg == PartyAggregation::kMin) return lo;
+  if (agg == PartyAggregation::kMax) return hi;
+  return sum / n;
+}
+
+std::uint64_t HashMix(std::uint64_t h, std::string_view s) {
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  return (h ^ 0xff) * 0x100000001b3ULL;
 }
 
 }  // namespace
 
-// One anchor's bounded depth-first search.
-class Matcher::Search {
- public:
-  Search(const RuleSet& rs, const MatcherLimits& limits, const std::vector<bool>& symmetric,
-         const std::vector<std::int64_t>& step_waits, const std::vector<EffectiveParams>& levels,
-         Millis now, Millis pool_oldest_start)
-      : rs_(rs), limits_(limits), symmetric_(symmetric), step_waits_(step_waits),
-        levels_(levels), now_(now), pool_oldest_start_(pool_oldest_start) {
-    const std::size_t teams = rs.teams.size();
-    counts_.assign(teams, 0);
-    view_.teams.resize(teams);
-    room_max_.assign(teams, 0);
-    for (const auto& lv : levels_) {
-      for (std::size_t t = 0; t < teams; ++t) room_max_[t] = std::max(room_max_[t], lv.team_max[t]);
-    }
-    full_size_ = 0;
-    for (int m : room_max_) full_size_ += m;
-    counters_.passed.assign(rs.rules.size(), 0);
-    counters_.failed.assign(rs.rules.size(), 0);
-  }
-
-  // cands[0] is the anchor. Returns (candidate index, team) pairs of the best match, or empty.
-  std::vector<std::pair<int, int>> Find(std::vector<Ticket*> cands) {
-    cands_ = std::move(cands);
-    team_of_.assign(cands_.size(), -1);
-    for (std::size_t t = 0; t < rs_.teams.size() && !stop_; ++t) {
-      if (!CanPlace(0, static_cast<int>(t))) continue;
-      Place(0, static_cast<int>(t));
-      if (EvaluateMonotoneRules(rs_, view_, PruneParams())) Dfs(1, true);
-      Unplace(0, static_cast<int>(t));
-    }
-    return best_;
-  }
-
-  const RuleCounters& counters() const { return counters_; }
-
- private:
-  const EffectiveParams& ParamsFor(Millis age) const {
-    auto it = std::upper_bound(step_waits_.begin(), step_waits_.end(), age);
-    return levels_[it - step_waits_.begin()];
-  }
-  Millis NewestStart() const {
-    Millis m = std::numeric_limits<Millis>::min();
-    for (int i : chosen_) m = std::max(m, cands_[i]->start);
-    return m;
-  }
-  Millis OldestStart() const {
-    Millis m = std::numeric_limits<Millis>::max();
-    for (int i : chosen_) m = std::min(m, cands_[i]->start);
-    return m;
-  }
-  // Loosest parameters any superset of the current set can have.
-  const EffectiveParams& PruneParams() const {
-    if (rs_.algorithm.expansion_age == ExpansionAge::kOldest) {
-      return ParamsFor(now_ - pool_oldest_start_);
-    }
-    return ParamsFor(now_ - NewestStart());
-  }
-  const EffectiveParams& ActualParams() const {
-    Millis start = rs_.algorithm.expansion_age == ExpansionAge::kOldest ? OldestStart() : NewestStart();
-    return ParamsFor(now_ - start);
-  }
-
-  bool CanPlace(int cand, int team) const {
-    if (counts_[team] + cands_[cand]->size() > room_max_[team]) return false;
-    int def = rs_.teams[team].definition;
-    if (counts_[team] == 0 && symmetric_[def]) {
-      // Interchangeable teams fill in order: only the first empty one may be opened.
-      for (int t = 0; t < team; ++t) {
-        if (rs_.teams[t].definition == def && counts_[t] == 0) return false;
-      }
-    }
-    return true;
-  }
-  void Place(int cand, int team) {
-    team_of_[cand] = team;
-    counts_[team] += cands_[cand]->size();
-    size_ += cands_[cand]->size();
-    chosen_.push_back(cand);
-    for (const auto& p : cands_[cand]->players) view_.teams[team].push_back(&p);
-  }
-  void Unplace(int cand, int team) {
-    team_of_[cand] = -1;
-    counts_[team] -= cands_[cand]->size();
-    size_ -= cands_[cand]->size();
-    chosen_.pop_back();
-    for (std::size_t k = 0; k < cands_[cand]->players.size(); ++k) view_.teams[team].pop_back();
-  }
-
-  void CheckComplete() {
-    if (size_ <= best_size_) return;
-    const EffectiveParams& p = ActualParams();
-    for (std::size_t t = 0; t < counts_.size(); ++t) {
-      if (counts_[t] < p.team_min[t] || counts_[t] > p.team_max[t]) return;
-    }
-    if (!EvaluateMatch(rs_, view_, p, &counters_)) return;
-    best_.clear();
-    for (int i : chosen_) best_.emplace_back(i, team_of_[i]);
-    best_size_ = size_;
-    if (first_found_node_ < 0) first_found_node_ = nodes_;
-    if (size_ >= full_size_) stop_ = true;
-  }
-
-  void Dfs(std::size_t i, bool changed) {
-    if (stop_) return;
-    ++nodes_;
-    int budget = limits_.max_nodes_per_anchor;
-    if (first_found_node_ >= 0) budget = std::min(budget, first_found_node_ + budget / 8 + 1);
-    if (nodes_ > budget) {
-      stop_ = true;
-      return;
-    }
-    if (changed) CheckComplete();
-    if (stop_ || i >= cands_.size()) return;
-    for (std::size_t t = 0; t < rs_.teams.size(); ++t) {
-      if (!CanPlace(static_cast<int>(i), static_cast<int>(t))) continue;
-      Place(static_cast<int>(i), static_cast<int>(t));
-      if (EvaluateMonotoneRules(rs_, view_, PruneParams())) Dfs(i + 1, true);
-      Unplace(static_cast<int>(i), static_cast<int>(t));
-      if (stop_) return;
-    }
-    Dfs(i + 1, false);
-  }
-
-  const RuleSet& rs_;
-  const MatcherLimits& limits_;
-  const std::vector<bool>& symmetric_;
-  const std::vector<std::int64_t>& step_waits_;
-  const std::vector<EffectiveParams>& levels_;
-  Millis now_;
-  Millis pool_oldest_start_;
-
-  std::vector<Ticket*> cands_;
-  std::vector<int> team_of_;
-  std::vector<int> counts_;
-  std::vector<int> room_max_;
-  std::vector<int> chosen_;
-  MatchView view_;
-  int size_ = 0;
-  int full_size_ = 0;
-  int nodes_ = 0;
-  int first_found_node_ = -1;
-  bool stop_ = false;
-  std::vector<std::pair<int, int>> best_;
-  int best_size_ = 0;
-  RuleCounters counters_;
-};
-
 Matcher::Matcher(std::shared_ptr<const RuleSet> rules, MatcherLimits limits)
-    : rules_(std::move(rules)), limits_(limits) {
+    : rules_(std::move(rules)), limits_(limits), rng_(limits.seed) {
   const RuleSet& rs = *rules_;
   // Teams of one definition are interchangeable unless some expression singles one out.
   std::vector<int> per_def(rs.definition_count, 0);
@@ -227,27 +88,121 @@ Matcher::Matcher(std::shared_ptr<const RuleSet> rules, MatcherLimits limits)
   }
   std::sort(step_waits_.begin(), step_waits_.end());
   step_waits_.erase(std::unique(step_waits_.begin(), step_waits_.end()), step_waits_.end());
+  levels_.push_back(ParamsAtAge(rs, -1));
+  for (std::int64_t w : step_waits_) levels_.push_back(ParamsAtAge(rs, w));
+  min_total_players_ = std::numeric_limits<int>::max();
+  for (const auto& lv : levels_) {
+    int mn = 0, mx = 0;
+    for (std::size_t t = 0; t < rs.teams.size(); ++t) {
+      mn += lv.team_min[t];
+      mx += lv.team_max[t];
+    }
+    min_total_players_ = std::min(min_total_players_, std::max(mn, 1));
+    full_size_ = std::max(full_size_, mx);
+  }
+  // Index configuration: lanes by region (top-level latency rule) and by the values of string
+  // batchDistance attributes; buckets by the first numeric batchDistance attribute, else the
+  // first numeric sort / balance attribute, else the start time.
+  bool team_independent = true;
+  double width = 0;
+  for (std::size_t i = 0; i < rs.rules.size(); ++i) {
+    const Rule& r = rs.rules[i];
+    if (r.type != RuleType::kBatchDistance && r.type != RuleType::kLatency &&
+        r.type != RuleType::kAbsoluteSort && r.type != RuleType::kDistanceSort) {
+      team_independent = false;
+    }
+    if (r.in_compound) continue;
+    if (r.type == RuleType::kLatency && latency_rule_ < 0) latency_rule_ = static_cast<int>(i);
+    if (r.type != RuleType::kBatchDistance || r.attribute < 0) continue;
+    if (rs.attributes[r.attribute].type == AttributeType::kString) {
+      string_batch_attributes_.push_back(r.attribute);
+    } else if (rs.attributes[r.attribute].type == AttributeType::kNumber && key_rule_ < 0) {
+      key_rule_ = static_cast<int>(i);
+      key_attribute_ = r.attribute;
+      width = r.params[kMaxDistance].value_or(0);
+    }
+  }
+  auto numeric = [&](int a) { return a >= 0 && rs.attributes[a].type == AttributeType::kNumber; };
+  if (key_attribute_ < 0) {
+    for (int a : rs.algorithm.sort_by_attributes) {
+      if (numeric(a)) {
+        key_attribute_ = a;
+        break;
+      }
+    }
+  }
+  if (key_attribute_ < 0 && numeric(rs.algorithm.balanced_attribute)) {
+    key_attribute_ = rs.algorithm.balanced_attribute;
+  }
+  if (key_attribute_ < 0) width = 1000;  // start time in ms: one bucket per second
+  index_ = std::make_unique<PoolIndex>(width > 0 ? width : 1);
+  set_mode_ = rs.large || (rs.algorithm.strategy == Strategy::kBalanced && team_independent);
 }
 
 Matcher::~Matcher() = default;
 
+Matcher::Ticket* Matcher::Live(std::uint32_t slot, std::uint32_t gen) const {
+  if (slot >= slots_.size() || gens_[slot] != gen) return nullptr;
+  return slots_[slot].get();
+}
+
+int Matcher::LevelAt(Millis age) const {
+  return static_cast<int>(std::upper_bound(step_waits_.begin(), step_waits_.end(), age) -
+                          step_waits_.begin());
+}
+
+std::uint64_t Matcher::RegionMask(const Ticket& t, int level) const {
+  if (latency_rule_ < 0) return 1;
+  double max_latency = levels_[level].rule[latency_rule_][kMaxLatency].value_or(0);
+  const auto& lat = t.players.size() == 1 ? t.latency : t.party_latency;
+  std::uint64_t mask = 0;
+  for (const RegionLatency& rl : lat) {
+    if (rl.ms <= max_latency) mask |= 1ULL << std::min(rl.region, kOverflowBit);
+  }
+  return mask;
+}
+
+std::uint64_t Matcher::LaneKey(std::uint64_t part, int bit) const {
+  return part ^ (static_cast<std::uint64_t>(bit + 1) * 0x9e3779b97f4a7c15ULL);
+}
+
+void Matcher::Index(Ticket& t, std::uint32_t slot) {
+  t.lanes = t.indexable ? RegionMask(t, t.level) : 0;
+  for (std::uint64_t m = t.lanes; m; m &= m - 1) {
+    index_->Insert(LaneKey(t.part, __builtin_ctzll(m)), t.key, slot);
+  }
+}
+
+void Matcher::Unindex(const Ticket& t, std::uint32_t slot) {
+  for (std::uint64_t m = t.lanes; m; m &= m - 1) {
+    index_->Remove(LaneKey(t.part, __builtin_ctzll(m)), t.key, slot);
+  }
+}
+
+void Matcher::PushDue(const Ticket& t, std::uint32_t slot) {
+  if (static_cast<std::size_t>(t.level) >= step_waits_.size()) return;
+  std::int64_t w = step_waits_[t.level];
+  if (t.start > std::numeric_limits<Millis>::max() - w) return;
+  heap_.push_back({t.start + w, slot, gens_[slot]});
+  std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
+}
+
 Status Matcher::Add(TicketInput in) {
   const RuleSet& rs = *rules_;
   if (in.ticket_id.empty()) return Error::InvalidArgument("ticketId must not be empty");
-  if (in.players.empty() || in.players.size() > static_cast<std::size_t>(kMaxPlayersPerTicket)) {
-    return Error::InvalidArgument("a ticket needs 1 to " + std::to_string(kMaxPlayersPerTicket) +
+  const int max_players = in.backfill ? kMaxPlayersPerMatch : kMaxPlayersPerTicket;
+  if (in.players.empty() || in.players.size() > static_cast<std::size_t>(max_players)) {
+    return Error::InvalidArgument("a ticket needs 1 to " + std::to_string(max_players) +
                                   " players; got " + std::to_string(in.players.size()));
   }
   if (by_id_.count(in.ticket_id)) {
     return Error::Conflict("ticket " + in.ticket_id + " is already in the matchmaking pool");
   }
   int largest_team = 0;
-  for (const auto& t : rs.teams) largest_team = std::max(largest_team, t.max_players);
-  for (const auto& ex : rs.expansions) {
-    if (ex.kind != Expansion::kTeamMax) continue;
-    for (const auto& s : ex.steps) largest_team = std::max(largest_team, static_cast<int>(s.value));
+  for (const auto& lv : levels_) {
+    for (int m : lv.team_max) largest_team = std::max(largest_team, m);
   }
-  if (static_cast<int>(in.players.size()) > largest_team) {
+  if (!in.backfill && static_cast<int>(in.players.size()) > largest_team) {
     return Error::InvalidArgument("the ticket has " + std::to_string(in.players.size()) +
                                   " players but the largest team holds " +
                                   std::to_string(largest_team));
@@ -255,8 +210,19 @@ Status Matcher::Add(TicketInput in) {
   auto t = std::make_unique<Ticket>();
   t->id = in.ticket_id;
   t->start = in.start_time;
-  const int slot = next_slot_++;
-  std::unordered_set<std::string> seen;
+  t->backfill = in.backfill;
+  const std::size_t n_attr = rs.attributes.size();
+  std::size_t owned = 0;
+  std::size_t latencies = 0;
+  for (const auto& p : in.players) {
+    latencies += p.latency_ms.size();
+    for (const auto& [name, value] : p.attributes) owned += value.type != AttributeType::kNumber;
+  }
+  t->owned.reserve(owned);
+  t->attrs.resize(in.players.size() * n_attr);
+  t->latency.reserve(latencies);
+  std::vector<int> per_team(rs.teams.size(), 0);
+  std::unordered_set<std::string_view> seen;
   for (std::size_t i = 0; i < in.players.size(); ++i) {
     PlayerInput& p = in.players[i];
     const std::string path = "players[" + std::to_string(i) + "]";
@@ -272,15 +238,28 @@ Status Matcher::Add(TicketInput in) {
                                     " attributes; the limit is " +
                                     std::to_string(kMaxAttributesPerPlayer));
     }
-    if (!p.team.empty()) {
-      bool known = false;
-      for (const auto& team : rs.teams) known = known || team.name == p.team || team.base_name == p.team;
-      if (!known) return Error::InvalidArgument(path + ".team: unknown team '" + p.team + "'");
+    if (in.backfill && p.team.empty()) {
+      return Error::InvalidArgument(path + ".team: every player of a backfill ticket needs the team it is on");
     }
-    EvalPlayer ep;
-    ep.id = p.player_id;
-    ep.ticket = slot;
-    ep.attributes.resize(rs.attributes.size());
+    if (!p.team.empty()) {
+      int found = -1;
+      for (std::size_t k = 0; k < rs.teams.size(); ++k) {
+        if (rs.teams[k].name == p.team) found = static_cast<int>(k);
+      }
+      bool base = false;
+      for (const auto& team : rs.teams) base = base || team.base_name == p.team;
+      if (found < 0 && (in.backfill || !base)) {
+        return Error::InvalidArgument(path + ".team: unknown team '" + p.team + "'");
+      }
+      if (in.backfill) {
+        if (++per_team[found] > largest_team) {
+          return Error::InvalidArgument(path + ".team: team '" + p.team + "' would have more than " +
+                                        std::to_string(largest_team) + " players");
+        }
+        t->fixed_team.push_back(static_cast<std::int16_t>(found));
+      }
+    }
+    PackedAttr* attrs = t->attrs.data() + i * n_attr;
     for (auto& [name, value] : p.attributes) {
       std::string apath = path + ".attributes." + name;
       MUSTER_RETURN_IF_ERROR(CheckAttributeValue(value, apath));
@@ -291,126 +270,453 @@ Status Matcher::Add(TicketInput in) {
                                       AttributeTypeName(rs.attributes[idx].type) + ", got " +
                                       AttributeTypeName(value.type));
       }
-      ep.attributes[idx] = std::move(value);
+      if (value.type == AttributeType::kNumber) {
+        attrs[idx] = {PackedNumberTag(), value.n};
+      } else {
+        t->owned.push_back(std::move(value));
+        attrs[idx] = {&t->owned.back(), 0};
+      }
     }
-    for (std::size_t k = 0; k < rs.attributes.size(); ++k) {
-      if (!ep.attributes[k]) ep.attributes[k] = rs.attributes[k].default_value;
+    for (std::size_t k = 0; k < n_attr; ++k) {
+      const auto& def = rs.attributes[k].default_value;
+      if (attrs[k].value != nullptr || !def) continue;
+      if (def->type == AttributeType::kNumber) attrs[k] = {PackedNumberTag(), def->n};
+      else attrs[k] = {&*def, 0};
     }
+    const std::size_t first_latency = t->latency.size();
     for (const auto& [region, ms] : p.latency_ms) {
       if (region.empty()) return Error::InvalidArgument(path + ".latencyInMs: empty region name");
       if (ms < 0) {
         return Error::InvalidArgument(path + ".latencyInMs." + region + ": must not be negative");
       }
-      ep.latency_ms.emplace_back(region, ms);
+      auto [it, fresh] = region_ids_.emplace(region, static_cast<std::int32_t>(region_ids_.size()));
+      t->latency.push_back({it->second, ms});
     }
+    std::sort(t->latency.begin() + first_latency, t->latency.end(),
+              [](const RegionLatency& a, const RegionLatency& b) { return a.region < b.region; });
+    EvalPlayer ep;
+    ep.id = p.player_id;
+    ep.ticket = static_cast<int>(next_seq_ & 0x7fffffff);
+    ep.packed_attributes = attrs;
+    ep.packed_latency = t->latency.data() + first_latency;
+    ep.packed_latency_count = static_cast<int>(t->latency.size() - first_latency);
     t->players.push_back(std::move(ep));
   }
-  for (const auto& p : t->players) player_ids_.insert(p.id);
-  t->seq = next_seq_++;
-  by_id_[t->id] = t.get();
-  auto pos = std::upper_bound(pool_.begin(), pool_.end(), t, [](const auto& a, const auto& b) {
-    return a->start != b->start ? a->start < b->start : a->seq < b->seq;
-  });
-  pool_.insert(pos, std::move(t));
+  t->player_count = static_cast<int>(t->players.size());
+  // Regions every player reports, with the party's worst latency there.
+  if (t->players.size() > 1) {
+    for (int k = 0; k < t->players[0].packed_latency_count; ++k) {
+      RegionLatency worst = t->players[0].packed_latency[k];
+      bool all = true;
+      for (const auto& p : t->players) {
+        const RegionLatency* end = p.packed_latency + p.packed_latency_count;
+        const RegionLatency* it = std::find_if(p.packed_latency, end, [&](const RegionLatency& r) {
+          return r.region == worst.region;
+        });
+        if (it == end) {
+          all = false;
+          break;
+        }
+        worst.ms = std::max(worst.ms, it->ms);
+      }
+      if (all) t->party_latency.push_back(worst);
+    }
+  }
+  // Index key and partition.
+  if (key_attribute_ >= 0) {
+    PartyAggregation agg = PartyAggregation::kAvg;
+    if (key_rule_ >= 0) agg = rs.rules[key_rule_].party_aggregation.value_or(PartyAggregation::kAvg);
+    auto v = PartyValue(t->players, key_attribute_, agg);
+    if (v) t->key = *v;
+    else if (key_rule_ >= 0) t->indexable = false;  // batchDistance on a missing value never holds
+  } else {
+    t->key = static_cast<double>(t->start);
+  }
+  std::uint64_t part = 0xcbf29ce484222325ULL;
+  for (int a : string_batch_attributes_) {
+    const AttributeValue* first = nullptr;
+    for (const auto& p : t->players) {
+      AttrRef r = PlayerAttribute(p, a);
+      if (!r.present || r.number || (first && r.value->s != first->s)) {
+        t->indexable = false;
+        break;
+      }
+      first = r.value;
+    }
+    if (first) part = HashMix(part, first->s);
+  }
+  t->part = part;
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+    gens_.push_back(0);
+  }
+  Ticket& tr = *t;
+  slots_[slot] = std::move(t);
+  tr.seq = next_seq_++;
+  tr.dirty = true;
+  by_id_.emplace(tr.id, slot);
+  for (const auto& p : tr.players) player_ids_.insert(p.id);
+  ++live_;
+  Index(tr, slot);
+  PushDue(tr, slot);
+  dirty_.emplace_back(slot, gens_[slot]);
   return OkStatus();
 }
 
+void Matcher::Release(std::uint32_t slot) {
+  Ticket& t = *slots_[slot];
+  Unindex(t, slot);
+  for (const auto& p : t.players) player_ids_.erase(p.id);
+  by_id_.erase(t.id);
+  if (static_cast<std::size_t>(t.level) < step_waits_.size()) ++stale_due_;
+  slots_[slot].reset();
+  ++gens_[slot];
+  free_slots_.push_back(slot);
+  --live_;
+  if (stale_due_ > live_ + 1024) {
+    // Most heap entries belong to tickets that left: rebuild from the live ones.
+    heap_.clear();
+    stale_due_ = 0;
+    for (std::uint32_t s = 0; s < slots_.size(); ++s) {
+      if (slots_[s]) PushDue(*slots_[s], s);
+    }
+  }
+}
+
 bool Matcher::Remove(std::string_view ticket_id) {
-  auto it = by_id_.find(std::string(ticket_id));
+  auto it = by_id_.find(ticket_id);
   if (it == by_id_.end()) return false;
-  Ticket* t = it->second;
-  for (const auto& p : t->players) player_ids_.erase(p.id);
-  by_id_.erase(it);
-  pool_.erase(std::find_if(pool_.begin(), pool_.end(), [t](const auto& u) { return u.get() == t; }));
+  Release(it->second);
   return true;
 }
 
-std::vector<MatchResult> Matcher::Run(Millis now) {
+void Matcher::ApplyExpansions(Millis now) {
+  while (!heap_.empty() && heap_.front().at <= now) {
+    Due d = heap_.front();
+    std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
+    heap_.pop_back();
+    Ticket* t = Live(d.slot, d.gen);
+    if (t == nullptr) {
+      if (stale_due_ > 0) --stale_due_;
+      continue;
+    }
+    int level = LevelAt(now - t->start);
+    if (level != t->level) {
+      ++stats_.level_changes;
+      Unindex(*t, d.slot);
+      t->level = level;
+      Index(*t, d.slot);
+      if (!t->dirty) {
+        t->dirty = true;
+        dirty_.emplace_back(d.slot, d.gen);
+      }
+    }
+    PushDue(*t, d.slot);
+  }
+}
+
+double Matcher::Distance(const Ticket& anchor) const {
+  if (key_rule_ < 0) return INFINITY;
+  // Widest batchDistance any match with this anchor can use: its own level (newest), or any.
+  std::size_t top = rules_->algorithm.expansion_age == ExpansionAge::kOldest
+                        ? levels_.size() - 1
+                        : static_cast<std::size_t>(anchor.level);
+  double d = 0;
+  for (std::size_t l = 0; l <= top && l < levels_.size(); ++l) {
+    d = std::max(d, levels_[l].rule[key_rule_][kMaxDistance].value_or(0));
+  }
+  return d;
+}
+
+std::vector<std::uint32_t> Matcher::Gather(const Ticket& anchor, std::uint32_t anchor_slot, int bit,
+                                           bool allow_backfill) {
   const RuleSet& rs = *rules_;
-  std::vector<MatchResult> out;
-  if (pool_.empty()) return out;
-  std::vector<EffectiveParams> levels;
-  levels.push_back(ParamsAtAge(rs, -1));
-  for (std::int64_t w : step_waits_) levels.push_back(ParamsAtAge(rs, w));
+  std::size_t limit = static_cast<std::size_t>(limits_.max_candidates);
+  if (set_mode_) limit = std::max(limit, static_cast<std::size_t>(2 * full_size_));
+  const std::size_t want = 2 * limit;
+  const double d = Distance(anchor);
+  std::vector<std::uint32_t> out;
+  auto visit = [&](std::uint32_t s) {
+    const Ticket* t = slots_[s].get();
+    if (s == anchor_slot || t == nullptr) return true;
+    if (t->backfill && (anchor.backfill || !allow_backfill)) return true;
+    out.push_back(s);
+    return out.size() < want;
+  };
+  const bool from_lowest = key_attribute_ < 0;
+  auto gather_lane = [&](int b) {
+    stats_.candidates += index_->Gather(LaneKey(anchor.part, b), anchor.key, anchor.key - d,
+                                        anchor.key + d, from_lowest, visit);
+  };
+  gather_lane(bit);
+  if (latency_rule_ >= 0 && bit != kOverflowBit) gather_lane(kOverflowBit);
+  if (!from_lowest && out.size() > limit) {
+    // Keep the nearest in key.
+    std::nth_element(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(limit), out.end(),
+                     [&](std::uint32_t a, std::uint32_t b) {
+                       return std::fabs(slots_[a]->key - anchor.key) <
+                              std::fabs(slots_[b]->key - anchor.key);
+                     });
+    out.resize(limit);
+  }
+  (void)rs;
+  return out;
+}
+
+// Keeps the batchDistance window (width: the widest distance in force) around the anchor that
+// holds the most players. False when no window holds enough players for any match.
+bool Matcher::Window(const Ticket& anchor, std::vector<std::uint32_t>* cands) const {
+  if (key_rule_ < 0) {
+    int players = anchor.player_count;
+    for (auto s : *cands) players += slots_[s]->player_count;
+    return players >= min_total_players_;
+  }
+  const double d = Distance(anchor);
+  std::vector<std::pair<double, int>> keys;  // (key, players), anchor included
+  keys.reserve(cands->size() + 1);
+  keys.emplace_back(anchor.key, anchor.player_count);
+  for (auto s : *cands) keys.emplace_back(slots_[s]->key, slots_[s]->player_count);
+  std::sort(keys.begin(), keys.end());
+  std::vector<int> prefix(keys.size() + 1, 0);
+  for (std::size_t i = 0; i < keys.size(); ++i) prefix[i + 1] = prefix[i] + keys[i].second;
+  int best = -1;
+  double best_lo = anchor.key, best_center = INFINITY;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    double lo = keys[i].first;
+    if (lo < anchor.key - d || lo > anchor.key) continue;
+    std::size_t j = std::upper_bound(keys.begin(), keys.end(), std::make_pair(lo + d, INT32_MAX)) -
+                    keys.begin();
+    int players = prefix[j] - prefix[i];
+    double center = std::fabs(lo + d / 2 - anchor.key);
+    if (players > best || (players == best && center < best_center)) {
+      best = players;
+      best_lo = lo;
+      best_center = center;
+    }
+  }
+  if (best < min_total_players_) return false;
+  cands->erase(std::remove_if(cands->begin(), cands->end(),
+                              [&](std::uint32_t s) {
+                                double k = slots_[s]->key;
+                                return k < best_lo || k > best_lo + d;
+                              }),
+               cands->end());
+  return true;
+}
+
+void Matcher::Order(const Ticket& anchor, int bit, std::vector<std::uint32_t>* cands) {
+  const RuleSet& rs = *rules_;
+  // Stable sort of the candidates by a per-ticket key vector.
+  auto SortByKey = [&](std::vector<std::uint32_t>* v, const auto& key) {
+    std::vector<std::pair<std::vector<double>, std::uint32_t>> keyed;
+    for (auto s : *v) keyed.emplace_back(key(*slots_[s]), s);
+    std::stable_sort(keyed.begin(), keyed.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t i = 0; i < keyed.size(); ++i) (*v)[i] = keyed[i].second;
+  };
+  auto by_age = [&](std::uint32_t a, std::uint32_t b) {
+    const Ticket& x = *slots_[a];
+    const Ticket& y = *slots_[b];
+    return x.start != y.start ? x.start < y.start : x.seq < y.seq;
+  };
+  std::sort(cands->begin(), cands->end(), by_age);
+  const auto pref = rs.algorithm.batching_preference;
+  if (pref == BatchingPreference::kRandom) {
+    std::shuffle(cands->begin(), cands->end(), rng_);
+  } else if (pref == BatchingPreference::kSorted && !rs.algorithm.sort_by_attributes.empty()) {
+    // Nearest to the anchor in sortByAttributes, in order (strings: equal first).
+    auto key = [&](const Ticket& t) {
+      std::vector<double> k;
+      for (int a : rs.algorithm.sort_by_attributes) {
+        if (rs.attributes[a].type == AttributeType::kString) {
+          AttrRef x = PlayerAttribute(t.players[0], a), y = PlayerAttribute(anchor.players[0], a);
+          bool same = x.present && y.present && !x.number && !y.number && x.value->s == y.value->s;
+          k.push_back(same ? 0 : 1);
+        } else {
+          auto x = PartyValue(t.players, a, PartyAggregation::kAvg);
+          auto y = PartyValue(anchor.players, a, PartyAggregation::kAvg);
+          k.push_back(x && y ? std::fabs(*x - *y) : INFINITY);
+        }
+      }
+      return k;
+    };
+    SortByKey(cands, key);
+  }
+  // Sort rules: by the rule's attribute (relative to the anchor for distanceSort), then as above.
   std::vector<int> sort_rules;
   for (std::size_t i = 0; i < rs.rules.size(); ++i) {
     if (rs.rules[i].type == RuleType::kAbsoluteSort || rs.rules[i].type == RuleType::kDistanceSort) {
       sort_rules.push_back(static_cast<int>(i));
     }
   }
-  for (std::size_t a = 0; a < pool_.size(); ++a) {
-    Ticket* anchor = pool_[a].get();
-    if (anchor->taken) continue;
-    Millis oldest = anchor->start;
-    std::vector<Ticket*> cands{anchor};
-    for (const auto& t : pool_) {
-      if (t->taken || t.get() == anchor) continue;
-      oldest = std::min(oldest, t->start);
-      cands.push_back(t.get());
-    }
-    if (!sort_rules.empty() && cands.size() > 2) {
-      // Order by the sort rules (relative to the anchor for distanceSort), then by age.
-      std::vector<std::vector<double>> keys(cands.size());
-      for (std::size_t c = 1; c < cands.size(); ++c) {
-        for (int ri : sort_rules) {
-          const Rule& r = rs.rules[ri];
-          auto v = SortValue(r, cands[c]->players);
-          double key = std::numeric_limits<double>::infinity();
-          if (v) {
-            if (r.type == RuleType::kDistanceSort) {
-              auto av = SortValue(r, anchor->players);
-              double d = av ? std::fabs(*v - *av) : 0;
-              key = r.sort_direction == SortDirection::kAscending ? d : -d;
-            } else {
-              key = r.sort_direction == SortDirection::kAscending ? *v : -*v;
-            }
+  if (!sort_rules.empty() && cands->size() > 1) {
+    auto key = [&](const Ticket& t) {
+      std::vector<double> k;
+      for (int ri : sort_rules) {
+        const Rule& r = rs.rules[ri];
+        PartyAggregation agg = r.party_aggregation.value_or(PartyAggregation::kAvg);
+        auto v = PartyValue(t.players, r.attribute, agg, r.map_key);
+        double x = std::numeric_limits<double>::infinity();
+        if (v) {
+          if (r.type == RuleType::kDistanceSort) {
+            auto av = PartyValue(anchor.players, r.attribute, agg, r.map_key);
+            double dd = av ? std::fabs(*v - *av) : 0;
+            x = r.sort_direction == SortDirection::kAscending ? dd : -dd;
+          } else {
+            x = r.sort_direction == SortDirection::kAscending ? *v : -*v;
           }
-          keys[c].push_back(key);
         }
+        k.push_back(x);
       }
-      std::vector<std::size_t> idx(cands.size() - 1);
-      for (std::size_t k = 0; k < idx.size(); ++k) idx[k] = k + 1;
-      std::stable_sort(idx.begin(), idx.end(),
-                       [&](std::size_t x, std::size_t y) { return keys[x] < keys[y]; });
-      std::vector<Ticket*> sorted{anchor};
-      for (std::size_t k : idx) sorted.push_back(cands[k]);
-      cands = std::move(sorted);
+      return k;
+    };
+    SortByKey(cands, key);
+  }
+  if (pref == BatchingPreference::kFastestRegion && latency_rule_ >= 0) {
+    // Tickets whose own fastest region is this one first, fastest there first.
+    auto fastest = [&](const Ticket& t) {
+      const auto& lat = t.players.size() == 1 ? t.latency : t.party_latency;
+      const RegionLatency* best = nullptr;
+      for (const auto& rl : lat) {
+        if (!best || rl.ms < best->ms) best = &rl;
+      }
+      return best ? std::min(best->region, kOverflowBit) : -1;
+    };
+    std::stable_partition(cands->begin(), cands->end(),
+                          [&](std::uint32_t s) { return fastest(*slots_[s]) == bit; });
+  }
+  if (rs.algorithm.backfill_priority == BackfillPriority::kHigh && !anchor.backfill) {
+    std::stable_partition(cands->begin(), cands->end(),
+                          [&](std::uint32_t s) { return slots_[s]->backfill; });
+  }
+}
+
+bool Matcher::TryAnchor(std::uint32_t slot, Millis now, bool allow_backfill,
+                        std::vector<MatchResult>* out) {
+  const RuleSet& rs = *rules_;
+  Ticket& anchor = *slots_[slot];
+  if (!anchor.indexable || anchor.lanes == 0) return false;
+  ++stats_.anchors;
+  // Regions to try, in the order of the batching preference.
+  std::vector<int> bits;
+  for (std::uint64_t m = anchor.lanes; m; m &= m - 1) bits.push_back(__builtin_ctzll(m));
+  if (latency_rule_ >= 0 && bits.size() > 1) {
+    if (rs.algorithm.batching_preference == BatchingPreference::kFastestRegion) {
+      const auto& lat = anchor.players.size() == 1 ? anchor.latency : anchor.party_latency;
+      auto ms = [&](int b) {
+        int best = INT32_MAX;
+        for (const auto& rl : lat) {
+          if (std::min(rl.region, kOverflowBit) == b) best = std::min(best, rl.ms);
+        }
+        return best;
+      };
+      std::stable_sort(bits.begin(), bits.end(), [&](int a, int b) { return ms(a) < ms(b); });
+    } else {
+      // Largest population first (the default for every other preference).
+      std::vector<std::pair<std::size_t, int>> pop;
+      for (int b : bits) pop.emplace_back(index_->LaneSize(LaneKey(anchor.part, b)), b);
+      std::stable_sort(pop.begin(), pop.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+      for (std::size_t i = 0; i < bits.size(); ++i) bits[i] = pop[i].second;
     }
-    if (cands.size() > static_cast<std::size_t>(limits_.max_candidates)) {
-      cands.resize(limits_.max_candidates);
+    if (bits.size() > static_cast<std::size_t>(limits_.max_regions_per_anchor)) {
+      bits.resize(std::max(1, limits_.max_regions_per_anchor));
     }
-    Search search(rs, limits_, symmetric_definition_, step_waits_, levels, now, oldest);
-    auto best = search.Find(cands);
-    if (best.empty()) continue;
+  }
+  std::size_t cap = static_cast<std::size_t>(limits_.max_candidates);
+  if (set_mode_) cap = std::max(cap, static_cast<std::size_t>(2 * full_size_));
+  for (int bit : bits) {
+    std::vector<std::uint32_t> cands = Gather(anchor, slot, bit, allow_backfill);
+    if (!Window(anchor, &cands)) continue;
+    Order(anchor, bit, &cands);
+    if (cands.size() + 1 > cap) cands.resize(cap - 1);
+    std::vector<const Ticket*> tickets{&anchor};
+    for (auto s : cands) tickets.push_back(slots_[s].get());
+    Search search(*this, now, tickets);
+    bool found = search.Run();
+    stats_.nodes += static_cast<std::uint64_t>(search.nodes());
+    if (!found) continue;
     MatchResult m;
     for (const auto& team : rs.teams) m.team_names.push_back(team.name);
-    for (const auto& [c, team] : best) {
-      Ticket* t = cands[c];
-      t->taken = true;
-      m.ticket_ids.push_back(t->id);
-      for (const auto& p : t->players) m.players.push_back({p.id, t->id, rs.teams[team].name});
+    const auto& assign = search.assignment();
+    std::vector<std::uint32_t> taken;
+    for (std::size_t c = 0; c < assign.size(); ++c) {
+      if (assign[c].empty()) continue;
+      const Ticket& t = *tickets[c];
+      m.ticket_ids.push_back(t.id);
+      if (t.backfill) m.backfill_ticket_id = t.id;
+      for (std::size_t k = 0; k < t.players.size(); ++k) {
+        m.players.push_back({t.players[k].id, t.id, rs.teams[assign[c][k]].name});
+      }
+      taken.push_back(c == 0 ? slot : cands[c - 1]);
     }
     for (std::size_t i = 0; i < rs.rules.size(); ++i) {
       m.metrics.push_back({rs.rules[i].name, search.counters().passed[i], search.counters().failed[i]});
     }
-    out.push_back(std::move(m));
+    for (auto s : taken) Release(s);
+    out->push_back(std::move(m));
+    return true;
   }
-  std::vector<std::unique_ptr<Ticket>> keep;
-  for (auto& t : pool_) {
-    if (!t->taken) {
-      keep.push_back(std::move(t));
-      continue;
-    }
-    for (const auto& p : t->players) player_ids_.erase(p.id);
-    by_id_.erase(t->id);
+  return false;
+}
+
+std::vector<MatchResult> Matcher::Run(Millis now) {
+  std::vector<MatchResult> out;
+  ApplyExpansions(now);
+  if (dirty_.empty()) return out;
+  // Anchors: the dirty tickets, oldest first; backfill tickets first (high) or last (low).
+  const BackfillPriority prio = rules_->algorithm.backfill_priority;
+  struct A {
+    int cls;
+    Millis start;
+    std::uint64_t seq;
+    std::uint32_t slot, gen;
+  };
+  std::vector<A> anchors;
+  anchors.reserve(dirty_.size());
+  for (auto [slot, gen] : dirty_) {
+    Ticket* t = Live(slot, gen);
+    if (t == nullptr || !t->dirty) continue;
+    t->dirty = false;
+    int cls = 0;
+    if (prio == BackfillPriority::kHigh) cls = t->backfill ? 0 : 1;
+    if (prio == BackfillPriority::kLow) cls = t->backfill ? 1 : 0;
+    anchors.push_back({cls, t->start, t->seq, slot, gen});
   }
-  pool_ = std::move(keep);
+  dirty_.clear();
+  std::sort(anchors.begin(), anchors.end(), [](const A& a, const A& b) {
+    if (a.cls != b.cls) return a.cls < b.cls;
+    return a.start != b.start ? a.start < b.start : a.seq < b.seq;
+  });
+  std::vector<A> retry;
+  for (const A& a : anchors) {
+    if (Live(a.slot, a.gen) == nullptr) continue;
+    const bool low_ordinary = prio == BackfillPriority::kLow && !slots_[a.slot]->backfill;
+    if (!TryAnchor(a.slot, now, !low_ordinary, &out) && low_ordinary) retry.push_back(a);
+  }
+  // Low priority: backfill tickets are filled only after ordinary matching had its turn.
+  for (const A& a : retry) {
+    if (Live(a.slot, a.gen) != nullptr) TryAnchor(a.slot, now, true, &out);
+  }
   return out;
 }
 
 Millis Matcher::NextExpansionAt(Millis now) const {
+  while (!heap_.empty() && Live(heap_.front().slot, heap_.front().gen) == nullptr) {
+    std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
+    heap_.pop_back();
+    if (stale_due_ > 0) --stale_due_;
+  }
+  if (heap_.empty()) return std::numeric_limits<Millis>::max();
+  if (heap_.front().at > now) return heap_.front().at;
+  // Run() has not caught up with `now`: scan (rare).
   Millis next = std::numeric_limits<Millis>::max();
-  for (const auto& t : pool_) {
+  for (const auto& t : slots_) {
+    if (!t) continue;
     for (std::int64_t w : step_waits_) {
       if (t->start > std::numeric_limits<Millis>::max() - w) break;
       Millis at = t->start + w;

@@ -20,8 +20,14 @@ ExprValue Leaf(const EvalPlayer& p, const Expr& e) {
       return v;
     case Projection::kAttribute: break;
   }
-  const auto& a = p.attributes[e.attribute];
-  if (!a) return v;
+  const AttrRef ref = PlayerAttribute(p, e.attribute);
+  if (!ref.present) return v;
+  if (ref.number) {
+    v.kind = ExprValue::kNumber;
+    v.num = ref.n;
+    return v;
+  }
+  const AttributeValue* a = ref.value;
   switch (a->type) {
     case AttributeType::kNumber: v.kind = ExprValue::kNumber; v.num = a->n; break;
     case AttributeType::kString: v.kind = ExprValue::kString; v.str = a->s; break;
@@ -388,56 +394,102 @@ bool EvalCollection(const Rule& r, const Params& p, const MatchView& m) {
   return false;
 }
 
+// Latency of `p` to `region` (hand-built form), or -1 when not reported.
+int LatencyByName(const EvalPlayer& p, std::string_view region) {
+  auto it = std::lower_bound(p.latency_ms.begin(), p.latency_ms.end(), region,
+                             [](const auto& kv, std::string_view k) { return kv.first < k; });
+  return it == p.latency_ms.end() || it->first != region ? -1 : it->second;
+}
+
+// Latency of `p` to an interned region (packed form), or -1 when not reported.
+int LatencyById(const EvalPlayer& p, std::int32_t region) {
+  const RegionLatency* end = p.packed_latency + p.packed_latency_count;
+  const RegionLatency* it = std::lower_bound(
+      p.packed_latency, end, region,
+      [](const RegionLatency& kv, std::int32_t k) { return kv.region < k; });
+  return it == end || it->region != region ? -1 : it->ms;
+}
+
+// One region of the first player: does every player meet the latency rule there?
+template <typename LatencyOf>
+bool RegionPasses(const Rule& r, const Params& p, const std::vector<const EvalPlayer*>& all,
+                  double max_latency, LatencyOf latency_of, std::vector<double>* lat) {
+  lat->clear();
+  for (const EvalPlayer* pl : all) {
+    int ms = latency_of(*pl);
+    if (ms < 0 || ms > max_latency) return false;
+    lat->push_back(ms);
+  }
+  if (!p[kMaxDistance]) return true;
+  double ref = 0;
+  if (r.distance_reference == DistanceReference::kAvg) {
+    for (double d : *lat) ref += d;
+    ref /= static_cast<double>(lat->size());
+  } else {
+    ref = *std::min_element(lat->begin(), lat->end());
+  }
+  for (double d : *lat) {
+    if (std::fabs(d - ref) > *p[kMaxDistance]) return false;
+  }
+  return true;
+}
+
 bool EvalLatency(const Rule& r, const Params& p, const MatchView& m) {
   std::vector<const EvalPlayer*> all;
   for (const auto& t : m.teams) all.insert(all.end(), t.begin(), t.end());
   if (all.empty()) return true;
   double max_latency = p[kMaxLatency].value_or(0);
+  std::vector<double> lat;
+  if (all[0]->packed_latency != nullptr || all[0]->packed_attributes != nullptr) {
+    for (int k = 0; k < all[0]->packed_latency_count; ++k) {
+      std::int32_t region = all[0]->packed_latency[k].region;
+      auto of = [region](const EvalPlayer& pl) { return LatencyById(pl, region); };
+      if (RegionPasses(r, p, all, max_latency, of, &lat)) return true;
+    }
+    return false;
+  }
   for (const auto& [region, ms0] : all[0]->latency_ms) {
-    std::vector<double> lat;
-    bool ok = true;
-    for (const EvalPlayer* pl : all) {
-      auto it = std::lower_bound(pl->latency_ms.begin(), pl->latency_ms.end(), region,
-                                 [](const auto& kv, const std::string& k) { return kv.first < k; });
-      if (it == pl->latency_ms.end() || it->first != region || it->second > max_latency) {
-        ok = false;
-        break;
-      }
-      lat.push_back(it->second);
-    }
-    if (!ok) continue;
-    if (p[kMaxDistance]) {
-      double ref = 0;
-      if (r.distance_reference == DistanceReference::kAvg) {
-        for (double d : lat) ref += d;
-        ref /= static_cast<double>(lat.size());
-      } else {
-        ref = *std::min_element(lat.begin(), lat.end());
-      }
-      for (double d : lat) {
-        if (std::fabs(d - ref) > *p[kMaxDistance]) ok = false;
-      }
-    }
-    if (ok) return true;
+    std::string_view name = region;
+    auto of = [name](const EvalPlayer& pl) { return LatencyByName(pl, name); };
+    if (RegionPasses(r, p, all, max_latency, of, &lat)) return true;
   }
   return false;
 }
 
 bool EvalBatchDistance(const Rule& r, const Params& p, const MatchView& m) {
-  const bool is_number = true;
-  (void)is_number;
-  std::map<int, std::vector<double>> parties;
+  // Per-party aggregation without a map: players of one ticket are usually adjacent.
+  struct Party {
+    int ticket;
+    double sum, lo, hi;
+    int count;
+  };
+  std::vector<Party> parties;
   std::string_view first_str;
   bool have_str = false;
   for (const auto& t : m.teams) {
     for (const EvalPlayer* pl : t) {
-      const auto& a = pl->attributes[r.attribute];
-      if (!a) return false;
-      if (a->type == AttributeType::kNumber) {
-        parties[pl->ticket].push_back(a->n);
-      } else if (a->type == AttributeType::kString) {
-        if (have_str && a->s != first_str) return false;
-        first_str = a->s;
+      const AttrRef a = PlayerAttribute(*pl, r.attribute);
+      if (!a.present) return false;
+      if (a.number || a.value->type == AttributeType::kNumber) {
+        double x = a.number ? a.n : a.value->n;
+        Party* party = nullptr;
+        for (auto it = parties.rbegin(); it != parties.rend(); ++it) {
+          if (it->ticket == pl->ticket) {
+            party = &*it;
+            break;
+          }
+        }
+        if (party == nullptr) {
+          parties.push_back({pl->ticket, x, x, x, 1});
+        } else {
+          party->sum += x;
+          party->lo = std::min(party->lo, x);
+          party->hi = std::max(party->hi, x);
+          ++party->count;
+        }
+      } else if (a.value->type == AttributeType::kString) {
+        if (have_str && a.value->s != first_str) return false;
+        first_str = a.value->s;
         have_str = true;
       } else {
         return false;
@@ -447,8 +499,10 @@ bool EvalBatchDistance(const Rule& r, const Params& p, const MatchView& m) {
   if (parties.empty()) return true;
   PartyAggregation agg = r.party_aggregation.value_or(PartyAggregation::kAvg);
   double lo = INFINITY, hi = -INFINITY;
-  for (const auto& [t, xs] : parties) {
-    double v = AggregateParty(agg, xs);
+  for (const Party& party : parties) {
+    double v = agg == PartyAggregation::kMin   ? party.lo
+               : agg == PartyAggregation::kMax ? party.hi
+                                               : party.sum / party.count;
     lo = std::min(lo, v);
     hi = std::max(hi, v);
   }
@@ -482,6 +536,33 @@ bool EvalNode(const RuleSet& rs, const CompoundNode& n, const MatchView& m,
 }
 
 }  // namespace
+
+const AttributeValue* PackedNumberTag() {
+  static const AttributeValue tag = AttributeValue::Number(0);
+  return &tag;
+}
+
+AttrRef PlayerAttribute(const EvalPlayer& p, int attribute) {
+  AttrRef out;
+  if (p.packed_attributes != nullptr) {
+    const PackedAttr& a = p.packed_attributes[attribute];
+    if (a.value == nullptr) return out;
+    out.present = true;
+    if (a.value == PackedNumberTag()) {
+      out.number = true;
+      out.n = a.n;
+    } else {
+      out.value = a.value;
+    }
+    return out;
+  }
+  if (attribute < 0 || static_cast<std::size_t>(attribute) >= p.attributes.size()) return out;
+  const auto& a = p.attributes[attribute];
+  if (!a) return out;
+  out.present = true;
+  out.value = &*a;
+  return out;
+}
 
 ExprValue EvaluateExpr(const Expr& e, const MatchView& m) {
   if (e.is_call) return Apply(e.fn, e.arg->depth, EvaluateExpr(*e.arg, m));

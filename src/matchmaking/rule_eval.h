@@ -18,14 +18,44 @@
 
 namespace muster::matchmaking {
 
-// A player as the evaluator sees it: attributes indexed like RuleSet::attributes (defaults
-// applied; nullopt = absent), latencies sorted by region.
+// The Matcher's packed attribute: absent (value == nullptr), an inline number
+// (value == PackedNumberTag()), or a pointer to a value the Matcher (or the RuleSet) owns.
+struct PackedAttr {
+  const AttributeValue* value = nullptr;
+  double n = 0;
+};
+const AttributeValue* PackedNumberTag();
+
+// A latency to an interned region (ids are the Matcher's; only compared with each other).
+struct RegionLatency {
+  std::int32_t region = 0;
+  std::int32_t ms = 0;
+};
+
+// A player as the evaluator sees it, in one of two forms (all players of one MatchView use the
+// same form):
+//  - hand-built: attributes indexed like RuleSet::attributes (defaults applied; nullopt =
+//    absent), latencies sorted by region name;
+//  - packed (the Matcher's compact form): `packed_attributes` has RuleSet::attributes.size()
+//    entries, `packed_latency` is sorted by region id; the two vectors above stay empty.
 struct EvalPlayer {
   std::string id;
   int ticket = 0;  // identifies the player's ticket (party) within the pool
   std::vector<std::optional<AttributeValue>> attributes;
   std::vector<std::pair<std::string, int>> latency_ms;
+  const PackedAttr* packed_attributes = nullptr;
+  const RegionLatency* packed_latency = nullptr;
+  int packed_latency_count = 0;
 };
+
+// One attribute of a player in either form.
+struct AttrRef {
+  bool present = false;
+  bool number = false;
+  double n = 0;
+  const AttributeValue* value = nullptr;  // non-number values
+};
+AttrRef PlayerAttribute(const EvalPlayer& p, int attribute);
 
 // A candidate match: players per team (indices like RuleSet::teams).
 struct MatchView {

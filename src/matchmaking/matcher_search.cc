@@ -1,0 +1,329 @@
+// The search around one anchor (see matcher_ticket.h).
+#include <algorithm>
+#include <limits>
+
+#include "matchmaking/matcher_balance.h"
+#include "matchmaking/matcher_ticket.h"
+
+namespace muster::matchmaking {
+
+Matcher::Search::Search(const Matcher& m, Millis now, std::vector<const Ticket*> cands)
+    : m_(m), rs_(*m.rules_), now_(now), cands_(std::move(cands)) {
+  const std::size_t teams = rs_.teams.size();
+  counts_.assign(teams, 0);
+  view_.teams.resize(teams);
+  room_max_.assign(teams, 0);
+  for (const auto& lv : m_.levels_) {
+    for (std::size_t t = 0; t < teams; ++t) room_max_[t] = std::max(room_max_[t], lv.team_max[t]);
+  }
+  full_size_ = 0;
+  for (int x : room_max_) full_size_ += x;
+  counters_.passed.assign(rs_.rules.size(), 0);
+  counters_.failed.assign(rs_.rules.size(), 0);
+  oldest_start_ = std::numeric_limits<Millis>::max();
+  for (const Ticket* t : cands_) {
+    oldest_start_ = std::min(oldest_start_, t->start);
+    if (t->backfill) symmetric_ok_ = false;
+  }
+  team_of_.assign(cands_.size(), -1);
+}
+
+const EffectiveParams& Matcher::Search::ParamsFor(Millis age) const {
+  return m_.levels_[m_.LevelAt(age)];
+}
+
+// Loosest parameters any superset of the current set can have.
+const EffectiveParams& Matcher::Search::PruneParams() const {
+  if (rs_.algorithm.expansion_age == ExpansionAge::kOldest) return ParamsFor(now_ - oldest_start_);
+  Millis newest = std::numeric_limits<Millis>::min();
+  for (int i : chosen_) newest = std::max(newest, cands_[i]->start);
+  return ParamsFor(now_ - newest);
+}
+
+const EffectiveParams& Matcher::Search::ActualParams() const {
+  Millis newest = std::numeric_limits<Millis>::min(), oldest = std::numeric_limits<Millis>::max();
+  for (int i : chosen_) {
+    newest = std::max(newest, cands_[i]->start);
+    oldest = std::min(oldest, cands_[i]->start);
+  }
+  return ParamsFor(now_ - (rs_.algorithm.expansion_age == ExpansionAge::kOldest ? oldest : newest));
+}
+
+bool Matcher::Search::CanPlace(int cand, int team) const {
+  const Ticket& t = *cands_[cand];
+  if (t.backfill) {
+    if (backfills_ > 0) return false;  // never two backfill tickets in one match
+    std::vector<int> add(counts_.size(), 0);
+    for (auto ft : t.fixed_team) ++add[ft];
+    for (std::size_t k = 0; k < add.size(); ++k) {
+      if (counts_[k] + add[k] > room_max_[k]) return false;
+    }
+    return true;
+  }
+  if (counts_[team] + t.player_count > room_max_[team]) return false;
+  int def = rs_.teams[team].definition;
+  if (symmetric_ok_ && counts_[team] == 0 && m_.symmetric_definition_[def]) {
+    // Interchangeable teams fill in order: only the first empty one may be opened.
+    for (int k = 0; k < team; ++k) {
+      if (rs_.teams[k].definition == def && counts_[k] == 0) return false;
+    }
+  }
+  return true;
+}
+
+void Matcher::Search::Place(int cand, int team) {
+  const Ticket& t = *cands_[cand];
+  chosen_.push_back(cand);
+  size_ += t.player_count;
+  if (t.backfill) {
+    team_of_[cand] = -2;
+    ++backfills_;
+    for (std::size_t k = 0; k < t.players.size(); ++k) {
+      ++counts_[t.fixed_team[k]];
+      view_.teams[t.fixed_team[k]].push_back(&t.players[k]);
+    }
+    return;
+  }
+  team_of_[cand] = team;
+  counts_[team] += t.player_count;
+  for (const auto& p : t.players) view_.teams[team].push_back(&p);
+}
+
+void Matcher::Search::Unplace(int cand) {
+  const Ticket& t = *cands_[cand];
+  chosen_.pop_back();
+  size_ -= t.player_count;
+  if (t.backfill) {
+    --backfills_;
+    for (std::size_t k = t.players.size(); k-- > 0;) {
+      --counts_[t.fixed_team[k]];
+      view_.teams[t.fixed_team[k]].pop_back();
+    }
+  } else {
+    counts_[team_of_[cand]] -= t.player_count;
+    for (std::size_t k = 0; k < t.players.size(); ++k) view_.teams[team_of_[cand]].pop_back();
+  }
+  team_of_[cand] = -1;
+}
+
+bool Matcher::Search::Verify(const std::vector<std::vector<int>>& assign, const EffectiveParams& p,
+                             RuleCounters* counters) const {
+  MatchView v;
+  v.teams.resize(rs_.teams.size());
+  for (std::size_t c = 0; c < assign.size(); ++c) {
+    for (std::size_t k = 0; k < assign[c].size(); ++k) {
+      v.teams[assign[c][k]].push_back(&cands_[c]->players[k]);
+    }
+  }
+  for (std::size_t t = 0; t < v.teams.size(); ++t) {
+    int n = static_cast<int>(v.teams[t].size());
+    if (n < p.team_min[t] || n > p.team_max[t]) return false;
+  }
+  return EvaluateMatch(rs_, v, p, counters);
+}
+
+// Strategy balanced: re-forms the teams of the chosen tickets (same team sizes) so that the
+// team averages of the balanced attribute are as close as possible, if the rules still hold.
+bool Matcher::Search::Rebalance(const EffectiveParams& p, std::vector<std::vector<int>>* assign) {
+  const int attr = rs_.algorithm.balanced_attribute;
+  if (rs_.algorithm.strategy != Strategy::kBalanced || attr < 0) return false;
+  const std::size_t teams = rs_.teams.size();
+  std::vector<int> target(teams, 0);
+  std::vector<BalanceItem> items;
+  std::vector<std::pair<int, int>> owner;  // item -> (candidate, fixed team or -1)
+  for (std::size_t c = 0; c < assign->size(); ++c) {
+    const auto& a = (*assign)[c];
+    if (a.empty()) continue;
+    const Ticket& t = *cands_[c];
+    for (int tm : a) ++target[tm];
+    auto value = [&](std::size_t k) {
+      AttrRef r = PlayerAttribute(t.players[k], attr);
+      return r.number ? r.n : (r.present && r.value->type == AttributeType::kNumber ? r.value->n : 0);
+    };
+    if (t.backfill) {
+      std::vector<BalanceItem> per_team(teams);
+      for (std::size_t k = 0; k < t.players.size(); ++k) {
+        per_team[t.fixed_team[k]].size += 1;
+        per_team[t.fixed_team[k]].sum += value(k);
+      }
+      for (std::size_t tm = 0; tm < teams; ++tm) {
+        if (per_team[tm].size == 0) continue;
+        per_team[tm].fixed_team = static_cast<int>(tm);
+        per_team[tm].size = per_team[tm].size;
+        items.push_back(per_team[tm]);
+        owner.emplace_back(static_cast<int>(c), static_cast<int>(tm));
+      }
+      continue;
+    }
+    BalanceItem it;
+    it.size = t.player_count;
+    it.sum = 0;
+    for (std::size_t k = 0; k < t.players.size(); ++k) it.sum += value(k);
+    items.push_back(it);
+    owner.emplace_back(static_cast<int>(c), -1);
+  }
+  std::vector<int> team_of = BalanceTeams(items, target);
+  if (team_of.empty()) return false;
+  std::vector<std::vector<int>> out = *assign;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    auto [c, fixed] = owner[i];
+    if (fixed >= 0) continue;
+    for (auto& tm : out[c]) tm = team_of[i];
+  }
+  RuleCounters scratch;
+  scratch.passed.assign(rs_.rules.size(), 0);
+  scratch.failed.assign(rs_.rules.size(), 0);
+  if (!Verify(out, p, &scratch)) return false;
+  *assign = std::move(out);
+  for (std::size_t i = 0; i < rs_.rules.size(); ++i) {
+    counters_.passed[i] += scratch.passed[i];
+    counters_.failed[i] += scratch.failed[i];
+  }
+  return true;
+}
+
+void Matcher::Search::CheckComplete() {
+  if (size_ <= best_size_ || backfills_ == static_cast<int>(chosen_.size())) return;
+  const EffectiveParams& p = ActualParams();
+  for (std::size_t t = 0; t < counts_.size(); ++t) {
+    if (counts_[t] < p.team_min[t] || counts_[t] > p.team_max[t]) return;
+  }
+  if (!EvaluateMatch(rs_, view_, p, &counters_)) return;
+  assign_.assign(cands_.size(), {});
+  for (int i : chosen_) {
+    const Ticket& t = *cands_[i];
+    if (t.backfill) {
+      assign_[i].assign(t.fixed_team.begin(), t.fixed_team.end());
+    } else {
+      assign_[i].assign(t.players.size(), team_of_[i]);
+    }
+  }
+  best_size_ = size_;
+  if (first_found_node_ < 0) first_found_node_ = nodes_;
+  if (size_ >= full_size_) stop_ = true;
+}
+
+void Matcher::Search::Dfs(std::size_t i, bool changed) {
+  if (stop_) return;
+  ++nodes_;
+  int budget = m_.limits_.max_nodes_per_anchor;
+  if (first_found_node_ >= 0) budget = std::min(budget, first_found_node_ + budget / 8 + 1);
+  if (nodes_ > budget) {
+    stop_ = true;
+    return;
+  }
+  if (changed) CheckComplete();
+  if (stop_ || i >= cands_.size()) return;
+  const std::size_t options = cands_[i]->backfill ? 1 : rs_.teams.size();
+  for (std::size_t t = 0; t < options; ++t) {
+    if (!CanPlace(static_cast<int>(i), static_cast<int>(t))) continue;
+    Place(static_cast<int>(i), static_cast<int>(t));
+    if (EvaluateMonotoneRules(rs_, view_, PruneParams())) Dfs(i + 1, true);
+    Unplace(static_cast<int>(i));
+    if (stop_) return;
+  }
+  Dfs(i + 1, false);
+}
+
+// Set mode (large matches; balanced rule sets whose rules ignore teams): takes candidates in
+// order while the monotone rules hold and the match has room, then forms balanced teams.
+bool Matcher::Search::RunSetMode() {
+  for (std::size_t i = 0; i < cands_.size() && size_ < full_size_; ++i) {
+    ++nodes_;
+    const Ticket& t = *cands_[i];
+    if (size_ + t.player_count > full_size_) continue;
+    if (t.backfill && backfills_ > 0) continue;
+    if (t.backfill && !CanPlace(static_cast<int>(i), 0)) continue;
+    Place(static_cast<int>(i), 0);  // rules ignore teams: everyone in team 0 for the checks
+    if (!EvaluateMonotoneRules(rs_, view_, PruneParams())) Unplace(static_cast<int>(i));
+  }
+  if (backfills_ == static_cast<int>(chosen_.size())) return false;
+  const EffectiveParams& p = ActualParams();
+  const std::size_t teams = rs_.teams.size();
+  // Target sizes: fixed players first, every team at least its minimum, the rest spread evenly.
+  std::vector<int> target(teams, 0);
+  for (int c : chosen_) {
+    if (cands_[c]->backfill) {
+      for (auto ft : cands_[c]->fixed_team) ++target[ft];
+    }
+  }
+  int placed = 0;
+  for (std::size_t t = 0; t < teams; ++t) {
+    if (target[t] > p.team_max[t]) return false;
+    target[t] = std::max(target[t], p.team_min[t]);
+    placed += target[t];
+  }
+  if (placed > size_) return false;
+  for (int rest = size_ - placed; rest > 0; --rest) {
+    int pick = -1;
+    for (std::size_t t = 0; t < teams; ++t) {
+      if (target[t] >= p.team_max[t]) continue;
+      if (pick < 0 || target[t] < target[pick]) pick = static_cast<int>(t);
+    }
+    if (pick < 0) return false;
+    ++target[pick];
+  }
+  // Every candidate in team 0 for now; Rebalance packs them into the target sizes.
+  std::vector<std::vector<int>> assign(cands_.size());
+  for (int c : chosen_) {
+    const Ticket& t = *cands_[c];
+    if (t.backfill) assign[c].assign(t.fixed_team.begin(), t.fixed_team.end());
+    else assign[c].assign(t.players.size(), 0);
+  }
+  // Rebalance needs team sizes equal to the target: give it a provisional packing.
+  std::vector<BalanceItem> items;
+  std::vector<int> owner;
+  std::vector<int> fixed_count(teams, 0);
+  for (int c : chosen_) {
+    const Ticket& t = *cands_[c];
+    if (t.backfill) continue;
+    BalanceItem it;
+    it.size = t.player_count;
+    items.push_back(it);
+    owner.push_back(c);
+  }
+  for (int c : chosen_) {
+    if (!cands_[c]->backfill) continue;
+    for (auto ft : cands_[c]->fixed_team) ++fixed_count[ft];
+  }
+  for (std::size_t t = 0; t < teams; ++t) {
+    if (fixed_count[t] == 0) continue;
+    BalanceItem it;
+    it.size = fixed_count[t];
+    it.fixed_team = static_cast<int>(t);
+    items.push_back(it);
+  }
+  std::vector<int> packed = BalanceTeams(items, target);
+  if (packed.empty()) return false;
+  for (std::size_t i = 0; i < owner.size(); ++i) {
+    for (auto& tm : assign[owner[i]]) tm = packed[i];
+  }
+  if (!Rebalance(p, &assign)) {
+    if (!Verify(assign, p, &counters_)) return false;
+  }
+  assign_ = std::move(assign);
+  return true;
+}
+
+bool Matcher::Search::Run() {
+  if (cands_.empty()) return false;
+  if (m_.set_mode_) return RunSetMode();
+  const Ticket& anchor = *cands_[0];
+  const std::size_t options = anchor.backfill ? 1 : rs_.teams.size();
+  for (std::size_t t = 0; t < options && !stop_; ++t) {
+    if (!CanPlace(0, static_cast<int>(t))) continue;
+    Place(0, static_cast<int>(t));
+    if (EvaluateMonotoneRules(rs_, view_, PruneParams())) Dfs(1, true);
+    Unplace(0);
+  }
+  if (assign_.empty()) return false;
+  // Balanced: re-form the teams of the chosen tickets when the rules still hold.
+  chosen_.clear();
+  for (std::size_t c = 0; c < assign_.size(); ++c) {
+    if (!assign_[c].empty()) chosen_.push_back(static_cast<int>(c));
+  }
+  Rebalance(ActualParams(), &assign_);
+  return true;
+}
+
+}  // namespace muster::matchmaking
