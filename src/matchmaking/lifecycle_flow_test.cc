@@ -280,10 +280,141 @@ TEST_F(FlowTest, GamePropertiesAndSessionDataReachTheGameServer) {
   EXPECT_EQ(cgs.game_properties.at("mode"), "ctf");
   EXPECT_EQ(cgs.game_properties.at("map"), "dunes");
   EXPECT_EQ(cgs.game_session_data, "seed=42");
-  EXPECT_EQ(cgs.maximum_player_session_count, 2 + 3);
+  EXPECT_EQ(cgs.maximum_player_session_count, 4 + 3);  // both teams at their maximum, plus 3
   auto data = ParseJson(cgs.matchmaker_data, {}).value().as_object();
   EXPECT_EQ(data.at("matchmakingConfigurationArn"), "arn:cfg");
   EXPECT_EQ(data.at("teams").as_array().size(), 2u);
+}
+
+
+TEST_F(FlowTest, ManualBackfillFillsTheRunningSession) {
+  ASSERT_TRUE(mm_.PutConfiguration(Spec()).ok());
+  std::string key = ReadyProcess();
+  StartTwo();
+  auto placed = Deliver(mm_.Run());
+  const auto* p = placement_.Find(mm_.Find("a")->match_id);
+  ASSERT_NE(p, nullptr);
+  std::string arn = p->game_session_arn;
+  auto active = Deliver(fleet_.ActivateGameSession(key, arn).value());
+  ASSERT_EQ(Types(active), std::vector<std::string>{"MatchmakingSucceeded"});
+
+  // The game server asks for backfill with its current players and their teams.
+  std::vector<PlayerInput> current;
+  for (const auto& pl : active.notices.back().body.at("detail").at("gameSessionInfo").at("players").as_array()) {
+    auto in = Player(std::string(pl.at("playerId").as_string()), 1000, std::string(pl.at("team").as_string()))[0];
+    current.push_back(in);
+  }
+  auto no_team = current;
+  no_team[0].team.clear();
+  EXPECT_EQ(mm_.StartBackfill("cfg", "bf0", arn, no_team).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(mm_.StartBackfill("cfg", "bf0", "arn:unknown", current).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(mm_.StartBackfill("cfg", "bf", arn, current).ok());
+  EXPECT_EQ(mm_.StartBackfill("cfg", "bf2", arn, current).error().code, ErrorCode::kConflict);
+  EXPECT_TRUE(Types(mm_.Run()) == std::vector<std::string>{"MatchmakingSearching"});  // alone: no match
+
+  ASSERT_TRUE(mm_.StartTicket("cfg", "c", Player("pc", 1020), "").ok());
+  auto fx = Deliver(mm_.Run());
+  auto types = Types(fx);
+  ASSERT_EQ(std::count(types.begin(), types.end(), "MatchmakingSucceeded"), 1);
+  const auto* ok = Detail(fx, "MatchmakingSucceeded");
+  EXPECT_EQ(ok->at("gameSessionInfo").at("gameSessionArn").as_string(), arn);
+  EXPECT_EQ(ok->at("tickets").as_array().size(), 2u);
+  // The game server hears of its new player in UpdateGameSession with the new MatchmakerData.
+  ASSERT_EQ(fx.pushes.size(), 1u);
+  auto frame = fleet::DecodeServerMessage(fx.pushes[0].frame);
+  ASSERT_TRUE(frame.ok());
+  const auto& update = std::get<fleet::UpdateGameSession>(frame->body);
+  EXPECT_EQ(update.update_reason, "MATCHMAKING_DATA_UPDATED");
+  EXPECT_EQ(update.backfill_ticket_id, "bf");
+  auto data = ParseJson(update.game_session.matchmaker_data, {}).value().as_object();
+  int players = 0;
+  for (const auto& team : data.at("teams").as_array()) players += static_cast<int>(team.at("players").as_array().size());
+  EXPECT_EQ(players, 3);
+  // The newcomer has a RESERVED player session in that game session; the old players kept theirs.
+  const fleet::GameSession* gs = fleet_.FindGameSession(arn);
+  EXPECT_EQ(fleet_.OccupiedSlots(*gs), 3);
+  bool c_completed = false;
+  for (const auto& w : fx.writes) {
+    if (w.row.id != "c" || w.row.status != "COMPLETED") continue;
+    auto t = MatchmakingCore::FromRow(w.row).value();
+    c_completed = t.game_session_arn == arn && t.matched_player_sessions.size() == 1;
+  }
+  EXPECT_TRUE(c_completed);
+  // Kept their teams: the backfill ticket's players are where they were.
+  for (const auto& team : data.at("teams").as_array()) {
+    for (const auto& pl : team.at("players").as_array()) {
+      for (const auto& cur : current) {
+        if (pl.at("playerId").as_string() == cur.player_id) EXPECT_EQ(team.at("name").as_string(), cur.team);
+      }
+    }
+  }
+}
+
+TEST_F(FlowTest, StoppingABackfillTellsTheGameServer) {
+  ASSERT_TRUE(mm_.PutConfiguration(Spec()).ok());
+  std::string key = ReadyProcess();
+  StartTwo();
+  Deliver(mm_.Run());
+  std::string arn = placement_.Find(mm_.Find("a")->match_id)->game_session_arn;
+  Deliver(fleet_.ActivateGameSession(key, arn).value());
+  ASSERT_TRUE(mm_.StartBackfill("cfg", "bf", arn, Player("pa", 1000, "red")).ok());
+  auto fx = mm_.StopTicket("bf");
+  ASSERT_TRUE(fx.ok());
+  ASSERT_EQ(fx->pushes.size(), 1u);
+  auto frame = fleet::DecodeServerMessage(fx->pushes[0].frame).value();
+  EXPECT_EQ(std::get<fleet::UpdateGameSession>(frame.body).update_reason, "BACKFILL_CANCELLED");
+  // A new backfill for the same session is allowed once the old one ended.
+  EXPECT_TRUE(mm_.StartBackfill("cfg", "bf2", arn, Player("pa", 1000, "red")).ok());
+  // The game session ending cancels its backfill.
+  auto ended = Deliver(fleet_.TerminateServerProcess(key).value());
+  EXPECT_EQ(mm_.Find("bf2"), nullptr);
+}
+
+TEST_F(FlowTest, TwoBackfillTicketsAreNeverMatchedTogether) {
+  auto spec = Spec();
+  spec.mode = FlexMatchMode::kStandalone;
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  ASSERT_TRUE(mm_.StartBackfill("cfg", "bf1", "session-1", Player("p1", 1000, "red")).ok());
+  ASSERT_TRUE(mm_.StartBackfill("cfg", "bf2", "session-2", Player("p2", 1000, "blue")).ok());
+  auto fx = mm_.Run();
+  EXPECT_EQ(Detail(fx, "PotentialMatchCreated"), nullptr);
+  ASSERT_TRUE(mm_.StartTicket("cfg", "n", Player("pn", 1000), "").ok());
+  auto one = mm_.Run();
+  const auto* ok = Detail(one, "MatchmakingSucceeded");
+  ASSERT_NE(ok, nullptr);
+  EXPECT_EQ(ok->at("tickets").as_array().size(), 2u);  // one backfill ticket and the newcomer
+  EXPECT_TRUE((mm_.Find("bf1") == nullptr) != (mm_.Find("bf2") == nullptr));
+}
+
+TEST_F(FlowTest, AutomaticBackfillStartsForOpenSlots) {
+  auto spec = Spec();
+  spec.backfill_mode = BackfillMode::kAutomatic;
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  std::string key = ReadyProcess();
+  StartTwo();
+  auto placed = Deliver(mm_.Run());
+  auto frame = fleet::DecodeServerMessage(placed.pushes.at(0).frame).value();
+  auto data = ParseJson(std::get<fleet::CreateGameSession>(frame.body).matchmaker_data, {}).value().as_object();
+  EXPECT_EQ(data.at("autoBackfillMode"), "AUTOMATIC");
+  std::string arn = placement_.Find(mm_.Find("a")->match_id)->game_session_arn;
+  auto active = Deliver(fleet_.ActivateGameSession(key, arn).value());
+  // 2 of 4 slots taken: an automatic backfill ticket searches for the session.
+  auto types = Types(active);
+  EXPECT_EQ(types.back(), "MatchmakingSucceeded");
+  EXPECT_EQ(mm_.LiveTickets(), 1u);
+  ASSERT_TRUE(mm_.StartTicket("cfg", "c", Player("pc"), "").ok());
+  auto fx = Deliver(mm_.Run());
+  ASSERT_EQ(fx.pushes.size(), 1u);
+  auto update = std::get<fleet::UpdateGameSession>(fleet::DecodeServerMessage(fx.pushes[0].frame).value().body);
+  EXPECT_EQ(update.backfill_ticket_id.rfind("auto-backfill-", 0), 0u);
+  auto newdata = ParseJson(update.game_session.matchmaker_data, {}).value().as_object();
+  EXPECT_EQ(newdata.at("autoBackfillTicketId").as_string(), update.backfill_ticket_id);
+  // Still one slot open: another automatic ticket takes over.
+  EXPECT_EQ(mm_.LiveTickets(), 1u);
+  ASSERT_TRUE(mm_.StartTicket("cfg", "d", Player("pd"), "").ok());
+  Deliver(mm_.Run());
+  EXPECT_EQ(fleet_.OccupiedSlots(*fleet_.FindGameSession(arn)), 4);
+  EXPECT_EQ(mm_.LiveTickets(), 0u);  // full: no more backfill
 }
 
 }  // namespace

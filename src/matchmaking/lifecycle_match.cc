@@ -16,6 +16,8 @@ json::array MetricsJson(const MatchResult& m) {
   return metrics;
 }
 
+constexpr int kMaxPlayersPerGameSession = 200;
+
 int TeamCapacity(const RuleSet& rs) {
   int n = 0;
   for (const auto& t : rs.teams) n += t.max_players;
@@ -158,7 +160,9 @@ core::Effects MatchmakingCore::StartPlacement(const std::string& match_id) {
     req.placement_id = match_id;
     req.queue_name = cfg.spec.queue_name;
     req.game_session_name = match_id;
-    req.max_players = static_cast<int>(players.size()) + cfg.spec.additional_player_count;
+    // Room for every team at its maximum plus the configuration's extra slots (backfill fills it).
+    req.max_players = std::min(kMaxPlayersPerGameSession,
+                               TeamCapacity(*cfg.spec.rule_set) + cfg.spec.additional_player_count);
     req.players = std::move(players);
     req.matchmaker_data = MatchmakerData(cfg, match_id, m, "");
     req.game_session_data = cfg.spec.game_session_data;
