@@ -48,6 +48,9 @@ Result<std::vector<std::pair<std::string, double>>> ReadMap(const json::value& v
   std::vector<std::pair<std::string, double>> out;
   for (const auto& kv : *o) {
     std::string key(kv.key().data(), kv.key().size());
+    if (key.size() > kMaxAttributeStringBytes) {
+      return Bad(path, "map key longer than " + std::to_string(kMaxAttributeStringBytes) + " bytes");
+    }
     double n = 0;
     if (!JsonToNumber(kv.value(), false, &n)) {
       return Bad(JoinPath(path, key), "must be a finite number");
@@ -55,6 +58,9 @@ Result<std::vector<std::pair<std::string, double>>> ReadMap(const json::value& v
     out.emplace_back(std::move(key), n);
   }
   std::sort(out.begin(), out.end());
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    if (out[i - 1].first == out[i].first) return Bad(JoinPath(path, out[i].first), "duplicate map key");
+  }
   return out;
 }
 
@@ -144,7 +150,9 @@ bool JsonToNumber(const json::value& v, bool allow_string, double* out) {
 Status CheckAttributeValue(const AttributeValue& v, std::string_view path) {
   switch (v.type) {
     case AttributeType::kString:
-      if (v.s.size() > kMaxAttributeStringBytes) return Bad(path, "string too long");
+      if (v.s.size() > kMaxAttributeStringBytes) {
+        return Bad(path, "string longer than " + std::to_string(kMaxAttributeStringBytes) + " bytes");
+      }
       break;
     case AttributeType::kNumber:
       if (!std::isfinite(v.n)) return Bad(path, "number must be finite (NaN and infinity are rejected)");
@@ -154,8 +162,11 @@ Status CheckAttributeValue(const AttributeValue& v, std::string_view path) {
         return Bad(path, "has " + std::to_string(v.sl.size()) + " strings; the limit is " +
                              std::to_string(kMaxStringListSize));
       }
-      for (const auto& s : v.sl) {
-        if (s.size() > kMaxAttributeStringBytes) return Bad(path, "string too long");
+      for (std::size_t i = 0; i < v.sl.size(); ++i) {
+        if (v.sl[i].size() > kMaxAttributeStringBytes) {
+          return Bad(IndexPath(path, i),
+                     "string longer than " + std::to_string(kMaxAttributeStringBytes) + " bytes");
+        }
       }
       break;
     case AttributeType::kStringNumberMap:
@@ -163,8 +174,13 @@ Status CheckAttributeValue(const AttributeValue& v, std::string_view path) {
         return Bad(path, "has " + std::to_string(v.sdm.size()) + " pairs; the limit is " +
                              std::to_string(kMaxStringMapSize));
       }
-      for (const auto& [k, n] : v.sdm) {
-        if (!std::isfinite(n)) return Bad(path, "map value for '" + k + "' must be finite");
+      for (std::size_t i = 0; i < v.sdm.size(); ++i) {
+        const auto& [k, n] = v.sdm[i];
+        if (k.size() > kMaxAttributeStringBytes) {
+          return Bad(path, "map key longer than " + std::to_string(kMaxAttributeStringBytes) + " bytes");
+        }
+        if (!std::isfinite(n)) return Bad(JoinPath(path, k), "must be a finite number");
+        if (i > 0 && v.sdm[i - 1].first == k) return Bad(JoinPath(path, k), "duplicate map key");
       }
       break;
   }

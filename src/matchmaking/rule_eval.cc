@@ -503,6 +503,7 @@ bool EvalBatchDistance(const Rule& r, const Params& p, const MatchView& m) {
     double v = agg == PartyAggregation::kMin   ? party.lo
                : agg == PartyAggregation::kMax ? party.hi
                                                : party.sum / party.count;
+    if (!std::isfinite(v)) return false;  // NaN/inf inputs or an overflowed party sum
     lo = std::min(lo, v);
     hi = std::max(hi, v);
   }

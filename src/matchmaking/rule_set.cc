@@ -518,6 +518,10 @@ void Compiler::ParseReference(const json::object& o, const std::string& path, Ru
     r->params[kReferenceNumber] = d;
     return;
   }
+  if (v->is_number()) {
+    Problem(p, "must be a finite number (it overflows a double)");
+    return;
+  }
   if (!v->is_string()) {
     Problem(p, "must be a number, a string or an expression, not " + JsonKind(*v));
     return;
@@ -599,6 +603,28 @@ void Compiler::ParseRule(const json::object& o, const std::string& path, Rule* r
       }
       if (r->reference.kind == Reference::kExpr && r->reference.expr->depth != 0) {
         Problem(JoinPath(path, "referenceValue"), "must yield a single value (aggregate it)");
+      }
+      bool strings = !r->measurements.empty() && !attributes_broken_;
+      bool numbers = strings;
+      for (const auto& m : r->measurements) {
+        strings = strings && m->leaf == LeafKind::kString;
+        numbers = numbers && m->leaf == LeafKind::kNumber;
+      }
+      if (strings && r->reference.kind == Reference::kNumber) {
+        // A string-encoded number ("10") compared with string values stays a string.
+        const json::value* rv = Get(o, "referenceValue");
+        if (rv && rv->is_string()) {
+          r->reference.kind = Reference::kString;
+          r->reference.str = std::string(rv->get_string().data(), rv->get_string().size());
+          r->params[kReferenceNumber].reset();
+        } else {
+          Problem(JoinPath(path, "referenceValue"),
+                  "is a number, but the measurements yield string values");
+        }
+      } else if (numbers && r->reference.kind == Reference::kString) {
+        Problem(JoinPath(path, "referenceValue"),
+                Quote(r->reference.str) + " is not a finite number or an expression, but the "
+                "measurements yield number values");
       }
       r->party_aggregation = Enum(o, "partyAggregation", path, false, kNumericParty, "partyAggregation");
       break;
@@ -719,8 +745,8 @@ bool Compiler::ParseStatement(std::string_view text, std::size_t* pos, int depth
   auto skip = [&] {
     while (*pos < text.size() && std::isspace(static_cast<unsigned char>(text[*pos]))) ++*pos;
   };
-  if (depth > 16) {
-    Problem(path, "statement nested deeper than 16");
+  if (depth > kMaxCompoundDepth) {
+    Problem(path, "statement nested deeper than " + std::to_string(kMaxCompoundDepth));
     return false;
   }
   skip();
@@ -787,32 +813,74 @@ bool Compiler::ParseStatement(std::string_view text, std::size_t* pos, int depth
 }
 
 void Compiler::CheckCompoundCycles() {
+  // The graph of compound rules naming compound rules, walked without recursion so that a chain
+  // of a thousand compounds costs no stack. Each edge carries the operator depth of the name.
   const int n = static_cast<int>(rs.rules.size());
-  std::vector<int> state(n, 0);  // 0 new, 1 on stack, 2 done
-  std::function<bool(int)> visit = [&](int i) -> bool {
-    if (state[i] == 1) return false;
-    if (state[i] == 2) return true;
-    state[i] = 1;
-    bool ok = true;
-    std::function<void(const CompoundNode&)> walk = [&](const CompoundNode& node) {
-      if (node.kind == CompoundNode::kRule) {
-        if (node.rule >= 0 && node.rule != i && rs.rules[node.rule].type == RuleType::kCompound &&
-            !visit(node.rule)) {
-          ok = false;
-        }
-        return;
-      }
-      for (const auto& c : node.children) walk(c);
-    };
-    if (rs.rules[i].type == RuleType::kCompound) walk(rs.rules[i].statement);
-    state[i] = 2;
-    return ok;
+  struct Edge {
+    int to;
+    int level;
   };
+  std::vector<std::vector<Edge>> edges(n);
+  std::vector<int> own(n, 0);
   for (int i = 0; i < n; ++i) {
-    if (rs.rules[i].type != RuleType::kCompound || state[i] == 2) continue;
-    if (!visit(i)) {
+    if (rs.rules[i].type != RuleType::kCompound) continue;
+    std::vector<std::pair<const CompoundNode*, int>> todo = {{&rs.rules[i].statement, 0}};
+    while (!todo.empty()) {
+      auto [node, level] = todo.back();
+      todo.pop_back();
+      own[i] = std::max(own[i], level);
+      if (node->kind != CompoundNode::kRule) {
+        for (const auto& c : node->children) todo.push_back({&c, level + 1});
+      } else if (node->rule >= 0 && node->rule != i &&
+                 rs.rules[node->rule].type == RuleType::kCompound) {
+        edges[i].push_back({node->rule, level});
+      }
+    }
+  }
+  std::vector<int> state(n, 0);  // 0 new, 1 on the stack, 2 done
+  std::vector<int> depth(n, 0);
+  std::vector<bool> cyclic(n, false);
+  for (int root = 0; root < n; ++root) {
+    if (rs.rules[root].type != RuleType::kCompound || state[root] != 0) continue;
+    std::vector<std::pair<int, std::size_t>> stack = {{root, 0}};
+    state[root] = 1;
+    while (!stack.empty()) {
+      auto& [u, next] = stack.back();
+      if (next < edges[u].size()) {
+        int v = edges[u][next++].to;
+        if (state[v] == 0) {
+          state[v] = 1;
+          stack.push_back({v, 0});
+        } else if (state[v] == 1) {
+          // A back edge: the cycle is the stack from v to u, then v again.
+          std::string names;
+          bool in = false;
+          for (const auto& [w, k] : stack) {
+            in = in || w == v;
+            if (!in) continue;
+            cyclic[w] = true;
+            names += Quote(rs.rules[w].name) + " -> ";
+          }
+          Problem(JoinPath(rule_paths_[u], "statement"),
+                  "compound rule " + Quote(rs.rules[u].name) + " is part of a reference cycle: " +
+                      names + Quote(rs.rules[v].name));
+        }
+        continue;
+      }
+      int d = own[u];
+      for (const Edge& e : edges[u]) d = std::max(d, e.level + depth[e.to]);
+      depth[u] = std::min(d, 1 << 20);
+      state[u] = 2;
+      stack.pop_back();
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    if (rs.rules[i].type != RuleType::kCompound || cyclic[i] || rs.rules[i].in_compound) continue;
+    if (depth[i] > kMaxCompoundDepth) {
       Problem(JoinPath(rule_paths_[i], "statement"),
-              "compound rule " + Quote(rs.rules[i].name) + " is part of a reference cycle");
+              "compound rule " + Quote(rs.rules[i].name) + " nests " + std::to_string(depth[i]) +
+                  " levels deep, counting the compound rules it names; the limit is " +
+                  std::to_string(kMaxCompoundDepth));
     }
   }
 }
@@ -852,6 +920,7 @@ void Compiler::ParseExpansions(const json::value& v) {
     auto target = Str(*o, "target", path, true);
     bool integral = false;
     int team_max = INT32_MAX, team_min = 0;
+    std::string over_max;  // the problem when a step's value exceeds team_max
     if (target) {
       ex.target = *target;
       std::string_view t = *target;
@@ -929,9 +998,20 @@ void Compiler::ParseExpansions(const json::value& v) {
         } else if (field == "minPlayers" || field == "maxPlayers") {
           ex.kind = field == "minPlayers" ? Expansion::kTeamMin : Expansion::kTeamMax;
           ex.definition = def->definition;
-          if (def->max_players > 0) {
-            if (ex.kind == Expansion::kTeamMin) team_max = def->max_players;
-            else team_min = def->min_players;
+          if (ex.kind == Expansion::kTeamMin) {
+            if (def->max_players > 0) team_max = def->max_players;
+            over_max = "minPlayers value exceeds the team's maxPlayers (" +
+                       std::to_string(def->max_players) + ")";
+          } else {
+            team_min = def->min_players;
+            // The expanded teams must still fit a match of kMaxPlayersPerMatch players.
+            int copies = 0;
+            for (const auto& team : rs.teams) copies += team.definition == def->definition ? 1 : 0;
+            int others = rs.max_players - copies * def->max_players;
+            team_max = std::max(0, kMaxPlayersPerMatch - others) / std::max(1, copies);
+            over_max = "maxPlayers value would allow more than " +
+                       std::to_string(kMaxPlayersPerMatch) + " players per match (at most " +
+                       std::to_string(team_max) + " for this team)";
           }
         } else {
           Problem(tp, "team property " + Quote(field) + " cannot be expanded (expected minPlayers or maxPlayers)");
@@ -982,9 +1062,8 @@ void Compiler::ParseExpansions(const json::value& v) {
           } else if (integral && *value != std::floor(*value)) {
             Problem(JoinPath(p, "value"), "must be a whole number for this target");
             value.reset();
-          } else if (*value > team_max) {
-            Problem(JoinPath(p, "value"), "minPlayers value exceeds the team's maxPlayers (" +
-                                              std::to_string(team_max) + ")");
+          } else if (!over_max.empty() && *value > team_max) {
+            Problem(JoinPath(p, "value"), over_max);
           } else if (*value < team_min) {
             Problem(JoinPath(p, "value"), "maxPlayers value is below the team's minPlayers (" +
                                               std::to_string(team_min) + ")");

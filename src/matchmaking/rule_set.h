@@ -24,6 +24,9 @@ inline constexpr int kMaxPlayersPerMatch = 200;
 inline constexpr int kLargeMatchThreshold = 40;  // more players than this => large match
 inline constexpr int kMaxPlayersPerTicket = 10;
 inline constexpr int kMaxAttributesPerPlayer = 10;
+// Nesting of a compound statement's operators, also counted through the compound rules it
+// names (and(A, B) where B is or(C, D) is 2 deep). Bounds evaluation recursion.
+inline constexpr int kMaxCompoundDepth = 16;
 
 enum class RuleType {
   kBatchDistance, kComparison, kDistance, kCollection, kLatency, kAbsoluteSort, kDistanceSort,
