@@ -5,49 +5,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import WebSocket from "ws";
-
 import { guestCredentials, nodeForSuite, pollPlacement, signedFetch, sql } from "./lib.mjs";
-
-class Peer {
-  constructor(url) {
-    this.ws = new WebSocket(url);
-    this.inbox = [];
-    this.waiters = [];
-    this.ws.on("message", (d) => {
-      const m = JSON.parse(d.toString());
-      const i = this.waiters.findIndex((w) => w.match(m));
-      if (i >= 0) this.waiters.splice(i, 1)[0].resolve(m);
-      else this.inbox.push(m);
-    });
-  }
-  open() { return new Promise((res, rej) => { this.ws.on("open", res); this.ws.on("error", rej); }); }
-  next(match, ms = 10000) {
-    const i = this.inbox.findIndex(match);
-    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]);
-    return new Promise((resolve, reject) => {
-      const w = { match, resolve };
-      this.waiters.push(w);
-      setTimeout(() => reject(new Error("timed out waiting for a message")), ms);
-    });
-  }
-  request(body) {
-    const id = `r-${Math.random().toString(36).slice(2)}`;
-    this.ws.send(JSON.stringify({ ...body, RequestId: id }));
-    return this.next((m) => m.RequestId === id);
-  }
-  close() { return new Promise((res) => { this.ws.on("close", res); this.ws.close(1001); }); }
-}
+import { Peer, peerUrl } from "./peer.mjs";
 
 describe("server socket with a strict peer", () => {
   let node, url;
   nodeForSuite({ demoServers: 0 }, 0, (n) => {
     node = n;
-    const row = sql(node.db, "select body from computes where id = 'demo-fleet/custom-local-a-compute'");
-    const token = JSON.parse(row[0].body).AuthToken;
-    url = `ws://127.0.0.1:${node.ports.ws}/?` + new URLSearchParams({
-      Authorization: token, ComputeId: "custom-local-a-compute", FleetId: "demo-fleet", pID: "peer-1",
-      sdkLanguage: "Go", sdkVersion: "5.4.0", IdempotencyToken: "idem" });
+    url = peerUrl(node, "peer-1");
   });
 
   test("reconnect re-push, activation, fleet role credentials, creation policy", async () => {
