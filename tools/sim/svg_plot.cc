@@ -141,9 +141,9 @@ std::string RenderSvg(const std::vector<MatchRecord>& matches, const Comparison&
       << "\" width=\"10\" height=\"10\" fill=\"#d62728\" stroke=\"black\"/>\n";
   }
   // Legend.
-  const double lx = left + pw - 290, ly = top + 10;
+  const double lx = left + pw - 330, ly = top + 10;
   o << "<g font-size=\"11\">\n"
-    << "<rect x=\"" << Num(lx) << "\" y=\"" << Num(ly) << "\" width=\"280\" height=\"78\" fill=\"white\" stroke=\"#999\"/>\n"
+    << "<rect x=\"" << Num(lx) << "\" y=\"" << Num(ly) << "\" width=\"320\" height=\"78\" fill=\"white\" stroke=\"#999\"/>\n"
     << "<circle cx=\"" << Num(lx + 14) << "\" cy=\"" << Num(ly + 14) << "\" r=\"3\" fill=\"#1f77b4\" fill-opacity=\"0.5\"/>\n"
     << "<text x=\"" << Num(lx + 28) << "\" y=\"" << Num(ly + 18) << "\">online match (muster matcher)</text>\n"
     << "<line x1=\"" << Num(lx + 6) << "\" y1=\"" << Num(ly + 32) << "\" x2=\"" << Num(lx + 22) << "\" y2=\"" << Num(ly + 32)
