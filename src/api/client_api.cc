@@ -29,6 +29,12 @@ json::object NativeTicket(const matchmaking::Ticket& t) {
   if (!t.status_reason.empty()) o["statusReason"] = t.status_reason;
   if (!t.status_message.empty()) o["statusMessage"] = t.status_message;
   if (t.end_time) o["endTime"] = FormatIso8601(t.end_time);
+  if (!matchmaking::IsTerminal(t.status) && t.estimated_wait_ms >= 0) {
+    o["estimatedWaitSeconds"] = (t.estimated_wait_ms + 999) / 1000;
+  }
+  if (t.status == matchmaking::TicketStatus::kRequiresAcceptance) {
+    o["acceptanceDeadline"] = FormatIso8601(t.acceptance_deadline);
+  }
   if (!t.game_session_arn.empty()) {
     std::string psess;
     for (const auto& m : t.matched_player_sessions) psess = m.player_session_id;  // one player per client ticket
@@ -131,7 +137,11 @@ bool ClientApi::Handle(const net::HttpRequest& request, net::HttpResponse* respo
     *response = RequestMatchStatus(*identity, request.query);
   } else if (path == "/v1/matchmaking" && request.method == "POST") {
     *response = NativeStart(*identity, request.body);
+  } else if (path.rfind("/v1/matchmaking/", 0) == 0 && last == "accept" && request.method == "POST" &&
+             path.size() > 16 + 7) {
+    *response = NativeAccept(*identity, std::string(path.substr(16, path.size() - 16 - 7)), request.body);
   } else if (path.rfind("/v1/matchmaking/", 0) == 0 && path.size() > 16 &&
+             path.find('/', 16) == std::string_view::npos &&
              (request.method == "GET" || request.method == "DELETE")) {
     *response = NativeGet(*identity, std::string(path.substr(16)), request.method == "DELETE");
   } else {
@@ -240,6 +250,24 @@ net::HttpResponse ClientApi::NativeGet(const std::string& identity, const std::s
     t = node_.StopMatchmaking(ticket_id);
     if (!t.ok()) return ErrorResponse(t.error());
   }
+  return JsonResponse(200, NativeTicket(*t));
+}
+
+net::HttpResponse ClientApi::NativeAccept(const std::string& identity, const std::string& ticket_id,
+                                          const std::string& body) {
+  auto t = OwnTicket(identity, ticket_id);
+  if (!t.ok()) return ErrorResponse(t.error());
+  auto v = ParseJson(body, JsonLimits{.max_bytes = 1024, .max_depth = 2});
+  if (!v.ok()) return ErrorResponse(v.error());
+  JsonObjectReader r(*v, "");
+  auto accept = r.Bool("accept", /*required=*/true);
+  auto st = r.Finish();
+  if (!st.ok()) return ErrorResponse(st.error());
+  // A client answers only for itself: its identity is the ticket's player.
+  st = node_.AcceptMatch(ticket_id, {identity}, *accept);
+  if (!st.ok()) return ErrorResponse(st.error());
+  t = node_.GetTicket(ticket_id);
+  if (!t.ok()) return ErrorResponse(t.error());
   return JsonResponse(200, NativeTicket(*t));
 }
 

@@ -10,6 +10,7 @@
 //   POST   /v1/matchmaking              {"latencies": {"<loc>": ms}}  → ticket
 //   GET    /v1/matchmaking/<ticketId>                                 → ticket
 //   DELETE /v1/matchmaking/<ticketId>                                 → ticket (CANCELLED)
+//   POST   /v1/matchmaking/<ticketId>/accept {"accept": true|false}   → ticket (acceptance step)
 //   GET    /v1/locations (unsigned) → {"Locations":[{"Location","PingEndpoint"}]}
 //
 // The player is the identity whose credentials signed the request. Skill and other attributes
@@ -52,6 +53,8 @@ class ClientApi {
   net::HttpResponse RequestMatchmaking(const std::string& identity, const std::string& query);
   net::HttpResponse RequestMatchStatus(const std::string& identity, const std::string& query);
   net::HttpResponse NativeStart(const std::string& identity, const std::string& body);
+  net::HttpResponse NativeAccept(const std::string& identity, const std::string& ticket_id,
+                                 const std::string& body);
   net::HttpResponse NativeGet(const std::string& identity, const std::string& ticket_id, bool cancel);
   net::HttpResponse Locations();
   Result<matchmaking::Ticket> Start(const std::string& identity, std::map<std::string, int> latencies);

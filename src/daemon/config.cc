@@ -103,6 +103,8 @@ const std::vector<std::pair<std::string, Key>>& Keys() {
       {"configuration", Str("configuration", &Config::configuration, "matchmaking configuration served by the client API")},
       {"rule_set_file", Str("rule_set_file", &Config::rule_set_file, "rule set body (JSON) for the configuration (default: built-in 2v2)")},
       {"request_timeout_seconds", Int("request_timeout_seconds", &Config::request_timeout_seconds, 1, 43200, "matchmaking request timeout")},
+      {"acceptance_timeout_seconds", Int("acceptance_timeout_seconds", &Config::acceptance_timeout_seconds, 0, 600, "players must accept each match within this time (0 = no acceptance step)")},
+      {"backfill_mode", Str("backfill_mode", &Config::backfill_mode, "MANUAL (game servers ask for backfill) or AUTOMATIC (Muster fills open slots of matched sessions)")},
       {"queue", Str("queue", &Config::queue, "game session queue name")},
       {"queue_timeout_seconds", Int("queue_timeout_seconds", &Config::queue_timeout_seconds, 10, 600, "placement timeout")},
       {"fleet", Str("fleet", &Config::fleet, "fleet id")},
@@ -148,6 +150,9 @@ Status Validate(const Config& c) {
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {
     return Error::InvalidArgument("log_level: '" + c.log_level + "' is not debug, info, warn or error");
   }
+  if (c.backfill_mode != "MANUAL" && c.backfill_mode != "AUTOMATIC") {
+    return Error::InvalidArgument("backfill_mode: '" + c.backfill_mode + "' is not MANUAL or AUTOMATIC");
+  }
   if (c.admin_access_key.empty() || c.admin_secret_key.empty()) {
     return Error::InvalidArgument("admin_access_key and admin_secret_key must not be empty");
   }
@@ -169,6 +174,7 @@ std::string DefaultText(const Config& d, const std::string& k) {
       {"allow_guests", d.allow_guests ? "true" : "false"}, {"admin_access_key", d.admin_access_key},
       {"admin_secret_key", d.admin_secret_key}, {"default_skill", std::to_string(d.default_skill)},
       {"configuration", d.configuration}, {"request_timeout_seconds", std::to_string(d.request_timeout_seconds)},
+      {"acceptance_timeout_seconds", std::to_string(d.acceptance_timeout_seconds)}, {"backfill_mode", d.backfill_mode},
       {"queue", d.queue}, {"queue_timeout_seconds", std::to_string(d.queue_timeout_seconds)}, {"fleet", d.fleet},
       {"locations", "custom-local-a,custom-local-b"}, {"compute_address", d.compute_address},
       {"reserved_timeout_seconds", std::to_string(d.reserved_timeout_seconds)},

@@ -37,6 +37,8 @@ struct Config {
   std::string configuration = "demo-2v2";
   std::string rule_set_file;           // empty: the built-in demo 2v2 rule set
   int request_timeout_seconds = 120;
+  int acceptance_timeout_seconds = 0;   // > 0: players must accept each match (AcceptanceRequired)
+  std::string backfill_mode = "MANUAL";  // MANUAL or AUTOMATIC
   std::string queue = "demo-queue";
   int queue_timeout_seconds = 600;
   std::string fleet = "demo-fleet";

@@ -80,6 +80,10 @@ Result<node::NodeSetup> BuildSetup(const Config& cfg) {
   spec.name = cfg.configuration;
   spec.rule_set_name = cfg.configuration + "-rules";
   spec.request_timeout_ms = cfg.request_timeout_seconds * 1000LL;
+  spec.acceptance_required = cfg.acceptance_timeout_seconds > 0;
+  spec.acceptance_timeout_ms = cfg.acceptance_timeout_seconds * 1000LL;
+  spec.backfill_mode = cfg.backfill_mode == "AUTOMATIC" ? matchmaking::BackfillMode::kAutomatic
+                                                        : matchmaking::BackfillMode::kManual;
   spec.queue_name = cfg.queue;
   s.configurations.push_back(std::move(spec));
   return s;

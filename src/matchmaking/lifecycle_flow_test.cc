@@ -183,6 +183,36 @@ TEST_F(FlowTest, AcceptanceTimeoutCancelsSilentTicketsAndReturnsAcceptedOnes) {
   EXPECT_EQ(Types(later), std::vector<std::string>{"MatchmakingTimedOut"});
 }
 
+TEST_F(FlowTest, AcceptanceSurvivesARestart) {
+  auto spec = Spec();
+  spec.acceptance_required = true;
+  spec.acceptance_timeout_ms = 30'000;
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  StartTwo();
+  mm_.Run();
+  auto accepted = mm_.AcceptMatch("a", {"pa"}, true);
+  ASSERT_TRUE(accepted.ok());
+  // What the store holds after that commit, read back by a fresh core (a restarted node).
+  std::vector<Ticket> rows;
+  for (const char* id : {"a", "b"}) rows.push_back(MatchmakingCore::FromRow(MatchmakingCore::ToRow(*mm_.Find(id), 0)).value());
+  MatchmakingCore again(clock_, placement_, "local", "123");
+  ASSERT_TRUE(again.PutConfiguration(spec).ok());
+  again.Restore(rows);
+  ASSERT_EQ(again.Find("a")->status, TicketStatus::kRequiresAcceptance);
+  EXPECT_TRUE(again.Find("a")->acceptance.at("pa"));
+  auto done = again.AcceptMatch("b", {"pb"}, true);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(Detail(*done, "AcceptMatchCompleted")->at("acceptance").as_string(), "Accepted");
+  EXPECT_EQ(again.Find("a")->status, TicketStatus::kPlacing);
+  // The deadline survived too: a second restored copy times out at the original time.
+  MatchmakingCore third(clock_, placement_, "local", "123");
+  ASSERT_TRUE(third.PutConfiguration(spec).ok());
+  third.Restore(rows);
+  clock_.Advance(30'000);
+  auto fx = third.Run();
+  EXPECT_EQ(Detail(fx, "AcceptMatchCompleted")->at("acceptance").as_string(), "TimedOut");
+}
+
 TEST_F(FlowTest, AcceptanceConfigurationNeedsATimeout) {
   auto spec = Spec();
   spec.acceptance_required = true;
