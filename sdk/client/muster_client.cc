@@ -194,15 +194,29 @@ Result<Placement> MusterClient::WaitForPlacement(const std::string& ticket_id, i
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   Backoff backoff(policy);
   auto say = [&](const std::string& s) { if (on_poll) on_poll(s); };
+  bool accepted = false;
   for (;;) {
     auto r = SignedCall("GET", "/requestmatchstatus", TicketStatusQuery(ticket_id));
     if (r.ok() && r->status == 200) {
       // Muster names the ticket's status in a header, keeping the body in the published shape.
+      std::string status;
       for (const auto& [name, value] : r->headers) {
-        if (strcasecmp(name.c_str(), "X-Muster-Ticket-Status") == 0 &&
-            (value == "FAILED" || value == "CANCELLED" || value == "TIMED_OUT")) {
-          return Error::Conflict("matchmaking ended with status " + value);
+        if (strcasecmp(name.c_str(), "X-Muster-Ticket-Status") == 0) status = value;
+      }
+      if (status == "FAILED" || status == "CANCELLED" || status == "TIMED_OUT") {
+        return Error::Conflict("matchmaking ended with status " + status);
+      }
+      if (status == "REQUIRES_ACCEPTANCE" && options_.accept_matches && !accepted) {
+        auto a = SignedCall("POST", "/v1/matchmaking/" + ticket_id + "/accept", "", R"({"accept":true})");
+        // 400: the proposal ended meanwhile; the next poll tells what happened.
+        if (a.ok() && (a->status == 200 || a->status == 400)) {
+          accepted = a->status == 200;
+          say(accepted ? "accepted the proposed match" : "the proposed match ended before it was accepted");
+        } else {
+          say("accepting the proposed match failed (retrying): " + (a.ok() ? DescribeError(*a) : a.error().message));
         }
+      } else if (status != "REQUIRES_ACCEPTANCE") {
+        accepted = false;  // a later proposal needs its own answer
       }
       MUSTER_ASSIGN_OR_RETURN(Placement p, ParseMatchStatus(r->body));
       if (p.player_session_id != kNotPlacedYet) return p;

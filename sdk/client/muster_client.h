@@ -29,6 +29,9 @@ struct ClientOptions {
   std::string pool_id;          // "local:00000000-0000-0000-0000-000000000000"
   std::string region = "local";
   int http_timeout_ms = 10000;
+  // When the configuration asks players to accept a proposed match (REQUIRES_ACCEPTANCE),
+  // WaitForPlacement accepts it for this player (POST /v1/matchmaking/<id>/accept).
+  bool accept_matches = true;
 };
 
 struct LocationInfo {
@@ -67,7 +70,8 @@ class MusterClient {
   Result<std::string> RequestMatchmaking(const std::vector<LocationLatency>& latencies);
 
   // Polls /requestmatchstatus until placed, a terminal error, or timeout_ms. `on_poll` (optional)
-  // hears each poll's outcome in one line. Sleeps between polls per the back-off policy.
+  // hears each poll's outcome in one line. Sleeps between polls per the back-off policy. A
+  // proposed match awaiting acceptance is accepted once (see ClientOptions::accept_matches).
   Result<Placement> WaitForPlacement(const std::string& ticket_id, int timeout_ms,
                                      BackoffPolicy policy = {},
                                      const std::function<void(const std::string&)>& on_poll = {});

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { guestCredentials, joinTcp, nodeForSuite, signedFetch } from "./lib.mjs";
+import { MUSTER_CLIENT, guestCredentials, joinTcp, nodeForSuite, run, signedFetch } from "./lib.mjs";
 
 const JSON_HEADERS = { "content-type": "application/json" };
 
@@ -34,7 +34,7 @@ function accept(base, creds, ticketId, yes) {
 
 describe("acceptance through the client API", () => {
   let node;
-  nodeForSuite({ demoServers: 1, args: ["--acceptance-timeout-seconds", "20", "--locations", "custom-local-a"] }, 1,
+  nodeForSuite({ demoServers: 2, args: ["--acceptance-timeout-seconds", "20", "--locations", "custom-local-a"] }, 1,
                (n) => { node = n; });
 
   test("a rejecting player cancels only their ticket; the rest are matched again and placed", async () => {
@@ -78,5 +78,19 @@ describe("acceptance through the client API", () => {
     assert.equal(sessions.size, 1);
     const welcome = await joinTcp(done[0].connection.ipAddress, done[0].connection.port, done[0].connection.playerSessionId);
     assert.match(welcome, /^WELCOME/);
+  });
+
+  test("muster-client accepts the proposed match for its player and joins the game", async () => {
+    const runs = await Promise.all([0, 1, 2, 3].map(() =>
+      run(MUSTER_CLIENT, ["--endpoint", node.base, "--timeout-seconds", "30"])));
+    const sessions = new Set();
+    for (const r of runs) {
+      assert.equal(r.code, 0, `muster-client failed:\n${r.out}`);
+      assert.match(r.out, /accepted the proposed match/);
+      const m = r.out.match(/WELCOME psess-[0-9a-f-]+ (\S+)/);
+      assert.ok(m, r.out);
+      sessions.add(m[1]);
+    }
+    assert.equal(sessions.size, 1);
   });
 });
