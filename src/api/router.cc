@@ -1,23 +1,16 @@
 #include "api/router.h"
 
+#include "api/management_codec.h"
 #include "auth/sigv4.h"
 #include "identity/identity_api.h"
 
 namespace muster::api {
 
-namespace {
-net::HttpResponse AwsJsonError(int status, const std::string& type, const std::string& message) {
-  net::HttpResponse r;
-  r.status = status;
-  r.content_type = "application/x-amz-json-1.1";
-  r.body = ToJson(json::object{{"__type", type}, {"message", message}});
-  return r;
-}
-}  // namespace
-
 Router::Router(ClientApi& client, identity::IdentityService& identities, const Clock& clock,
                RouterOptions options)
-    : client_(client), identities_(identities), clock_(clock), options_(std::move(options)) {}
+    : client_(client), identities_(identities), clock_(clock), options_(std::move(options)) {
+  if (options_.node) management_ = std::make_unique<ManagementApi>(*options_.node);
+}
 
 net::HttpResponse Router::Handle(const net::HttpRequest& request) {
   if (request.path == "/" && request.method == "POST") {
@@ -57,9 +50,11 @@ net::HttpResponse Router::Management(const net::HttpRequest& request, std::strin
   };
   auto v = auth::VerifyRequest(sr, lookup, {"gamelift", "", 5 * 60 * 1000}, clock_.NowMillis());
   if (!v.ok()) return AwsJsonError(400, "UnauthorizedException", v.error().message);
-  // The management operations arrive with the matchmaking engine issue; say so plainly.
-  return AwsJsonError(400, "InvalidRequestException",
-                      "GameLift." + std::string(op) + " is not implemented by this Muster version yet");
+  if (!management_) {
+    return AwsJsonError(500, "InternalServiceException",
+                        "the management API is not connected to a node (RouterOptions.node)");
+  }
+  return management_->Handle(op, request.body);
 }
 
 }  // namespace muster::api

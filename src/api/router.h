@@ -10,9 +10,11 @@
 // Thread safety: none; runs on the node's loop thread.
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "api/client_api.h"
+#include "api/management.h"
 #include "net/http_server.h"
 
 namespace muster::api {
@@ -20,6 +22,9 @@ namespace muster::api {
 struct RouterOptions {
   // Admin credentials for the management API (access key → secret).
   std::function<Result<std::string>(std::string_view access_key)> admin_secret;
+  // The node the management API operates on; null = the management operations answer that the
+  // API is not connected.
+  node::Node* node = nullptr;
 };
 
 class Router {
@@ -35,6 +40,7 @@ class Router {
   identity::IdentityService& identities_;
   const Clock& clock_;
   RouterOptions options_;
+  std::unique_ptr<ManagementApi> management_;
 };
 
 }  // namespace muster::api

@@ -1,41 +1,395 @@
 #include "node/node.h"
 
-// Matchmaking definitions of a node: rule sets and configurations (set-up and management API).
+#include "common/log.h"
+
+// Matchmaking definitions of a node: rule sets and configurations, from the set-up (musterd flags
+// or TOML) and from the management API. Both are rows (kRuleSets, kConfigurations) so that a
+// restart brings back every definition; the set-up wins for the names it defines.
+//
+// Row layouts (body JSON; times in epoch milliseconds):
+//   kRuleSets       id = name  {"RuleSetName","RuleSetArn","RuleSetBody","CreationTime"}
+//   kConfigurations id = name  every ConfigurationSpec field under its API name, plus
+//                              "GameSessionQueueName" and "CreationTime"; the rule set is
+//                              referenced by name and re-read from kRuleSets on load.
 
 namespace muster::node {
 
+namespace {
+
+// Definitions are few; a bound keeps a runaway script from filling the store.
+constexpr std::size_t kMaxRuleSets = 1000;
+constexpr std::size_t kMaxConfigurations = 1000;
+constexpr std::size_t kListBound = 100'000;
+
+std::string Arn(const std::string& region, const std::string& account, std::string_view kind,
+                const std::string& name) {
+  return "arn:aws:gamelift:" + region + ":" + account + ":" + std::string(kind) + "/" + name;
+}
+
+// "arn:...:<kind>/<name>" → name; anything else is taken as a name.
+std::string NameOf(const std::string& name_or_arn, std::string_view kind) {
+  if (name_or_arn.rfind("arn:", 0) != 0) return name_or_arn;
+  std::string marker = ":" + std::string(kind) + "/";
+  auto at = name_or_arn.find(marker);
+  if (at == std::string::npos) return name_or_arn;
+  return name_or_arn.substr(at + marker.size());
+}
+
+// Definitions are bounded (kMax* plus the few of the set-up), so one read returns them all.
+Result<std::vector<store::Row>> AllRows(store::Store& s, store::Table t) {
+  return s.List(t, "", kListBound);
+}
+
+Result<RuleSetRecord> RuleSetFromRow(const store::Row& row) {
+  MUSTER_ASSIGN_OR_RETURN(auto o, ParseStoredObject(row.body, "rule set " + row.id));
+  return RuleSetRecord{row.id, StringOr(o, "RuleSetArn"), StringOr(o, "RuleSetBody"),
+                       IntOr(o, "CreationTime")};
+}
+
+store::Row RuleSetRow(const RuleSetRecord& r, Millis now) {
+  return {r.name, "", "", ToJson(json::object{{"RuleSetName", r.name},
+                                              {"RuleSetArn", r.arn},
+                                              {"RuleSetBody", r.body},
+                                              {"CreationTime", r.creation_time}}),
+          0, now};
+}
+
+store::Row ConfigurationRow(const matchmaking::ConfigurationSpec& s, Millis now) {
+  using matchmaking::BackfillMode;
+  using matchmaking::FlexMatchMode;
+  json::array arns, props;
+  for (const auto& a : s.game_session_queue_arns) arns.push_back(json::string(a));
+  for (const auto& [k, v] : s.game_properties) props.push_back(json::object{{"Key", k}, {"Value", v}});
+  json::object o{{"Name", s.name},
+                 {"ConfigurationArn", s.arn},
+                 {"Description", s.description},
+                 {"RuleSetName", s.rule_set_name},
+                 {"RuleSetArn", s.rule_set_arn},
+                 {"RequestTimeoutSeconds", s.request_timeout_ms / 1000},
+                 {"AcceptanceRequired", s.acceptance_required},
+                 {"AcceptanceTimeoutSeconds", s.acceptance_timeout_ms / 1000},
+                 {"FlexMatchMode", s.mode == FlexMatchMode::kStandalone ? "STANDALONE" : "WITH_QUEUE"},
+                 {"GameSessionQueueName", s.queue_name},
+                 {"GameSessionQueueArns", std::move(arns)},
+                 {"NotificationTarget", s.notification_target},
+                 {"AdditionalPlayerCount", s.additional_player_count},
+                 {"BackfillMode", s.backfill_mode == BackfillMode::kAutomatic ? "AUTOMATIC" : "MANUAL"},
+                 {"CustomEventData", s.custom_event_data},
+                 {"GameSessionData", s.game_session_data},
+                 {"GameProperties", std::move(props)},
+                 {"CreationTime", s.creation_time}};
+  return {s.name, "", "", ToJson(o), 0, now};
+}
+
+Result<matchmaking::ConfigurationSpec> ConfigurationFromRow(const store::Row& row) {
+  using matchmaking::BackfillMode;
+  using matchmaking::FlexMatchMode;
+  MUSTER_ASSIGN_OR_RETURN(auto o, ParseStoredObject(row.body, "configuration " + row.id));
+  matchmaking::ConfigurationSpec s;
+  s.name = row.id;
+  s.arn = StringOr(o, "ConfigurationArn");
+  s.description = StringOr(o, "Description");
+  s.rule_set_name = StringOr(o, "RuleSetName");
+  s.rule_set_arn = StringOr(o, "RuleSetArn");
+  s.request_timeout_ms = IntOr(o, "RequestTimeoutSeconds", 120) * 1000;
+  s.acceptance_required = BoolOr(o, "AcceptanceRequired", false);
+  s.acceptance_timeout_ms = IntOr(o, "AcceptanceTimeoutSeconds") * 1000;
+  s.mode = StringOr(o, "FlexMatchMode") == "STANDALONE" ? FlexMatchMode::kStandalone : FlexMatchMode::kWithQueue;
+  s.queue_name = StringOr(o, "GameSessionQueueName");
+  if (const auto* a = o.if_contains("GameSessionQueueArns"); a && a->is_array()) {
+    for (const auto& v : a->get_array()) {
+      if (v.is_string()) s.game_session_queue_arns.emplace_back(v.get_string());
+    }
+  }
+  s.notification_target = StringOr(o, "NotificationTarget");
+  s.additional_player_count = static_cast<int>(IntOr(o, "AdditionalPlayerCount"));
+  s.backfill_mode = StringOr(o, "BackfillMode") == "AUTOMATIC" ? BackfillMode::kAutomatic : BackfillMode::kManual;
+  s.custom_event_data = StringOr(o, "CustomEventData");
+  s.game_session_data = StringOr(o, "GameSessionData");
+  if (const auto* a = o.if_contains("GameProperties"); a && a->is_array()) {
+    for (const auto& v : a->get_array()) {
+      if (const auto* p = v.if_object()) s.game_properties.emplace_back(StringOr(*p, "Key"), StringOr(*p, "Value"));
+    }
+  }
+  s.creation_time = IntOr(o, "CreationTime");
+  return s;
+}
+
+// The limits of WIRE.md §2 that do not depend on other definitions. The management API checks
+// them with field paths first; this guards every other caller.
+Status CheckLimits(const matchmaking::ConfigurationSpec& s) {
+  using matchmaking::BackfillMode;
+  using matchmaking::FlexMatchMode;
+  if (s.name.empty()) return Error::InvalidArgument("Name: is required");
+  if (s.request_timeout_ms < 1000 || s.request_timeout_ms > 43'200'000) {
+    return Error::InvalidArgument("RequestTimeoutSeconds: must be between 1 and 43200");
+  }
+  if (s.acceptance_required && (s.acceptance_timeout_ms < 1000 || s.acceptance_timeout_ms > 600'000)) {
+    return Error::InvalidArgument("AcceptanceTimeoutSeconds: must be between 1 and 600 when AcceptanceRequired is true");
+  }
+  if (s.additional_player_count < 0) return Error::InvalidArgument("AdditionalPlayerCount: must not be negative");
+  if (s.custom_event_data.size() > 256) return Error::InvalidArgument("CustomEventData: is longer than 256 characters");
+  if (s.game_session_data.size() > 4096) return Error::InvalidArgument("GameSessionData: is longer than 4096 characters");
+  if (s.game_properties.size() > 16) return Error::InvalidArgument("GameProperties: at most 16 properties");
+  if (s.mode == FlexMatchMode::kStandalone && s.backfill_mode == BackfillMode::kAutomatic) {
+    return Error::InvalidArgument("BackfillMode: AUTOMATIC is not available with FlexMatchMode STANDALONE");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+// --- rule sets ------------------------------------------------------------------------------
+
+Result<RuleSetRecord> Node::CreateRuleSet(const std::string& name, const std::string& body) {
+  if (name.empty()) return Error::InvalidArgument("Name: is required");
+  auto parsed = matchmaking::ParseRuleSet(body);
+  if (!parsed.ok()) return Error::InvalidArgument("RuleSetBody: " + parsed.error().message);
+  MUSTER_ASSIGN_OR_RETURN(auto existing, store_.Get(store::Table::kRuleSets, name));
+  if (existing) return Error::Conflict("matchmaking rule set '" + name + "' already exists");
+  if (ListRuleSets().size() >= kMaxRuleSets) {
+    return Error::LimitExceeded("at most " + std::to_string(kMaxRuleSets) + " matchmaking rule sets");
+  }
+  RuleSetRecord r{name, Arn(region_, account_, "matchmakingruleset", name), body, clock_.NowMillis()};
+  core::Effects fx;
+  fx.writes.push_back(store::Write::Insert(store::Table::kRuleSets, RuleSetRow(r, clock_.NowMillis())));
+  auto st = Apply(std::move(fx), /*fatal=*/false);  // nothing in memory to undo
+  if (!st.ok()) {
+    if (st.error().code == ErrorCode::kConflict) {
+      return Error::Conflict("matchmaking rule set '" + name + "' already exists");
+    }
+    return st.take_error();
+  }
+  return r;
+}
+
+std::vector<RuleSetRecord> Node::ListRuleSets() const {
+  std::vector<RuleSetRecord> out;
+  auto rows = AllRows(store_, store::Table::kRuleSets);
+  if (!rows.ok()) {
+    MLOG(kError) << "listing rule sets: " << rows.error().message;
+    return out;
+  }
+  for (const auto& row : *rows) {
+    auto r = RuleSetFromRow(row);
+    if (r.ok()) out.push_back(std::move(r).value());
+  }
+  return out;
+}
+
+Result<RuleSetRecord> Node::FindRuleSet(const std::string& name_or_arn) const {
+  std::string name = NameOf(name_or_arn, "matchmakingruleset");
+  auto missing = Error::NotFound("matchmaking rule set '" + name_or_arn + "' does not exist");
+  if (name.empty()) return missing;
+  MUSTER_ASSIGN_OR_RETURN(auto row, store_.Get(store::Table::kRuleSets, name));
+  if (!row) return missing;
+  MUSTER_ASSIGN_OR_RETURN(auto r, RuleSetFromRow(*row));
+  if (r.arn.empty()) r.arn = Arn(region_, account_, "matchmakingruleset", r.name);
+  return r;
+}
+
+Status Node::DeleteRuleSet(const std::string& name_or_arn) {
+  MUSTER_ASSIGN_OR_RETURN(auto r, FindRuleSet(name_or_arn));
+  for (const auto* spec : matchmaking_->Configurations()) {
+    if (spec->rule_set_name == r.name) {
+      return Error::Conflict("matchmaking rule set '" + r.name + "' is used by matchmaking configuration '" +
+                             spec->name + "'");
+    }
+  }
+  core::Effects fx;
+  fx.writes.push_back(store::Write::Delete(store::Table::kRuleSets, r.name));
+  return Apply(std::move(fx), /*fatal=*/false);
+}
+
+// --- configurations -------------------------------------------------------------------------
+
+namespace {
+
+// Fills the rule set (parsed) and the queue of `spec` from the node's definitions.
+struct Resolver {
+  const Node& node;
+  const placement::PlacementCore& placement;
+  const std::string& region;
+  const std::string& account;
+
+  Status RuleSet(matchmaking::ConfigurationSpec& spec, const matchmaking::ConfigurationSpec* current) const {
+    if (spec.rule_set_name.empty()) return Error::InvalidArgument("RuleSetName: is required");
+    MUSTER_ASSIGN_OR_RETURN(auto r, node.FindRuleSet(spec.rule_set_name));
+    spec.rule_set_name = r.name;
+    spec.rule_set_arn = r.arn;
+    if (current && current->rule_set && current->rule_set_name == r.name && current->rule_set_body == r.body) {
+      spec.rule_set = current->rule_set;  // unchanged: the pool of searching tickets stays
+    } else {
+      auto parsed = matchmaking::ParseRuleSet(r.body);
+      if (!parsed.ok()) {
+        return Error::Internal("stored rule set '" + r.name + "' does not parse: " + parsed.error().message);
+      }
+      spec.rule_set = std::move(parsed).value();
+    }
+    spec.rule_set_body = r.body;
+    return OkStatus();
+  }
+
+  Status Queue(matchmaking::ConfigurationSpec& spec) const {
+    if (spec.mode == matchmaking::FlexMatchMode::kStandalone) {
+      spec.queue_name.clear();
+      return OkStatus();
+    }
+    if (spec.game_session_queue_arns.size() > 1) {
+      return Error::InvalidArgument("GameSessionQueueArns: Muster places each match through one queue; give one");
+    }
+    if (!spec.game_session_queue_arns.empty()) {
+      spec.queue_name = NameOf(spec.game_session_queue_arns.front(), "gamesessionqueue");
+    }
+    if (spec.queue_name.empty()) {
+      return Error::InvalidArgument("GameSessionQueueArns: is required when FlexMatchMode is WITH_QUEUE");
+    }
+    const auto* q = placement.FindQueue(spec.queue_name);
+    if (!q) return Error::NotFound("game session queue '" + spec.queue_name + "' does not exist");
+    spec.game_session_queue_arns = {q->arn.empty() ? Arn(region, account, "gamesessionqueue", q->name) : q->arn};
+    return OkStatus();
+  }
+};
+
+}  // namespace
+
+Result<matchmaking::ConfigurationSpec> Node::CreateConfiguration(matchmaking::ConfigurationSpec spec) {
+  MUSTER_RETURN_IF_ERROR(CheckLimits(spec));
+  if (matchmaking_->FindConfiguration(spec.name)) {
+    return Error::Conflict("matchmaking configuration '" + spec.name + "' already exists");
+  }
+  if (matchmaking_->Configurations().size() >= kMaxConfigurations) {
+    return Error::LimitExceeded("at most " + std::to_string(kMaxConfigurations) + " matchmaking configurations");
+  }
+  Resolver resolve{*this, *placement_, region_, account_};
+  MUSTER_RETURN_IF_ERROR(resolve.RuleSet(spec, nullptr));
+  MUSTER_RETURN_IF_ERROR(resolve.Queue(spec));
+  spec.arn = ConfigurationArn(spec.name);
+  spec.creation_time = clock_.NowMillis();
+  core::Effects fx;
+  fx.writes.push_back(store::Write::Insert(store::Table::kConfigurations, ConfigurationRow(spec, clock_.NowMillis())));
+  MUSTER_RETURN_IF_ERROR(matchmaking_->PutConfiguration(spec));
+  auto st = Apply(std::move(fx), /*fatal=*/false);
+  if (!st.ok()) {
+    (void)matchmaking_->RemoveConfiguration(spec.name);  // new: no tickets, no effects
+    if (st.error().code == ErrorCode::kConflict) {
+      return Error::Conflict("matchmaking configuration '" + spec.name + "' already exists");
+    }
+    return st.take_error();
+  }
+  return *matchmaking_->FindConfiguration(spec.name);
+}
+
+Result<matchmaking::ConfigurationSpec> Node::UpdateConfiguration(matchmaking::ConfigurationSpec spec) {
+  spec.name = NameOf(spec.name, "matchmakingconfiguration");
+  const auto* current = matchmaking_->FindConfiguration(spec.name);
+  if (!current) return Error::NotFound("matchmaking configuration '" + spec.name + "' does not exist");
+  matchmaking::ConfigurationSpec old = *current;
+  MUSTER_RETURN_IF_ERROR(CheckLimits(spec));
+  Resolver resolve{*this, *placement_, region_, account_};
+  MUSTER_RETURN_IF_ERROR(resolve.RuleSet(spec, &old));
+  MUSTER_RETURN_IF_ERROR(resolve.Queue(spec));
+  spec.arn = old.arn;
+  spec.creation_time = old.creation_time;
+  core::Effects fx;
+  fx.writes.push_back(store::Write::Upsert(store::Table::kConfigurations, ConfigurationRow(spec, clock_.NowMillis())));
+  MUSTER_RETURN_IF_ERROR(matchmaking_->PutConfiguration(spec));
+  auto st = Apply(std::move(fx), /*fatal=*/false);
+  if (!st.ok()) {
+    (void)matchmaking_->PutConfiguration(std::move(old));  // it was valid a moment ago
+    return st.take_error();
+  }
+  return *matchmaking_->FindConfiguration(spec.name);
+}
+
+std::vector<matchmaking::ConfigurationSpec> Node::ListConfigurations() const {
+  std::vector<matchmaking::ConfigurationSpec> out;
+  for (const auto* spec : matchmaking_->Configurations()) out.push_back(*spec);
+  return out;
+}
+
+Status Node::DeleteConfiguration(const std::string& name_or_arn) {
+  std::string name = NameOf(name_or_arn, "matchmakingconfiguration");
+  MUSTER_ASSIGN_OR_RETURN(auto fx, matchmaking_->RemoveConfiguration(name));
+  fx.writes.push_back(store::Write::Delete(store::Table::kConfigurations, name));
+  // The configuration and its tickets are gone from memory: the commit must happen.
+  return Apply(std::move(fx));
+}
+
+// --- start ----------------------------------------------------------------------------------
+
 Status Node::SetUpDefinitions(const NodeSetup& setup, core::Effects* out) {
   core::Effects& fx = *out;
-  std::map<std::string, std::shared_ptr<const matchmaking::RuleSet>> rule_sets;
-  for (const auto& rs : setup.rule_sets) {
-    auto parsed = matchmaking::ParseRuleSet(rs.body);
-    if (!parsed.ok()) {
-      return Error::InvalidArgument("rule set '" + rs.name + "': " + parsed.error().message);
-    }
-    rule_sets[rs.name] = std::move(parsed).value();
-    store::Row row{rs.name, "", "", ToJson(json::object{{"RuleSetName", rs.name},
-                                                        {"RuleSetBody", rs.body},
-                                                        {"CreationTime", clock_.NowMillis()}}),
-                   0, clock_.NowMillis()};
-    fx.writes.push_back(store::Write::Upsert(store::Table::kRuleSets, std::move(row)));
+  const Millis now = clock_.NowMillis();
+  std::map<std::string, RuleSetRecord> rule_sets;  // stored, then the set-up over them
+  MUSTER_ASSIGN_OR_RETURN(auto rs_rows, AllRows(store_, store::Table::kRuleSets));
+  for (const auto& row : rs_rows) {
+    auto r = RuleSetFromRow(row);
+    if (r.ok()) rule_sets[row.id] = std::move(r).value();
   }
-  for (matchmaking::ConfigurationSpec spec : setup.configurations) {
-    auto it = rule_sets.find(spec.rule_set_name);
-    if (it == rule_sets.end()) {
-      return Error::InvalidArgument("configuration '" + spec.name + "': rule set '" +
-                                    spec.rule_set_name + "' is not defined");
+  std::map<std::string, std::shared_ptr<const matchmaking::RuleSet>> parsed;
+  for (const auto& rs : setup.rule_sets) {
+    auto p = matchmaking::ParseRuleSet(rs.body);
+    if (!p.ok()) return Error::InvalidArgument("rule set '" + rs.name + "': " + p.error().message);
+    parsed[rs.name] = std::move(p).value();
+    RuleSetRecord r{rs.name, Arn(region_, account_, "matchmakingruleset", rs.name), rs.body, now};
+    if (auto it = rule_sets.find(rs.name); it != rule_sets.end() && it->second.creation_time > 0) {
+      r.creation_time = it->second.creation_time;
     }
-    spec.rule_set = it->second;
+    fx.writes.push_back(store::Write::Upsert(store::Table::kRuleSets, RuleSetRow(r, now)));
+    rule_sets[rs.name] = std::move(r);
+  }
+  auto rule_set_of = [&](matchmaking::ConfigurationSpec& spec) -> Status {
+    auto it = rule_sets.find(NameOf(spec.rule_set_name, "matchmakingruleset"));
+    if (it == rule_sets.end()) {
+      return Error::InvalidArgument("configuration '" + spec.name + "': rule set '" + spec.rule_set_name +
+                                    "' is not defined");
+    }
+    auto& p = parsed[it->first];
+    if (!p) {
+      auto r = matchmaking::ParseRuleSet(it->second.body);
+      if (!r.ok()) return Error::InvalidArgument("rule set '" + it->first + "': " + r.error().message);
+      p = std::move(r).value();
+    }
+    spec.rule_set_name = it->first;
+    spec.rule_set_arn = it->second.arn;
+    spec.rule_set_body = it->second.body;
+    spec.rule_set = p;
+    return OkStatus();
+  };
+
+  std::map<std::string, matchmaking::ConfigurationSpec> stored;
+  MUSTER_ASSIGN_OR_RETURN(auto cfg_rows, AllRows(store_, store::Table::kConfigurations));
+  for (const auto& row : cfg_rows) {
+    auto s = ConfigurationFromRow(row);
+    if (s.ok()) stored[row.id] = std::move(s).value();
+  }
+  Resolver resolve{*this, *placement_, region_, account_};
+  for (matchmaking::ConfigurationSpec spec : setup.configurations) {
+    MUSTER_RETURN_IF_ERROR(rule_set_of(spec));
+    if (spec.game_session_queue_arns.empty() && !spec.queue_name.empty()) {
+      spec.game_session_queue_arns = {spec.queue_name};
+    }
+    if (auto st = resolve.Queue(spec); !st.ok()) {
+      return Error::InvalidArgument("configuration '" + spec.name + "': " + st.error().message);
+    }
     if (spec.arn.empty()) spec.arn = ConfigurationArn(spec.name);
-    store::Row row{spec.name, "", "", ToJson(json::object{{"Name", spec.name},
-                                                          {"ConfigurationArn", spec.arn},
-                                                          {"RuleSetName", spec.rule_set_name},
-                                                          {"GameSessionQueueName", spec.queue_name},
-                                                          {"RequestTimeoutSeconds", spec.request_timeout_ms / 1000}}),
-                   0, clock_.NowMillis()};
-    fx.writes.push_back(store::Write::Upsert(store::Table::kConfigurations, std::move(row)));
+    auto it = stored.find(spec.name);
+    spec.creation_time = it != stored.end() && it->second.creation_time > 0 ? it->second.creation_time : now;
+    if (it != stored.end()) stored.erase(it);
+    fx.writes.push_back(store::Write::Upsert(store::Table::kConfigurations, ConfigurationRow(spec, now)));
     auto st = matchmaking_->PutConfiguration(std::move(spec));
     if (!st.ok()) return Error::InvalidArgument("configuration: " + st.error().message);
+  }
+  // Configurations created through the management API in earlier runs. One that no longer fits
+  // (its queue left the set-up) is kept in the store but not served; the log says why.
+  for (auto& [name, spec] : stored) {
+    Status st = rule_set_of(spec);
+    if (st.ok()) st = resolve.Queue(spec);
+    if (st.ok()) st = matchmaking_->PutConfiguration(spec);
+    if (!st.ok()) {
+      MLOG(kWarn) << "stored matchmaking configuration '" << name << "' not loaded: " << st.error().message;
+    }
   }
   return OkStatus();
 }
