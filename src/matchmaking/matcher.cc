@@ -378,13 +378,13 @@ void Matcher::Release(std::uint32_t slot) {
   ++gens_[slot];
   free_slots_.push_back(slot);
   --live_;
-  if (stale_due_ > live_ + 1024) {
-    // Most heap entries belong to tickets that left: rebuild from the live ones.
-    heap_.clear();
+  if (stale_due_ > 4 * live_ + 4096) {
+    // Stale entries leave the heap when their time comes; rebuild only if they pile up.
+    heap_.erase(std::remove_if(heap_.begin(), heap_.end(),
+                               [&](const Due& d) { return Live(d.slot, d.gen) == nullptr; }),
+                heap_.end());
+    std::make_heap(heap_.begin(), heap_.end(), std::greater<>());
     stale_due_ = 0;
-    for (std::uint32_t s = 0; s < slots_.size(); ++s) {
-      if (slots_[s]) PushDue(*slots_[s], s);
-    }
   }
 }
 
@@ -438,7 +438,7 @@ std::vector<std::uint32_t> Matcher::Gather(const Ticket& anchor, std::uint32_t a
   const RuleSet& rs = *rules_;
   std::size_t limit = static_cast<std::size_t>(limits_.max_candidates);
   if (set_mode_) limit = std::max(limit, static_cast<std::size_t>(2 * full_size_));
-  const std::size_t want = 2 * limit;
+  const std::size_t want = limit;
   const double d = Distance(anchor);
   std::vector<std::uint32_t> out;
   auto visit = [&](std::uint32_t s) {
@@ -470,13 +470,13 @@ std::vector<std::uint32_t> Matcher::Gather(const Ticket& anchor, std::uint32_t a
 
 // Keeps the batchDistance window (width: the widest distance in force) around the anchor that
 // holds the most players. False when no window holds enough players for any match.
-bool Matcher::Window(const Ticket& anchor, std::vector<std::uint32_t>* cands) const {
+bool Matcher::Window(const Ticket& anchor, double d, int min_total_players,
+                     std::vector<std::uint32_t>* cands) const {
   if (key_rule_ < 0) {
     int players = anchor.player_count;
     for (auto s : *cands) players += slots_[s]->player_count;
-    return players >= min_total_players_;
+    return players >= min_total_players;
   }
-  const double d = Distance(anchor);
   std::vector<std::pair<double, int>> keys;  // (key, players), anchor included
   keys.reserve(cands->size() + 1);
   keys.emplace_back(anchor.key, anchor.player_count);
@@ -499,7 +499,7 @@ bool Matcher::Window(const Ticket& anchor, std::vector<std::uint32_t>* cands) co
       best_center = center;
     }
   }
-  if (best < min_total_players_) return false;
+  if (best < min_total_players) return false;
   cands->erase(std::remove_if(cands->begin(), cands->end(),
                               [&](std::uint32_t s) {
                                 double k = slots_[s]->key;
@@ -627,11 +627,60 @@ bool Matcher::TryAnchor(std::uint32_t slot, Millis now, bool allow_backfill,
       bits.resize(std::max(1, limits_.max_regions_per_anchor));
     }
   }
-  std::size_t cap = static_cast<std::size_t>(limits_.max_candidates);
-  if (set_mode_) cap = std::max(cap, static_cast<std::size_t>(2 * full_size_));
+  const bool newest = rs.algorithm.expansion_age == ExpansionAge::kNewest;
   for (int bit : bits) {
     std::vector<std::uint32_t> cands = Gather(anchor, slot, bit, allow_backfill);
-    if (!Window(anchor, &cands)) continue;
+    if (!newest || (key_rule_ < 0 && latency_rule_ < 0)) {
+      if (Window(anchor, Distance(anchor), min_total_players_, &cands) &&
+          SearchAndCommit(slot, bit, now, std::move(cands), out)) {
+        return true;
+      }
+      continue;
+    }
+    // Newest: a match is judged at the level of its newest ticket. Try each level the anchor
+    // has reached, loosest first, with the candidates that are at least that old and meet the
+    // level's latency and batchDistance limits on their own.
+    for (int level = anchor.level; level >= 0; --level) {
+      const EffectiveParams& p = levels_[level];
+      double max_latency = latency_rule_ >= 0 ? p.rule[latency_rule_][kMaxLatency].value_or(0) : 0;
+      auto fits = [&](const Ticket& t) {
+        if (t.level < level) return false;
+        if (latency_rule_ < 0 || bit == kOverflowBit) return true;
+        int ms = LatencyIn(t, bit);
+        return ms >= 0 && ms <= max_latency;
+      };
+      if (!fits(anchor)) continue;
+      std::vector<std::uint32_t> at_level;
+      for (auto s : cands) {
+        if (fits(*slots_[s])) at_level.push_back(s);
+      }
+      int min_players = 0;
+      for (int m : p.team_min) min_players += m;
+      double d = key_rule_ >= 0 ? p.rule[key_rule_][kMaxDistance].value_or(0) : INFINITY;
+      if (Window(anchor, d, std::max(min_players, 1), &at_level) &&
+          SearchAndCommit(slot, bit, now, std::move(at_level), out)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+int Matcher::LatencyIn(const Ticket& t, int bit) const {
+  const auto& lat = t.players.size() == 1 ? t.latency : t.party_latency;
+  for (const auto& rl : lat) {
+    if (rl.region == bit) return rl.ms;
+  }
+  return -1;
+}
+
+bool Matcher::SearchAndCommit(std::uint32_t slot, int bit, Millis now,
+                              std::vector<std::uint32_t> cands, std::vector<MatchResult>* out) {
+  const RuleSet& rs = *rules_;
+  const Ticket& anchor = *slots_[slot];
+  std::size_t cap = static_cast<std::size_t>(limits_.max_candidates);
+  if (set_mode_) cap = std::max(cap, static_cast<std::size_t>(2 * full_size_));
+  {
     Order(anchor, bit, &cands);
     if (cands.size() + 1 > cap) cands.resize(cap - 1);
     std::vector<const Ticket*> tickets{&anchor};
@@ -639,7 +688,7 @@ bool Matcher::TryAnchor(std::uint32_t slot, Millis now, bool allow_backfill,
     Search search(*this, now, tickets);
     bool found = search.Run();
     stats_.nodes += static_cast<std::uint64_t>(search.nodes());
-    if (!found) continue;
+    if (!found) return false;
     MatchResult m;
     for (const auto& team : rs.teams) m.team_names.push_back(team.name);
     const auto& assign = search.assignment();
@@ -661,7 +710,6 @@ bool Matcher::TryAnchor(std::uint32_t slot, Millis now, bool allow_backfill,
     out->push_back(std::move(m));
     return true;
   }
-  return false;
 }
 
 std::vector<MatchResult> Matcher::Run(Millis now) {

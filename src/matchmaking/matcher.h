@@ -78,9 +78,9 @@ struct MatchResult {
 struct MatcherLimits {
   // Search nodes per anchor ticket; bounds the work of one Run().
   int max_nodes_per_anchor = 4000;
-  // Candidate tickets considered around one anchor (after ordering). Large matches consider at
-  // least twice the match size.
-  int max_candidates = 256;
+  // Candidate tickets gathered (nearest in the index key) and searched around one anchor.
+  // Large matches consider at least twice the match size.
+  int max_candidates = 64;
   // Regions (latency rule) tried per anchor, in the order of the batching preference.
   int max_regions_per_anchor = 3;
   // Seed of the matcher's own PRNG (batchingPreference random): same seed, same inputs, same
@@ -140,7 +140,11 @@ class Matcher {
   std::vector<std::uint32_t> Gather(const Ticket& anchor, std::uint32_t anchor_slot, int bit,
                                     bool allow_backfill);
   void Order(const Ticket& anchor, int bit, std::vector<std::uint32_t>* cands);
-  bool Window(const Ticket& anchor, std::vector<std::uint32_t>* cands) const;
+  bool Window(const Ticket& anchor, double d, int min_players,
+              std::vector<std::uint32_t>* cands) const;
+  bool SearchAndCommit(std::uint32_t slot, int bit, Millis now, std::vector<std::uint32_t> cands,
+                       std::vector<MatchResult>* out);
+  int LatencyIn(const Ticket& t, int bit) const;
   double Distance(const Ticket& anchor) const;
 
   std::shared_ptr<const RuleSet> rules_;
