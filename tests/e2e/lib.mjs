@@ -16,6 +16,7 @@ import {
   GetCredentialsForIdentityCommand,
   GetIdCommand,
 } from "@aws-sdk/client-cognito-identity";
+import { GameLiftClient } from "@aws-sdk/client-gamelift";
 import { SignatureV4 } from "@smithy/signature-v4";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -276,4 +277,34 @@ export function run(cmd, args, { timeoutMs = 60000 } = {}) {
     const t = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
     p.on("exit", (code) => { clearTimeout(t); resolve({ code, out }); });
   });
+}
+
+// --- management API with the real npm @aws-sdk/client-gamelift ---------------------------------
+
+export const ADMIN = { accessKeyId: "demo", secretAccessKey: "demo-secret" };
+
+// A GameLift client pointed at a node, signing with the admin credentials (or `credentials`).
+// One attempt: a test sees each answer as it is, without the SDK's retries.
+export function gameliftClient(base, credentials = ADMIN) {
+  return new GameLiftClient({ endpoint: base, region: REGION, credentials, maxAttempts: 1 });
+}
+
+// A GameLift.<op> call signed for service "gamelift" without the SDK, for operations the SDK
+// does not have (StopMatchBackfill) and for raw error bodies.
+export async function gameliftFetch(base, op, body, credentials = ADMIN) {
+  const url = new URL(base);
+  const signer = new SignatureV4({ service: "gamelift", region: REGION, sha256: Sha256, credentials });
+  const text = JSON.stringify(body);
+  const signed = await signer.sign({
+    method: "POST", protocol: "http:", hostname: url.hostname, port: Number(url.port), path: "/",
+    headers: { host: url.host, "content-type": "application/x-amz-json-1.1", "x-amz-target": `GameLift.${op}` },
+    body: text,
+  });
+  const headers = { ...signed.headers };
+  delete headers.host;
+  const r = await fetch(`${base}/`, { method: "POST", headers, body: text });
+  const out = await r.text();
+  let json;
+  try { json = JSON.parse(out); } catch { json = undefined; }
+  return { status: r.status, text: out, json };
 }
