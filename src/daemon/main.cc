@@ -146,7 +146,7 @@ int Run(int argc, char** argv) {
       node.RunMatchmaking();
     });
   });
-  api::Router router(client, identities, clock, {admin_secret});
+  api::Router router(client, identities, clock, {admin_secret, &node});
 
   net::HttpServer http(ioc), ws(ioc), wss(ioc);
   auto handler = [&](net::HttpRequest&& r, net::Responder respond) { respond(router.Handle(r)); };
