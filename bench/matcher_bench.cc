@@ -67,8 +67,8 @@ constexpr const char* kLarge = R"J({"name":"bench-large","ruleLanguageVersion":"
   "playerAttributes":[{"name":"skill","type":"number","default":1500}],
   "algorithm":{"strategy":"balanced","balancedAttribute":"skill","batchingPreference":"largestPopulation"},
   "teams":[{"name":"red","minPlayers":50,"maxPlayers":50},{"name":"blue","minPlayers":50,"maxPlayers":50}],
-  "rules":[{"name":"SimilarSkill","type":"batchDistance","batchAttribute":"skill","maxDistance":20},
-           {"name":"Ping","type":"latency","maxLatency":40}],
+  "rules":[{"name":"SimilarSkill","type":"batchDistance","batchAttribute":"skill","maxDistance":40},
+           {"name":"Ping","type":"latency","maxLatency":50}],
   "expansions":[{"target":"rules[SimilarSkill].maxDistance","steps":[{"waitTimeSeconds":30,"value":60}]},
                 {"target":"rules[Ping].maxLatency","steps":[{"waitTimeSeconds":60,"value":100}]}]})J";
 

@@ -137,6 +137,24 @@ Matcher::Matcher(std::shared_ptr<const RuleSet> rules, MatcherLimits limits)
   if (key_attribute_ < 0) width = 1000;  // start time in ms: one bucket per second
   index_ = std::make_unique<PoolIndex>(width > 0 ? width : 1);
   set_mode_ = rs.large || (rs.algorithm.strategy == Strategy::kBalanced && team_independent);
+  // Set mode can check the monotone rules incrementally when they are the key batchDistance
+  // rule, string batchDistance rules (lanes) and one latency rule without maxDistance.
+  fast_set_checks_ = set_mode_;
+  for (std::size_t i = 0; i < rs.rules.size(); ++i) {
+    const Rule& r = rs.rules[i];
+    if (r.in_compound) continue;
+    bool string_batch = r.type == RuleType::kBatchDistance && r.attribute >= 0 &&
+                        rs.attributes[r.attribute].type == AttributeType::kString;
+    if (r.type == RuleType::kBatchDistance && static_cast<int>(i) != key_rule_ && !string_batch) {
+      fast_set_checks_ = false;
+    }
+    if (r.type == RuleType::kLatency) {
+      if (static_cast<int>(i) != latency_rule_) fast_set_checks_ = false;
+      for (const auto& lv : levels_) {
+        if (lv.rule[i][kMaxDistance]) fast_set_checks_ = false;
+      }
+    }
+  }
 }
 
 Matcher::~Matcher() = default;

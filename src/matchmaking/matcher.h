@@ -162,6 +162,7 @@ class Matcher {
   int min_total_players_ = 0;               // fewest players any level allows in a match
   int full_size_ = 0;                       // most players any level allows in a match
   bool set_mode_ = false;                   // pick the ticket set first, then balanced teams
+  bool fast_set_checks_ = false;            // set mode: monotone rules checked incrementally
   // Index configuration.
   int key_attribute_ = -1;       // numeric attribute the index orders by (-1: start time)
   int key_rule_ = -1;            // the batchDistance rule on it, if any

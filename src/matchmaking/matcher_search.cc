@@ -1,5 +1,6 @@
 // The search around one anchor (see matcher_ticket.h).
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "matchmaking/matcher_balance.h"
@@ -32,12 +33,16 @@ const EffectiveParams& Matcher::Search::ParamsFor(Millis age) const {
   return m_.levels_[m_.LevelAt(age)];
 }
 
+Millis Matcher::Search::NewestStart() const {
+  Millis newest = std::numeric_limits<Millis>::min();
+  for (int i : chosen_) newest = std::max(newest, cands_[i]->start);
+  return newest;
+}
+
 // Loosest parameters any superset of the current set can have.
 const EffectiveParams& Matcher::Search::PruneParams() const {
   if (rs_.algorithm.expansion_age == ExpansionAge::kOldest) return ParamsFor(now_ - oldest_start_);
-  Millis newest = std::numeric_limits<Millis>::min();
-  for (int i : chosen_) newest = std::max(newest, cands_[i]->start);
-  return ParamsFor(now_ - newest);
+  return ParamsFor(now_ - NewestStart());
 }
 
 const EffectiveParams& Matcher::Search::ActualParams() const {
@@ -228,12 +233,42 @@ void Matcher::Search::Dfs(std::size_t i, bool changed) {
 // Set mode (large matches; balanced rule sets whose rules ignore teams): takes candidates in
 // order while the monotone rules hold and the match has room, then forms balanced teams.
 bool Matcher::Search::RunSetMode() {
+  // Incremental checks (fast_set_checks_): spread of the key, regions every ticket may use.
+  double lo = INFINITY, hi = -INFINITY;
+  std::uint64_t mask = ~0ULL;
+  int mask_level = -1;
+  auto fast_ok = [&](const Ticket& t) {
+    const int level = m_.LevelAt(now_ - std::max(t.start, chosen_.empty() ? t.start : NewestStart()));
+    const EffectiveParams& p = m_.levels_[level];
+    if (m_.key_rule_ >= 0) {
+      double d = p.rule[m_.key_rule_][kMaxDistance].value_or(0);
+      if (std::max(hi, t.key) - std::min(lo, t.key) > d) return false;
+    }
+    if (m_.latency_rule_ >= 0) {
+      std::uint64_t cur = mask;
+      if (level != mask_level) {  // a newer ticket tightens the level: recompute for the set
+        cur = ~0ULL;
+        for (int c : chosen_) cur &= m_.RegionMask(*cands_[c], level);
+      }
+      cur &= m_.RegionMask(t, level);
+      if (cur == 0) return false;
+      mask = cur;
+      mask_level = level;
+    }
+    lo = std::min(lo, t.key);
+    hi = std::max(hi, t.key);
+    return true;
+  };
   for (std::size_t i = 0; i < cands_.size() && size_ < full_size_; ++i) {
     ++nodes_;
     const Ticket& t = *cands_[i];
     if (size_ + t.player_count > full_size_) continue;
     if (t.backfill && backfills_ > 0) continue;
     if (t.backfill && !CanPlace(static_cast<int>(i), 0)) continue;
+    if (m_.fast_set_checks_ && rs_.algorithm.expansion_age == ExpansionAge::kNewest) {
+      if (fast_ok(t)) Place(static_cast<int>(i), 0);
+      continue;
+    }
     Place(static_cast<int>(i), 0);  // rules ignore teams: everyone in team 0 for the checks
     if (!EvaluateMonotoneRules(rs_, view_, PruneParams())) Unplace(static_cast<int>(i));
   }

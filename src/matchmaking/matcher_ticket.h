@@ -47,6 +47,7 @@ class Matcher::Search {
 
  private:
   const EffectiveParams& ParamsFor(Millis age) const;
+  Millis NewestStart() const;
   const EffectiveParams& PruneParams() const;
   const EffectiveParams& ActualParams() const;
   bool CanPlace(int cand, int team) const;
