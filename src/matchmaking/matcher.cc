@@ -186,8 +186,16 @@ std::uint64_t Matcher::LaneKey(std::uint64_t part, int bit) const {
 
 void Matcher::Index(Ticket& t, std::uint32_t slot) {
   t.lanes = t.indexable ? RegionMask(t, t.level) : 0;
+  PoolIndex::Entry e;
+  e.key = t.key;
+  e.slot = slot;
+  e.level = t.level;
+  e.players = static_cast<std::uint16_t>(t.player_count);
+  e.backfill = t.backfill;
   for (std::uint64_t m = t.lanes; m; m &= m - 1) {
-    index_->Insert(LaneKey(t.part, __builtin_ctzll(m)), t.key, slot);
+    const int bit = __builtin_ctzll(m);
+    e.ms = latency_rule_ >= 0 && bit != kOverflowBit ? LatencyIn(t, bit) : -1;
+    index_->Insert(LaneKey(t.part, bit), e);
   }
 }
 
@@ -451,20 +459,19 @@ double Matcher::Distance(const Ticket& anchor) const {
   return d;
 }
 
-std::vector<std::uint32_t> Matcher::Gather(const Ticket& anchor, std::uint32_t anchor_slot, int bit,
-                                           bool allow_backfill) {
-  const RuleSet& rs = *rules_;
+void Matcher::Gather(const Ticket& anchor, std::uint32_t anchor_slot, int bit, bool allow_backfill,
+                     std::vector<PoolIndex::Entry>* out) {
   std::size_t limit = static_cast<std::size_t>(limits_.max_candidates);
   if (set_mode_) limit = std::max(limit, static_cast<std::size_t>(2 * full_size_));
   const std::size_t want = limit;
   const double d = Distance(anchor);
-  std::vector<std::uint32_t> out;
-  auto visit = [&](std::uint32_t s) {
-    const Ticket* t = slots_[s].get();
-    if (s == anchor_slot || t == nullptr) return true;
-    if (t->backfill && (anchor.backfill || !allow_backfill)) return true;
-    out.push_back(s);
-    return out.size() < want;
+  out->clear();
+  const bool skip_backfill = anchor.backfill || !allow_backfill;
+  auto visit = [&](const PoolIndex::Entry& e) {
+    if (e.slot == anchor_slot) return true;
+    if (e.backfill && skip_backfill) return true;
+    out->push_back(e);
+    return out->size() < want;
   };
   const bool from_lowest = key_attribute_ < 0;
   auto gather_lane = [&](int b) {
@@ -473,34 +480,34 @@ std::vector<std::uint32_t> Matcher::Gather(const Ticket& anchor, std::uint32_t a
   };
   gather_lane(bit);
   if (latency_rule_ >= 0 && bit != kOverflowBit) gather_lane(kOverflowBit);
-  if (!from_lowest && out.size() > limit) {
+  if (!from_lowest && out->size() > limit) {
     // Keep the nearest in key.
-    std::nth_element(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(limit), out.end(),
-                     [&](std::uint32_t a, std::uint32_t b) {
-                       return std::fabs(slots_[a]->key - anchor.key) <
-                              std::fabs(slots_[b]->key - anchor.key);
+    const double key = anchor.key;
+    std::nth_element(out->begin(), out->begin() + static_cast<std::ptrdiff_t>(limit), out->end(),
+                     [key](const PoolIndex::Entry& a, const PoolIndex::Entry& b) {
+                       return std::fabs(a.key - key) < std::fabs(b.key - key);
                      });
-    out.resize(limit);
+    out->resize(limit);
   }
-  (void)rs;
-  return out;
 }
 
 // Keeps the batchDistance window (width: the widest distance in force) around the anchor that
 // holds the most players. False when no window holds enough players for any match.
 bool Matcher::Window(const Ticket& anchor, double d, int min_total_players,
-                     std::vector<std::uint32_t>* cands) const {
+                     std::vector<PoolIndex::Entry>* cands) {
   if (key_rule_ < 0) {
     int players = anchor.player_count;
-    for (auto s : *cands) players += slots_[s]->player_count;
+    for (const auto& e : *cands) players += e.players;
     return players >= min_total_players;
   }
-  std::vector<std::pair<double, int>> keys;  // (key, players), anchor included
+  auto& keys = window_keys_;  // (key, players), anchor included
+  keys.clear();
   keys.reserve(cands->size() + 1);
   keys.emplace_back(anchor.key, anchor.player_count);
-  for (auto s : *cands) keys.emplace_back(slots_[s]->key, slots_[s]->player_count);
+  for (const auto& e : *cands) keys.emplace_back(e.key, e.players);
   std::sort(keys.begin(), keys.end());
-  std::vector<int> prefix(keys.size() + 1, 0);
+  auto& prefix = window_prefix_;
+  prefix.assign(keys.size() + 1, 0);
   for (std::size_t i = 0; i < keys.size(); ++i) prefix[i + 1] = prefix[i] + keys[i].second;
   int best = -1;
   double best_lo = anchor.key, best_center = INFINITY;
@@ -519,9 +526,8 @@ bool Matcher::Window(const Ticket& anchor, double d, int min_total_players,
   }
   if (best < min_total_players) return false;
   cands->erase(std::remove_if(cands->begin(), cands->end(),
-                              [&](std::uint32_t s) {
-                                double k = slots_[s]->key;
-                                return k < best_lo || k > best_lo + d;
+                              [&](const PoolIndex::Entry& e) {
+                                return e.key < best_lo || e.key > best_lo + d;
                               }),
                cands->end());
   return true;
@@ -647,10 +653,11 @@ bool Matcher::TryAnchor(std::uint32_t slot, Millis now, bool allow_backfill,
   }
   const bool newest = rs.algorithm.expansion_age == ExpansionAge::kNewest;
   for (int bit : bits) {
-    std::vector<std::uint32_t> cands = Gather(anchor, slot, bit, allow_backfill);
+    std::vector<PoolIndex::Entry>& cands = gathered_;
+    Gather(anchor, slot, bit, allow_backfill, &cands);
     if (!newest || (key_rule_ < 0 && latency_rule_ < 0)) {
       if (Window(anchor, Distance(anchor), min_total_players_, &cands) &&
-          SearchAndCommit(slot, bit, now, std::move(cands), out)) {
+          SearchAndCommit(slot, bit, now, cands, out)) {
         return true;
       }
       continue;
@@ -661,22 +668,25 @@ bool Matcher::TryAnchor(std::uint32_t slot, Millis now, bool allow_backfill,
     for (int level = anchor.level; level >= 0; --level) {
       const EffectiveParams& p = levels_[level];
       double max_latency = latency_rule_ >= 0 ? p.rule[latency_rule_][kMaxLatency].value_or(0) : 0;
-      auto fits = [&](const Ticket& t) {
-        if (t.level < level) return false;
+      // Entries of the anchor's region lane carry the latency there; others (overflow lane)
+      // read it from the ticket.
+      auto fits = [&](int t_level, int lane_ms, std::uint32_t t_slot) {
+        if (t_level < level) return false;
         if (latency_rule_ < 0 || bit == kOverflowBit) return true;
-        int ms = LatencyIn(t, bit);
+        int ms = lane_ms >= 0 ? lane_ms : LatencyIn(*slots_[t_slot], bit);
         return ms >= 0 && ms <= max_latency;
       };
-      if (!fits(anchor)) continue;
-      std::vector<std::uint32_t> at_level;
-      for (auto s : cands) {
-        if (fits(*slots_[s])) at_level.push_back(s);
+      if (!fits(anchor.level, -1, slot)) continue;
+      std::vector<PoolIndex::Entry>& at_level = at_level_;
+      at_level.clear();
+      for (const auto& e : cands) {
+        if (fits(e.level, e.ms, e.slot)) at_level.push_back(e);
       }
       int min_players = 0;
       for (int m : p.team_min) min_players += m;
       double d = key_rule_ >= 0 ? p.rule[key_rule_][kMaxDistance].value_or(0) : INFINITY;
       if (Window(anchor, d, std::max(min_players, 1), &at_level) &&
-          SearchAndCommit(slot, bit, now, std::move(at_level), out)) {
+          SearchAndCommit(slot, bit, now, at_level, out)) {
         return true;
       }
     }
@@ -693,12 +703,16 @@ int Matcher::LatencyIn(const Ticket& t, int bit) const {
 }
 
 bool Matcher::SearchAndCommit(std::uint32_t slot, int bit, Millis now,
-                              std::vector<std::uint32_t> cands, std::vector<MatchResult>* out) {
+                              const std::vector<PoolIndex::Entry>& entries,
+                              std::vector<MatchResult>* out) {
   const RuleSet& rs = *rules_;
   const Ticket& anchor = *slots_[slot];
   std::size_t cap = static_cast<std::size_t>(limits_.max_candidates);
   if (set_mode_) cap = std::max(cap, static_cast<std::size_t>(2 * full_size_));
   {
+    std::vector<std::uint32_t>& cands = cand_slots_;
+    cands.clear();
+    for (const auto& e : entries) cands.push_back(e.slot);
     Order(anchor, bit, &cands);
     if (cands.size() + 1 > cap) cands.resize(cap - 1);
     std::vector<const Ticket*> tickets{&anchor};

@@ -137,12 +137,13 @@ class Matcher {
   void PushDue(const Ticket& t, std::uint32_t slot);
   void ApplyExpansions(Millis now);
   bool TryAnchor(std::uint32_t slot, Millis now, bool allow_backfill, std::vector<MatchResult>* out);
-  std::vector<std::uint32_t> Gather(const Ticket& anchor, std::uint32_t anchor_slot, int bit,
-                                    bool allow_backfill);
+  void Gather(const Ticket& anchor, std::uint32_t anchor_slot, int bit, bool allow_backfill,
+              std::vector<PoolIndex::Entry>* out);
   void Order(const Ticket& anchor, int bit, std::vector<std::uint32_t>* cands);
   bool Window(const Ticket& anchor, double d, int min_players,
-              std::vector<std::uint32_t>* cands) const;
-  bool SearchAndCommit(std::uint32_t slot, int bit, Millis now, std::vector<std::uint32_t> cands,
+              std::vector<PoolIndex::Entry>* cands);
+  bool SearchAndCommit(std::uint32_t slot, int bit, Millis now,
+                       const std::vector<PoolIndex::Entry>& entries,
                        std::vector<MatchResult>* out);
   int LatencyIn(const Ticket& t, int bit) const;
   double Distance(const Ticket& anchor) const;
@@ -175,6 +176,12 @@ class Matcher {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> dirty_;  // (slot, gen)
   std::mt19937_64 rng_;
   MatcherStats stats_;
+  // Scratch reused across anchors (no allocation per anchor in steady state).
+  std::vector<PoolIndex::Entry> gathered_;
+  std::vector<PoolIndex::Entry> at_level_;
+  std::vector<std::uint32_t> cand_slots_;
+  std::vector<std::pair<double, int>> window_keys_;
+  std::vector<int> window_prefix_;
 };
 
 }  // namespace muster::matchmaking

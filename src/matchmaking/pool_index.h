@@ -3,12 +3,14 @@
 // one region under the latency rule and one value of the string batchDistance attributes) the
 // tickets bucketed by a numeric key (the first batchDistance or sort attribute, or the start
 // time). Insert and Remove touch one bucket; Gather walks the buckets nearest to a key.
-// Entries are small ticket slot numbers owned by the Matcher.
+// Entries carry what candidate filtering needs (key, expansion level, latency in the lane's
+// region, party size, backfill) so that gathering does not read the tickets themselves; slots
+// are small ticket numbers owned by the Matcher.
 //
 // Thread safety: none; owned by one Matcher.
 
 #include <cstdint>
-#include <functional>
+#include <iterator>
 #include <map>
 #include <unordered_map>
 #include <vector>
@@ -17,24 +19,33 @@ namespace muster::matchmaking {
 
 class PoolIndex {
  public:
+  struct Entry {
+    double key = 0;
+    std::uint32_t slot = 0;
+    std::int32_t ms = -1;      // latency in the lane's region (-1: not a region lane)
+    std::int32_t level = 0;    // expansion level the ticket is indexed at
+    std::uint16_t players = 0;
+    bool backfill = false;
+  };
+
   // `width` is the key span of one bucket (> 0).
   explicit PoolIndex(double width) : width_(width > 0 ? width : 1) {}
 
-  void Insert(std::uint64_t lane, double key, std::uint32_t slot);
+  void Insert(std::uint64_t lane, const Entry& e);
   void Remove(std::uint64_t lane, double key, std::uint32_t slot);
   std::size_t LaneSize(std::uint64_t lane) const;
 
-  // Calls `visit(slot)` for the lane's tickets whose bucket may hold keys in [lo, hi], nearest
+  // Calls `visit(entry)` for the lane's tickets whose bucket may hold keys in [lo, hi], nearest
   // buckets to `key` first (or, with from_lowest, lowest keys first), until `visit` returns false
   // after a whole bucket. Returns the number of entries visited.
+  template <typename Visit>
   std::size_t Gather(std::uint64_t lane, double key, double lo, double hi, bool from_lowest,
-                     const std::function<bool(std::uint32_t)>& visit) const;
+                     Visit&& visit) const;
 
-  // Bytes held by the index's own containers (approximate; for the memory benchmark).
   std::size_t lanes() const { return lanes_.size(); }
 
  private:
-  using Bucket = std::vector<std::uint32_t>;
+  using Bucket = std::vector<Entry>;
   struct Lane {
     std::map<std::int64_t, Bucket> buckets;
     std::size_t count = 0;
@@ -44,5 +55,49 @@ class PoolIndex {
   double width_;
   std::unordered_map<std::uint64_t, Lane> lanes_;
 };
+
+template <typename Visit>
+std::size_t PoolIndex::Gather(std::uint64_t lane, double key, double lo, double hi,
+                              bool from_lowest, Visit&& visit) const {
+  auto li = lanes_.find(lane);
+  if (li == lanes_.end()) return 0;
+  const auto& buckets = li->second.buckets;
+  std::size_t visited = 0;
+  auto take = [&](const Bucket& b) {
+    bool more = true;
+    for (const Entry& e : b) more = visit(e) && more;
+    visited += b.size();
+    return more;
+  };
+  if (from_lowest) {
+    for (const auto& [k, b] : buckets) {
+      if (!take(b)) break;
+    }
+    return visited;
+  }
+  const std::int64_t lo_b = BucketOf(lo), hi_b = BucketOf(hi);
+  auto up = buckets.lower_bound(BucketOf(key));
+  auto down = up;
+  // Alternate outwards: the side whose next bucket is nearer to `key` goes first.
+  while (true) {
+    bool can_up = up != buckets.end() && up->first <= hi_b;
+    bool can_down = down != buckets.begin() && std::prev(down)->first >= lo_b;
+    if (!can_up && !can_down) break;
+    bool go_up = can_up;
+    if (can_up && can_down) {
+      double du = static_cast<double>(up->first) * width_ - key;
+      double dd = key - static_cast<double>(std::prev(down)->first + 1) * width_;
+      go_up = du <= dd;
+    }
+    if (go_up) {
+      if (!take(up->second)) break;
+      ++up;
+    } else {
+      --down;
+      if (!take(down->second)) break;
+    }
+  }
+  return visited;
+}
 
 }  // namespace muster::matchmaking
