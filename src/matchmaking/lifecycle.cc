@@ -66,7 +66,8 @@ Status MatchmakingCore::PutConfiguration(ConfigurationSpec spec) {
           (t.status == TicketStatus::kQueued || t.status == TicketStatus::kSearching)) {
         TicketInput in{t.ticket_id, t.players, t.start_time};
         in.backfill = t.backfill;
-        (void)matcher->Add(std::move(in));
+        // One the new rule set refuses ends FAILED (with its event) at the next Run.
+        if (!matcher->Add(std::move(in)).ok()) invalidated_.push_back(id);
       }
     }
     cfg.matcher = std::move(matcher);
@@ -102,10 +103,15 @@ Result<core::Effects> MatchmakingCore::RemoveConfiguration(const std::string& na
     if (auto m = matches_.find(t.match_id); m != matches_.end()) {
       acceptance_deadlines_.erase({m->second.acceptance_deadline, t.match_id});
       matches_.erase(m);
+      // A pending placement would otherwise still start a game for these failed tickets.
+      if (t.status == TicketStatus::kPlacing && placement_.Find(t.match_id)) {
+        auto stopped = placement_.Stop(t.match_id);
+        if (stopped.ok()) fx.Append(std::move(stopped).value());
+      }
     }
-    fx.Append(Transition(t, TicketStatus::kFailed, "ConfigurationDeleted",
-                         "matchmaking configuration " + name + " was deleted"));
-    Forget(id);
+    t.auto_backfill = false;  // the configuration is gone: no successor
+    fx.Append(End(t, TicketStatus::kFailed, "ConfigurationDeleted",
+                  "matchmaking configuration " + name + " was deleted", "BACKFILL_FAILED"));
   }
   configs_.erase(cit);
   return fx;
@@ -181,7 +187,8 @@ Status MatchmakingCore::EnterSearch(Config& cfg, Ticket& t) {
   TicketInput in{t.ticket_id, t.players, t.start_time};
   in.backfill = t.backfill;
   MUSTER_RETURN_IF_ERROR(cfg.matcher->Add(std::move(in)));
-  search_deadlines_.insert({t.start_time + cfg.spec.request_timeout_ms, t.ticket_id});
+  if (t.search_deadline == 0) t.search_deadline = t.start_time + cfg.spec.request_timeout_ms;
+  search_deadlines_.insert({t.search_deadline, t.ticket_id});
   return OkStatus();
 }
 
@@ -189,7 +196,7 @@ void MatchmakingCore::LeaveSearch(Ticket& t) {
   auto cit = configs_.find(t.configuration_name);
   if (cit == configs_.end()) return;
   cit->second.matcher->Remove(t.ticket_id);
-  search_deadlines_.erase({t.start_time + cit->second.spec.request_timeout_ms, t.ticket_id});
+  search_deadlines_.erase({t.search_deadline, t.ticket_id});
 }
 
 Result<MatchmakingCore::Config*> MatchmakingCore::CheckNewTicket(const std::string& configuration,
@@ -343,10 +350,8 @@ Result<core::Effects> MatchmakingCore::StopTicket(const std::string& ticket_id) 
                                   " and can no longer be cancelled");
   }
   LeaveSearch(t);
-  core::Effects fx = Transition(t, TicketStatus::kCancelled, "Cancelled", "cancelled by request");
-  if (t.backfill) fx.Append(BackfillEnded(t, "BACKFILL_CANCELLED"));
-  Forget(ticket_id);
-  return fx;
+  t.auto_backfill = false;  // stopped on purpose: no successor
+  return End(t, TicketStatus::kCancelled, "Cancelled", "cancelled by request", "BACKFILL_CANCELLED");
 }
 
 core::Effects MatchmakingCore::Run() {
@@ -360,6 +365,18 @@ core::Effects MatchmakingCore::Run() {
       fx.Append(Transition(it->second, TicketStatus::kSearching, "", ""));
     }
   }
+  std::vector<std::string> invalidated;
+  invalidated.swap(invalidated_);
+  for (const auto& id : invalidated) {
+    auto it = tickets_.find(id);
+    if (it == tickets_.end() || (it->second.status != TicketStatus::kSearching &&
+                                 it->second.status != TicketStatus::kQueued)) {
+      continue;
+    }
+    search_deadlines_.erase({it->second.search_deadline, id});
+    fx.Append(End(it->second, TicketStatus::kFailed, "InvalidTicket",
+                  "the ticket does not fit the configuration's new rule set", "BACKFILL_FAILED"));
+  }
   for (auto& [name, cfg] : configs_) {
     for (auto& m : cfg.matcher->Run(now)) fx.Append(OnMatch(cfg, m));
   }
@@ -370,21 +387,9 @@ core::Effects MatchmakingCore::Run() {
     if (it == tickets_.end()) continue;
     Ticket& t = it->second;
     if (t.status != TicketStatus::kSearching && t.status != TicketStatus::kQueued) continue;
-    Config& cfg = configs_.at(t.configuration_name);
-    cfg.matcher->Remove(id);
-    fx.Append(Transition(t, TicketStatus::kTimedOut, "TimedOut",
-                         "no match was found within the request timeout"));
-    if (t.backfill) {
-      fx.Append(BackfillEnded(t, "BACKFILL_TIMED_OUT"));
-      if (t.auto_backfill) {
-        std::string arn = t.backfill_game_session_arn;
-        std::vector<PlayerInput> players = t.players;
-        Forget(id);
-        fx.Append(MaybeAutoBackfill(cfg, arn, std::move(players)));
-        continue;
-      }
-    }
-    Forget(id);
+    configs_.at(t.configuration_name).matcher->Remove(id);
+    fx.Append(End(t, TicketStatus::kTimedOut, "TimedOut", "no match was found within the request timeout",
+                  "BACKFILL_TIMED_OUT"));
   }
   while (!acceptance_deadlines_.empty() && acceptance_deadlines_.begin()->first <= now) {
     std::string match_id = acceptance_deadlines_.begin()->second;
@@ -472,9 +477,8 @@ core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
       if (placing && (t.backfill || !placement_.Find(t.match_id))) {
         // Its placement did not survive: fail it with its event.
         auto& stored = tickets_[id] = std::move(t);
-        fx.Append(Transition(stored, TicketStatus::kFailed, "PlacementFailed",
-                             "the placement for this match was lost in a restart"));
-        Forget(id);
+        fx.Append(End(stored, TicketStatus::kFailed, "PlacementFailed",
+                      "the placement for this match was lost in a restart", "BACKFILL_FAILED"));
         continue;
       }
       Match& m = matches_[t.match_id];
@@ -496,9 +500,8 @@ core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
     }
     if (!EnterSearch(cit->second, t).ok()) {
       auto& stored = tickets_[id] = std::move(t);
-      fx.Append(Transition(stored, TicketStatus::kFailed, "InvalidTicket",
-                           "the ticket no longer fits its configuration's rule set"));
-      Forget(id);
+      fx.Append(End(stored, TicketStatus::kFailed, "InvalidTicket",
+                    "the ticket no longer fits its configuration's rule set", "BACKFILL_FAILED"));
       continue;
     }
     if (t.status == TicketStatus::kQueued) queued_.push_back(id);

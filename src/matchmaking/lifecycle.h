@@ -91,6 +91,8 @@ struct Ticket {
   bool auto_backfill = false;
   std::string backfill_game_session_arn;
   Millis estimated_wait_ms = -1;  // at start, from recent history; -1 = not available
+  // Request timeout: fixed when the ticket starts (a later configuration update does not move it).
+  Millis search_deadline = 0;
 };
 
 // The MatchmakingTicket shape of the management API (epoch-second timestamps).
@@ -171,6 +173,10 @@ class MatchmakingCore {
   core::Effects DropMatch(const std::string& match_id, bool timed_out);
   core::Effects ReturnToSearch(Ticket& t);
   core::Effects BackfillEnded(const Ticket& t, const std::string& reason);
+  // Ends a live ticket (status to a terminal one) with its event; a backfill ticket also tells
+  // its game server (`backfill_reason`) and an automatic one starts its successor. Forgets it.
+  core::Effects End(Ticket& t, TicketStatus to, const std::string& reason, const std::string& message,
+                    const std::string& backfill_reason);
   core::Effects MaybeAutoBackfill(const Config& cfg, const std::string& game_session_arn,
                                   std::vector<PlayerInput> players);
   std::string MatchmakerData(const Config& cfg, const std::string& match_id, const Match& m,
@@ -192,6 +198,7 @@ class MatchmakingCore {
   std::map<std::string, std::string> live_players_;   // player id → live ticket id
   std::map<std::string, std::string> backfills_;      // game session ARN → live backfill ticket
   std::vector<std::string> queued_;                   // QUEUED tickets, in arrival order
+  std::vector<std::string> invalidated_;  // searching tickets a new rule set refused (fail in Run)
   std::set<std::pair<Millis, std::string>> search_deadlines_;      // request timeouts
   std::set<std::pair<Millis, std::string>> acceptance_deadlines_;  // (deadline, match id)
 };

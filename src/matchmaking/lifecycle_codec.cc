@@ -77,7 +77,8 @@ store::Row MatchmakingCore::ToRow(const Ticket& t, Millis now) {
                  {"Backfill", t.backfill},
                  {"AutoBackfill", t.auto_backfill},
                  {"BackfillGameSessionArn", t.backfill_game_session_arn},
-                 {"EstimatedWaitMs", t.estimated_wait_ms}};
+                 {"EstimatedWaitMs", t.estimated_wait_ms},
+                 {"SearchDeadline", t.search_deadline}};
   store::Row row;
   row.id = t.ticket_id;
   row.index = t.owner;
@@ -106,6 +107,7 @@ Result<Ticket> MatchmakingCore::FromRow(const store::Row& row) {
   t.backfill = BoolOr(o, "Backfill", false);
   t.auto_backfill = BoolOr(o, "AutoBackfill", false);
   t.backfill_game_session_arn = StringOr(o, "BackfillGameSessionArn");
+  t.search_deadline = IntOr(o, "SearchDeadline");
   t.estimated_wait_ms = o.if_contains("EstimatedWaitMs") ? IntOr(o, "EstimatedWaitMs") : -1;
   if (auto* a = o.if_contains("Players"); a && a->is_array()) {
     for (const auto& pv : a->get_array()) {

@@ -447,5 +447,86 @@ TEST_F(FlowTest, AutomaticBackfillStartsForOpenSlots) {
   EXPECT_EQ(mm_.LiveTickets(), 0u);  // full: no more backfill
 }
 
+// --- review regressions ---------------------------------------------------------------------
+
+TEST_F(FlowTest, RequestTimeoutIsFixedWhenTheTicketStarts) {
+  auto spec = Spec();  // 60 s
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  ASSERT_TRUE(mm_.StartTicket("cfg", "a", Player("pa"), "").ok());
+  mm_.Run();
+  spec.request_timeout_ms = 300'000;  // an update applies to tickets started after it
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  Ticket stored = MatchmakingCore::FromRow(MatchmakingCore::ToRow(*mm_.Find("a"), 0)).value();
+  EXPECT_EQ(stored.search_deadline, stored.start_time + 60'000);
+  // A restarted node keeps the same deadline as this one.
+  MatchmakingCore again(clock_, placement_, "local", "123");
+  ASSERT_TRUE(again.PutConfiguration(spec).ok());
+  again.Restore({stored});
+  clock_.Advance(59'999);
+  EXPECT_TRUE(Types(mm_.Run()).empty());
+  EXPECT_TRUE(Types(again.Run()).empty());
+  clock_.Advance(1);
+  EXPECT_EQ(Types(mm_.Run()), std::vector<std::string>{"MatchmakingTimedOut"});
+  EXPECT_EQ(Types(again.Run()), std::vector<std::string>{"MatchmakingTimedOut"});
+  ASSERT_TRUE(mm_.StartTicket("cfg", "later", Player("pl"), "").ok());
+  EXPECT_EQ(mm_.Find("later")->search_deadline, clock_.NowMillis() + 300'000);
+}
+
+TEST_F(FlowTest, DeletingAConfigurationStopsItsPendingPlacement) {
+  ASSERT_TRUE(mm_.PutConfiguration(Spec()).ok());
+  StartTwo();
+  Deliver(mm_.Run());  // no game server yet: PLACING with a pending placement
+  std::string match = mm_.Find("a")->match_id;
+  ASSERT_EQ(mm_.Find("a")->status, TicketStatus::kPlacing);
+  ASSERT_TRUE(mm_.RemoveConfiguration("cfg").ok());
+  EXPECT_EQ(mm_.Find("a"), nullptr);
+  EXPECT_EQ(placement_.Find(match), nullptr);
+  ReadyProcess();
+  EXPECT_TRUE(Deliver(placement_.Pump()).pushes.empty());  // no game for failed tickets
+}
+
+TEST_F(FlowTest, ABackfillWhoseSessionEndedDuringAcceptanceIsCancelled) {
+  auto spec = Spec();
+  spec.acceptance_required = true;
+  spec.acceptance_timeout_ms = 10'000;
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  std::string key = ReadyProcess();
+  StartTwo();
+  Deliver(mm_.Run());
+  ASSERT_TRUE(mm_.AcceptMatch("a", {"pa"}, true).ok());
+  Deliver(mm_.AcceptMatch("b", {"pb"}, true).value());
+  std::string arn = placement_.Find(mm_.Find("a")->match_id)->game_session_arn;
+  Deliver(fleet_.ActivateGameSession(key, arn).value());
+  std::vector<PlayerInput> ps{Player("pa", 1000, "red")[0], Player("pb", 1000, "blue")[0]};
+  ASSERT_TRUE(mm_.StartBackfill("cfg", "bf", arn, ps).ok());
+  ASSERT_TRUE(mm_.StartTicket("cfg", "c", Player("pc"), "").ok());
+  Deliver(mm_.Run());
+  ASSERT_EQ(mm_.Find("bf")->status, TicketStatus::kRequiresAcceptance);
+  Deliver(fleet_.TerminateServerProcess(key).value());  // the session ends meanwhile
+  clock_.Advance(10'000);
+  auto fx = Deliver(mm_.Run());
+  EXPECT_EQ(mm_.Find("bf"), nullptr);
+  EXPECT_EQ(mm_.Find("c"), nullptr);  // never answered: cancelled
+  bool cancelled = false;
+  for (const auto& w : fx.writes) cancelled |= w.row.id == "bf" && w.row.status == "CANCELLED";
+  EXPECT_TRUE(cancelled);
+}
+
+TEST_F(FlowTest, ARuleSetChangeFailsTicketsThatNoLongerFit) {
+  ASSERT_TRUE(mm_.PutConfiguration(Spec()).ok());
+  std::vector<PlayerInput> two{Player("p1")[0], Player("p2")[0]};
+  ASSERT_TRUE(mm_.StartTicket("cfg", "duo", two, "").ok());
+  mm_.Run();
+  auto spec = Spec();
+  spec.rule_set = ParseRuleSet(R"({"name": "s", "ruleLanguageVersion": "1.0",
+    "teams": [{"name": "a", "minPlayers": 1, "maxPlayers": 1}, {"name": "b", "minPlayers": 1, "maxPlayers": 1}]})").value();
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  auto fx = mm_.Run();
+  ASSERT_EQ(Types(fx), std::vector<std::string>{"MatchmakingFailed"});
+  EXPECT_EQ(Detail(fx, "MatchmakingFailed")->at("reason").as_string(), "InvalidTicket");
+  EXPECT_EQ(mm_.Find("duo"), nullptr);
+  EXPECT_TRUE(mm_.StartTicket("cfg", "solo", Player("p1"), "").ok());  // the players are free again
+}
+
 }  // namespace
 }  // namespace muster::matchmaking

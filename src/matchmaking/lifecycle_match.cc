@@ -39,7 +39,7 @@ core::Effects MatchmakingCore::OnMatch(Config& cfg, const MatchResult& m) {
   const Millis deadline = clock_.NowMillis() + cfg.spec.acceptance_timeout_ms;
   for (const auto& id : m.ticket_ids) {
     Ticket& t = tickets_.at(id);
-    search_deadlines_.erase({t.start_time + cfg.spec.request_timeout_ms, id});
+    search_deadlines_.erase({t.search_deadline, id});
     t.match_id = match_id;
     if (t.backfill) {
       match.game_session_arn = t.backfill_game_session_arn;
@@ -187,11 +187,17 @@ core::Effects MatchmakingCore::ReturnToSearch(Ticket& t) {
     for (auto& p : t.players) p.team.clear();
   }
   Config& cfg = configs_.at(t.configuration_name);
+  if (t.backfill && cfg.spec.mode == FlexMatchMode::kWithQueue) {
+    const fleet::GameSession* gs = placement_.fleets().FindGameSession(t.backfill_game_session_arn);
+    if (!gs || gs->status != fleet::GameSessionStatus::kActive) {
+      t.auto_backfill = false;
+      return End(t, TicketStatus::kCancelled, "GameSessionEnded", "the game session being backfilled ended",
+                 "BACKFILL_CANCELLED");
+    }
+  }
   auto st = EnterSearch(cfg, t);
   if (!st.ok()) {
-    fx.Append(Transition(t, TicketStatus::kFailed, "InvalidTicket", st.error().message));
-    Forget(t.ticket_id);
-    return fx;
+    return End(t, TicketStatus::kFailed, "InvalidTicket", st.error().message, "BACKFILL_FAILED");
   }
   fx.Append(Transition(t, TicketStatus::kSearching, "", ""));
   return fx;
@@ -220,15 +226,32 @@ core::Effects MatchmakingCore::DropMatch(const std::string& match_id, bool timed
     }
     // A rejecting player ends their own ticket; on a timeout so does one who never answered.
     if (rejected || (timed_out && !all_accepted)) {
-      fx.Append(Transition(t, TicketStatus::kCancelled, rejected ? "AcceptanceRejected" : "AcceptanceTimedOut",
-                           rejected ? "a player of this ticket rejected the match"
-                                    : "a player of this ticket did not accept the match in time"));
-      if (t.backfill) fx.Append(BackfillEnded(t, "BACKFILL_CANCELLED"));
-      Forget(id);
+      fx.Append(End(t, TicketStatus::kCancelled, rejected ? "AcceptanceRejected" : "AcceptanceTimedOut",
+                    rejected ? "a player of this ticket rejected the match"
+                             : "a player of this ticket did not accept the match in time",
+                    "BACKFILL_CANCELLED"));
     } else {
       fx.Append(ReturnToSearch(t));
     }
   }
+  return fx;
+}
+
+core::Effects MatchmakingCore::End(Ticket& t, TicketStatus to, const std::string& reason,
+                                   const std::string& message, const std::string& backfill_reason) {
+  core::Effects fx = Transition(t, to, reason, message);
+  std::string id = t.ticket_id;
+  if (!t.backfill) {
+    Forget(id);
+    return fx;
+  }
+  fx.Append(BackfillEnded(t, backfill_reason));
+  bool successor = t.auto_backfill;
+  std::string arn = t.backfill_game_session_arn;
+  std::vector<PlayerInput> players = t.players;
+  std::string configuration = t.configuration_name;
+  Forget(id);
+  if (successor) fx.Append(MaybeAutoBackfill(configs_.at(configuration), arn, std::move(players)));
   return fx;
 }
 
@@ -244,6 +267,17 @@ core::Effects MatchmakingCore::MaybeAutoBackfill(const Config& cfg, const std::s
   }
   const fleet::GameSession* gs = placement_.fleets().FindGameSession(arn);
   if (!gs || gs->status != fleet::GameSessionStatus::kActive) return fx;
+  // Only the players still holding a slot in the session (those who left are dropped).
+  std::set<std::string> present;
+  for (const auto& psid : gs->player_session_ids) {
+    const fleet::PlayerSession* ps = placement_.fleets().FindPlayerSession(psid);
+    if (ps && (ps->status == fleet::PlayerSessionStatus::kReserved ||
+               ps->status == fleet::PlayerSessionStatus::kActive)) {
+      present.insert(ps->player_id);
+    }
+  }
+  std::erase_if(players, [&](const PlayerInput& p) { return !present.count(p.player_id); });
+  if (players.empty()) return fx;
   if (static_cast<int>(players.size()) >= TeamCapacity(*cfg.spec.rule_set)) return fx;
   if (placement_.fleets().OccupiedSlots(*gs) >= gs->max_players) return fx;
   auto started = StartBackfill(cfg.spec.name, "auto-backfill-" + Uuid4(), arn, std::move(players));
@@ -321,10 +355,9 @@ core::Effects MatchmakingCore::OnPlacementNotice(const json::object& notice) {
       fx.Append(ReturnToSearch(t));
       continue;
     }
-    fx.Append(Transition(t, TicketStatus::kFailed, "PlacementFailed",
-                         std::string(type->get_string()) + ": " + reason));
-    if (t.backfill) fx.Append(BackfillEnded(t, "BACKFILL_FAILED"));
-    Forget(id);
+    t.auto_backfill = false;  // the session cannot take players: no successor
+    fx.Append(End(t, TicketStatus::kFailed, "PlacementFailed",
+                  std::string(type->get_string()) + ": " + reason, "BACKFILL_FAILED"));
   }
   return fx;
 }
@@ -341,6 +374,8 @@ core::Effects MatchmakingCore::OnFleetNotice(const json::object& notice) {
   Ticket& t = it->second;
   if (t.status != TicketStatus::kQueued && t.status != TicketStatus::kSearching) return fx;
   LeaveSearch(t);
+  t.auto_backfill = false;
+  // No UpdateGameSession: the session is gone.
   fx.Append(Transition(t, TicketStatus::kCancelled, "GameSessionEnded",
                        "the game session being backfilled ended"));
   Forget(t.ticket_id);
