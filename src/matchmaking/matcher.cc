@@ -253,7 +253,8 @@ Status Matcher::Add(TicketInput in) {
     PlayerInput& p = in.players[i];
     const std::string path = "players[" + std::to_string(i) + "]";
     if (p.player_id.empty()) return Error::InvalidArgument(path + ".playerId must not be empty");
-    if (!seen.insert(p.player_id).second) {
+    // A one-player ticket cannot repeat a player: skip the set (and its allocation).
+    if (in.players.size() > 1 && !seen.insert(p.player_id).second) {
       return Error::InvalidArgument(path + ": player " + p.player_id + " appears twice in the ticket");
     }
     if (player_ids_.count(p.player_id)) {
@@ -287,12 +288,15 @@ Status Matcher::Add(TicketInput in) {
     }
     PackedAttr* attrs = t->attrs.data() + i * n_attr;
     for (auto& [name, value] : p.attributes) {
-      std::string apath = path + ".attributes." + name;
-      MUSTER_RETURN_IF_ERROR(CheckAttributeValue(value, apath));
+      // The field path is built only for an error message.
+      auto apath = [&] { return path + ".attributes." + name; };
+      if (!CheckAttributeValue(value, {}).ok()) {
+        MUSTER_RETURN_IF_ERROR(CheckAttributeValue(value, apath()));
+      }
       int idx = rs.AttributeIndex(name);
       if (idx < 0) continue;  // undeclared attributes are carried by the caller, not matched on
       if (rs.attributes[idx].type != value.type) {
-        return Error::InvalidArgument(apath + ": attribute is declared as " +
+        return Error::InvalidArgument(apath() + ": attribute is declared as " +
                                       AttributeTypeName(rs.attributes[idx].type) + ", got " +
                                       AttributeTypeName(value.type));
       }

@@ -237,8 +237,9 @@ bool Matcher::Search::RunSetMode() {
   double lo = INFINITY, hi = -INFINITY;
   std::uint64_t mask = ~0ULL;
   int mask_level = -1;
+  Millis newest = std::numeric_limits<Millis>::min();  // NewestStart() of the chosen, kept here
   auto fast_ok = [&](const Ticket& t) {
-    const int level = m_.LevelAt(now_ - std::max(t.start, chosen_.empty() ? t.start : NewestStart()));
+    const int level = m_.LevelAt(now_ - std::max(t.start, chosen_.empty() ? t.start : newest));
     const EffectiveParams& p = m_.levels_[level];
     if (m_.key_rule_ >= 0) {
       double d = p.rule[m_.key_rule_][kMaxDistance].value_or(0);
@@ -266,7 +267,10 @@ bool Matcher::Search::RunSetMode() {
     if (t.backfill && backfills_ > 0) continue;
     if (t.backfill && !CanPlace(static_cast<int>(i), 0)) continue;
     if (m_.fast_set_checks_ && rs_.algorithm.expansion_age == ExpansionAge::kNewest) {
-      if (fast_ok(t)) Place(static_cast<int>(i), 0);
+      if (fast_ok(t)) {
+        Place(static_cast<int>(i), 0);
+        newest = std::max(newest, t.start);
+      }
       continue;
     }
     Place(static_cast<int>(i), 0);  // rules ignore teams: everyone in team 0 for the checks
