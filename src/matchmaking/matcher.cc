@@ -509,17 +509,22 @@ bool Matcher::Window(const Ticket& anchor, double d, int min_total_players,
   keys.reserve(cands->size() + 1);
   keys.emplace_back(anchor.key, anchor.player_count);
   for (const auto& e : *cands) keys.emplace_back(e.key, e.players);
-  std::sort(keys.begin(), keys.end());
+  // By key only: the order of equal keys cannot change the chosen window (the first of a run of
+  // equal keys always counts the whole run).
+  std::sort(keys.begin(), keys.end(),
+            [](const std::pair<double, int>& a, const std::pair<double, int>& b) {
+              return a.first < b.first;
+            });
   auto& prefix = window_prefix_;
   prefix.assign(keys.size() + 1, 0);
   for (std::size_t i = 0; i < keys.size(); ++i) prefix[i + 1] = prefix[i] + keys[i].second;
   int best = -1;
   double best_lo = anchor.key, best_center = INFINITY;
+  std::size_t j = 0;  // first key above lo + d; moves only forwards as lo grows
   for (std::size_t i = 0; i < keys.size(); ++i) {
     double lo = keys[i].first;
     if (lo < anchor.key - d || lo > anchor.key) continue;
-    std::size_t j = std::upper_bound(keys.begin(), keys.end(), std::make_pair(lo + d, INT32_MAX)) -
-                    keys.begin();
+    while (j < keys.size() && !(lo + d < keys[j].first)) ++j;
     int players = prefix[j] - prefix[i];
     double center = std::fabs(lo + d / 2 - anchor.key);
     if (players > best || (players == best && center < best_center)) {
