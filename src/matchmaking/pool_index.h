@@ -2,7 +2,9 @@
 // The matcher's ticket index: for each lane (a partition of tickets that may share a match, e.g.
 // one region under the latency rule and one value of the string batchDistance attributes) the
 // tickets bucketed by a numeric key (the first batchDistance or sort attribute, or the start
-// time). Insert and Remove touch one bucket; Gather walks the buckets nearest to a key.
+// time). A lane keeps its bucket ids in one sorted array (binary search, no tree); a bucket
+// that empties stays until empty ones outnumber the rest, then they are dropped together.
+// Insert and Remove touch one bucket; Gather walks the buckets nearest to a key.
 // Entries carry what candidate filtering needs (key, expansion level, latency in the lane's
 // region, party size, backfill) so that gathering does not read the tickets themselves; slots
 // are small ticket numbers owned by the Matcher.
@@ -10,8 +12,6 @@
 // Thread safety: none; owned by one Matcher.
 
 #include <cstdint>
-#include <iterator>
-#include <map>
 #include <unordered_map>
 #include <vector>
 
@@ -47,10 +47,14 @@ class PoolIndex {
  private:
   using Bucket = std::vector<Entry>;
   struct Lane {
-    std::map<std::int64_t, Bucket> buckets;
+    std::vector<std::int64_t> ids;  // ascending
+    std::vector<Bucket> buckets;    // parallel to ids; some may be empty
     std::size_t count = 0;
+    std::size_t empty = 0;
   };
   std::int64_t BucketOf(double key) const;
+  static std::size_t LowerBound(const Lane& l, std::int64_t id);
+  static void DropEmptyBuckets(Lane* l);
 
   double width_;
   std::unordered_map<std::uint64_t, Lane> lanes_;
@@ -61,7 +65,7 @@ std::size_t PoolIndex::Gather(std::uint64_t lane, double key, double lo, double 
                               bool from_lowest, Visit&& visit) const {
   auto li = lanes_.find(lane);
   if (li == lanes_.end()) return 0;
-  const auto& buckets = li->second.buckets;
+  const Lane& l = li->second;
   std::size_t visited = 0;
   auto take = [&](const Bucket& b) {
     bool more = true;
@@ -69,32 +73,33 @@ std::size_t PoolIndex::Gather(std::uint64_t lane, double key, double lo, double 
     visited += b.size();
     return more;
   };
+  const std::size_t n = l.ids.size();
   if (from_lowest) {
-    for (const auto& [k, b] : buckets) {
-      if (!take(b)) break;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!take(l.buckets[i])) break;
     }
     return visited;
   }
   const std::int64_t lo_b = BucketOf(lo), hi_b = BucketOf(hi);
-  auto up = buckets.lower_bound(BucketOf(key));
-  auto down = up;
+  std::size_t up = LowerBound(l, BucketOf(key));
+  std::size_t down = up;
   // Alternate outwards: the side whose next bucket is nearer to `key` goes first.
   while (true) {
-    bool can_up = up != buckets.end() && up->first <= hi_b;
-    bool can_down = down != buckets.begin() && std::prev(down)->first >= lo_b;
+    bool can_up = up != n && l.ids[up] <= hi_b;
+    bool can_down = down != 0 && l.ids[down - 1] >= lo_b;
     if (!can_up && !can_down) break;
     bool go_up = can_up;
     if (can_up && can_down) {
-      double du = static_cast<double>(up->first) * width_ - key;
-      double dd = key - static_cast<double>(std::prev(down)->first + 1) * width_;
+      double du = static_cast<double>(l.ids[up]) * width_ - key;
+      double dd = key - static_cast<double>(l.ids[down - 1] + 1) * width_;
       go_up = du <= dd;
     }
     if (go_up) {
-      if (!take(up->second)) break;
+      if (!take(l.buckets[up])) break;
       ++up;
     } else {
       --down;
-      if (!take(down->second)) break;
+      if (!take(l.buckets[down])) break;
     }
   }
   return visited;
