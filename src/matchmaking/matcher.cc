@@ -504,6 +504,13 @@ bool Matcher::Window(const Ticket& anchor, double d, int min_total_players,
     for (const auto& e : *cands) players += e.players;
     return players >= min_total_players;
   }
+  // Every window lies within [anchor - d, anchor + d]: when that span lacks the players, no
+  // window has them (skips the sort).
+  int span_players = anchor.player_count;
+  for (const auto& e : *cands) {
+    if (e.key >= anchor.key - d && e.key <= anchor.key + d) span_players += e.players;
+  }
+  if (span_players < min_total_players) return false;
   auto& keys = window_keys_;  // (key, players), anchor included
   keys.clear();
   keys.reserve(cands->size() + 1);
@@ -552,12 +559,15 @@ void Matcher::Order(const Ticket& anchor, int bit, std::vector<std::uint32_t>* c
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     for (std::size_t i = 0; i < keyed.size(); ++i) (*v)[i] = keyed[i].second;
   };
-  auto by_age = [&](std::uint32_t a, std::uint32_t b) {
-    const Ticket& x = *slots_[a];
-    const Ticket& y = *slots_[b];
+  // Oldest first. (start, seq) is unique per ticket, so the order is fully determined; the keys
+  // are read once per ticket rather than once per comparison.
+  auto& aged = aged_;
+  aged.clear();
+  for (auto s : *cands) aged.push_back({slots_[s]->start, slots_[s]->seq, s});
+  std::sort(aged.begin(), aged.end(), [](const Aged& x, const Aged& y) {
     return x.start != y.start ? x.start < y.start : x.seq < y.seq;
-  };
-  std::sort(cands->begin(), cands->end(), by_age);
+  });
+  for (std::size_t i = 0; i < aged.size(); ++i) (*cands)[i] = aged[i].slot;
   const auto pref = rs.algorithm.batching_preference;
   if (pref == BatchingPreference::kRandom) {
     std::shuffle(cands->begin(), cands->end(), rng_);

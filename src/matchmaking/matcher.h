@@ -182,6 +182,12 @@ class Matcher {
   std::vector<std::uint32_t> cand_slots_;
   std::vector<std::pair<double, int>> window_keys_;
   std::vector<int> window_prefix_;
+  struct Aged {
+    Millis start;
+    std::uint64_t seq;
+    std::uint32_t slot;
+  };
+  std::vector<Aged> aged_;
 };
 
 }  // namespace muster::matchmaking
