@@ -646,7 +646,8 @@ bool Matcher::TryAnchor(std::uint32_t slot, Millis now, bool allow_backfill,
   if (!anchor.indexable || anchor.lanes == 0) return false;
   ++stats_.anchors;
   // Regions to try, in the order of the batching preference.
-  std::vector<int> bits;
+  std::vector<int>& bits = bits_;
+  bits.clear();
   for (std::uint64_t m = anchor.lanes; m; m &= m - 1) bits.push_back(__builtin_ctzll(m));
   if (latency_rule_ >= 0 && bits.size() > 1) {
     if (rs.algorithm.batching_preference == BatchingPreference::kFastestRegion) {

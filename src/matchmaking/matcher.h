@@ -188,6 +188,7 @@ class Matcher {
     std::uint32_t slot;
   };
   std::vector<Aged> aged_;
+  std::vector<int> bits_;  // TryAnchor: regions to try
 };
 
 }  // namespace muster::matchmaking
