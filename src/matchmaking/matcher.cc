@@ -287,7 +287,9 @@ Status Matcher::Add(TicketInput in) {
       }
     }
     PackedAttr* attrs = t->attrs.data() + i * n_attr;
-    for (auto& [name, value] : p.attributes) {
+    for (auto& entry : p.attributes) {
+      const std::string& name = entry.first;
+      auto& value = entry.second;
       // The field path is built only for an error message.
       auto apath = [&] { return path + ".attributes." + name; };
       if (!CheckAttributeValue(value, {}).ok()) {
