@@ -449,6 +449,66 @@ TEST_F(FlowTest, AutomaticBackfillStartsForOpenSlots) {
 
 // --- review regressions ---------------------------------------------------------------------
 
+TEST_F(FlowTest, PlayersOfABackfilledSessionMaySearchAgain) {
+  auto spec = Spec();
+  spec.backfill_mode = BackfillMode::kAutomatic;
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  std::string key = ReadyProcess();
+  StartTwo();
+  Deliver(mm_.Run());
+  std::string arn = placement_.Find(mm_.Find("a")->match_id)->game_session_arn;
+  Deliver(fleet_.ActivateGameSession(key, arn).value());
+  ASSERT_EQ(mm_.LiveTickets(), 1u);  // the automatic backfill ticket lists pa and pb
+  // pa wants another game while the automatic backfill of theirs searches.
+  ASSERT_TRUE(mm_.StartTicket("cfg", "again", Player("pa"), "").ok());
+  // pa's own ticket is not the newcomer that fills pa's session.
+  auto fx = Deliver(mm_.Run());
+  EXPECT_EQ(Detail(fx, "MatchmakingSucceeded"), nullptr);
+  EXPECT_EQ(fleet_.OccupiedSlots(*fleet_.FindGameSession(arn)), 2);
+  ASSERT_TRUE(mm_.StartTicket("cfg", "c", Player("pc"), "").ok());
+  fx = Deliver(mm_.Run());
+  // Either pc filled the session (pa still searching for another game) or pa and pc made a new
+  // match; never pa twice in one session.
+  if (!fx.pushes.empty()) {
+    auto frame = fleet::DecodeServerMessage(fx.pushes[0].frame).value();
+    auto data = ParseJson(std::get<fleet::UpdateGameSession>(frame.body).game_session.matchmaker_data, {})
+                    .value().as_object();
+    std::vector<std::string> ids;
+    for (const auto& team : data.at("teams").as_array()) {
+      for (const auto& pl : team.at("players").as_array()) ids.emplace_back(pl.at("playerId").as_string());
+    }
+    std::sort(ids.begin(), ids.end());
+    EXPECT_EQ(ids, (std::vector<std::string>{"pa", "pb", "pc"}));
+    ASSERT_NE(mm_.Find("again"), nullptr);
+    EXPECT_EQ(mm_.Find("again")->status, TicketStatus::kSearching);
+  } else {
+    ASSERT_NE(mm_.Find("again"), nullptr);
+    EXPECT_EQ(mm_.Find("again")->match_id, mm_.Find("c")->match_id);
+    EXPECT_FALSE(mm_.Find("again")->match_id.empty());
+  }
+}
+
+TEST_F(FlowTest, ABackfillMayListAPlayerWhoSearchesOnTheirOwn) {
+  auto spec = Spec();
+  spec.mode = FlexMatchMode::kStandalone;
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  ASSERT_TRUE(mm_.StartTicket("cfg", "solo", Player("px"), "").ok());
+  EXPECT_TRUE(mm_.StartBackfill("cfg", "bf", "session-9", Player("px", 1000, "red")).ok());
+  EXPECT_EQ(mm_.StartTicket("cfg", "solo2", Player("px"), "").error().code, ErrorCode::kConflict);
+  auto fx = mm_.Run();  // px's own ticket cannot fill px's session
+  EXPECT_EQ(Detail(fx, "MatchmakingSucceeded"), nullptr);
+  ASSERT_TRUE(mm_.StartTicket("cfg", "n", Player("pn"), "").ok());
+  fx = mm_.Run();
+  const auto* ok = Detail(fx, "MatchmakingSucceeded");
+  ASSERT_NE(ok, nullptr);
+  std::vector<std::string> ids;
+  for (const auto& t : ok->at("tickets").as_array()) {
+    for (const auto& pl : t.at("players").as_array()) ids.emplace_back(pl.at("playerId").as_string());
+  }
+  std::sort(ids.begin(), ids.end());
+  EXPECT_TRUE(std::adjacent_find(ids.begin(), ids.end()) == ids.end()) << "a player twice in one match";
+}
+
 TEST_F(FlowTest, RequestTimeoutIsFixedWhenTheTicketStarts) {
   auto spec = Spec();  // 60 s
   ASSERT_TRUE(mm_.PutConfiguration(spec).ok());

@@ -257,7 +257,9 @@ Status Matcher::Add(TicketInput in) {
     if (in.players.size() > 1 && !seen.insert(p.player_id).second) {
       return Error::InvalidArgument(path + ": player " + p.player_id + " appears twice in the ticket");
     }
-    if (player_ids_.count(p.player_id)) {
+    // A backfill ticket lists players already in a game session: they may search for another
+    // game meanwhile (the search never puts such a ticket in a match with its backfill ticket).
+    if (!in.backfill && player_ids_.count(p.player_id)) {
       return Error::Conflict("player " + p.player_id + " is already in another searching ticket");
     }
     if (p.attributes.size() > static_cast<std::size_t>(kMaxAttributesPerPlayer)) {
@@ -392,7 +394,9 @@ Status Matcher::Add(TicketInput in) {
   tr.seq = next_seq_++;
   tr.dirty = true;
   by_id_.emplace(tr.id, slot);
-  for (const auto& p : tr.players) player_ids_.insert(p.id);
+  if (!tr.backfill) {
+    for (const auto& p : tr.players) player_ids_.insert(p.id);
+  }
   ++live_;
   Index(tr, slot);
   PushDue(tr, slot);
@@ -403,7 +407,9 @@ Status Matcher::Add(TicketInput in) {
 void Matcher::Release(std::uint32_t slot) {
   Ticket& t = *slots_[slot];
   Unindex(t, slot);
-  for (const auto& p : t.players) player_ids_.erase(p.id);
+  if (!t.backfill) {
+    for (const auto& p : t.players) player_ids_.erase(p.id);
+  }
   by_id_.erase(t.id);
   if (static_cast<std::size_t>(t.level) < step_waits_.size()) ++stale_due_;
   slots_[slot].reset();

@@ -314,6 +314,36 @@ TEST(MatcherBackfill, RejectsPlayersWithoutTeams) {
   EXPECT_EQ(m.size(), 0u);
 }
 
+TEST(MatcherBackfill, APlayerInABackfilledSessionMaySearchButNeverJoinsItTwice) {
+  for (const char* prio : {"high", "normal", "low"}) {
+    SCOPED_TRACE(prio);
+    // The player's own ticket arrives after the backfill ticket, and before it.
+    for (bool backfill_first : {true, false}) {
+      Matcher m(BackfillRules(prio, 2));
+      if (backfill_first) ASSERT_TRUE(m.Add(Backfill("bf", {{"p-pa", "red"}, {"b1", "blue"}})).ok());
+      ASSERT_TRUE(m.Add(Solo("pa", {}, {}, kT0)).ok()) << "a player in a running game may search";
+      if (!backfill_first) ASSERT_TRUE(m.Add(Backfill("bf", {{"p-pa", "red"}, {"b1", "blue"}})).ok());
+      ASSERT_FALSE(m.Add(Solo("pa", {}, {}, kT0)).ok());  // still one searching ticket per player
+      ASSERT_TRUE(m.Add(Solo("x", {}, {}, kT0)).ok());
+      // bf + pa + x would fill both teams, but pa is already in bf's session.
+      auto ms = m.Run(kT0);
+      for (const auto& match : ms) {
+        std::set<std::string> ids(match.ticket_ids.begin(), match.ticket_ids.end());
+        EXPECT_FALSE(ids.count("bf") && ids.count("pa")) << "pa would be in the session twice";
+        std::set<std::string> players;
+        for (const auto& p : match.players) EXPECT_TRUE(players.insert(p.player_id).second) << p.player_id;
+      }
+      ASSERT_TRUE(m.Add(Solo("y", {}, {}, kT0 + 1)).ok());
+      ms = m.Run(kT0 + 1);
+      ASSERT_EQ(ms.size(), 1u);
+      EXPECT_EQ(std::set<std::string>(ms[0].ticket_ids.begin(), ms[0].ticket_ids.end()),
+                (std::set<std::string>{"bf", "x", "y"}));
+      EXPECT_EQ(m.size(), 1u);  // pa's own ticket still searches
+      EXPECT_TRUE(m.Remove("pa"));
+    }
+  }
+}
+
 TEST(MatcherBackfill, PriorityOrdersBackfillBeforeOrAfterOrdinaryMatching) {
   auto run = [](const std::string& prio) {
     Matcher m(BackfillRules(prio, 1));

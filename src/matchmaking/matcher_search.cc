@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string_view>
+#include <unordered_map>
 
 #include "matchmaking/matcher_balance.h"
 #include "matchmaking/matcher_ticket.h"
@@ -27,6 +29,32 @@ Matcher::Search::Search(const Matcher& m, Millis now, std::vector<const Ticket*>
     if (t->backfill) symmetric_ok_ = false;
   }
   team_of_.assign(cands_.size(), -1);
+  if (!symmetric_ok_) FindClashes();
+}
+
+// A player searching on their own while a backfill ticket lists them (they are in its game
+// session) must not land in that session twice: such pairs are never placed together.
+void Matcher::Search::FindClashes() {
+  std::unordered_map<std::string_view, int> backfill_of;
+  for (std::size_t c = 0; c < cands_.size(); ++c) {
+    if (!cands_[c]->backfill) continue;
+    for (const auto& p : cands_[c]->players) backfill_of.emplace(p.id, static_cast<int>(c));
+  }
+  for (std::size_t c = 0; c < cands_.size(); ++c) {
+    if (cands_[c]->backfill) continue;
+    for (const auto& p : cands_[c]->players) {
+      auto it = backfill_of.find(p.id);
+      if (it != backfill_of.end()) clashes_.emplace_back(static_cast<int>(c), it->second);
+    }
+  }
+}
+
+bool Matcher::Search::Clashes(int cand) const {
+  for (const auto& [ordinary, backfill] : clashes_) {
+    if (ordinary == cand && team_of_[backfill] != -1) return true;
+    if (backfill == cand && team_of_[ordinary] != -1) return true;
+  }
+  return false;
 }
 
 const EffectiveParams& Matcher::Search::ParamsFor(Millis age) const {
@@ -56,6 +84,7 @@ const EffectiveParams& Matcher::Search::ActualParams() const {
 
 bool Matcher::Search::CanPlace(int cand, int team) const {
   const Ticket& t = *cands_[cand];
+  if (!clashes_.empty() && Clashes(cand)) return false;
   if (t.backfill) {
     if (backfills_ > 0) return false;  // never two backfill tickets in one match
     std::vector<int> add(counts_.size(), 0);
@@ -266,6 +295,7 @@ bool Matcher::Search::RunSetMode() {
     if (size_ + t.player_count > full_size_) continue;
     if (t.backfill && backfills_ > 0) continue;
     if (t.backfill && !CanPlace(static_cast<int>(i), 0)) continue;
+    if (!clashes_.empty() && Clashes(static_cast<int>(i))) continue;
     if (m_.fast_set_checks_ && rs_.algorithm.expansion_age == ExpansionAge::kNewest) {
       if (fast_ok(t)) {
         Place(static_cast<int>(i), 0);

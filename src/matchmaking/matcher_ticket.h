@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "matchmaking/matcher.h"
@@ -50,6 +51,8 @@ class Matcher::Search {
   Millis NewestStart() const;
   const EffectiveParams& PruneParams() const;
   const EffectiveParams& ActualParams() const;
+  void FindClashes();
+  bool Clashes(int cand) const;
   bool CanPlace(int cand, int team) const;
   void Place(int cand, int team);
   void Unplace(int cand);
@@ -77,6 +80,7 @@ class Matcher::Search {
   int nodes_ = 0;
   int first_found_node_ = -1;
   int backfills_ = 0;
+  std::vector<std::pair<int, int>> clashes_;  // (ordinary, backfill) candidates sharing a player
   bool stop_ = false;
   std::vector<std::vector<int>> assign_;
   int best_size_ = 0;
