@@ -164,6 +164,45 @@ TEST_F(ManagementTest, CreateDescribeAndDeleteRuleSet) {
   ExpectError(Call("DeleteMatchmakingRuleSet", json::object{{"Name", "rs-1"}}), "NotFoundException", "rs-1");
 }
 
+TEST_F(ManagementTest, ARuleSetUsedByAnotherNodesConfigurationIsNotDeleted) {
+  // A second node on the same store creates a configuration that uses a new rule set.
+  auto other_store = store::OpenSqliteStore({(dir_ / "muster.db").string()});
+  ASSERT_TRUE(other_store.ok()) << other_store.error().message;
+  node::Node other(**other_store, clock_);
+  ASSERT_TRUE(other.Start(Setup()).ok());
+  ManagementApi other_api(other);
+  ASSERT_EQ(other_api.Handle("CreateMatchmakingRuleSet",
+                             ToJson(json::object{{"Name", "shared-rules"}, {"RuleSetBody", kRules2v2}})).status, 200);
+  auto cfg = GoodConfiguration("other-cfg");
+  cfg["RuleSetName"] = "shared-rules";
+  auto created = other_api.Handle("CreateMatchmakingConfiguration", ToJson(cfg));
+  ASSERT_EQ(created.status, 200) << created.body;
+  // This node has never loaded that configuration, yet refuses to delete its rule set.
+  ExpectError(Call("DeleteMatchmakingRuleSet", json::object{{"Name", "shared-rules"}}),
+              "InvalidRequestException", "used by matchmaking configuration 'other-cfg'");
+  EXPECT_EQ(Call("DescribeMatchmakingRuleSets", json::object{{"Names", json::array{"shared-rules"}}}).status, 200);
+}
+
+TEST_F(ManagementTest, ADamagedStoredTicketDoesNotKeepTheNodeFromStarting) {
+  ASSERT_EQ(Call("StartMatchmaking", json::object{{"TicketId", "good"}, {"ConfigurationName", "setup-cfg"},
+                                                  {"Players", json::array{Player("p1")}}}).status, 200);
+  store::Row broken;
+  broken.id = "broken";
+  broken.status = "SEARCHING";
+  broken.body = "{\"TicketId\": ";  // cut short
+  ASSERT_TRUE(store::CommitOne(*store_, store::Write::Insert(store::Table::kTickets, broken)).ok());
+  Open();  // a restart reads every searching ticket
+  auto d = Call("DescribeMatchmaking", json::object{{"TicketIds", json::array{"good"}}});
+  ASSERT_EQ(d.status, 200) << ToJson(d.body);
+  ASSERT_EQ(d.body.at("TicketList").as_array().size(), 1u);
+  std::string status(d.body.at("TicketList").as_array()[0].at("Status").as_string());
+  EXPECT_TRUE(status == "QUEUED" || status == "SEARCHING") << status;
+  // The damaged row is left as it was, for inspection.
+  auto row = store_->Get(store::Table::kTickets, "broken");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->body, broken.body);
+}
+
 TEST_F(ManagementTest, RuleSetInputIsChecked) {
   ExpectError(Call("CreateMatchmakingRuleSet", json::object{{"Name", "bad name!"}, {"RuleSetBody", kRules2v2}}),
               "InvalidRequestException", "Name: must be 1-128 characters");

@@ -4,6 +4,7 @@
 #include "common/log.h"
 
 #include <cstdlib>
+#include <optional>
 
 namespace muster::node {
 
@@ -33,6 +34,17 @@ Result<std::vector<store::Row>> All(store::Store& s, store::Table t) {
     after = out.back().id;
   }
   return out;
+}
+
+// A row this version cannot read is logged and skipped (it stays in the store as it is), so one
+// damaged row does not keep the node from starting.
+template <class T>
+std::optional<T> Readable(Result<T> r, const char* what, const store::Row& row, std::size_t* skipped) {
+  if (r.ok()) return std::move(r).value();
+  MLOG(kError) << what << " row '" << row.id << "' is unreadable and was skipped (left in the store): "
+               << r.error().message;
+  ++*skipped;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -77,12 +89,13 @@ Status Node::Start(const NodeSetup& setup) {
 
 Status Node::Restore() {
   using store::Table;
+  std::size_t skipped = 0;
   std::vector<fleet::Process> processes;
   for (const char* st : {"CONNECTED", "ACTIVE"}) {
     MUSTER_ASSIGN_OR_RETURN(auto rows, AllWithStatus(store_, Table::kProcesses, st));
     for (const auto& r : rows) {
-      MUSTER_ASSIGN_OR_RETURN(auto p, fleet::ProcessFromRow(r));
-      processes.push_back(std::move(p));
+      auto p = Readable(fleet::ProcessFromRow(r), "process", r, &skipped);
+      if (p) processes.push_back(std::move(*p));
     }
   }
   std::vector<fleet::GameSession> sessions;
@@ -90,22 +103,23 @@ Status Node::Restore() {
   for (const char* st : {"ACTIVATING", "ACTIVE"}) {
     MUSTER_ASSIGN_OR_RETURN(auto rows, AllWithStatus(store_, Table::kGameSessions, st));
     for (const auto& r : rows) {
-      MUSTER_ASSIGN_OR_RETURN(auto g, fleet::GameSessionFromRow(r));
-      MUSTER_ASSIGN_OR_RETURN(auto ps_rows, store_.ListByIndex(Table::kPlayerSessions, g.game_session_id, 1000));
+      auto g = Readable(fleet::GameSessionFromRow(r), "game session", r, &skipped);
+      if (!g) continue;
+      MUSTER_ASSIGN_OR_RETURN(auto ps_rows, store_.ListByIndex(Table::kPlayerSessions, g->game_session_id, 1000));
       for (const auto& pr : ps_rows) {
-        MUSTER_ASSIGN_OR_RETURN(auto ps, fleet::PlayerSessionFromRow(pr));
-        players.push_back(std::move(ps));
+        auto ps = Readable(fleet::PlayerSessionFromRow(pr), "player session", pr, &skipped);
+        if (ps) players.push_back(std::move(*ps));
       }
-      sessions.push_back(std::move(g));
+      sessions.push_back(std::move(*g));
     }
   }
   std::vector<fleet::Compute> computes;  // already registered by Start; stored extras are kept
   MUSTER_ASSIGN_OR_RETURN(auto compute_rows, All(store_, Table::kComputes));
   for (const auto& r : compute_rows) {
-    MUSTER_ASSIGN_OR_RETURN(auto c, fleet::ComputeFromRow(r));
-    if (!compute_tokens_.count(c.Key())) {
-      compute_tokens_[c.Key()] = c.auth_token;
-      computes.push_back(std::move(c));
+    auto c = Readable(fleet::ComputeFromRow(r), "compute", r, &skipped);
+    if (c && !compute_tokens_.count(c->Key())) {
+      compute_tokens_[c->Key()] = c->auth_token;
+      computes.push_back(std::move(*c));
     }
   }
   std::size_t n_proc = processes.size(), n_gs = sessions.size();
@@ -114,8 +128,8 @@ Status Node::Restore() {
   MUSTER_ASSIGN_OR_RETURN(auto placement_rows, AllWithStatus(store_, Table::kPlacements, "PENDING"));
   std::vector<placement::Placement> pending;
   for (const auto& r : placement_rows) {
-    MUSTER_ASSIGN_OR_RETURN(auto p, placement::PlacementCore::FromRow(r));
-    pending.push_back(std::move(p));
+    auto p = Readable(placement::PlacementCore::FromRow(r), "placement", r, &skipped);
+    if (p) pending.push_back(std::move(*p));
   }
   std::size_t n_pl = pending.size();
   placement_->Restore(std::move(pending));
@@ -124,8 +138,8 @@ Status Node::Restore() {
   for (const char* st : {"QUEUED", "SEARCHING", "REQUIRES_ACCEPTANCE", "PLACING"}) {
     MUSTER_ASSIGN_OR_RETURN(auto rows, AllWithStatus(store_, Table::kTickets, st));
     for (const auto& r : rows) {
-      MUSTER_ASSIGN_OR_RETURN(auto t, matchmaking::MatchmakingCore::FromRow(r));
-      tickets.push_back(std::move(t));
+      auto t = Readable(matchmaking::MatchmakingCore::FromRow(r), "matchmaking ticket", r, &skipped);
+      if (t) tickets.push_back(std::move(*t));
     }
   }
   std::size_t n_t = tickets.size();
@@ -133,6 +147,10 @@ Status Node::Restore() {
   if (n_proc + n_gs + n_pl + n_t > 0) {
     MLOG(kInfo) << "restored from " << store_.Engine() << ": " << n_t << " tickets, " << n_pl
                 << " placements, " << n_gs << " game sessions, " << n_proc << " processes";
+  }
+  if (skipped > 0) {
+    MLOG(kError) << skipped << " stored rows could not be read and were skipped (see above); they are "
+                 << "left in the store for inspection";
   }
   return OkStatus();
 }

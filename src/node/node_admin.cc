@@ -190,8 +190,12 @@ Result<RuleSetRecord> Node::FindRuleSet(const std::string& name_or_arn) const {
 
 Status Node::DeleteRuleSet(const std::string& name_or_arn) {
   MUSTER_ASSIGN_OR_RETURN(auto r, FindRuleSet(name_or_arn));
-  for (const auto* spec : matchmaking_->Configurations()) {
-    if (spec->rule_set_name == r.name) {
+  // The stored configurations, not only this node's: another node sharing the store may have
+  // created one that uses the rule set.
+  MUSTER_ASSIGN_OR_RETURN(auto cfg_rows, AllRows(store_, store::Table::kConfigurations));
+  for (const auto& row : cfg_rows) {
+    auto spec = ConfigurationFromRow(row);
+    if (spec.ok() && NameOf(spec->rule_set_name, "matchmakingruleset") == r.name) {
       return Error::Conflict("matchmaking rule set '" + r.name + "' is used by matchmaking configuration '" +
                              spec->name + "'");
     }
