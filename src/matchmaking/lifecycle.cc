@@ -254,8 +254,17 @@ Result<core::Effects> MatchmakingCore::StartBackfill(const std::string& configur
       return Error::InvalidArgument("Players[" + std::to_string(i) + "].Team: every player of a backfill request needs the team it is on");
     }
   }
+  // One live backfill ticket per session: a new request replaces one that is still searching
+  // (as in the managed service; see CommitStart); one in a proposed match or being placed stays.
+  std::string replaces;
   if (auto b = backfills_.find(game_session_arn); b != backfills_.end()) {
-    return Error::Conflict("game session " + game_session_arn + " already has backfill ticket " + b->second);
+    auto old = tickets_.find(b->second);
+    if (old != tickets_.end() && old->second.status != TicketStatus::kQueued &&
+        old->second.status != TicketStatus::kSearching) {
+      return Error::Conflict("game session " + game_session_arn + " has backfill ticket " + b->second +
+                             " in a match (" + TicketStatusName(old->second.status) + "); try again when it ends");
+    }
+    replaces = b->second;
   }
   if (cfg->spec.mode == FlexMatchMode::kWithQueue) {
     const fleet::GameSession* gs = placement_.fleets().FindGameSession(game_session_arn);
@@ -276,17 +285,41 @@ Result<core::Effects> MatchmakingCore::StartBackfill(const std::string& configur
   MUSTER_RETURN_IF_ERROR(EnterSearch(*cfg, t));
   core::Effects fx;
   fx.writes.push_back(store::Write::Insert(store::Table::kTickets, ToRow(t, clock_.NowMillis())));
-  backfills_[game_session_arn] = ticket_id;
+  // The session keeps its old ticket until the new one is stored (CommitStart).
+  if (replaces.empty()) backfills_[game_session_arn] = ticket_id;
+  else replacing_[ticket_id] = replaces;
   queued_.push_back(ticket_id);
   tickets_[ticket_id] = std::move(t);
   return fx;
 }
 
 void MatchmakingCore::AbortStart(const std::string& ticket_id) {
+  replacing_.erase(ticket_id);
   auto it = tickets_.find(ticket_id);
   if (it == tickets_.end()) return;
   LeaveSearch(it->second);
   Forget(ticket_id);
+}
+
+core::Effects MatchmakingCore::CommitStart(const std::string& ticket_id) {
+  core::Effects fx;
+  auto r = replacing_.find(ticket_id);
+  if (r == replacing_.end()) return fx;
+  std::string old_id = r->second;
+  replacing_.erase(r);
+  auto nt = tickets_.find(ticket_id);
+  if (nt == tickets_.end()) return fx;
+  const std::string arn = nt->second.backfill_game_session_arn;
+  auto old = tickets_.find(old_id);
+  if (old != tickets_.end() && (old->second.status == TicketStatus::kQueued ||
+                                old->second.status == TicketStatus::kSearching)) {
+    LeaveSearch(old->second);
+    old->second.auto_backfill = false;  // replaced on purpose: no successor
+    fx.Append(End(old->second, TicketStatus::kCancelled, "Cancelled", "replaced by backfill ticket " + ticket_id,
+                  "BACKFILL_CANCELLED"));
+  }
+  backfills_[arn] = ticket_id;
+  return fx;
 }
 
 core::Effects MatchmakingCore::Transition(Ticket& t, TicketStatus to, const std::string& reason,

@@ -114,8 +114,9 @@ class MatchmakingCore {
                                     std::vector<PlayerInput> players, std::string owner);
   Result<core::Effects> StopTicket(const std::string& ticket_id);
   // Starts a backfill ticket for a game session; `players` are its current players, each with
-  // Team. One live backfill ticket per game session (kConflict). In WITH_QUEUE mode the game
-  // session must be ACTIVE.
+  // Team. One live backfill ticket per game session: a new request replaces one still searching
+  // (cancelled in CommitStart, once the new ticket is stored); kConflict while the old one is in a
+  // proposed match or being placed. In WITH_QUEUE mode the game session must be ACTIVE.
   Result<core::Effects> StartBackfill(const std::string& configuration, std::string ticket_id,
                                       const std::string& game_session_arn,
                                       std::vector<PlayerInput> players);
@@ -124,6 +125,9 @@ class MatchmakingCore {
                                     const std::vector<std::string>& player_ids, bool accept);
   // Undoes StartTicket when its effects could not be committed (the client hears an error).
   void AbortStart(const std::string& ticket_id);
+  // Completes a start whose effects were committed: a backfill ticket takes over its session from
+  // the one it replaces, which ends CANCELLED (its game server hears BACKFILL_CANCELLED).
+  core::Effects CommitStart(const std::string& ticket_id);
 
   // Moves QUEUED tickets to SEARCHING, forms matches, hands them to placement, times tickets out.
   core::Effects Run();
@@ -197,6 +201,7 @@ class MatchmakingCore {
   std::map<std::string, Match> matches_;              // match id → match awaiting outcome
   std::map<std::string, std::string> live_players_;   // player id → live ticket id
   std::map<std::string, std::string> backfills_;      // game session ARN → live backfill ticket
+  std::map<std::string, std::string> replacing_;      // new backfill ticket → the one it replaces
   std::vector<std::string> queued_;                   // QUEUED tickets, in arrival order
   std::vector<std::string> invalidated_;  // searching tickets a new rule set refused (fail in Run)
   std::set<std::pair<Millis, std::string>> search_deadlines_;      // request timeouts

@@ -339,7 +339,6 @@ TEST_F(FlowTest, ManualBackfillFillsTheRunningSession) {
   EXPECT_EQ(mm_.StartBackfill("cfg", "bf0", arn, no_team).error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(mm_.StartBackfill("cfg", "bf0", "arn:unknown", current).error().code, ErrorCode::kNotFound);
   ASSERT_TRUE(mm_.StartBackfill("cfg", "bf", arn, current).ok());
-  EXPECT_EQ(mm_.StartBackfill("cfg", "bf2", arn, current).error().code, ErrorCode::kConflict);
   EXPECT_TRUE(Types(mm_.Run()) == std::vector<std::string>{"MatchmakingSearching"});  // alone: no match
 
   ASSERT_TRUE(mm_.StartTicket("cfg", "c", Player("pc", 1020), "").ok());
@@ -378,6 +377,55 @@ TEST_F(FlowTest, ManualBackfillFillsTheRunningSession) {
       }
     }
   }
+}
+
+TEST_F(FlowTest, ANewBackfillRequestReplacesTheSearchingOne) {
+  ASSERT_TRUE(mm_.PutConfiguration(Spec()).ok());
+  std::string key = ReadyProcess();
+  StartTwo();
+  Deliver(mm_.Run());
+  std::string arn = placement_.Find(mm_.Find("a")->match_id)->game_session_arn;
+  Deliver(fleet_.ActivateGameSession(key, arn).value());
+  ASSERT_TRUE(mm_.StartBackfill("cfg", "bf1", arn, Player("pa", 1000, "red")).ok());
+  EXPECT_TRUE(mm_.CommitStart("bf1").pushes.empty());  // nothing to replace
+  mm_.Run();
+  ASSERT_TRUE(mm_.StartBackfill("cfg", "bf2", arn, Player("pa", 1000, "red")).ok());
+  // Until the new ticket is stored, the old one keeps the session; an abort leaves it so.
+  mm_.AbortStart("bf2");
+  ASSERT_NE(mm_.Find("bf1"), nullptr);
+  ASSERT_TRUE(mm_.StartBackfill("cfg", "bf2", arn, Player("pa", 1000, "red")).ok());
+  auto fx = mm_.CommitStart("bf2");
+  EXPECT_EQ(mm_.Find("bf1"), nullptr);
+  ASSERT_NE(mm_.Find("bf2"), nullptr);
+  ASSERT_EQ(fx.pushes.size(), 1u);
+  auto update = std::get<fleet::UpdateGameSession>(fleet::DecodeServerMessage(fx.pushes[0].frame).value().body);
+  EXPECT_EQ(update.update_reason, "BACKFILL_CANCELLED");
+  EXPECT_EQ(update.backfill_ticket_id, "bf1");
+  bool cancelled = false;
+  for (const auto& w : fx.writes) cancelled = cancelled || (w.row.id == "bf1" && w.row.status == "CANCELLED");
+  EXPECT_TRUE(cancelled);
+  // The replacement is the session's backfill: it fills the open slot.
+  ASSERT_TRUE(mm_.StartTicket("cfg", "c", Player("pc"), "").ok());
+  auto filled = Deliver(mm_.Run());
+  ASSERT_EQ(filled.pushes.size(), 1u);
+  EXPECT_EQ(std::get<fleet::UpdateGameSession>(fleet::DecodeServerMessage(filled.pushes[0].frame).value().body)
+                .backfill_ticket_id, "bf2");
+}
+
+TEST_F(FlowTest, ABackfillInAProposedMatchIsNotReplaced) {
+  auto spec = Spec();
+  spec.acceptance_required = true;
+  spec.acceptance_timeout_ms = 30'000;
+  spec.mode = FlexMatchMode::kStandalone;
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  ASSERT_TRUE(mm_.StartBackfill("cfg", "bf1", "session-1", Player("p1", 1000, "red")).ok());
+  ASSERT_TRUE(mm_.StartTicket("cfg", "n", Player("pn"), "").ok());
+  mm_.Run();
+  ASSERT_EQ(mm_.Find("bf1")->status, TicketStatus::kRequiresAcceptance);
+  auto again = mm_.StartBackfill("cfg", "bf2", "session-1", Player("p1", 1000, "red"));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+  EXPECT_NE(again.error().message.find("REQUIRES_ACCEPTANCE"), std::string::npos) << again.error().message;
 }
 
 TEST_F(FlowTest, StoppingABackfillTellsTheGameServer) {

@@ -277,7 +277,7 @@ core::Effects MatchmakingCore::MaybeAutoBackfill(const Config& cfg, const std::s
     }
   }
   std::erase_if(players, [&](const PlayerInput& p) { return !present.count(p.player_id); });
-  if (players.empty()) return fx;
+  if (players.empty() || backfills_.count(arn)) return fx;  // never replaces a running backfill
   if (static_cast<int>(players.size()) >= TeamCapacity(*cfg.spec.rule_set)) return fx;
   if (placement_.fleets().OccupiedSlots(*gs) >= gs->max_players) return fx;
   auto started = StartBackfill(cfg.spec.name, "auto-backfill-" + Uuid4(), arn, std::move(players));

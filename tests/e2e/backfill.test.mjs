@@ -2,7 +2,7 @@
 // a player leaves a running 2v2, the game server asks for backfill with its remaining players,
 // a new player's ticket is matched into the same game session, and the game server receives
 // UpdateGameSession with the new MatchmakerData. Stopping a backfill is answered with
-// BACKFILL_CANCELLED; another process's session is refused.
+// BACKFILL_CANCELLED; a new request replaces a searching one; another process's session is refused.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
@@ -108,6 +108,18 @@ describe("backfill from a game server", () => {
     const cancelled = await peer.next((x) => x.Action === "UpdateGameSession");
     assert.equal(cancelled.UpdateReason, "BACKFILL_CANCELLED");
     assert.equal(sql(node.db, "select status from tickets where id = 'bf-e2e-2'")[0].status, "CANCELLED");
+
+    // A new request replaces the session's searching backfill ticket, which is cancelled.
+    for (const id of ["bf-e2e-3", "bf-e2e-4"]) {
+      m = await peer.request({ Action: "StartMatchBackfill", TicketId: id, GameSessionArn: arn,
+                               MatchmakingConfigurationArn: data.matchmakingConfigurationArn, Players: remaining });
+      assert.equal(m.StatusCode, 200, m.ErrorMessage);
+    }
+    const replaced = await peer.next((x) => x.Action === "UpdateGameSession");
+    assert.equal(replaced.UpdateReason, "BACKFILL_CANCELLED");
+    assert.equal(replaced.BackfillTicketId, "bf-e2e-3");
+    assert.equal(sql(node.db, "select status from tickets where id = 'bf-e2e-3'")[0].status, "CANCELLED");
+    assert.ok(["QUEUED", "SEARCHING"].includes(sql(node.db, "select status from tickets where id = 'bf-e2e-4'")[0].status));
     await peer.close();
   });
 });
