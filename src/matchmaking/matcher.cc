@@ -221,7 +221,7 @@ Status Matcher::Add(TicketInput in) {
     return Error::InvalidArgument("a ticket needs 1 to " + std::to_string(max_players) +
                                   " players; got " + std::to_string(in.players.size()));
   }
-  if (by_id_.count(in.ticket_id)) {
+  if (FindTicket(in.ticket_id) != SlotTable::kNone) {
     return Error::Conflict("ticket " + in.ticket_id + " is already in the matchmaking pool");
   }
   int largest_team = 0;
@@ -259,7 +259,7 @@ Status Matcher::Add(TicketInput in) {
     }
     // A backfill ticket lists players already in a game session: they may search for another
     // game meanwhile (the search never puts such a ticket in a match with its backfill ticket).
-    if (!in.backfill && player_ids_.count(p.player_id)) {
+    if (!in.backfill && FindPlayer(p.player_id) != SlotTable::kNone) {
       return Error::Conflict("player " + p.player_id + " is already in another searching ticket");
     }
     if (p.attributes.size() > static_cast<std::size_t>(kMaxAttributesPerPlayer)) {
@@ -393,9 +393,9 @@ Status Matcher::Add(TicketInput in) {
   slots_[slot] = std::move(t);
   tr.seq = next_seq_++;
   tr.dirty = true;
-  by_id_.emplace(tr.id, slot);
+  by_id_.Insert(SlotTable::Hash(tr.id), slot);
   if (!tr.backfill) {
-    for (const auto& p : tr.players) player_ids_.insert(p.id);
+    for (const auto& p : tr.players) player_ids_.Insert(SlotTable::Hash(p.id), slot);
   }
   ++live_;
   Index(tr, slot);
@@ -408,9 +408,9 @@ void Matcher::Release(std::uint32_t slot) {
   Ticket& t = *slots_[slot];
   Unindex(t, slot);
   if (!t.backfill) {
-    for (const auto& p : t.players) player_ids_.erase(p.id);
+    for (const auto& p : t.players) player_ids_.Erase(SlotTable::Hash(p.id), slot);
   }
-  by_id_.erase(t.id);
+  by_id_.Erase(SlotTable::Hash(t.id), slot);
   if (static_cast<std::size_t>(t.level) < step_waits_.size()) ++stale_due_;
   slots_[slot].reset();
   ++gens_[slot];
@@ -426,10 +426,23 @@ void Matcher::Release(std::uint32_t slot) {
   }
 }
 
+std::uint32_t Matcher::FindTicket(std::string_view ticket_id) const {
+  return by_id_.Find(SlotTable::Hash(ticket_id), [&](std::uint32_t s) { return slots_[s]->id == ticket_id; });
+}
+
+std::uint32_t Matcher::FindPlayer(std::string_view player_id) const {
+  return player_ids_.Find(SlotTable::Hash(player_id), [&](std::uint32_t s) {
+    for (const auto& p : slots_[s]->players) {
+      if (p.id == player_id) return true;
+    }
+    return false;
+  });
+}
+
 bool Matcher::Remove(std::string_view ticket_id) {
-  auto it = by_id_.find(ticket_id);
-  if (it == by_id_.end()) return false;
-  Release(it->second);
+  std::uint32_t slot = FindTicket(ticket_id);
+  if (slot == SlotTable::kNone) return false;
+  Release(slot);
   return true;
 }
 
@@ -743,9 +756,13 @@ bool Matcher::SearchAndCommit(std::uint32_t slot, int bit, Millis now,
     for (const auto& e : entries) cands.push_back(e.slot);
     Order(anchor, bit, &cands);
     if (cands.size() + 1 > cap) cands.resize(cap - 1);
-    std::vector<const Ticket*> tickets{&anchor};
+    std::vector<const Ticket*>& tickets = search_tickets_;
+    tickets.clear();
+    tickets.push_back(&anchor);
     for (auto s : cands) tickets.push_back(slots_[s].get());
-    Search search(*this, now, tickets);
+    if (!search_) search_ = std::make_unique<Search>(*this);
+    Search& search = *search_;
+    search.Reset(now, tickets);
     bool found = search.Run();
     stats_.nodes += static_cast<std::uint64_t>(search.nodes());
     if (!found) return false;

@@ -35,6 +35,7 @@
 #include "matchmaking/pool_index.h"
 #include "matchmaking/rule_eval.h"
 #include "matchmaking/rule_set.h"
+#include "matchmaking/slot_table.h"
 
 namespace muster::matchmaking {
 
@@ -153,8 +154,12 @@ class Matcher {
   std::vector<std::unique_ptr<Ticket>> slots_;
   std::vector<std::uint32_t> gens_;
   std::vector<std::uint32_t> free_slots_;
-  std::unordered_map<std::string_view, std::uint32_t> by_id_;
-  std::unordered_set<std::string_view> player_ids_;
+  std::uint32_t FindTicket(std::string_view ticket_id) const;
+  std::uint32_t FindPlayer(std::string_view player_id) const;
+  std::unique_ptr<Search> search_;             // reused by every anchor search (keeps its buffers)
+  std::vector<const Ticket*> search_tickets_;  // the anchor and its candidates, for search_
+  SlotTable by_id_;       // ticket id → slot
+  SlotTable player_ids_;  // player id → slot of the ordinary ticket searching with them
   std::size_t live_ = 0;
   std::uint64_t next_seq_ = 0;
   std::vector<bool> symmetric_definition_;  // teams of this definition are interchangeable

@@ -320,9 +320,13 @@ TEST(MatcherBackfill, APlayerInABackfilledSessionMaySearchButNeverJoinsItTwice) 
     // The player's own ticket arrives after the backfill ticket, and before it.
     for (bool backfill_first : {true, false}) {
       Matcher m(BackfillRules(prio, 2));
-      if (backfill_first) ASSERT_TRUE(m.Add(Backfill("bf", {{"p-pa", "red"}, {"b1", "blue"}})).ok());
+      if (backfill_first) {
+        ASSERT_TRUE(m.Add(Backfill("bf", {{"p-pa", "red"}, {"b1", "blue"}})).ok());
+      }
       ASSERT_TRUE(m.Add(Solo("pa", {}, {}, kT0)).ok()) << "a player in a running game may search";
-      if (!backfill_first) ASSERT_TRUE(m.Add(Backfill("bf", {{"p-pa", "red"}, {"b1", "blue"}})).ok());
+      if (!backfill_first) {
+        ASSERT_TRUE(m.Add(Backfill("bf", {{"p-pa", "red"}, {"b1", "blue"}})).ok());
+      }
       ASSERT_FALSE(m.Add(Solo("pa", {}, {}, kT0)).ok());  // still one searching ticket per player
       ASSERT_TRUE(m.Add(Solo("x", {}, {}, kT0)).ok());
       // bf + pa + x would fill both teams, but pa is already in bf's session.

@@ -10,10 +10,8 @@
 
 namespace muster::matchmaking {
 
-Matcher::Search::Search(const Matcher& m, Millis now, std::vector<const Ticket*> cands)
-    : m_(m), rs_(*m.rules_), now_(now), cands_(std::move(cands)) {
+Matcher::Search::Search(const Matcher& m) : m_(m), rs_(*m.rules_) {
   const std::size_t teams = rs_.teams.size();
-  counts_.assign(teams, 0);
   view_.teams.resize(teams);
   room_max_.assign(teams, 0);
   for (const auto& lv : m_.levels_) {
@@ -21,14 +19,36 @@ Matcher::Search::Search(const Matcher& m, Millis now, std::vector<const Ticket*>
   }
   full_size_ = 0;
   for (int x : room_max_) full_size_ += x;
+}
+
+// Starts a search over `cands` (the anchor first); every buffer keeps its capacity between
+// searches.
+void Matcher::Search::Reset(Millis now, const std::vector<const Ticket*>& cands) {
+  now_ = now;
+  cands_.assign(cands.begin(), cands.end());
+  counts_.assign(rs_.teams.size(), 0);
+  for (auto& team : view_.teams) team.clear();
   counters_.passed.assign(rs_.rules.size(), 0);
   counters_.failed.assign(rs_.rules.size(), 0);
   oldest_start_ = std::numeric_limits<Millis>::max();
+  symmetric_ok_ = true;
   for (const Ticket* t : cands_) {
     oldest_start_ = std::min(oldest_start_, t->start);
     if (t->backfill) symmetric_ok_ = false;
   }
   team_of_.assign(cands_.size(), -1);
+  chosen_.clear();
+  clashes_.clear();
+  if (assign_.size() < cands_.size()) assign_.resize(cands_.size());
+  for (auto& a : assign_) a.clear();
+  assign_.resize(cands_.size());
+  found_ = false;
+  size_ = 0;
+  nodes_ = 0;
+  first_found_node_ = -1;
+  backfills_ = 0;
+  stop_ = false;
+  best_size_ = 0;
   if (!symmetric_ok_) FindClashes();
 }
 
@@ -223,7 +243,8 @@ void Matcher::Search::CheckComplete() {
     if (counts_[t] < p.team_min[t] || counts_[t] > p.team_max[t]) return;
   }
   if (!EvaluateMatch(rs_, view_, p, &counters_)) return;
-  assign_.assign(cands_.size(), {});
+  for (auto& a : assign_) a.clear();
+  found_ = true;
   for (int i : chosen_) {
     const Ticket& t = *cands_[i];
     if (t.backfill) {
@@ -371,6 +392,7 @@ bool Matcher::Search::RunSetMode() {
     if (!Verify(assign, p, &counters_)) return false;
   }
   assign_ = std::move(assign);
+  found_ = true;
   return true;
 }
 
@@ -385,7 +407,7 @@ bool Matcher::Search::Run() {
     if (EvaluateMonotoneRules(rs_, view_, PruneParams())) Dfs(1, true);
     Unplace(0);
   }
-  if (assign_.empty()) return false;
+  if (!found_) return false;
   // Balanced: re-form the teams of the chosen tickets when the rules still hold.
   chosen_.clear();
   for (std::size_t c = 0; c < assign_.size(); ++c) {

@@ -37,7 +37,8 @@ struct Matcher::Ticket {
 // strategy), or a greedy ticket-set pick followed by balanced teams (set mode).
 class Matcher::Search {
  public:
-  Search(const Matcher& m, Millis now, std::vector<const Ticket*> cands);
+  explicit Search(const Matcher& m);
+  void Reset(Millis now, const std::vector<const Ticket*>& cands);
 
   // True when a match was found; then `team_of_player` holds, per candidate, the team of each of
   // its players (empty for candidates not in the match).
@@ -65,15 +66,14 @@ class Matcher::Search {
 
   const Matcher& m_;
   const RuleSet& rs_;
-  Millis now_;
-  Millis oldest_start_;
+  Millis now_ = 0;
+  Millis oldest_start_ = 0;
   std::vector<const Ticket*> cands_;
   bool symmetric_ok_ = true;
   std::vector<int> team_of_;   // per candidate: team (ordinary) or -2 (backfill placed)
   std::vector<int> counts_;
   std::vector<int> room_max_;
   std::vector<int> chosen_;
-  std::vector<std::vector<const EvalPlayer*>> teams_;
   MatchView view_;
   int size_ = 0;
   int full_size_ = 0;
@@ -82,7 +82,8 @@ class Matcher::Search {
   int backfills_ = 0;
   std::vector<std::pair<int, int>> clashes_;  // (ordinary, backfill) candidates sharing a player
   bool stop_ = false;
-  std::vector<std::vector<int>> assign_;
+  std::vector<std::vector<int>> assign_;  // meaningful when found_
+  bool found_ = false;
   int best_size_ = 0;
   RuleCounters counters_;
 };

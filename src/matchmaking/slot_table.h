@@ -1,0 +1,99 @@
+#pragma once
+// The matcher's id lookups (ticket id → slot, player id → slot of the searching ticket): an
+// open-addressing hash table of (32-bit hash, slot) pairs, 8 bytes per entry, linear probing,
+// deletion by backward shift. It stores no keys: the caller hashes the id and confirms a
+// candidate slot against the ticket itself (`is_match`), so a table entry costs no allocation
+// and a lookup touches one cache line of the table in the common case.
+//
+// Thread safety: none; owned by one Matcher.
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+namespace muster::matchmaking {
+
+class SlotTable {
+ public:
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+
+  static std::uint64_t Hash(std::string_view id) { return std::hash<std::string_view>{}(id); }
+
+  // The first slot stored under `hash` for which is_match(slot) holds, or kNone.
+  template <typename IsMatch>
+  std::uint32_t Find(std::uint64_t hash, IsMatch&& is_match) const {
+    if (size_ == 0) return kNone;
+    const std::uint32_t tag = Tag(hash);
+    for (std::size_t i = Home(hash);; i = (i + 1) & mask_) {
+      const Entry& e = entries_[i];
+      if (e.slot == kNone) return kNone;
+      if (e.tag == tag && is_match(e.slot)) return e.slot;
+    }
+  }
+
+  void Insert(std::uint64_t hash, std::uint32_t slot) {
+    if (2 * (size_ + 1) > entries_.size()) Grow();
+    std::size_t i = Home(hash);
+    while (entries_[i].slot != kNone) i = (i + 1) & mask_;
+    entries_[i] = {Tag(hash), slot};
+    ++size_;
+  }
+
+  // Removes the entry (hash, slot); false if there is none.
+  bool Erase(std::uint64_t hash, std::uint32_t slot) {
+    if (size_ == 0) return false;
+    const std::uint32_t tag = Tag(hash);
+    std::size_t i = Home(hash);
+    for (;; i = (i + 1) & mask_) {
+      if (entries_[i].slot == kNone) return false;
+      if (entries_[i].tag == tag && entries_[i].slot == slot) break;
+    }
+    // Backward shift: move later entries of the probe run into the hole when their home allows.
+    std::size_t hole = i;
+    for (std::size_t j = (i + 1) & mask_; entries_[j].slot != kNone; j = (j + 1) & mask_) {
+      std::size_t home = entries_[j].tag & mask_;
+      bool movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+      if (movable) {
+        entries_[hole] = entries_[j];
+        hole = j;
+      }
+    }
+    entries_[hole] = Entry{};
+    --size_;
+    return true;
+  }
+
+  std::size_t size() const { return size_; }
+
+ private:
+  struct Entry {
+    std::uint32_t tag = 0;
+    std::uint32_t slot = kNone;
+  };
+
+  // 32 bits of the hash: compared before asking the caller, and (low bits) the home bucket.
+  static std::uint32_t Tag(std::uint64_t hash) { return static_cast<std::uint32_t>(hash ^ (hash >> 32)); }
+  std::size_t Home(std::uint64_t hash) const { return Tag(hash) & mask_; }
+
+  void Grow() {
+    std::vector<Entry> old;
+    old.swap(entries_);
+    entries_.assign(old.empty() ? 16 : old.size() * 2, Entry{});
+    mask_ = entries_.size() - 1;
+    size_ = 0;
+    for (const Entry& e : old) {
+      if (e.slot == kNone) continue;
+      std::size_t i = e.tag & mask_;
+      while (entries_[i].slot != kNone) i = (i + 1) & mask_;
+      entries_[i] = e;
+      ++size_;
+    }
+  }
+
+  std::vector<Entry> entries_;
+  std::size_t mask_ = 0;
+  std::size_t size_ = 0;
+};
+
+}  // namespace muster::matchmaking
