@@ -183,6 +183,17 @@ TEST_F(ManagementTest, ARuleSetUsedByAnotherNodesConfigurationIsNotDeleted) {
   EXPECT_EQ(Call("DescribeMatchmakingRuleSets", json::object{{"Names", json::array{"shared-rules"}}}).status, 200);
 }
 
+TEST_F(ManagementTest, AnUnreadableConfigurationRowKeepsRuleSetsFromBeingDeleted) {
+  ASSERT_EQ(Call("CreateMatchmakingRuleSet", json::object{{"Name", "rs-free"}, {"RuleSetBody", kRules2v2}}).status, 200);
+  store::Row broken;
+  broken.id = "damaged-cfg";
+  broken.body = "{\"Name\": ";
+  ASSERT_TRUE(store::CommitOne(*store_, store::Write::Insert(store::Table::kConfigurations, broken)).ok());
+  // It might use rs-free: the delete is refused, naming the row.
+  ExpectError(Call("DeleteMatchmakingRuleSet", json::object{{"Name", "rs-free"}}), "InvalidRequestException",
+              "configuration row 'damaged-cfg' cannot be read");
+}
+
 TEST_F(ManagementTest, ADamagedStoredTicketDoesNotKeepTheNodeFromStarting) {
   ASSERT_EQ(Call("StartMatchmaking", json::object{{"TicketId", "good"}, {"ConfigurationName", "setup-cfg"},
                                                   {"Players", json::array{Player("p1")}}}).status, 200);

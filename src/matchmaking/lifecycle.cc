@@ -255,7 +255,7 @@ Result<core::Effects> MatchmakingCore::StartBackfill(const std::string& configur
     }
   }
   // One live backfill ticket per session: a new request replaces one that is still searching
-  // (as in the managed service; see CommitStart); one in a proposed match or being placed stays.
+  // (as in the managed service); one in a proposed match or being placed stays.
   std::string replaces;
   if (auto b = backfills_.find(game_session_arn); b != backfills_.end()) {
     auto old = tickets_.find(b->second);
@@ -285,9 +285,17 @@ Result<core::Effects> MatchmakingCore::StartBackfill(const std::string& configur
   MUSTER_RETURN_IF_ERROR(EnterSearch(*cfg, t));
   core::Effects fx;
   fx.writes.push_back(store::Write::Insert(store::Table::kTickets, ToRow(t, clock_.NowMillis())));
-  // The session keeps its old ticket until the new one is stored (CommitStart).
-  if (replaces.empty()) backfills_[game_session_arn] = ticket_id;
-  else replacing_[ticket_id] = replaces;
+  if (replaces.empty()) {
+    backfills_[game_session_arn] = ticket_id;
+  } else {
+    // The replaced ticket's end is stored in the same commit as the new ticket (computed on a
+    // copy: nothing changes in memory until CommitStart, so AbortStart leaves it searching).
+    Ticket old = tickets_.at(replaces);
+    old.auto_backfill = false;  // replaced on purpose: no successor
+    fx.Append(Transition(old, TicketStatus::kCancelled, "Cancelled", "replaced by backfill ticket " + ticket_id));
+    fx.Append(BackfillEnded(old, "BACKFILL_CANCELLED"));
+    replacing_[ticket_id] = replaces;
+  }
   queued_.push_back(ticket_id);
   tickets_[ticket_id] = std::move(t);
   return fx;
@@ -301,25 +309,20 @@ void MatchmakingCore::AbortStart(const std::string& ticket_id) {
   Forget(ticket_id);
 }
 
-core::Effects MatchmakingCore::CommitStart(const std::string& ticket_id) {
-  core::Effects fx;
+void MatchmakingCore::CommitStart(const std::string& ticket_id) {
   auto r = replacing_.find(ticket_id);
-  if (r == replacing_.end()) return fx;
+  if (r == replacing_.end()) return;
   std::string old_id = r->second;
   replacing_.erase(r);
   auto nt = tickets_.find(ticket_id);
-  if (nt == tickets_.end()) return fx;
-  const std::string arn = nt->second.backfill_game_session_arn;
-  auto old = tickets_.find(old_id);
-  if (old != tickets_.end() && (old->second.status == TicketStatus::kQueued ||
-                                old->second.status == TicketStatus::kSearching)) {
+  if (nt == tickets_.end()) return;
+  // The store already holds the old ticket CANCELLED (StartBackfill's commit); memory follows.
+  // Nothing runs between StartBackfill and CommitStart, so the old ticket is still searching.
+  if (auto old = tickets_.find(old_id); old != tickets_.end()) {
     LeaveSearch(old->second);
-    old->second.auto_backfill = false;  // replaced on purpose: no successor
-    fx.Append(End(old->second, TicketStatus::kCancelled, "Cancelled", "replaced by backfill ticket " + ticket_id,
-                  "BACKFILL_CANCELLED"));
+    Forget(old_id);
   }
-  backfills_[arn] = ticket_id;
-  return fx;
+  backfills_[nt->second.backfill_game_session_arn] = ticket_id;
 }
 
 core::Effects MatchmakingCore::Transition(Ticket& t, TicketStatus to, const std::string& reason,

@@ -115,7 +115,7 @@ class MatchmakingCore {
   Result<core::Effects> StopTicket(const std::string& ticket_id);
   // Starts a backfill ticket for a game session; `players` are its current players, each with
   // Team. One live backfill ticket per game session: a new request replaces one still searching
-  // (cancelled in CommitStart, once the new ticket is stored); kConflict while the old one is in a
+  // (ended in the same commit; CommitStart updates memory after it); kConflict while the old one is in a
   // proposed match or being placed. In WITH_QUEUE mode the game session must be ACTIVE.
   Result<core::Effects> StartBackfill(const std::string& configuration, std::string ticket_id,
                                       const std::string& game_session_arn,
@@ -126,8 +126,9 @@ class MatchmakingCore {
   // Undoes StartTicket when its effects could not be committed (the client hears an error).
   void AbortStart(const std::string& ticket_id);
   // Completes a start whose effects were committed: a backfill ticket takes over its session from
-  // the one it replaces, which ends CANCELLED (its game server hears BACKFILL_CANCELLED).
-  core::Effects CommitStart(const std::string& ticket_id);
+  // the one it replaces (whose CANCELLED row, event and BACKFILL_CANCELLED push were part of the
+  // start's effects).
+  void CommitStart(const std::string& ticket_id);
 
   // Moves QUEUED tickets to SEARCHING, forms matches, hands them to placement, times tickets out.
   core::Effects Run();

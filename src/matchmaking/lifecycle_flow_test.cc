@@ -386,17 +386,25 @@ TEST_F(FlowTest, ANewBackfillRequestReplacesTheSearchingOne) {
   Deliver(mm_.Run());
   std::string arn = placement_.Find(mm_.Find("a")->match_id)->game_session_arn;
   Deliver(fleet_.ActivateGameSession(key, arn).value());
-  ASSERT_TRUE(mm_.StartBackfill("cfg", "bf1", arn, Player("pa", 1000, "red")).ok());
-  EXPECT_TRUE(mm_.CommitStart("bf1").pushes.empty());  // nothing to replace
+  auto first = mm_.StartBackfill("cfg", "bf1", arn, Player("pa", 1000, "red"));
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->pushes.empty());  // nothing to replace
+  mm_.CommitStart("bf1");
   mm_.Run();
   ASSERT_TRUE(mm_.StartBackfill("cfg", "bf2", arn, Player("pa", 1000, "red")).ok());
   // Until the new ticket is stored, the old one keeps the session; an abort leaves it so.
   mm_.AbortStart("bf2");
   ASSERT_NE(mm_.Find("bf1"), nullptr);
-  ASSERT_TRUE(mm_.StartBackfill("cfg", "bf2", arn, Player("pa", 1000, "red")).ok());
-  auto fx = mm_.CommitStart("bf2");
+  EXPECT_EQ(mm_.Find("bf1")->status, TicketStatus::kSearching);
+  auto started = mm_.StartBackfill("cfg", "bf2", arn, Player("pa", 1000, "red"));
+  ASSERT_TRUE(started.ok());
+  // One commit holds both: the new ticket first, then the old one's end.
+  auto fx = std::move(started).value();
+  EXPECT_EQ(fx.writes.front().row.id, "bf2");
+  mm_.CommitStart("bf2");
   EXPECT_EQ(mm_.Find("bf1"), nullptr);
   ASSERT_NE(mm_.Find("bf2"), nullptr);
+  EXPECT_EQ(Detail(fx, "MatchmakingCancelled")->at("tickets").as_array()[0].at("ticketId").as_string(), "bf1");
   ASSERT_EQ(fx.pushes.size(), 1u);
   auto update = std::get<fleet::UpdateGameSession>(fleet::DecodeServerMessage(fx.pushes[0].frame).value().body);
   EXPECT_EQ(update.update_reason, "BACKFILL_CANCELLED");

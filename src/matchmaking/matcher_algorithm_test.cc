@@ -327,7 +327,11 @@ TEST(MatcherBackfill, APlayerInABackfilledSessionMaySearchButNeverJoinsItTwice) 
       if (!backfill_first) {
         ASSERT_TRUE(m.Add(Backfill("bf", {{"p-pa", "red"}, {"b1", "blue"}})).ok());
       }
-      ASSERT_FALSE(m.Add(Solo("pa", {}, {}, kT0)).ok());  // still one searching ticket per player
+      // Still one searching ordinary ticket per player (a new ticket id, the same player).
+      auto again = m.Add(Ticket("pa-again", {Player("p-pa", {})}, kT0));
+      ASSERT_FALSE(again.ok());
+      EXPECT_NE(again.error().message.find("player p-pa is already in another searching ticket"), std::string::npos)
+          << again.error().message;
       ASSERT_TRUE(m.Add(Solo("x", {}, {}, kT0)).ok());
       // bf + pa + x would fill both teams, but pa is already in bf's session.
       auto ms = m.Run(kT0);
@@ -344,6 +348,39 @@ TEST(MatcherBackfill, APlayerInABackfilledSessionMaySearchButNeverJoinsItTwice) 
                 (std::set<std::string>{"bf", "x", "y"}));
       EXPECT_EQ(m.size(), 1u);  // pa's own ticket still searches
       EXPECT_TRUE(m.Remove("pa"));
+    }
+  }
+}
+
+TEST(MatcherBackfill, NoClashWhenTwoBackfillsListThePlayerOrTeamsAreFormedAsASet) {
+  const std::string balanced = R"J({"ruleLanguageVersion":"1.0",
+    "playerAttributes":[{"name":"skill","type":"number","default":10}],
+    "algorithm":{"strategy":"balanced","balancedAttribute":"skill"},
+    "teams":[{"name":"red","minPlayers":2,"maxPlayers":2},{"name":"blue","minPlayers":2,"maxPlayers":2}],
+    "rules":[{"name":"Band","type":"batchDistance","batchAttribute":"skill","maxDistance":100}]})J";
+  for (int variant = 0; variant < 2; ++variant) {
+    SCOPED_TRACE(variant == 0 ? "exhaustive, two backfills" : "set mode (balanced)");
+    Matcher m(variant == 0 ? BackfillRules("normal", 2) : Rules(balanced));
+    // p-pa searches on their own and is listed by backfill tickets. Exhaustive: pa is the oldest
+    // anchor and both backfills are its candidates. Set mode: the backfill is the oldest anchor
+    // and pa its oldest candidate.
+    auto bf1 = Backfill("bf1", {{"p-pa", "red"}, {"b1", "blue"}});
+    bf1.start_time = variant == 0 ? kT0 : kT0 - 200;
+    ASSERT_TRUE(m.Add(Solo("pa", {}, {}, kT0 - 100)).ok());
+    ASSERT_TRUE(m.Add(bf1).ok());
+    if (variant == 0) {
+      ASSERT_TRUE(m.Add(Backfill("bf2", {{"p-pa", "red"}, {"b2", "blue"}})).ok());
+    }
+    for (const char* id : {"x", "y"}) ASSERT_TRUE(m.Add(Solo(id, {}, {}, kT0)).ok());
+    auto ms = m.Run(kT0);
+    ASSERT_FALSE(ms.empty());
+    for (const auto& match : ms) {
+      std::set<std::string> players;
+      for (const auto& p : match.players) {
+        EXPECT_TRUE(players.insert(p.player_id).second) << p.player_id << " twice in one match";
+      }
+      std::set<std::string> ids(match.ticket_ids.begin(), match.ticket_ids.end());
+      if (!match.backfill_ticket_id.empty()) EXPECT_FALSE(ids.count("pa")) << "pa joins their own session";
     }
   }
 }

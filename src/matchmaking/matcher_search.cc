@@ -3,7 +3,6 @@
 #include <cmath>
 #include <limits>
 #include <string_view>
-#include <unordered_map>
 
 #include "matchmaking/matcher_balance.h"
 #include "matchmaking/matcher_ticket.h"
@@ -55,16 +54,19 @@ void Matcher::Search::Reset(Millis now, const std::vector<const Ticket*>& cands)
 // A player searching on their own while a backfill ticket lists them (they are in its game
 // session) must not land in that session twice: such pairs are never placed together.
 void Matcher::Search::FindClashes() {
-  std::unordered_map<std::string_view, int> backfill_of;
+  // Every (player id, backfill candidate): a player may be listed by more than one backfill.
+  auto& listed = backfill_players_;
+  listed.clear();
   for (std::size_t c = 0; c < cands_.size(); ++c) {
     if (!cands_[c]->backfill) continue;
-    for (const auto& p : cands_[c]->players) backfill_of.emplace(p.id, static_cast<int>(c));
+    for (const auto& p : cands_[c]->players) listed.emplace_back(p.id, static_cast<int>(c));
   }
+  std::sort(listed.begin(), listed.end());
   for (std::size_t c = 0; c < cands_.size(); ++c) {
     if (cands_[c]->backfill) continue;
     for (const auto& p : cands_[c]->players) {
-      auto it = backfill_of.find(p.id);
-      if (it != backfill_of.end()) clashes_.emplace_back(static_cast<int>(c), it->second);
+      auto it = std::lower_bound(listed.begin(), listed.end(), std::make_pair(std::string_view(p.id), -1));
+      for (; it != listed.end() && it->first == p.id; ++it) clashes_.emplace_back(static_cast<int>(c), it->second);
     }
   }
 }

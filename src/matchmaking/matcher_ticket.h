@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -81,6 +82,7 @@ class Matcher::Search {
   int first_found_node_ = -1;
   int backfills_ = 0;
   std::vector<std::pair<int, int>> clashes_;  // (ordinary, backfill) candidates sharing a player
+  std::vector<std::pair<std::string_view, int>> backfill_players_;  // FindClashes scratch
   bool stop_ = false;
   std::vector<std::vector<int>> assign_;  // meaningful when found_
   bool found_ = false;

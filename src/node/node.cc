@@ -235,7 +235,7 @@ Result<matchmaking::Ticket> Node::StartMatchBackfill(const std::string& configur
     if (st.error().code == ErrorCode::kConflict) return Error::Conflict("ticket " + id + " already exists");
     return Error::Unavailable("the backfill ticket could not be stored: " + st.error().message);
   }
-  MUSTER_RETURN_IF_ERROR(Apply(matchmaking_->CommitStart(id)));
+  matchmaking_->CommitStart(id);
   if (schedule_run_) schedule_run_();
   return *matchmaking_->Find(id);
 }

@@ -195,7 +195,11 @@ Status Node::DeleteRuleSet(const std::string& name_or_arn) {
   MUSTER_ASSIGN_OR_RETURN(auto cfg_rows, AllRows(store_, store::Table::kConfigurations));
   for (const auto& row : cfg_rows) {
     auto spec = ConfigurationFromRow(row);
-    if (spec.ok() && NameOf(spec->rule_set_name, "matchmakingruleset") == r.name) {
+    if (!spec.ok()) {
+      return Error::Conflict("matchmaking configuration row '" + row.id +
+                             "' cannot be read, so it may use rule set '" + r.name + "': " + spec.error().message);
+    }
+    if (NameOf(spec->rule_set_name, "matchmakingruleset") == r.name) {
       return Error::Conflict("matchmaking rule set '" + r.name + "' is used by matchmaking configuration '" +
                              spec->name + "'");
     }
