@@ -224,8 +224,8 @@ void SteadyState(benchmark::State& state, const char* rules, bool modes, double 
   state.counters["matched_tickets_per_s"] = matched / cpu;
   state.counters["matches_per_s"] = static_cast<double>(d.matches - matches0) / cpu;
   state.counters["arrivals_per_s"] = static_cast<double>(arrivals) / cpu;
-  state.counters["decision_p50_us"] = pct(latencies, 0.50);
-  state.counters["decision_p99_us"] = pct(latencies, 0.99);
+  state.counters["decision_wall_p50_us"] = pct(latencies, 0.50);
+  state.counters["decision_wall_p99_us"] = pct(latencies, 0.99);
   const MatcherStats& st = d.matcher.stats();
   const double n_arrivals = static_cast<double>(arrivals);
   state.counters["level_changes_per_arrival"] = static_cast<double>(st.level_changes - st0.level_changes) / n_arrivals;
