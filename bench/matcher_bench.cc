@@ -234,7 +234,7 @@ void SteadyState(benchmark::State& state, const char* rules, bool modes, double 
   state.counters["nodes_per_arrival"] = static_cast<double>(st.nodes - st0.nodes) / n_arrivals;
 }
 
-void BM_Steady5v5(benchmark::State& state) { SteadyState(state, k5v5, true, 20000, 100000); }
+void BM_Steady5v5(benchmark::State& state) { SteadyState(state, k5v5, true, 60000, 100000); }
 BENCHMARK(BM_Steady5v5)->Unit(benchmark::kMillisecond)->Iterations(100);
 
 void BM_SteadyLarge100(benchmark::State& state) { SteadyState(state, kLarge, false, 20000, 100000); }

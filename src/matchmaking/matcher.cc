@@ -234,7 +234,7 @@ Status Matcher::Add(TicketInput in) {
                                   std::to_string(largest_team));
   }
   auto t = std::make_unique<Ticket>();
-  t->id = in.ticket_id;
+  t->id = std::move(in.ticket_id);  // not read below
   t->start = in.start_time;
   t->backfill = in.backfill;
   const std::size_t n_attr = rs.attributes.size();
@@ -247,7 +247,7 @@ Status Matcher::Add(TicketInput in) {
   t->owned.reserve(owned);
   t->attrs.resize(in.players.size() * n_attr);
   t->latency.reserve(latencies);
-  std::vector<int> per_team(rs.teams.size(), 0);
+  std::vector<int> per_team(in.backfill ? rs.teams.size() : 0, 0);  // backfill only
   std::unordered_set<std::string_view> seen;
   for (std::size_t i = 0; i < in.players.size(); ++i) {
     PlayerInput& p = in.players[i];
@@ -329,7 +329,9 @@ Status Matcher::Add(TicketInput in) {
     std::sort(t->latency.begin() + first_latency, t->latency.end(),
               [](const RegionLatency& a, const RegionLatency& b) { return a.region < b.region; });
     EvalPlayer ep;
-    ep.id = p.player_id;
+    // `seen` holds views of the input's ids: move only when there is no such view.
+    if (in.players.size() == 1) ep.id = std::move(p.player_id);
+    else ep.id = p.player_id;
     ep.ticket = static_cast<int>(next_seq_ & 0x7fffffff);
     ep.packed_attributes = attrs;
     ep.packed_latency = t->latency.data() + first_latency;
@@ -404,7 +406,9 @@ Status Matcher::Add(TicketInput in) {
   return OkStatus();
 }
 
-void Matcher::Release(std::uint32_t slot) {
+void Matcher::Release(std::uint32_t slot) { Detach(slot); }
+
+std::unique_ptr<Matcher::Ticket> Matcher::Detach(std::uint32_t slot) {
   Ticket& t = *slots_[slot];
   Unindex(t, slot);
   if (!t.backfill) {
@@ -412,7 +416,7 @@ void Matcher::Release(std::uint32_t slot) {
   }
   by_id_.Erase(SlotTable::Hash(t.id), slot);
   if (static_cast<std::size_t>(t.level) < step_waits_.size()) ++stale_due_;
-  slots_[slot].reset();
+  std::unique_ptr<Ticket> out = std::move(slots_[slot]);
   ++gens_[slot];
   free_slots_.push_back(slot);
   --live_;
@@ -424,6 +428,7 @@ void Matcher::Release(std::uint32_t slot) {
     std::make_heap(heap_.begin(), heap_.end(), std::greater<>());
     stale_due_ = 0;
   }
+  return out;
 }
 
 std::uint32_t Matcher::FindTicket(std::string_view ticket_id) const {
@@ -767,23 +772,26 @@ bool Matcher::SearchAndCommit(std::uint32_t slot, int bit, Millis now,
     stats_.nodes += static_cast<std::uint64_t>(search.nodes());
     if (!found) return false;
     MatchResult m;
+    m.team_names.reserve(rs.teams.size());
     for (const auto& team : rs.teams) m.team_names.push_back(team.name);
-    const auto& assign = search.assignment();
-    std::vector<std::uint32_t> taken;
-    for (std::size_t c = 0; c < assign.size(); ++c) {
-      if (assign[c].empty()) continue;
-      const Ticket& t = *tickets[c];
-      m.ticket_ids.push_back(t.id);
-      if (t.backfill) m.backfill_ticket_id = t.id;
-      for (std::size_t k = 0; k < t.players.size(); ++k) {
-        m.players.push_back({t.players[k].id, t.id, rs.teams[assign[c][k]].name});
-      }
-      taken.push_back(c == 0 ? slot : cands[c - 1]);
-    }
     for (std::size_t i = 0; i < rs.rules.size(); ++i) {
       m.metrics.push_back({rs.rules[i].name, search.counters().passed[i], search.counters().failed[i]});
     }
-    for (auto s : taken) Release(s);
+    // The matched tickets leave the pool; their ids move into the result instead of being copied.
+    const auto& assign = search.assignment();
+    auto& done = detached_;
+    done.clear();
+    for (std::size_t c = 0; c < assign.size(); ++c) {
+      if (assign[c].empty()) continue;
+      done.push_back(Detach(c == 0 ? slot : cands[c - 1]));
+      Ticket& t = *done.back();
+      if (t.backfill) m.backfill_ticket_id = t.id;
+      for (std::size_t k = 0; k < t.players.size(); ++k) {
+        m.players.push_back({std::move(t.players[k].id), t.id, rs.teams[assign[c][k]].name});
+      }
+      m.ticket_ids.push_back(std::move(t.id));
+    }
+    done.clear();
     out->push_back(std::move(m));
     return true;
   }

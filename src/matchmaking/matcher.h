@@ -135,6 +135,8 @@ class Matcher {
   void Index(Ticket& t, std::uint32_t slot);
   void Unindex(const Ticket& t, std::uint32_t slot);
   void Release(std::uint32_t slot);
+  // Takes a ticket out of the pool and every index; the caller owns what is left of it.
+  std::unique_ptr<Ticket> Detach(std::uint32_t slot);
   void PushDue(const Ticket& t, std::uint32_t slot);
   void ApplyExpansions(Millis now);
   bool TryAnchor(std::uint32_t slot, Millis now, bool allow_backfill, std::vector<MatchResult>* out);
@@ -157,6 +159,7 @@ class Matcher {
   std::uint32_t FindTicket(std::string_view ticket_id) const;
   std::uint32_t FindPlayer(std::string_view player_id) const;
   std::unique_ptr<Search> search_;             // reused by every anchor search (keeps its buffers)
+  std::vector<std::unique_ptr<Ticket>> detached_;  // tickets of the match being returned
   std::vector<const Ticket*> search_tickets_;  // the anchor and its candidates, for search_
   SlotTable by_id_;       // ticket id → slot
   SlotTable player_ids_;  // player id → slot of the ordinary ticket searching with them
