@@ -533,10 +533,16 @@ bool Matcher::Window(const Ticket& anchor, double d, int min_total_players,
   // Every window lies within [anchor - d, anchor + d]: when that span lacks the players, no
   // window has them (skips the sort).
   int span_players = anchor.player_count;
+  double min_key = anchor.key, max_key = anchor.key;
   for (const auto& e : *cands) {
+    min_key = std::min(min_key, e.key);
+    max_key = std::max(max_key, e.key);
     if (e.key >= anchor.key - d && e.key <= anchor.key + d) span_players += e.players;
   }
   if (span_players < min_total_players) return false;
+  // Every key fits one window (which then holds the anchor): that window is the best and keeps
+  // them all, so there is nothing to sort (dense pools: the nearest candidates are close).
+  if (max_key - min_key <= d) return true;
   auto& keys = window_keys_;  // (key, players), anchor included
   keys.clear();
   keys.reserve(cands->size() + 1);
