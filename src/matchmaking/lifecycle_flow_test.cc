@@ -91,6 +91,19 @@ class FlowTest : public ::testing::Test {
     ASSERT_TRUE(mm_.StartTicket("cfg", "b", Player("pb"), "").ok());
   }
 
+  // Configures `spec`, matches pa and pb onto a ready process and activates their game session;
+  // returns its ARN (the process key is in key_).
+  std::string ActiveSession(const ConfigurationSpec& spec) {
+    EXPECT_TRUE(mm_.PutConfiguration(spec).ok());
+    key_ = ReadyProcess();
+    StartTwo();
+    Deliver(mm_.Run());
+    std::string arn = placement_.Find(mm_.Find("a")->match_id)->game_session_arn;
+    Deliver(fleet_.ActivateGameSession(key_, arn).value());
+    return arn;
+  }
+
+  std::string key_;
   ManualClock clock_;
   fleet::FleetCore fleet_;
   placement::PlacementCore placement_;
@@ -380,12 +393,7 @@ TEST_F(FlowTest, ManualBackfillFillsTheRunningSession) {
 }
 
 TEST_F(FlowTest, ANewBackfillRequestReplacesTheSearchingOne) {
-  ASSERT_TRUE(mm_.PutConfiguration(Spec()).ok());
-  std::string key = ReadyProcess();
-  StartTwo();
-  Deliver(mm_.Run());
-  std::string arn = placement_.Find(mm_.Find("a")->match_id)->game_session_arn;
-  Deliver(fleet_.ActivateGameSession(key, arn).value());
+  std::string arn = ActiveSession(Spec());
   auto first = mm_.StartBackfill("cfg", "bf1", arn, Player("pa", 1000, "red"));
   ASSERT_TRUE(first.ok());
   EXPECT_TRUE(first->pushes.empty());  // nothing to replace
@@ -437,12 +445,7 @@ TEST_F(FlowTest, ABackfillInAProposedMatchIsNotReplaced) {
 }
 
 TEST_F(FlowTest, StoppingABackfillTellsTheGameServer) {
-  ASSERT_TRUE(mm_.PutConfiguration(Spec()).ok());
-  std::string key = ReadyProcess();
-  StartTwo();
-  Deliver(mm_.Run());
-  std::string arn = placement_.Find(mm_.Find("a")->match_id)->game_session_arn;
-  Deliver(fleet_.ActivateGameSession(key, arn).value());
+  std::string arn = ActiveSession(Spec());
   ASSERT_TRUE(mm_.StartBackfill("cfg", "bf", arn, Player("pa", 1000, "red")).ok());
   auto fx = mm_.StopTicket("bf");
   ASSERT_TRUE(fx.ok());
@@ -452,7 +455,7 @@ TEST_F(FlowTest, StoppingABackfillTellsTheGameServer) {
   // A new backfill for the same session is allowed once the old one ended.
   EXPECT_TRUE(mm_.StartBackfill("cfg", "bf2", arn, Player("pa", 1000, "red")).ok());
   // The game session ending cancels its backfill.
-  auto ended = Deliver(fleet_.TerminateServerProcess(key).value());
+  auto ended = Deliver(fleet_.TerminateServerProcess(key_).value());
   EXPECT_EQ(mm_.Find("bf2"), nullptr);
 }
 
@@ -508,12 +511,7 @@ TEST_F(FlowTest, AutomaticBackfillStartsForOpenSlots) {
 TEST_F(FlowTest, PlayersOfABackfilledSessionMaySearchAgain) {
   auto spec = Spec();
   spec.backfill_mode = BackfillMode::kAutomatic;
-  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
-  std::string key = ReadyProcess();
-  StartTwo();
-  Deliver(mm_.Run());
-  std::string arn = placement_.Find(mm_.Find("a")->match_id)->game_session_arn;
-  Deliver(fleet_.ActivateGameSession(key, arn).value());
+  std::string arn = ActiveSession(spec);
   ASSERT_EQ(mm_.LiveTickets(), 1u);  // the automatic backfill ticket lists pa and pb
   // pa wants another game while the automatic backfill of theirs searches.
   ASSERT_TRUE(mm_.StartTicket("cfg", "again", Player("pa"), "").ok());
