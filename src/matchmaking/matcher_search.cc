@@ -38,7 +38,6 @@ void Matcher::Search::Reset(Millis now, const std::vector<const Ticket*>& cands)
   team_of_.assign(cands_.size(), -1);
   chosen_.clear();
   clashes_.clear();
-  if (assign_.size() < cands_.size()) assign_.resize(cands_.size());
   for (auto& a : assign_) a.clear();
   assign_.resize(cands_.size());
   found_ = false;
