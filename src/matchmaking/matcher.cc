@@ -4,7 +4,11 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <memory_resource>
+#include <new>
+#include <span>
 
+#include "matchmaking/block_pool.h"
 #include "matchmaking/matcher_ticket.h"
 
 namespace muster::matchmaking {
@@ -36,7 +40,7 @@ double NumberOf(const AttrRef& a, MapKey map_key, bool* ok) {
 }
 
 // The party's aggregated value of a numeric attribute (avg unless told otherwise).
-std::optional<double> PartyValue(const std::vector<EvalPlayer>& players, int attribute,
+std::optional<double> PartyValue(std::span<const EvalPlayer> players, int attribute,
                                  PartyAggregation agg, MapKey map_key = MapKey::kMaxValue) {
   double sum = 0, lo = INFINITY, hi = -INFINITY;
   int n = 0;
@@ -63,7 +67,10 @@ std::uint64_t HashMix(std::uint64_t h, std::string_view s) {
 }  // namespace
 
 Matcher::Matcher(std::shared_ptr<const RuleSet> rules, MatcherLimits limits)
-    : rules_(std::move(rules)), limits_(limits), rng_(limits.seed) {
+    : rules_(std::move(rules)),
+      limits_(limits),
+      pool_(std::make_unique<BlockPool>()),
+      rng_(limits.seed) {
   const RuleSet& rs = *rules_;
   // Teams of one definition are interchangeable unless some expression singles one out.
   std::vector<int> per_def(rs.definition_count, 0);
@@ -159,6 +166,16 @@ Matcher::Matcher(std::shared_ptr<const RuleSet> rules, MatcherLimits limits)
 
 Matcher::~Matcher() = default;
 
+void Matcher::TicketFree::operator()(Ticket* t) const {
+  t->~Ticket();
+  pool->deallocate(t, sizeof(Ticket), alignof(Ticket));
+}
+
+Matcher::TicketPtr Matcher::NewTicket() {
+  void* p = pool_->allocate(sizeof(Ticket), alignof(Ticket));
+  return TicketPtr(new (p) Ticket(pool_.get()), TicketFree{pool_.get()});
+}
+
 Matcher::Ticket* Matcher::Live(std::uint32_t slot, std::uint32_t gen) const {
   if (slot >= slots_.size() || gens_[slot] != gen) return nullptr;
   return slots_[slot].get();
@@ -233,7 +250,7 @@ Status Matcher::Add(TicketInput in) {
                                   " players but the largest team holds " +
                                   std::to_string(largest_team));
   }
-  auto t = std::make_unique<Ticket>();
+  TicketPtr t = NewTicket();
   t->id = std::move(in.ticket_id);  // not read below
   t->start = in.start_time;
   t->backfill = in.backfill;
@@ -408,7 +425,7 @@ Status Matcher::Add(TicketInput in) {
 
 void Matcher::Release(std::uint32_t slot) { Detach(slot); }
 
-std::unique_ptr<Matcher::Ticket> Matcher::Detach(std::uint32_t slot) {
+Matcher::TicketPtr Matcher::Detach(std::uint32_t slot) {
   Ticket& t = *slots_[slot];
   Unindex(t, slot);
   if (!t.backfill) {
@@ -416,7 +433,7 @@ std::unique_ptr<Matcher::Ticket> Matcher::Detach(std::uint32_t slot) {
   }
   by_id_.Erase(SlotTable::Hash(t.id), slot);
   if (static_cast<std::size_t>(t.level) < step_waits_.size()) ++stale_due_;
-  std::unique_ptr<Ticket> out = std::move(slots_[slot]);
+  TicketPtr out = std::move(slots_[slot]);
   ++gens_[slot];
   free_slots_.push_back(slot);
   --live_;
@@ -784,16 +801,25 @@ bool Matcher::SearchAndCommit(std::uint32_t slot, int bit, Millis now,
       m.metrics.push_back({rs.rules[i].name, search.counters().passed[i], search.counters().failed[i]});
     }
     // The matched tickets leave the pool; their ids move into the result instead of being copied.
-    const auto& assign = search.assignment();
+    const Search::Assignment& assign = search.assignment();
+    std::size_t tickets_in = 0, players_in = 0;
+    for (std::size_t c = 0; c < assign.size(); ++c) {
+      if (assign[c] == Search::kOut) continue;
+      ++tickets_in;
+      players_in += tickets[c]->players.size();
+    }
+    m.ticket_ids.reserve(tickets_in);
+    m.players.reserve(players_in);
     auto& done = detached_;
     done.clear();
     for (std::size_t c = 0; c < assign.size(); ++c) {
-      if (assign[c].empty()) continue;
+      if (assign[c] == Search::kOut) continue;
       done.push_back(Detach(c == 0 ? slot : cands[c - 1]));
       Ticket& t = *done.back();
       if (t.backfill) m.backfill_ticket_id = t.id;
       for (std::size_t k = 0; k < t.players.size(); ++k) {
-        m.players.push_back({std::move(t.players[k].id), t.id, rs.teams[assign[c][k]].name});
+        const int team = assign[c] == Search::kFixedTeams ? t.fixed_team[k] : assign[c];
+        m.players.push_back({std::move(t.players[k].id), t.id, rs.teams[team].name});
       }
       m.ticket_ids.push_back(std::move(t.id));
     }

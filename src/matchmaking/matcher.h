@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <memory_resource>
 #include <random>
 #include <string>
 #include <string_view>
@@ -120,6 +121,12 @@ class Matcher {
 
  private:
   struct Ticket;
+  // Returns a ticket's memory to the matcher's pool.
+  struct TicketFree {
+    std::pmr::memory_resource* pool = nullptr;
+    void operator()(Ticket* t) const;
+  };
+  using TicketPtr = std::unique_ptr<Ticket, TicketFree>;
   class Search;
   struct Due {
     Millis at;
@@ -136,7 +143,8 @@ class Matcher {
   void Unindex(const Ticket& t, std::uint32_t slot);
   void Release(std::uint32_t slot);
   // Takes a ticket out of the pool and every index; the caller owns what is left of it.
-  std::unique_ptr<Ticket> Detach(std::uint32_t slot);
+  TicketPtr Detach(std::uint32_t slot);
+  TicketPtr NewTicket();
   void PushDue(const Ticket& t, std::uint32_t slot);
   void ApplyExpansions(Millis now);
   bool TryAnchor(std::uint32_t slot, Millis now, bool allow_backfill, std::vector<MatchResult>* out);
@@ -153,13 +161,16 @@ class Matcher {
 
   std::shared_ptr<const RuleSet> rules_;
   MatcherLimits limits_;
-  std::vector<std::unique_ptr<Ticket>> slots_;
+  // Memory of the tickets and their arrays (a BlockPool: see block_pool.h for why). Declared
+  // before the tickets, which it must outlive.
+  std::unique_ptr<std::pmr::memory_resource> pool_;
+  std::vector<TicketPtr> slots_;
   std::vector<std::uint32_t> gens_;
   std::vector<std::uint32_t> free_slots_;
   std::uint32_t FindTicket(std::string_view ticket_id) const;
   std::uint32_t FindPlayer(std::string_view player_id) const;
   std::unique_ptr<Search> search_;             // reused by every anchor search (keeps its buffers)
-  std::vector<std::unique_ptr<Ticket>> detached_;  // tickets of the match being returned
+  std::vector<TicketPtr> detached_;  // tickets of the match being returned
   std::vector<const Ticket*> search_tickets_;  // the anchor and its candidates, for search_
   SlotTable by_id_;       // ticket id → slot
   SlotTable player_ids_;  // player id → slot of the ordinary ticket searching with them

@@ -35,11 +35,10 @@ void Matcher::Search::Reset(Millis now, const std::vector<const Ticket*>& cands)
     oldest_start_ = std::min(oldest_start_, t->start);
     if (t->backfill) symmetric_ok_ = false;
   }
-  team_of_.assign(cands_.size(), -1);
+  team_of_.assign(cands_.size(), kOut);
   chosen_.clear();
   clashes_.clear();
-  for (auto& a : assign_) a.clear();
-  assign_.resize(cands_.size());
+  assign_.assign(cands_.size(), kOut);
   found_ = false;
   size_ = 0;
   nodes_ = 0;
@@ -72,8 +71,8 @@ void Matcher::Search::FindClashes() {
 
 bool Matcher::Search::Clashes(int cand) const {
   for (const auto& [ordinary, backfill] : clashes_) {
-    if (ordinary == cand && team_of_[backfill] != -1) return true;
-    if (backfill == cand && team_of_[ordinary] != -1) return true;
+    if (ordinary == cand && team_of_[backfill] != kOut) return true;
+    if (backfill == cand && team_of_[ordinary] != kOut) return true;
   }
   return false;
 }
@@ -131,7 +130,7 @@ void Matcher::Search::Place(int cand, int team) {
   chosen_.push_back(cand);
   size_ += t.player_count;
   if (t.backfill) {
-    team_of_[cand] = -2;
+    team_of_[cand] = kFixedTeams;
     ++backfills_;
     for (std::size_t k = 0; k < t.players.size(); ++k) {
       ++counts_[t.fixed_team[k]];
@@ -158,16 +157,19 @@ void Matcher::Search::Unplace(int cand) {
     counts_[team_of_[cand]] -= t.player_count;
     for (std::size_t k = 0; k < t.players.size(); ++k) view_.teams[team_of_[cand]].pop_back();
   }
-  team_of_[cand] = -1;
+  team_of_[cand] = kOut;
 }
 
-bool Matcher::Search::Verify(const std::vector<std::vector<int>>& assign, const EffectiveParams& p,
-                             RuleCounters* counters) const {
-  MatchView v;
+bool Matcher::Search::Verify(const Assignment& assign, const EffectiveParams& p,
+                             RuleCounters* counters) {
+  MatchView& v = verify_view_;
   v.teams.resize(rs_.teams.size());
+  for (auto& team : v.teams) team.clear();
   for (std::size_t c = 0; c < assign.size(); ++c) {
-    for (std::size_t k = 0; k < assign[c].size(); ++k) {
-      v.teams[assign[c][k]].push_back(&cands_[c]->players[k]);
+    if (assign[c] == kOut) continue;
+    const Ticket& t = *cands_[c];
+    for (std::size_t k = 0; k < t.players.size(); ++k) {
+      v.teams[assign[c] == kFixedTeams ? t.fixed_team[k] : assign[c]].push_back(&t.players[k]);
     }
   }
   for (std::size_t t = 0; t < v.teams.size(); ++t) {
@@ -179,37 +181,49 @@ bool Matcher::Search::Verify(const std::vector<std::vector<int>>& assign, const 
 
 // Strategy balanced: re-forms the teams of the chosen tickets (same team sizes) so that the
 // team averages of the balanced attribute are as close as possible, if the rules still hold.
-bool Matcher::Search::Rebalance(const EffectiveParams& p, std::vector<std::vector<int>>* assign) {
+bool Matcher::Search::Rebalance(const EffectiveParams& p, Assignment* assign) {
   const int attr = rs_.algorithm.balanced_attribute;
   if (rs_.algorithm.strategy != Strategy::kBalanced || attr < 0) return false;
   const std::size_t teams = rs_.teams.size();
-  std::vector<int> target(teams, 0);
-  std::vector<BalanceItem> items;
-  std::vector<std::pair<int, int>> owner;  // item -> (candidate, fixed team or -1)
+  auto& target = target_;
+  auto& items = items_;
+  auto& owner = item_owner_;  // item -> (candidate, fixed team or -1)
+  target.assign(teams, 0);
+  items.clear();
+  owner.clear();
   for (std::size_t c = 0; c < assign->size(); ++c) {
-    const auto& a = (*assign)[c];
-    if (a.empty()) continue;
+    const int a = (*assign)[c];
+    if (a == kOut) continue;
     const Ticket& t = *cands_[c];
-    for (int tm : a) ++target[tm];
     auto value = [&](std::size_t k) {
       AttrRef r = PlayerAttribute(t.players[k], attr);
       return r.number ? r.n : (r.present && r.value->type == AttributeType::kNumber ? r.value->n : 0);
     };
-    if (t.backfill) {
-      std::vector<BalanceItem> per_team(teams);
-      for (std::size_t k = 0; k < t.players.size(); ++k) {
-        per_team[t.fixed_team[k]].size += 1;
-        per_team[t.fixed_team[k]].sum += value(k);
-      }
+    if (a == kFixedTeams) {
+      // One fixed item per team the ticket has players on.
+      const std::size_t first = items.size();
       for (std::size_t tm = 0; tm < teams; ++tm) {
-        if (per_team[tm].size == 0) continue;
-        per_team[tm].fixed_team = static_cast<int>(tm);
-        per_team[tm].size = per_team[tm].size;
-        items.push_back(per_team[tm]);
-        owner.emplace_back(static_cast<int>(c), static_cast<int>(tm));
+        BalanceItem it;
+        it.size = 0;
+        it.fixed_team = static_cast<int>(tm);
+        items.push_back(it);
       }
+      for (std::size_t k = 0; k < t.players.size(); ++k) {
+        BalanceItem& it = items[first + static_cast<std::size_t>(t.fixed_team[k])];
+        it.size += 1;
+        it.sum += value(k);
+        ++target[t.fixed_team[k]];
+      }
+      std::size_t w = first;
+      for (std::size_t i = first; i < items.size(); ++i) {
+        if (items[i].size == 0) continue;
+        items[w++] = items[i];
+        owner.emplace_back(static_cast<int>(c), items[i].fixed_team);
+      }
+      items.resize(w);
       continue;
     }
+    target[a] += t.player_count;
     BalanceItem it;
     it.size = t.player_count;
     it.sum = 0;
@@ -219,17 +233,17 @@ bool Matcher::Search::Rebalance(const EffectiveParams& p, std::vector<std::vecto
   }
   std::vector<int> team_of = BalanceTeams(items, target);
   if (team_of.empty()) return false;
-  std::vector<std::vector<int>> out = *assign;
+  Assignment& out = rebalanced_;
+  out = *assign;
   for (std::size_t i = 0; i < items.size(); ++i) {
     auto [c, fixed] = owner[i];
-    if (fixed >= 0) continue;
-    for (auto& tm : out[c]) tm = team_of[i];
+    if (fixed < 0) out[c] = team_of[i];
   }
-  RuleCounters scratch;
+  RuleCounters& scratch = rebalance_counters_;
   scratch.passed.assign(rs_.rules.size(), 0);
   scratch.failed.assign(rs_.rules.size(), 0);
   if (!Verify(out, p, &scratch)) return false;
-  *assign = std::move(out);
+  assign->swap(out);
   for (std::size_t i = 0; i < rs_.rules.size(); ++i) {
     counters_.passed[i] += scratch.passed[i];
     counters_.failed[i] += scratch.failed[i];
@@ -244,16 +258,8 @@ void Matcher::Search::CheckComplete() {
     if (counts_[t] < p.team_min[t] || counts_[t] > p.team_max[t]) return;
   }
   if (!EvaluateMatch(rs_, view_, p, &counters_)) return;
-  for (auto& a : assign_) a.clear();
   found_ = true;
-  for (int i : chosen_) {
-    const Ticket& t = *cands_[i];
-    if (t.backfill) {
-      assign_[i].assign(t.fixed_team.begin(), t.fixed_team.end());
-    } else {
-      assign_[i].assign(t.players.size(), team_of_[i]);
-    }
-  }
+  assign_ = team_of_;
   best_size_ = size_;
   if (first_found_node_ < 0) first_found_node_ = nodes_;
   if (size_ >= full_size_) stop_ = true;
@@ -354,28 +360,22 @@ bool Matcher::Search::RunSetMode() {
     if (pick < 0) return false;
     ++target[pick];
   }
-  // Every candidate in team 0 for now; Rebalance packs them into the target sizes.
-  std::vector<std::vector<int>> assign(cands_.size());
-  for (int c : chosen_) {
-    const Ticket& t = *cands_[c];
-    if (t.backfill) assign[c].assign(t.fixed_team.begin(), t.fixed_team.end());
-    else assign[c].assign(t.players.size(), 0);
-  }
   // Rebalance needs team sizes equal to the target: give it a provisional packing.
-  std::vector<BalanceItem> items;
-  std::vector<int> owner;
+  auto& items = items_;
+  auto& owner = item_owner_;
+  items.clear();
+  owner.clear();
   std::vector<int> fixed_count(teams, 0);
   for (int c : chosen_) {
     const Ticket& t = *cands_[c];
-    if (t.backfill) continue;
+    if (t.backfill) {
+      for (auto ft : t.fixed_team) ++fixed_count[ft];
+      continue;
+    }
     BalanceItem it;
     it.size = t.player_count;
     items.push_back(it);
-    owner.push_back(c);
-  }
-  for (int c : chosen_) {
-    if (!cands_[c]->backfill) continue;
-    for (auto ft : cands_[c]->fixed_team) ++fixed_count[ft];
+    owner.emplace_back(c, -1);
   }
   for (std::size_t t = 0; t < teams; ++t) {
     if (fixed_count[t] == 0) continue;
@@ -386,13 +386,15 @@ bool Matcher::Search::RunSetMode() {
   }
   std::vector<int> packed = BalanceTeams(items, target);
   if (packed.empty()) return false;
-  for (std::size_t i = 0; i < owner.size(); ++i) {
-    for (auto& tm : assign[owner[i]]) tm = packed[i];
+  Assignment& assign = assign_;
+  assign.assign(cands_.size(), kOut);
+  for (int c : chosen_) {
+    if (cands_[c]->backfill) assign[c] = kFixedTeams;
   }
+  for (std::size_t i = 0; i < owner.size(); ++i) assign[owner[i].first] = packed[i];
   if (!Rebalance(p, &assign)) {
     if (!Verify(assign, p, &counters_)) return false;
   }
-  assign_ = std::move(assign);
   found_ = true;
   return true;
 }
@@ -412,7 +414,7 @@ bool Matcher::Search::Run() {
   // Balanced: re-form the teams of the chosen tickets when the rules still hold.
   chosen_.clear();
   for (std::size_t c = 0; c < assign_.size(); ++c) {
-    if (!assign_[c].empty()) chosen_.push_back(static_cast<int>(c));
+    if (assign_[c] != kOut) chosen_.push_back(static_cast<int>(c));
   }
   Rebalance(ActualParams(), &assign_);
   return true;

@@ -5,16 +5,21 @@
 // Thread safety: none; owned by one Matcher.
 
 #include <cstdint>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "matchmaking/matcher.h"
+#include "matchmaking/matcher_balance.h"
 
 namespace muster::matchmaking {
 
 struct Matcher::Ticket {
+  explicit Ticket(std::pmr::memory_resource* pool)
+      : players(pool), attrs(pool), latency(pool), owned(pool), fixed_team(pool), party_latency(pool) {}
+
   std::string id;
   Millis start = 0;
   std::uint64_t seq = 0;
@@ -26,12 +31,13 @@ struct Matcher::Ticket {
   bool backfill = false;
   bool indexable = true;      // false: can never match (e.g. mixed batch strings)
   bool dirty = false;
-  std::vector<EvalPlayer> players;
-  std::vector<PackedAttr> attrs;           // players × RuleSet::attributes
-  std::vector<RegionLatency> latency;      // every player's, concatenated
-  std::vector<AttributeValue> owned;       // non-number attribute values
-  std::vector<std::int16_t> fixed_team;    // backfill: team of each player
-  std::vector<RegionLatency> party_latency;  // regions every player reports, worst ms
+  // In the matcher's pool (pool_).
+  std::pmr::vector<EvalPlayer> players;
+  std::pmr::vector<PackedAttr> attrs;           // players × RuleSet::attributes
+  std::pmr::vector<RegionLatency> latency;      // every player's, concatenated
+  std::pmr::vector<AttributeValue> owned;       // non-number attribute values
+  std::pmr::vector<std::int16_t> fixed_team;    // backfill: team of each player
+  std::pmr::vector<RegionLatency> party_latency;  // regions every player reports, worst ms
 };
 
 // The search around one anchor: a bounded depth-first search over team placements (exhaustive
@@ -41,10 +47,15 @@ class Matcher::Search {
   explicit Search(const Matcher& m);
   void Reset(Millis now, const std::vector<const Ticket*>& cands);
 
-  // True when a match was found; then `team_of_player` holds, per candidate, the team of each of
-  // its players (empty for candidates not in the match).
+  // Per candidate of a found match: the team all its players are on, kFixedTeams (a backfill
+  // ticket: each player stays on the team in Ticket::fixed_team) or kOut (not in the match).
+  static constexpr int kOut = -1;
+  static constexpr int kFixedTeams = -2;
+  using Assignment = std::vector<int>;
+
+  // True when a match was found; then assignment() holds it.
   bool Run();
-  const std::vector<std::vector<int>>& assignment() const { return assign_; }
+  const Assignment& assignment() const { return assign_; }
   const RuleCounters& counters() const { return counters_; }
   int nodes() const { return nodes_; }
 
@@ -61,9 +72,8 @@ class Matcher::Search {
   void CheckComplete();
   void Dfs(std::size_t i, bool changed);
   bool RunSetMode();
-  bool Rebalance(const EffectiveParams& p, std::vector<std::vector<int>>* assign);
-  bool Verify(const std::vector<std::vector<int>>& assign, const EffectiveParams& p,
-              RuleCounters* counters) const;
+  bool Rebalance(const EffectiveParams& p, Assignment* assign);
+  bool Verify(const Assignment& assign, const EffectiveParams& p, RuleCounters* counters);
 
   const Matcher& m_;
   const RuleSet& rs_;
@@ -71,7 +81,7 @@ class Matcher::Search {
   Millis oldest_start_ = 0;
   std::vector<const Ticket*> cands_;
   bool symmetric_ok_ = true;
-  std::vector<int> team_of_;   // per candidate: team (ordinary) or -2 (backfill placed)
+  Assignment team_of_;         // per candidate, while searching
   std::vector<int> counts_;
   std::vector<int> room_max_;
   std::vector<int> chosen_;
@@ -84,7 +94,15 @@ class Matcher::Search {
   std::vector<std::pair<int, int>> clashes_;  // (ordinary, backfill) candidates sharing a player
   std::vector<std::pair<std::string_view, int>> backfill_players_;  // FindClashes scratch
   bool stop_ = false;
-  std::vector<std::vector<int>> assign_;  // meaningful when found_
+  Assignment assign_;  // meaningful when found_
+  // Scratch of set mode, Verify and Rebalance: kept so that a decision allocates (almost)
+  // nothing; with a large pool the allocator's own bookkeeping made single decisions slow.
+  MatchView verify_view_;
+  Assignment rebalanced_;
+  RuleCounters rebalance_counters_;
+  std::vector<BalanceItem> items_;
+  std::vector<std::pair<int, int>> item_owner_;
+  std::vector<int> target_;
   bool found_ = false;
   int best_size_ = 0;
   RuleCounters counters_;
