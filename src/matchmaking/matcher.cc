@@ -560,6 +560,27 @@ bool Matcher::Window(const Ticket& anchor, double d, int min_total_players,
   // Every key fits one window (which then holds the anchor): that window is the best and keeps
   // them all, so there is nothing to sort (dense pools: the nearest candidates are close).
   if (max_key - min_key <= d) return true;
+  if (d > 0 && std::isfinite(d)) {
+    // Upper bound without sorting: the players of every window lie in kSub + 1 consecutive
+    // sub-spans of width d / kSub (one more on each side against rounding).
+    constexpr int kSub = 32;
+    int per[2 * kSub + 1] = {};
+    const double base = anchor.key - d, w = d / kSub;
+    auto add = [&](double key, int players) {
+      if (key < anchor.key - d || key > anchor.key + d) return;
+      const double x = (key - base) / w;  // clamped before the cast (inf, NaN: edges)
+      per[x >= 2 * kSub ? 2 * kSub : x > 0 ? static_cast<int>(x) : 0] += players;
+    };
+    add(anchor.key, anchor.player_count);
+    for (const auto& e : *cands) add(e.key, e.players);
+    int prefix[2 * kSub + 2] = {};
+    for (int i = 0; i <= 2 * kSub; ++i) prefix[i + 1] = prefix[i] + per[i];
+    int bound = 0;
+    for (int i = 0; i <= kSub; ++i) {
+      bound = std::max(bound, prefix[std::min(2 * kSub, i + kSub + 1) + 1] - prefix[std::max(0, i - 1)]);
+    }
+    if (bound < min_total_players) return false;
+  }
   auto& keys = window_keys_;  // (key, players), anchor included
   keys.clear();
   keys.reserve(cands->size() + 1);

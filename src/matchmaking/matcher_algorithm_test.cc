@@ -433,6 +433,58 @@ TEST(MatcherEventDriven, RunCostDoesNotGrowWithThePool) {
   EXPECT_LE(big, 10u);
 }
 
+// The window of candidates around a new ticket is exact: a match forms exactly when some set of
+// four tickets with the new one spans at most maxDistance. Integer skills put many keys exactly
+// maxDistance apart (the edges of the window, and of the counting that skips the sort).
+TEST(MatcherWindow, AMatchFormsExactlyWhenSomeWindowAroundTheNewTicketHoldsEnoughPlayers) {
+  for (int d : {1, 3, 10}) {
+    SCOPED_TRACE(d);
+    auto rs = Rules(R"J({"ruleLanguageVersion":"1.0",
+      "playerAttributes":[{"name":"skill","type":"number"}],
+      "teams":[{"name":"red","minPlayers":2,"maxPlayers":2},{"name":"blue","minPlayers":2,"maxPlayers":2}],
+      "rules":[{"name":"Skill","type":"batchDistance","batchAttribute":"skill","maxDistance":)J" +
+                    std::to_string(d) + "}]}");
+    Matcher m(rs);
+    std::mt19937 rng(static_cast<unsigned>(d));
+    std::map<std::string, double> pool;  // ticket id -> skill
+    int matches = 0;
+    for (int i = 0; i < 3000; ++i) {
+      const double x = static_cast<double>(rng() % static_cast<unsigned>(12 * d + 7));
+      const std::string id = "t" + std::to_string(i);
+      // Most tickets within [lo, lo + d] for some lo in [x - d, x], the new ticket included.
+      int best = 0;
+      for (const auto& [other, lo] : pool) {
+        if (lo < x - d || lo > x) continue;
+        int n = 1;
+        for (const auto& [_, k] : pool) n += k >= lo && k <= lo + d;
+        best = std::max(best, n);
+      }
+      best = std::max(best, 1 + static_cast<int>(std::count_if(pool.begin(), pool.end(), [&](const auto& e) {
+                                  return e.second >= x && e.second <= x + d;
+                                })));
+      ASSERT_TRUE(m.Add(Solo(id, {{"skill", x}})).ok());
+      pool[id] = x;
+      auto out = m.Run(kT0 + i);
+      ASSERT_EQ(out.size(), best >= 4 ? 1u : 0u) << "ticket " << i << " skill " << x << " window holds " << best;
+      if (out.empty()) continue;
+      ++matches;
+      double lo = INFINITY, hi = -INFINITY;
+      bool has_new = false;
+      for (const auto& t : out[0].ticket_ids) {
+        ASSERT_TRUE(pool.count(t));
+        lo = std::min(lo, pool[t]);
+        hi = std::max(hi, pool[t]);
+        has_new = has_new || t == id;
+        pool.erase(t);
+      }
+      EXPECT_TRUE(has_new);
+      EXPECT_LE(hi - lo, d);
+      ASSERT_LT(pool.size(), 60u);  // every candidate fits one gather
+    }
+    EXPECT_GT(matches, 300);
+  }
+}
+
 TEST(MatcherExpansions, LevelsStepOverSimulatedTimeAndRemoveIsForgotten) {
   auto rs = Rules(R"J({"ruleLanguageVersion":"1.0",
     "playerAttributes":[{"name":"skill","type":"number"}],
