@@ -58,9 +58,8 @@ class FakeBackend::Impl {
     beast::http::request<beast::http::string_body> req;
     co_await beast::http::async_read(sock, buffer, req, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
-    auto ws = std::make_shared<Ws>(std::move(sock));
-    co_await ws->async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return;
+    // Recorded before the upgrade is answered: the client's InitSDK returns as soon as it has the
+    // answer, and a test may then read targets() at once.
     int index;
     {
       std::lock_guard lock(mu_);
@@ -68,6 +67,9 @@ class FakeBackend::Impl {
       index = static_cast<int>(targets_.size());
       cv_.notify_all();
     }
+    auto ws = std::make_shared<Ws>(std::move(sock));
+    co_await ws->async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
     sockets_.push_back(ws);
     newest_ = ws;
     for (;;) {
