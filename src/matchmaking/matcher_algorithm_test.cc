@@ -113,6 +113,36 @@ TEST(Balance, GreedyIsCloseOnLargeInputs) {
   EXPECT_LT(TeamAverageSpread(items, got, 2), 1.0);
 }
 
+// Beyond the exact solver's size, the teams are a local optimum: no swap of two equal-size
+// parties on different teams lowers the spread of the team averages.
+TEST(Balance, NoSingleSwapImprovesLargeInputs) {
+  std::mt19937 rng(21);
+  for (int round = 0; round < 200; ++round) {
+    const int teams = 2 + round % 2;
+    std::vector<BalanceItem> items;
+    int players = 0;
+    while (players < 30 * teams) {
+      int size = round % 4 == 0 ? 1 : 1 + static_cast<int>(rng() % 3);
+      size = std::min(size, 30 * teams - players);
+      double sum = 0;
+      for (int k = 0; k < size; ++k) sum += 800 + rng() % 1400;
+      items.push_back({size, sum, -1});
+      players += size;
+    }
+    std::vector<int> got = BalanceTeams(items, std::vector<int>(teams, 30));
+    ASSERT_EQ(got.size(), items.size()) << "round " << round;
+    const double spread = TeamAverageSpread(items, got, teams);
+    for (std::size_t a = 0; a < items.size(); ++a) {
+      for (std::size_t b = a + 1; b < items.size(); ++b) {
+        if (got[a] == got[b] || items[a].size != items[b].size) continue;
+        std::swap(got[a], got[b]);
+        EXPECT_GE(TeamAverageSpread(items, got, teams), spread - 1e-9) << "round " << round;
+        std::swap(got[a], got[b]);
+      }
+    }
+  }
+}
+
 TEST(MatcherAlgorithm, BalancedStrategyFormsOptimalTeams) {
   auto rs = Rules(R"J({"ruleLanguageVersion":"1.0",
     "playerAttributes":[{"name":"skill","type":"number"}],

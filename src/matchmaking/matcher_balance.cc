@@ -129,6 +129,61 @@ void Improve(const std::vector<BalanceItem>& items, const std::vector<int>& free
   }
 }
 
+// Two teams: applies the one swap of equal-size free items that brings the two team averages
+// closest, found per size by a binary search over one team's sorted sums, while that lowers the
+// spread. A swap moves d = (sum of b) - (sum of a) from team 1 to team 0, changing the gap of the
+// averages by d * (1/count0 + 1/count1); the best d cancels the gap.
+void ImproveTwoTeams(const std::vector<BalanceItem>& items, const std::vector<int>& free,
+                     Teams* teams, std::vector<int>* team_of) {
+  if (teams->count[0] == 0 || teams->count[1] == 0) return;
+  const double c0 = teams->count[0], c1 = teams->count[1];
+  auto spread_after = [&](double d) {
+    return std::fabs((teams->sum[0] + d) / c0 - (teams->sum[1] - d) / c1);
+  };
+  struct Side {
+    double sum;
+    int size;
+    int item;
+  };
+  std::vector<Side> on0, on1;
+  auto by_size_then_sum = [](const Side& x, const Side& y) {
+    return x.size != y.size ? x.size < y.size : x.sum < y.sum;
+  };
+  for (int round = 0; round < 16; ++round) {
+    const double spread = teams->Spread();
+    if (spread <= 0) return;
+    on0.clear();
+    on1.clear();
+    for (int i : free) {
+      (*team_of)[i] == 0 ? on0.push_back({items[i].sum, items[i].size, i})
+                         : on1.push_back({items[i].sum, items[i].size, i});
+    }
+    std::sort(on1.begin(), on1.end(), by_size_then_sum);
+    const double want = -(teams->sum[0] / c0 - teams->sum[1] / c1) / (1 / c0 + 1 / c1);
+    double best = spread - 1e-12;
+    int best_a = -1, best_b = -1;
+    for (const Side& a : on0) {
+      // Team 1's items of a's size whose sum is nearest a.sum + want.
+      const Side key{a.sum + want, a.size, -1};
+      auto it = std::lower_bound(on1.begin(), on1.end(), key, by_size_then_sum);
+      for (auto c : {it, it == on1.begin() ? on1.end() : std::prev(it)}) {
+        if (c == on1.end() || c->size != a.size || c->sum == a.sum) continue;
+        const double s = spread_after(c->sum - a.sum);
+        if (s < best) {
+          best = s;
+          best_a = a.item;
+          best_b = c->item;
+        }
+      }
+    }
+    if (best_a < 0) return;
+    const double d = items[best_b].sum - items[best_a].sum;
+    teams->sum[0] += d;
+    teams->sum[1] -= d;
+    std::swap((*team_of)[best_a], (*team_of)[best_b]);
+  }
+}
+
 }  // namespace
 
 double TeamAverageSpread(const std::vector<BalanceItem>& items, const std::vector<int>& team_of,
@@ -176,7 +231,11 @@ std::vector<int> BalanceTeams(const std::vector<BalanceItem>& items, const std::
     out = team_of;
     if (!Greedy(items, target, free, false, mean, &t, &out)) return {};
   }
-  Improve(items, free, &t, &out);
+  if (teams == 2) {
+    ImproveTwoTeams(items, free, &t, &out);
+  } else {
+    Improve(items, free, &t, &out);
+  }
   return out;
 }
 
