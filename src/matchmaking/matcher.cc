@@ -340,7 +340,11 @@ Status Matcher::Add(TicketInput in) {
       if (ms < 0) {
         return Error::InvalidArgument(path + ".latencyInMs." + region + ": must not be negative");
       }
-      auto [it, fresh] = region_ids_.emplace(region, static_cast<std::int32_t>(region_ids_.size()));
+      // find first: emplace would build (and free) a node for every region already known.
+      auto it = region_ids_.find(region);
+      if (it == region_ids_.end()) {
+        it = region_ids_.emplace(region, static_cast<std::int32_t>(region_ids_.size())).first;
+      }
       t->latency.push_back({it->second, ms});
     }
     std::sort(t->latency.begin() + first_latency, t->latency.end(),

@@ -463,7 +463,9 @@ bool EvalBatchDistance(const Rule& r, const Params& p, const MatchView& m) {
     double sum, lo, hi;
     int count;
   };
-  std::vector<Party> parties;
+  // Kept per thread: a 100-player match would otherwise grow a fresh array on every evaluation.
+  thread_local std::vector<Party> parties;
+  parties.clear();
   std::string_view first_str;
   bool have_str = false;
   for (const auto& t : m.teams) {
