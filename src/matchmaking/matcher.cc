@@ -416,9 +416,13 @@ Status Matcher::Add(TicketInput in) {
   slots_[slot] = std::move(t);
   tr.seq = next_seq_++;
   tr.dirty = true;
-  by_id_.Insert(SlotTable::Hash(tr.id), slot);
+  tr.id_hash = SlotTable::Hash(tr.id);
+  by_id_.Insert(tr.id_hash, slot);
   if (!tr.backfill) {
-    for (const auto& p : tr.players) player_ids_.Insert(SlotTable::Hash(p.id), slot);
+    for (auto& p : tr.players) {
+      p.id_hash = SlotTable::Hash(p.id);
+      player_ids_.Insert(p.id_hash, slot);
+    }
   }
   ++live_;
   Index(tr, slot);
@@ -433,9 +437,9 @@ Matcher::TicketPtr Matcher::Detach(std::uint32_t slot) {
   Ticket& t = *slots_[slot];
   Unindex(t, slot);
   if (!t.backfill) {
-    for (const auto& p : t.players) player_ids_.Erase(SlotTable::Hash(p.id), slot);
+    for (const auto& p : t.players) player_ids_.Erase(p.id_hash, slot);
   }
-  by_id_.Erase(SlotTable::Hash(t.id), slot);
+  by_id_.Erase(t.id_hash, slot);
   if (static_cast<std::size_t>(t.level) < step_waits_.size()) ++stale_due_;
   TicketPtr out = std::move(slots_[slot]);
   ++gens_[slot];

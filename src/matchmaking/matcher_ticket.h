@@ -31,6 +31,7 @@ struct Matcher::Ticket {
   bool backfill = false;
   bool indexable = true;      // false: can never match (e.g. mixed batch strings)
   bool dirty = false;
+  std::uint32_t id_hash = 0;  // SlotTable::Hash(id), kept to erase without reading the id
   // In the matcher's pool (pool_).
   std::pmr::vector<EvalPlayer> players;
   std::pmr::vector<PackedAttr> attrs;           // players × RuleSet::attributes

@@ -41,6 +41,7 @@ struct RegionLatency {
 struct EvalPlayer {
   std::string id;
   int ticket = 0;  // identifies the player's ticket (party) within the pool
+  std::uint32_t id_hash = 0;  // the Matcher's SlotTable::Hash(id) (packed form only)
   std::vector<std::optional<AttributeValue>> attributes;
   std::vector<std::pair<std::string, int>> latency_ms;
   const PackedAttr* packed_attributes = nullptr;

@@ -18,36 +18,40 @@ class SlotTable {
  public:
   static constexpr std::uint32_t kNone = UINT32_MAX;
 
-  static std::uint64_t Hash(std::string_view id) { return std::hash<std::string_view>{}(id); }
+  // 32 bits of the id's hash: compared before asking the caller, and (low bits) the home
+  // position. Callers may keep it (a ticket keeps its own and its players') to erase without
+  // reading the id again.
+  static std::uint32_t Hash(std::string_view id) {
+    const std::uint64_t h = std::hash<std::string_view>{}(id);
+    return static_cast<std::uint32_t>(h ^ (h >> 32));
+  }
 
   // The first slot stored under `hash` for which is_match(slot) holds, or kNone.
   template <typename IsMatch>
-  std::uint32_t Find(std::uint64_t hash, IsMatch&& is_match) const {
+  std::uint32_t Find(std::uint32_t hash, IsMatch&& is_match) const {
     if (size_ == 0) return kNone;
-    const std::uint32_t tag = Tag(hash);
-    for (std::size_t i = Home(hash);; i = (i + 1) & mask_) {
+    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
       const Entry& e = entries_[i];
       if (e.slot == kNone) return kNone;
-      if (e.tag == tag && is_match(e.slot)) return e.slot;
+      if (e.tag == hash && is_match(e.slot)) return e.slot;
     }
   }
 
-  void Insert(std::uint64_t hash, std::uint32_t slot) {
+  void Insert(std::uint32_t hash, std::uint32_t slot) {
     if (2 * (size_ + 1) > entries_.size()) Grow();
-    std::size_t i = Home(hash);
+    std::size_t i = hash & mask_;
     while (entries_[i].slot != kNone) i = (i + 1) & mask_;
-    entries_[i] = {Tag(hash), slot};
+    entries_[i] = {hash, slot};
     ++size_;
   }
 
   // Removes the entry (hash, slot); false if there is none.
-  bool Erase(std::uint64_t hash, std::uint32_t slot) {
+  bool Erase(std::uint32_t hash, std::uint32_t slot) {
     if (size_ == 0) return false;
-    const std::uint32_t tag = Tag(hash);
-    std::size_t i = Home(hash);
+    std::size_t i = hash & mask_;
     for (;; i = (i + 1) & mask_) {
       if (entries_[i].slot == kNone) return false;
-      if (entries_[i].tag == tag && entries_[i].slot == slot) break;
+      if (entries_[i].tag == hash && entries_[i].slot == slot) break;
     }
     // Backward shift: move later entries of the probe run into the hole when their home allows.
     std::size_t hole = i;
@@ -68,13 +72,9 @@ class SlotTable {
 
  private:
   struct Entry {
-    std::uint32_t tag = 0;
+    std::uint32_t tag = 0;  // the hash
     std::uint32_t slot = kNone;
   };
-
-  // 32 bits of the hash: compared before asking the caller, and (low bits) the home bucket.
-  static std::uint32_t Tag(std::uint64_t hash) { return static_cast<std::uint32_t>(hash ^ (hash >> 32)); }
-  std::size_t Home(std::uint64_t hash) const { return Tag(hash) & mask_; }
 
   void Grow() {
     std::vector<Entry> old;

@@ -16,15 +16,15 @@ TEST(SlotTable, AgreesWithAReferenceUnderRandomOperations) {
     SCOPED_TRACE(hash_bits);
     std::mt19937_64 rng(hash_bits);
     SlotTable table;
-    std::multimap<std::uint64_t, std::uint32_t> ref;
+    std::multimap<std::uint32_t, std::uint32_t> ref;
     auto hash_of = [&](std::uint32_t slot) {
-      std::uint64_t h = SlotTable::Hash(std::to_string(slot));
-      return hash_bits >= 32 ? h : (h & ((1ull << hash_bits) - 1));
+      std::uint32_t h = SlotTable::Hash(std::to_string(slot));
+      return hash_bits >= 32 ? h : (h & ((1u << hash_bits) - 1));
     };
     std::set<std::uint32_t> live;
     for (int step = 0; step < 20000; ++step) {
       std::uint32_t slot = static_cast<std::uint32_t>(rng() % 600);
-      std::uint64_t h = hash_of(slot);
+      std::uint32_t h = hash_of(slot);
       if (rng() % 3 != 0 && !live.count(slot)) {
         table.Insert(h, slot);
         ref.emplace(h, slot);
