@@ -1,5 +1,6 @@
 #include "matchmaking/block_pool.h"
 
+#include <algorithm>
 #include <new>
 
 namespace muster::matchmaking {
@@ -22,7 +23,8 @@ void* BlockPool::do_allocate(std::size_t bytes, std::size_t alignment) {
   const std::size_t size = (cls + 1) * kGranule;
   if (left_ < size) {
     // The rest of the old slab (less than one block of this class) is left unused.
-    slabs_.reserve(slabs_.size() + 1);
+    // Room for the slab's pointer first, so that nothing can throw once it is taken.
+    if (slabs_.size() == slabs_.capacity()) slabs_.reserve(std::max<std::size_t>(16, 2 * slabs_.size()));
     void* slab = upstream_->allocate(kSlabBytes, kGranule);
     slabs_.push_back(slab);
     upstream_bytes_ += kSlabBytes;
