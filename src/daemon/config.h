@@ -25,6 +25,14 @@ struct Config {
   int server_wss_port = 9443;          // 0 disables
   std::string tls_cert;                // empty: a self-signed certificate in <data_dir>/tls
   std::string tls_key;
+  // Connection limits and timeouts of every listener (docs/net.md)
+  int max_connections = 10000;                 // per listener
+  int max_connections_per_address = 256;       // client API listener; 0 = no cap
+  int server_max_connections_per_address = 1024;  // game server socket listeners (one host runs
+                                                  // many processes); 0 = no cap
+  int header_timeout_seconds = 10;
+  int body_timeout_seconds = 30;
+  int idle_timeout_seconds = 600;
   // Identity and credentials
   std::string region = "local";
   std::string account = "000000000000";

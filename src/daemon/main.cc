@@ -18,6 +18,7 @@
 #include "identity/identity_service.h"
 #include "identity/player_data.h"
 #include "net/http_server.h"
+#include "net/loop.h"
 #include "node/node.h"
 #include "store/sqlite_store.h"
 
@@ -42,6 +43,16 @@ std::string SampleServerPath(const Config& cfg, const char* argv0) {
   if (ec) self = argv0;
   return (self.parent_path().parent_path().parent_path() / "examples" / "sample_game_server" /
           "sample-game-server").string();
+}
+
+// Runs one step of a periodic or posted job; an exception is logged and the job goes on.
+template <class F>
+void Guarded(const char* what, F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    MLOG(kError) << what << " threw: " << e.what();
+  }
 }
 
 Result<node::NodeSetup> BuildSetup(const Config& cfg) {
@@ -143,20 +154,32 @@ int Run(int argc, char** argv) {
     run_pending = true;
     boost::asio::post(ioc, [&] {
       run_pending = false;
-      node.RunMatchmaking();
+      Guarded("matchmaking run", [&] { node.RunMatchmaking(); });
     });
   });
   api::Router router(client, identities, clock, {admin_secret, &node});
+
+  net::Limits client_limits;
+  client_limits.max_connections = static_cast<std::size_t>(cfg.max_connections);
+  client_limits.max_connections_per_address = static_cast<std::size_t>(cfg.max_connections_per_address);
+  client_limits.header_timeout_seconds = cfg.header_timeout_seconds;
+  client_limits.body_timeout_seconds = cfg.body_timeout_seconds;
+  client_limits.idle_timeout_seconds = cfg.idle_timeout_seconds;
+  net::Limits server_limits = client_limits;
+  server_limits.max_connections_per_address = static_cast<std::size_t>(cfg.server_max_connections_per_address);
 
   net::HttpServer http(ioc), ws(ioc), wss(ioc);
   auto handler = [&](net::HttpRequest&& r, net::Responder respond) { respond(router.Handle(r)); };
   auto socket_http = [](net::HttpRequest&& r, net::Responder respond) {
     respond(api::ErrorResponse(Error::NotFound("this port serves game server WebSocket connections only")));
   };
-  auto http_port = http.Listen({cfg.listen_address, static_cast<std::uint16_t>(cfg.http_port)}, handler);
+  net::ListenOptions http_options{cfg.listen_address, static_cast<std::uint16_t>(cfg.http_port)};
+  http_options.limits = client_limits;
+  auto http_port = http.Listen(http_options, handler);
   if (!http_port.ok()) return fail("http listener", http_port.error());
-  auto ws_port = ws.Listen({cfg.listen_address, static_cast<std::uint16_t>(cfg.server_ws_port)}, socket_http,
-                           server_socket.UpgradeHandler());
+  net::ListenOptions ws_options{cfg.listen_address, static_cast<std::uint16_t>(cfg.server_ws_port)};
+  ws_options.limits = server_limits;
+  auto ws_port = ws.Listen(ws_options, socket_http, server_socket.UpgradeHandler());
   if (!ws_port.ok()) return fail("server socket listener", ws_port.error());
   MLOG(kInfo) << "client API on http://" << cfg.listen_address << ":" << *http_port;
   MLOG(kInfo) << "server socket on ws://" << cfg.listen_address << ":" << *ws_port;
@@ -166,6 +189,7 @@ int Run(int argc, char** argv) {
     if (!tls.ok()) return fail("tls", tls.error());
     net::ListenOptions lo{cfg.listen_address, static_cast<std::uint16_t>(cfg.server_wss_port)};
     lo.tls = *tls;
+    lo.limits = server_limits;
     auto wss_port = wss.Listen(lo, socket_http, server_socket.UpgradeHandler());
     if (!wss_port.ok()) return fail("server socket TLS listener", wss_port.error());
     MLOG(kInfo) << "server socket on wss://" << cfg.listen_address << ":" << *wss_port;
@@ -200,9 +224,10 @@ int Run(int argc, char** argv) {
     ticker.expires_after(std::chrono::milliseconds(100));
     ticker.async_wait([&](const boost::system::error_code& e) {
       if (e) return;
-      node.Tick();
-      supervisor.Poll();
-      if (++ticks % 100 == 0) server_socket.Sweep();
+      // The ticker re-arms whatever one step throws: timeouts must keep firing.
+      Guarded("tick", [&] { node.Tick(); });
+      Guarded("supervisor", [&] { supervisor.Poll(); });
+      if (++ticks % 100 == 0) Guarded("server socket sweep", [&] { server_socket.Sweep(); });
       tick();
     });
   };
@@ -234,7 +259,7 @@ int Run(int argc, char** argv) {
     wait_children();
   });
   MLOG(kInfo) << "musterd ready (store " << (*store)->Engine() << " in " << cfg.data_dir << ")";
-  ioc.run();
+  net::RunLoop(ioc, "musterd loop");
   MLOG(kInfo) << "musterd stopped";
   return 0;
 }

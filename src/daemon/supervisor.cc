@@ -14,6 +14,19 @@ extern char** environ;
 
 namespace muster::daemon {
 
+namespace {
+
+// Async-signal-safe: runs in the child between fork and exec.
+void CloseDescriptorsFrom(int first) {
+  if (::close_range(static_cast<unsigned>(first), ~0U, 0) == 0) return;
+  // Kernels before 5.9: close one by one up to the descriptor limit.
+  long max = ::sysconf(_SC_OPEN_MAX);
+  if (max < 0 || max > 1 << 20) max = 1 << 16;
+  for (long fd = first; fd < max; ++fd) ::close(static_cast<int>(fd));
+}
+
+}  // namespace
+
 void Supervisor::Add(std::string name, std::vector<std::string> argv, std::vector<std::string> env) {
   children_.push_back(Child{std::move(name), std::move(argv), std::move(env)});
   Spawn(children_.back());
@@ -40,6 +53,10 @@ void Supervisor::Spawn(Child& c) {
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) _exit(1);  // the parent died before prctl
+    // The child gets stdin, stdout and stderr only: not the node's sockets, store files or
+    // anything musterd itself inherited (everything the node opens is close-on-exec too; this
+    // also covers descriptors a library opened without it, or that our parent leaked to us).
+    CloseDescriptorsFrom(3);
     execve(args[0], args.data(), envp.data());
     _exit(127);
   }

@@ -1,6 +1,8 @@
 #pragma once
 // Runs local child processes (the demo's sample game servers) and restarts any that exit, after
 // a back-off. Children get SIGTERM when musterd dies (PR_SET_PDEATHSIG), so none is orphaned.
+// A child inherits stdin, stdout and stderr and no other descriptor, so a game server that
+// outlives a crashed musterd holds none of its ports or files.
 //
 // Thread safety: none; call from the daemon's loop thread. Poll() reaps and restarts.
 

@@ -101,7 +101,7 @@ TEST_F(HttpErrorsTest, BodyTooLargeIsRefusedBeforeItIsRead) {
 TEST_F(HttpErrorsTest, ChunkedBodyTooLarge) {
   std::string chunk(150, 'x');
   ExpectErrorThenClose(port_,
-                       "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n96\r\n" + chunk +
+                       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n96\r\n" + chunk +
                            "\r\n0\r\n\r\n",
                        413, "PayloadTooLarge");
   EXPECT_EQ(handled_, 0);
@@ -109,7 +109,7 @@ TEST_F(HttpErrorsTest, ChunkedBodyTooLarge) {
 
 TEST_F(HttpErrorsTest, ChunkedBodyWithinLimitIsAccepted) {
   RawClient c(port_);
-  ASSERT_TRUE(c.Send("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"));
+  ASSERT_TRUE(c.Send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"));
   auto res = c.ReadResponse();
   ASSERT_TRUE(res.has_value());
   EXPECT_EQ(res->status, 200);
@@ -117,23 +117,107 @@ TEST_F(HttpErrorsTest, ChunkedBodyWithinLimitIsAccepted) {
 }
 
 TEST_F(HttpErrorsTest, UnsupportedTransferEncoding) {
-  ExpectErrorThenClose(port_, "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\nabc", 501,
+  ExpectErrorThenClose(port_, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nabc", 501,
                        "NotImplemented");
-  ExpectErrorThenClose(port_, "POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+  ExpectErrorThenClose(port_, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
                        501, "NotImplemented");
   EXPECT_EQ(handled_, 0);
 }
 
 TEST_F(HttpErrorsTest, ExpectContinue) {
   RawClient c(port_);
-  ASSERT_TRUE(c.Send("POST / HTTP/1.1\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(c.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n"));
   EXPECT_EQ(c.ReadBytes(25), "HTTP/1.1 100 Continue\r\n\r\n");
   ASSERT_TRUE(c.Send("hi"));
   auto res = c.ReadResponse();
   ASSERT_TRUE(res.has_value());
   EXPECT_EQ(res->body, "ok:hi");
-  ExpectErrorThenClose(port_, "POST / HTTP/1.1\r\nContent-Length: 2\r\nExpect: magic\r\n\r\nhi", 417,
+  ExpectErrorThenClose(port_, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: magic\r\n\r\nhi", 417,
                        "ExpectationFailed");
+}
+
+TEST_F(HttpErrorsTest, HostHeaderIsRequiredOnceInHttp11) {
+  ExpectErrorThenClose(port_, "GET / HTTP/1.1\r\n\r\n", 400, "BadRequest");
+  ExpectErrorThenClose(port_, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400,
+                       "BadRequest");
+  EXPECT_EQ(handled_, 0);
+  // HTTP/1.0 has no Host requirement.
+  RawClient c(port_);
+  ASSERT_TRUE(c.Send("GET / HTTP/1.0\r\n\r\n"));
+  auto res = c.ReadResponse();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, 200);
+}
+
+// A trailer field of 64 KiB made Beast's own parser throw std::length_error, which escaped the
+// loop and ended the process. Now: 431, and the server goes on.
+TEST(HttpLimitsTest, OversizedTrailerIsRefusedAndTheServerGoesOn) {
+  ServerHarness h;
+  std::uint16_t port = h.Start({}, OkHandler);  // default limits
+  ASSERT_NE(port, 0) << h.error;
+  for (std::size_t size : {17u * 1024, 64u * 1024, 70u * 1024, 1024u * 1024}) {
+    RawClient c(port);
+    c.Send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n"
+           "X-Big: " + std::string(size, 'a') + "\r\n\r\n");
+    auto res = c.ReadResponse();
+    ASSERT_TRUE(res.has_value()) << size;
+    EXPECT_EQ(res->status, 431) << size;
+  }
+  RawClient c(port);
+  ASSERT_TRUE(c.Send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "2\r\nok\r\n0\r\nX-Small: t\r\n\r\n"));
+  auto res = c.ReadResponse();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, "ok:ok");
+}
+
+TEST(HttpLimitsTest, EndlessChunkSizeLineIsRefused) {
+  ServerHarness h;
+  std::uint16_t port = h.Start({}, OkHandler);
+  ASSERT_NE(port, 0) << h.error;
+  RawClient c(port);
+  c.Send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;" +
+         std::string(200 * 1024, 'e'));
+  auto res = c.ReadResponse();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, 431);
+}
+
+TEST(HttpLimitsTest, HugeResponseHeaderIsDroppedNotThrown) {
+  ServerHarness h;
+  std::uint16_t port = h.Start({}, [](HttpRequest&&, Responder respond) {
+    HttpResponse res{200, "text/plain", {{"X-Huge", std::string(70 * 1024, 'h')}}, "body"};
+    respond(std::move(res));
+  });
+  ASSERT_NE(port, 0) << h.error;
+  for (int i = 0; i < 2; ++i) {
+    RawClient c(port);
+    auto res = c.Get("/");
+    ASSERT_TRUE(res.has_value());
+    EXPECT_EQ(res->body, "body");
+    EXPECT_FALSE(res->HasHeader("X-Huge"));
+  }
+}
+
+TEST(HttpTimeoutsTest, BodyThatNeverArrivesIsCut) {
+  ListenOptions options;
+  options.limits.body_timeout_seconds = 1;
+  ServerHarness h;
+  std::uint16_t port = h.Start(options, OkHandler);
+  ASSERT_NE(port, 0) << h.error;
+  for (std::string first : {std::string("Content-Length: 10\r\n\r\nabc"),
+                            std::string("Transfer-Encoding: chunked\r\n\r\n5\r\nab")}) {
+    RawClient c(port);
+    auto start = std::chrono::steady_clock::now();
+    ASSERT_TRUE(c.Send("POST / HTTP/1.1\r\nHost: x\r\n" + first));
+    c.ReadUntilClosed(5000);
+    EXPECT_TRUE(c.closed()) << first;
+    auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_GE(took, std::chrono::milliseconds(900));
+    EXPECT_LT(took, std::chrono::milliseconds(4000));
+  }
+  EXPECT_TRUE(ServerHarness::WaitFor([&] { return h.server().ConnectionCount() == 0; }));
 }
 
 TEST(HttpTimeoutsTest, SlowHeaderIsClosed) {

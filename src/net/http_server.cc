@@ -11,10 +11,16 @@
 
 #include <openssl/ssl.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include "common/log.h"
 #include "net/http_session.h"
+#include "net/request_parser.h"
 #include "net/server_state.h"
 
 namespace muster::net {
@@ -26,6 +32,9 @@ using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>
 
 // Owns the acceptor. mu_ guards every call on acceptor_ and retry_ so Close() may come from any
 // thread while the accept loop runs on the io_context.
+//
+// Sockets are created and accepted close-on-exec (SOCK_CLOEXEC, accept4), so no child process the
+// node starts inherits a listening or connected socket, whatever thread forks.
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(asio::io_context& ioc, std::shared_ptr<ServerState> state)
@@ -34,7 +43,14 @@ class Listener : public std::enable_shared_from_this<Listener> {
   Status Open(const tcp::endpoint& endpoint, bool reuse_port) {
     std::lock_guard lock(mu_);
     error_code ec;
-    acceptor_.open(endpoint.protocol(), ec);
+    int fd = ::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                      IPPROTO_TCP);
+    if (fd < 0) {
+      ec = error_code(errno, boost::system::system_category());
+    } else {
+      acceptor_.assign(endpoint.protocol(), fd, ec);
+      if (ec) ::close(fd);
+    }
     if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
     if (!ec && reuse_port) acceptor_.set_option(ReusePort(true), ec);
     if (!ec) acceptor_.bind(endpoint, ec);
@@ -69,43 +85,98 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
 
  private:
+  // At most this many connections are accepted per readiness wake-up, so one listener cannot
+  // starve the loop's other work during a flood.
+  static constexpr int kAcceptBatch = 64;
+
   // REQUIRES: mu_ is held.
   void AcceptLocked() {
     if (closed_) return;
-    acceptor_.async_accept(asio::make_strand(ioc_),
-                           [self = shared_from_this()](const error_code& ec, tcp::socket socket) {
-                             self->OnAccept(ec, std::move(socket));
-                           });
+    acceptor_.async_wait(tcp::acceptor::wait_read,
+                         [self = shared_from_this()](const error_code& ec) {
+                           self->OnReadable(ec);
+                         });
   }
 
-  void OnAccept(const error_code& ec, tcp::socket socket) {
+  void OnReadable(const error_code& ec) {
     if (ec == asio::error::operation_aborted) return;
     if (ec) {
-      // Typically EMFILE/ENFILE: back off briefly instead of spinning.
-      MLOG(kDebug) << "net: accept: " << ec.message();
-      std::lock_guard lock(mu_);
-      if (closed_) return;
-      retry_.expires_after(std::chrono::milliseconds(50));
-      retry_.async_wait([self = shared_from_this()](const error_code& wait_ec) {
-        if (!wait_ec) self->Accept();
-      });
+      MLOG(kWarn) << "net: accept wait: " << ec.message();
+      Retry();
       return;
     }
-    // starting_ counts sessions accepted but not yet registered, so a burst cannot overshoot.
-    if (state_->Count() + starting_->load() >= state_->limits().max_connections) {
-      MLOG(kDebug) << "net: refusing connection: " << state_->Count() << " open";
-      RefuseConnection(std::move(socket), state_->tls() != nullptr);
-    } else {
-      // The socket is bound to its own strand; the session starts there.
-      starting_->fetch_add(1);
-      auto executor = socket.get_executor();
-      asio::dispatch(executor, [socket = std::move(socket), state = state_,
-                                starting = starting_]() mutable {
-        StartHttpSession(std::move(socket), std::move(state));
-        starting->fetch_sub(1);
-      });
+    for (int i = 0; i < kAcceptBatch; ++i) {
+      sockaddr_storage peer{};
+      socklen_t len = sizeof peer;
+      int fd;
+      {
+        std::lock_guard lock(mu_);
+        if (closed_) return;
+        fd = ::accept4(acceptor_.native_handle(), reinterpret_cast<sockaddr*>(&peer), &len,
+                       SOCK_CLOEXEC | SOCK_NONBLOCK);
+      }
+      if (fd < 0) {
+        int err = errno;
+        if (err == EAGAIN || err == EWOULDBLOCK) break;
+        if (err == EINTR || err == ECONNABORTED || err == EPROTO) continue;
+        // Typically EMFILE/ENFILE: back off briefly instead of spinning; the peer waits in the
+        // backlog.
+        MLOG(kWarn) << "net: accept: " << std::strerror(err);
+        Retry();
+        return;
+      }
+      Handle(fd, peer);
     }
     Accept();
+  }
+
+  void Retry() {
+    std::lock_guard lock(mu_);
+    if (closed_) return;
+    retry_.expires_after(std::chrono::milliseconds(50));
+    retry_.async_wait([self = shared_from_this()](const error_code& wait_ec) {
+      if (!wait_ec) self->Accept();
+    });
+  }
+
+  void Handle(int fd, const sockaddr_storage& peer) {
+    // The socket is bound to its own strand; the session starts there.
+    tcp::socket socket(asio::make_strand(ioc_));
+    tcp::endpoint ep;
+    std::size_t peer_len = std::min<std::size_t>(sizeof peer, ep.capacity());
+    std::memcpy(ep.data(), &peer, peer_len);
+    error_code ec;
+    ep.resize(peer_len);
+    socket.assign(ep.protocol(), fd, ec);
+    if (ec) {
+      ::close(fd);
+      return;
+    }
+    std::uint64_t slot = 0;
+    switch (state_->Admit(AddressKey(ep.address()), &slot)) {
+      case ServerState::Admission::kAdmitted: {
+        auto executor = socket.get_executor();
+        asio::dispatch(executor, [socket = std::move(socket), state = state_, slot,
+                                  remote = ep.address().to_string()]() mutable {
+          StartHttpSession(std::move(socket), std::move(state), slot, std::move(remote));
+        });
+        return;
+      }
+      case ServerState::Admission::kAddressFull:
+        MLOG(kDebug) << "net: refusing " << ep.address().to_string()
+                     << ": per-address connection cap reached";
+        RefuseConnection(std::move(socket), state_->tls() != nullptr,
+                         "too many open connections from your address");
+        return;
+      case ServerState::Admission::kFull:
+        MLOG(kDebug) << "net: refusing connection: " << state_->Count() << " open, none idle";
+        RefuseConnection(std::move(socket), state_->tls() != nullptr,
+                         "too many open connections");
+        return;
+      case ServerState::Admission::kStopping:
+        socket.close(ec);
+        return;
+    }
   }
 
   asio::io_context& ioc_;
@@ -114,8 +185,6 @@ class Listener : public std::enable_shared_from_this<Listener> {
   asio::steady_timer retry_;   // guarded by mu_
   bool closed_ = false;        // guarded by mu_
   std::shared_ptr<ServerState> state_;
-  std::shared_ptr<std::atomic<std::size_t>> starting_ =
-      std::make_shared<std::atomic<std::size_t>>(0);
 };
 
 Result<std::unique_ptr<asio::ssl::context>> MakeTlsContext(const TlsOptions& tls) {
@@ -160,6 +229,13 @@ Result<std::uint16_t> HttpServer::Listen(const ListenOptions& options, HttpHandl
                                          WsUpgradeHandler ws_handler) {
   if (impl_->listener) return Error::Conflict("HttpServer is already listening");
   if (!handler) return Error::InvalidArgument("an HTTP handler is required");
+  if (options.limits.max_header_bytes > internal::kMaxHeaderBytesLimit) {
+    return Error::InvalidArgument("max_header_bytes must be at most " +
+                                  std::to_string(internal::kMaxHeaderBytesLimit));
+  }
+  if (options.limits.max_connections == 0) {
+    return Error::InvalidArgument("max_connections must be at least 1");
+  }
   error_code ec;
   auto address = asio::ip::make_address(options.address, ec);
   if (ec) return Error::InvalidArgument("bad listen address '" + options.address + "'");

@@ -82,13 +82,20 @@ struct WsCallbacks {
 // Decides an upgrade request: return callbacks to accept, or an HttpResponse to reject.
 using WsUpgradeHandler = std::function<std::variant<WsCallbacks, HttpResponse>(const HttpRequest&)>;
 
+// Every limit is enforced before the bytes it bounds are stored; see docs/net.md.
 struct Limits {
-  std::size_t max_header_bytes = 16 * 1024;    // request line + headers; over → 431
+  std::size_t max_header_bytes = 16 * 1024;    // request line + headers, and a chunked body's
+                                               // trailers; over → 431. At most 60 KiB.
   std::size_t max_body_bytes = 1024 * 1024;    // over → 413, the body is not read
   std::size_t max_ws_message_bytes = 256 * 1024;  // over → close 1009
-  int idle_timeout_seconds = 600;              // keep-alive wait, body, writes, WebSocket silence
+  int idle_timeout_seconds = 600;              // keep-alive wait, WebSocket silence
   int header_timeout_seconds = 10;             // TLS handshake, header section, WS handshake
-  std::size_t max_connections = 10000;         // beyond → 503 and close (TLS: close)
+  int body_timeout_seconds = 30;               // a request body once its header is in; a response
+                                               // write
+  std::size_t max_connections = 10000;         // beyond: the longest-idle connection makes room,
+                                               // else 503 and close (TLS: close)
+  std::size_t max_connections_per_address = 256;  // per peer IP (IPv6: per /64); 0 = no cap;
+                                                  // beyond → 503 and close (TLS: close)
   std::size_t max_ws_send_queue_bytes = 16 * 1024 * 1024;  // slow reader → close 1008
 };
 

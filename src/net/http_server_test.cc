@@ -7,6 +7,9 @@
 #include <mutex>
 #include <thread>
 
+#include <boost/asio/post.hpp>
+
+#include "net/guard.h"
 #include "net/http_client.h"
 #include "net/net_test_util.h"
 
@@ -177,27 +180,99 @@ TEST(HttpServerTest, HeadResponseHasLengthButNoBody) {
   EXPECT_NE(all.find("GET /g ? "), std::string::npos);
 }
 
-TEST(HttpServerTest, ConnectionsBeyondLimitGet503) {
+TEST(HttpServerTest, ConnectionsBeyondLimitGet503WhenNoneIsIdle) {
   ListenOptions options;
   options.limits.max_connections = 1;
+  std::mutex mu;
+  std::optional<Responder> held;
   ServerHarness h;
-  std::uint16_t port = h.Start(options, EchoHandler);
+  std::uint16_t port = h.Start(options, [&](HttpRequest&&, Responder respond) {
+    std::lock_guard lock(mu);
+    held = std::move(respond);  // the first connection stays busy with its request
+  });
   ASSERT_NE(port, 0) << h.error;
   RawClient first(port);
-  ASSERT_TRUE(ServerHarness::WaitFor([&] { return h.server().ConnectionCount() == 1; }));
+  ASSERT_TRUE(first.Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(ServerHarness::WaitFor([&] {
+    std::lock_guard lock(mu);
+    return held.has_value();
+  }));
   RawClient second(port);
-  ASSERT_TRUE(second.Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-  auto res = second.ReadResponse();
+  auto res = second.Get("/");
   ASSERT_TRUE(res.has_value());
   EXPECT_EQ(res->status, 503);
-  EXPECT_NE(res->body.find("ServiceUnavailable"), std::string::npos);
+  EXPECT_NE(res->body.find("too many open connections"), std::string::npos) << res->body;
   second.ReadUntilClosed();
   EXPECT_TRUE(second.closed());
-  // The first connection still works.
-  ASSERT_TRUE(first.Send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n"));
+  // The busy connection was not touched.
+  {
+    std::lock_guard lock(mu);
+    (*held)(HttpResponse{200, "text/plain", {}, "late"});
+  }
   auto ok = first.ReadResponse();
   ASSERT_TRUE(ok.has_value());
   EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(ok->body, "late");
+}
+
+TEST(HttpServerTest, LongestIdleConnectionMakesRoomForANewOne) {
+  ListenOptions options;
+  options.limits.max_connections = 3;
+  ServerHarness h;
+  std::uint16_t port = h.Start(options, EchoHandler);
+  ASSERT_NE(port, 0) << h.error;
+  // Three connections that each finished a request and now idle, oldest first.
+  std::vector<std::unique_ptr<RawClient>> idle;
+  for (int i = 0; i < 3; ++i) {
+    idle.push_back(std::make_unique<RawClient>(port));
+    ASSERT_TRUE(idle.back()->Send("GET /" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+    ASSERT_TRUE(idle.back()->ReadResponse().has_value());
+  }
+  // The oldest one sends again, so the second becomes the longest idle.
+  ASSERT_TRUE(idle[0]->Send("GET /again HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(idle[0]->ReadResponse().has_value());
+  RawClient fresh(port);
+  auto res = fresh.Get("/fresh");
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, "GET /fresh ? ");
+  idle[1]->ReadUntilClosed(3000);
+  EXPECT_TRUE(idle[1]->closed());
+  for (int i : {0, 2}) {
+    auto still = idle[i]->Get("/still");
+    ASSERT_TRUE(still.has_value()) << i;
+    EXPECT_EQ(still->status, 200);
+  }
+  EXPECT_LE(h.server().ConnectionCount(), 3u);
+}
+
+TEST(HttpServerTest, PerAddressCapRefusesOnlyThatAddress) {
+  ListenOptions options;
+  options.limits.max_connections_per_address = 2;
+  ServerHarness h;
+  std::uint16_t port = h.Start(options, EchoHandler);
+  ASSERT_NE(port, 0) << h.error;
+  auto a1 = std::make_unique<RawClient>(port, "127.0.0.2");
+  RawClient a2(port, "127.0.0.2");
+  ASSERT_TRUE(ServerHarness::WaitFor([&] { return h.server().ConnectionCount() == 2; }));
+  RawClient a3(port, "127.0.0.2");
+  auto refused = a3.Get("/");
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_NE(refused->body.find("from your address"), std::string::npos) << refused->body;
+  // Another address still connects and is served.
+  RawClient b(port, "127.0.0.3");
+  auto served = b.Get("/b");
+  ASSERT_TRUE(served.has_value());
+  EXPECT_EQ(served->status, 200);
+  // A slot of the first address frees when one of its connections closes.
+  a3.ReadUntilClosed();
+  a1.reset();
+  ASSERT_TRUE(ServerHarness::WaitFor([&] { return h.server().ConnectionCount() == 2; }));
+  RawClient a4(port, "127.0.0.2");
+  auto again = a4.Get("/a4");
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->status, 200);
 }
 
 TEST(HttpServerTest, StopClosesIdleAndFinishesInFlight) {
@@ -274,6 +349,50 @@ TEST(HttpServerTest, ReusePortLetsTwoServersShareAPort) {
     ASSERT_TRUE(res.ok()) << res.error().message;
     EXPECT_EQ(res->status, 200);
   }
+}
+
+// An exception escaping a completion handler used to leave io_context::run() and end the loop's
+// thread (here: std::terminate). RunLoop logs it and goes on.
+TEST(RunLoopTest, AThrowingHandlerLeavesTheServerServing) {
+  ServerHarness h;
+  std::uint16_t port = h.Start({}, EchoHandler);
+  ASSERT_NE(port, 0) << h.error;
+  std::atomic<bool> thrown{false};
+  boost::asio::post(h.ioc(), [&] {
+    thrown = true;
+    throw std::runtime_error("a handler failed");
+  });
+  ASSERT_TRUE(ServerHarness::WaitFor([&] { return thrown.load(); }));
+  auto res = HttpFetch("127.0.0.1", port, "GET", "/after", {}, "");
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, "GET /after ? ");
+}
+
+struct FakeSession {
+  std::string what, reason;
+  void OnException(const char* w, const char* r) {
+    what = w;
+    reason = r;
+  }
+};
+
+TEST(GuardedHandlerTest, AnExceptionReachesTheSessionNotTheLoop) {
+  auto session = std::make_shared<FakeSession>();
+  int seen = 0;
+  auto ok = internal::GuardedHandler(session, "ok", [&](int a, int b) { seen = a + b; });
+  ok(2, 3);
+  EXPECT_EQ(seen, 5);
+  EXPECT_EQ(session->what, "");
+  auto bad = internal::GuardedHandler(session, "read", [](int) {
+    throw std::length_error("field value too large");
+  });
+  EXPECT_NO_THROW(bad(1));
+  EXPECT_EQ(session->what, "read");
+  EXPECT_EQ(session->reason, "field value too large");
+  auto odd = internal::GuardedHandler(session, "write", [] { throw 42; });
+  EXPECT_NO_THROW(odd());
+  EXPECT_EQ(session->what, "write");
 }
 
 }  // namespace

@@ -5,12 +5,22 @@
 // Timeouts: a new connection must deliver its TLS handshake and first header section within
 // header_timeout; between requests the connection may idle for idle_timeout, but once the first
 // byte of a request arrives its header section must complete within header_timeout (slowloris).
-// Body reads and response writes use idle_timeout.
+// The body must arrive within body_timeout of its header, and a response be written within
+// body_timeout (a peer that stops reading is cut).
+//
+// Exceptions: every completion handler runs inside Guard(); an exception that escapes one (a
+// parser, a handler, an allocation) closes this connection with a logged reason and nothing else.
+// The parser itself cannot throw on input (request_parser.h).
+//
+// Memory: an idle plain connection waits for readability without a read buffer (the buffer is
+// released between requests); the linger buffer exists only while closing.
+
 
 #include "net/http_session.h"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
@@ -24,6 +34,8 @@
 #include <type_traits>
 
 #include "common/log.h"
+#include "net/guard.h"
+#include "net/request_parser.h"
 
 namespace muster::net::internal {
 namespace {
@@ -36,6 +48,9 @@ constexpr std::chrono::seconds kLingerTimeout{2};
 // than we can discard. It must exceed the bodies clients commonly send past a 413 (a client
 // still uploading when we close would otherwise get a reset instead of our answer).
 constexpr std::size_t kMaxLingerBytes = 16 * 1024 * 1024;
+constexpr std::size_t kLingerBufferBytes = 4096;
+// First read of a request on a TLS connection (a plain one reads once the socket is readable).
+constexpr std::size_t kFirstReadBytes = 4096;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 std::string_view Trim(std::string_view s) {
@@ -50,48 +65,99 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
   template <class... Args>
-  HttpSession(std::shared_ptr<ServerState> state, std::string remote, Args&&... args)
+  HttpSession(std::shared_ptr<ServerState> state, std::uint64_t slot, std::string remote,
+              Args&&... args)
       : stream_(std::forward<Args>(args)...),
         executor_(stream_.get_executor()),
+        idle_timer_(executor_),
         state_(std::move(state)),
         remote_(std::move(remote)),
-        id_(NextConnectionId()) {}
+        id_(slot),
+        buffer_(ReadBufferLimit(state_->limits())) {}
 
-  ~HttpSession() override { Unregister(); }
+  ~HttpSession() override { Release(); }
 
   void Start() {
-    if (!state_->Register(id_, this->weak_from_this())) {
-      Lowest().close();
-      return;
-    }
-    registered_ = true;
-    if constexpr (kTls) {
-      phase_ = Phase::kHandshake;
-      Lowest().expires_after(std::chrono::seconds(state_->limits().header_timeout_seconds));
-      stream_.async_handshake(asio::ssl::stream_base::server,
-                              [self = this->shared_from_this()](const error_code& ec) {
-                                self->OnHandshake(ec);
-                              });
-    } else {
-      ReadRequest(/*first=*/true);
-    }
+    Guarded("start", [this] {
+      if (!state_->Attach(id_, this->shared_from_this())) {
+        HardClose();
+        return;
+      }
+      attached_ = true;
+      if constexpr (kTls) {
+        SetPhase(Phase::kHandshake);
+        Lowest().expires_after(std::chrono::seconds(state_->limits().header_timeout_seconds));
+        stream_.async_handshake(asio::ssl::stream_base::server,
+                                Guard("tls handshake", [this](const error_code& ec) {
+                                  OnHandshake(ec);
+                                }));
+      } else {
+        ReadRequest(/*first=*/true);
+      }
+    });
   }
 
   void PostShutdown() override {
-    asio::post(executor_, [self = this->shared_from_this()] { self->Shutdown(); });
+    asio::post(executor_, Guard("shutdown", [this] { Shutdown(); }));
+  }
+
+  void PostEvict() override {
+    asio::post(executor_, Guard("evict", [this] { Evict(); }));
   }
 
   // From the Responder, any thread.
   void PostResponse(HttpResponse res) {
-    asio::post(executor_, [self = this->shared_from_this(), res = std::move(res)]() mutable {
-      self->WriteResponse(std::move(res));
-    });
+    asio::post(executor_, Guard("response", [this, res = std::move(res)]() mutable {
+                 WriteResponse(std::move(res));
+               }));
   }
 
  private:
-  enum class Phase { kHandshake, kIdle, kReading, kHandling, kWriting, kClosing, kUpgraded };
+  enum class Phase {
+    kHandshake,  // evictable
+    kIdle,       // evictable: waiting for the first byte of a request
+    kHeader,     // evictable: reading a header section
+    kBody,
+    kHandling,
+    kWriting,
+    kClosing,
+    kUpgraded,
+  };
 
+  static bool Evictable(Phase p) {
+    return p == Phase::kHandshake || p == Phase::kIdle || p == Phase::kHeader;
+  }
+
+  template <class F>
+  auto Guard(const char* what, F&& f) {
+    return GuardedHandler(this->shared_from_this(), what, std::forward<F>(f));
+  }
+  template <class F>
+  void Guarded(const char* what, F&& f) {
+    Guard(what, std::forward<F>(f))();
+  }
+
+ public:
+  // Called by GuardedHandler when a handler threw: this connection ends, nothing else does.
+  void OnException(const char* what, const char* reason) {
+    MLOG(kError) << "net: connection from " << remote_ << " closed: " << what
+                 << " threw: " << reason;
+    try {
+      HardClose();
+    } catch (...) {
+      Release();
+    }
+  }
+
+ private:
   beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
+  void SetPhase(Phase p) {
+    bool was = Evictable(phase_);
+    phase_ = p;
+    bool is = Evictable(p);
+    if (attached_ && was != is) state_->SetIdle(id_, this, is);
+  }
 
   void OnHandshake(const error_code& ec) {
     if (ec) {
@@ -108,37 +174,55 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
       return;
     }
     const Limits& limits = state_->limits();
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(
-        std::min<std::size_t>(limits.max_header_bytes, UINT32_MAX)));
-    parser_->body_limit(limits.max_body_bytes);
+    parser_.emplace(limits);
     if (buffer_.size() > 0) {
       ReadHeader();
       return;
     }
-    // Wait for the first byte of the next request.
-    phase_ = Phase::kIdle;
-    Lowest().expires_after(
-        std::chrono::seconds(first ? limits.header_timeout_seconds : limits.idle_timeout_seconds));
-    stream_.async_read_some(
-        buffer_.prepare(4096),
-        [self = this->shared_from_this()](const error_code& ec, std::size_t n) {
-          if (ec) {
-            self->OnReadError(ec);
-            return;
-          }
-          self->buffer_.commit(n);
-          self->ReadHeader();
-        });
+    // Wait for the first byte of the next request, holding no read buffer meanwhile.
+    buffer_.shrink_to_fit();
+    SetPhase(Phase::kIdle);
+    auto timeout =
+        std::chrono::seconds(first ? limits.header_timeout_seconds : limits.idle_timeout_seconds);
+    if constexpr (kTls) {
+      // TLS may hold decrypted bytes already; read through the stream.
+      Lowest().expires_after(timeout);
+      stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                              Guard("read", [this](const error_code& ec, std::size_t n) {
+                                if (ec) {
+                                  OnReadError(ec);
+                                  return;
+                                }
+                                buffer_.commit(n);
+                                ReadHeader();
+                              }));
+    } else {
+      idle_timer_.expires_after(timeout);
+      idle_timer_.async_wait(Guard("idle timer", [this](const error_code& ec) {
+        if (ec || phase_ != Phase::kIdle) return;
+        MLOG(kDebug) << "net: connection from " << remote_ << " idle; closing";
+        HardClose();
+      }));
+      Lowest().socket().async_wait(tcp::socket::wait_read,
+                                   Guard("wait", [this](const error_code& ec) {
+                                     idle_timer_.cancel();
+                                     if (phase_ != Phase::kIdle) return;
+                                     if (ec) {
+                                       OnReadError(ec);
+                                       return;
+                                     }
+                                     ReadHeader();
+                                   }));
+    }
   }
 
   void ReadHeader() {
-    phase_ = Phase::kReading;
+    SetPhase(Phase::kHeader);
     Lowest().expires_after(std::chrono::seconds(state_->limits().header_timeout_seconds));
     http::async_read_header(stream_, buffer_, *parser_,
-                            [self = this->shared_from_this()](const error_code& ec, std::size_t) {
-                              self->OnHeader(ec);
-                            });
+                            Guard("read header", [this](const error_code& ec, std::size_t) {
+                              OnHeader(ec);
+                            }));
   }
 
   void OnHeader(const error_code& ec) {
@@ -147,11 +231,16 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
       return;
     }
     auto& req = parser_->get();
+    if (auto bad = CheckHost(req)) {
+      SendError(400, "BadRequest", *bad);
+      return;
+    }
     auto te = req.find(http::field::transfer_encoding);
     if (te != req.end() && !beast::iequals(Trim(te->value()), "chunked")) {
       SendError(501, "NotImplemented", "unsupported Transfer-Encoding");
       return;
     }
+    SetPhase(Phase::kBody);
     auto expect = req.find(http::field::expect);
     if (expect != req.end()) {
       if (!beast::iequals(Trim(expect->value()), "100-continue")) {
@@ -159,46 +248,67 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
         return;
       }
       if (!parser_->is_done()) {
-        Lowest().expires_after(std::chrono::seconds(state_->limits().idle_timeout_seconds));
+        Lowest().expires_after(std::chrono::seconds(state_->limits().body_timeout_seconds));
         asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                          [self = this->shared_from_this()](const error_code& ec, std::size_t) {
+                          Guard("write 100", [this](const error_code& ec, std::size_t) {
                             if (ec) {
-                              self->OnReadError(ec);
+                              OnReadError(ec);
                               return;
                             }
-                            self->ReadBody();
-                          });
+                            ReadBody(/*deadline_set=*/true);
+                          }));
         return;
       }
     }
-    ReadBody();
+    ReadBody(/*deadline_set=*/false);
   }
 
-  void ReadBody() {
+  // RFC 9112 §3.2: an HTTP/1.1 request needs exactly one Host field.
+  static std::optional<std::string> CheckHost(const BeastRequest& req) {
+    auto hosts = req.count(http::field::host);
+    if (hosts > 1) return "more than one Host header";
+    if (hosts == 0 && req.version() >= 11) return "an HTTP/1.1 request needs a Host header";
+    return std::nullopt;
+  }
+
+  void ReadBody(bool deadline_set) {
     if (parser_->is_done()) {
       Dispatch();
       return;
     }
-    Lowest().expires_after(std::chrono::seconds(state_->limits().idle_timeout_seconds));
+    // One deadline for the whole body, counted from its header (the 100 Continue included).
+    if (!deadline_set) {
+      Lowest().expires_after(std::chrono::seconds(state_->limits().body_timeout_seconds));
+    }
     http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](const error_code& ec, std::size_t) {
+                     Guard("read body", [this](const error_code& ec, std::size_t) {
                        if (ec) {
-                         self->OnReadError(ec);
+                         OnReadError(ec);
                          return;
                        }
-                       self->Dispatch();
-                     });
+                       Dispatch();
+                     }));
   }
 
   void OnReadError(const error_code& ec) {
     MLOG(kDebug) << "net: read from " << remote_ << ": " << ec.message();
-    if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
-      SendError(431, "RequestHeaderFieldsTooLarge", "request header section too large");
-    } else if (ec == http::error::body_limit) {
+    RequestParser::Limit hit = parser_ ? parser_->limit_hit() : RequestParser::Limit::kNone;
+    if (hit == RequestParser::Limit::kBody || ec == http::error::body_limit) {
       SendError(413, "PayloadTooLarge", "request body too large");
+    } else if (hit != RequestParser::Limit::kNone) {
+      SendError(431, "RequestHeaderFieldsTooLarge", parser_->LimitMessage());
+    } else if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+      bool trailer = parser_ && parser_->header_complete();
+      SendError(431, "RequestHeaderFieldsTooLarge",
+                trailer ? "chunk framing or trailer section too large"
+                        : "request header section too large");
     } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
                ec != http::error::end_of_stream && ec != http::error::partial_message) {
       SendError(400, "BadRequest", "malformed request: " + ec.message());
+    } else if (ec == beast::error::timeout && phase_ == Phase::kBody) {
+      MLOG(kInfo) << "net: request body from " << remote_ << " did not arrive within "
+                  << state_->limits().body_timeout_seconds << " s; closing";
+      HardClose();
     } else {
       // EOF, reset, timeout, Stop: nothing useful to answer.
       HardClose();
@@ -217,7 +327,7 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
       return;
     }
     HttpRequest req = ToHttpRequest(std::move(breq), remote_, kTls);
-    phase_ = Phase::kHandling;
+    SetPhase(Phase::kHandling);
     auto slot = std::make_shared<ResponseSlot>(this->shared_from_this());
     Responder respond = [slot](HttpResponse res) {
       if (slot->used.exchange(true)) {
@@ -229,7 +339,8 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
     try {
       state_->handler()(std::move(req), std::move(respond));
     } catch (const std::exception& e) {
-      MLOG(kError) << "net: http handler threw: " << e.what();
+      // The responder (dropped or not) still answers; the connection carries on.
+      MLOG(kError) << "net: http handler threw on a request from " << remote_ << ": " << e.what();
     }
   }
 
@@ -248,7 +359,7 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
     }
     if (auto* reject = std::get_if<HttpResponse>(&decision)) {
       keep_alive_ = false;
-      phase_ = Phase::kHandling;
+      SetPhase(Phase::kHandling);
       WriteResponse(std::move(*reject));
       return;
     }
@@ -256,10 +367,11 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
       SendError(503, "ServiceUnavailable", "server is stopping");
       return;
     }
-    phase_ = Phase::kUpgraded;
+    SetPhase(Phase::kUpgraded);
+    // The WebSocket session takes over this connection's slot in the registry.
+    attached_ = false;
     StartWsSession<Stream>(std::move(stream_), std::move(breq),
-                           std::move(std::get<WsCallbacks>(decision)), state_, remote_);
-    Unregister();  // the WebSocket session registered itself
+                           std::move(std::get<WsCallbacks>(decision)), state_, id_, remote_);
   }
 
   struct ResponseSlot {
@@ -278,20 +390,20 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
     if (phase_ != Phase::kHandling) return;
     bool keep = keep_alive_ && !stopping_ && !state_->stopping();
     res_ = std::make_shared<BeastResponse>(ToBeastResponse(std::move(res), version_, keep, head_));
-    phase_ = Phase::kWriting;
-    Lowest().expires_after(std::chrono::seconds(state_->limits().idle_timeout_seconds));
+    SetPhase(Phase::kWriting);
+    Lowest().expires_after(std::chrono::seconds(state_->limits().body_timeout_seconds));
     http::async_write(stream_, *res_,
-                      [self = this->shared_from_this(), keep](const error_code& ec, std::size_t) {
-                        self->res_.reset();
+                      Guard("write", [this, keep](const error_code& ec, std::size_t) {
+                        res_.reset();
                         if (ec) {
-                          MLOG(kDebug) << "net: write to " << self->remote_ << ": " << ec.message();
-                          self->HardClose();
+                          MLOG(kDebug) << "net: write to " << remote_ << ": " << ec.message();
+                          HardClose();
                         } else if (keep) {
-                          self->ReadRequest(/*first=*/false);
+                          ReadRequest(/*first=*/false);
                         } else {
-                          self->GracefulClose();
+                          GracefulClose();
                         }
-                      });
+                      }));
   }
 
   // Answers an error the transport found itself, then closes.
@@ -300,101 +412,111 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
     keep_alive_ = false;
     head_ = false;
     if (version_ == 0) version_ = 11;
-    phase_ = Phase::kHandling;
+    SetPhase(Phase::kHandling);
     WriteResponse(ErrorResponse(status, error, message));
   }
 
   void Shutdown() {
     stopping_ = true;
-    if (phase_ == Phase::kHandshake || phase_ == Phase::kIdle || phase_ == Phase::kReading) {
-      HardClose();
-    }
-    // kHandling / kWriting: the response goes out with Connection: close (or, if already being
-    // written, the loop stops before the next read).
+    if (Evictable(phase_)) HardClose();
+    // kBody / kHandling / kWriting: the response goes out with Connection: close (or, if already
+    // being written, the loop stops before the next read).
+  }
+
+  void Evict() {
+    MLOG(kDebug) << "net: connection from " << remote_ << " evicted to make room";
+    attached_ = false;  // the registry already freed the slot
+    Shutdown();
   }
 
   // Half-closes, then discards what the peer still sends for a moment so that our last response
   // is not destroyed by a reset.
   void GracefulClose() {
     if (phase_ == Phase::kClosing) return;
-    phase_ = Phase::kClosing;
+    SetPhase(Phase::kClosing);
     Lowest().expires_after(kLingerTimeout);
     if constexpr (kTls) {
-      stream_.async_shutdown([self = this->shared_from_this()](const error_code&) {
-        self->Finish();
-      });
+      stream_.async_shutdown(Guard("tls shutdown", [this](const error_code&) { Finish(); }));
     } else {
       error_code ec;
       Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      drain_ = std::make_unique<std::array<char, kLingerBufferBytes>>();
       Drain();
     }
   }
 
   void Drain() {
-    Lowest().async_read_some(
-        asio::buffer(drain_),
-        [self = this->shared_from_this()](const error_code& ec, std::size_t n) {
-          self->drained_ += n;
-          if (ec || self->drained_ > kMaxLingerBytes) {
-            self->Finish();
-            return;
-          }
-          self->Drain();
-        });
+    Lowest().async_read_some(asio::buffer(*drain_),
+                             Guard("drain", [this](const error_code& ec, std::size_t n) {
+                               drained_ += n;
+                               if (ec || drained_ > kMaxLingerBytes) {
+                                 Finish();
+                                 return;
+                               }
+                               Drain();
+                             }));
   }
 
   void HardClose() {
-    phase_ = Phase::kClosing;
+    SetPhase(Phase::kClosing);
     Finish();
   }
 
   // The connection is over (a Responder may still hold this object for a while).
   void Finish() {
+    idle_timer_.cancel();
     Lowest().close();
-    Unregister();
+    Release();
   }
 
-  void Unregister() {
-    if (registered_) state_->Unregister(id_);
-    registered_ = false;
+  void Release() {
+    if (attached_) state_->Release(id_, this);
+    attached_ = false;
   }
 
   Stream stream_;
   asio::any_io_executor executor_;
+  asio::steady_timer idle_timer_;  // the idle wait of a plain connection
   std::shared_ptr<ServerState> state_;
   std::string remote_;
   std::uint64_t id_;
-  bool registered_ = false;
+  bool attached_ = false;
   bool stopping_ = false;
   Phase phase_ = Phase::kIdle;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   std::shared_ptr<BeastResponse> res_;
   bool keep_alive_ = false;
   unsigned version_ = 11;
   bool head_ = false;
-  std::array<char, 4096> drain_{};
+  std::unique_ptr<std::array<char, kLingerBufferBytes>> drain_;
   std::size_t drained_ = 0;
 };
 
-// A refused connection: 503, then a lingering close.
+// Refusals lingering at once, process-wide; beyond it a refused connection is closed at once, so
+// that a flood of refused connections cannot hold the descriptors it was refused for.
+constexpr int kMaxLingeringRefusals = 512;
+std::atomic<int> lingering_refusals{0};
+
+// A refused connection: 503 with the reason, then a lingering close.
 class Refusal : public std::enable_shared_from_this<Refusal> {
  public:
-  explicit Refusal(tcp::socket&& socket) : stream_(std::move(socket)) {}
+  Refusal(tcp::socket&& socket, std::string_view message) : stream_(std::move(socket)) {
+    lingering_refusals.fetch_add(1, std::memory_order_relaxed);
+    std::string body = R"({"error":"ServiceUnavailable","message":")" + std::string(message) + "\"}";
+    wire_ = "HTTP/1.1 503 Service Unavailable\r\nServer: muster\r\n"
+            "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n" + body;
+  }
+
+  ~Refusal() { lingering_refusals.fetch_sub(1, std::memory_order_relaxed); }
 
   void Start() {
-    static const std::string kRefusal = [] {
-      std::string body =
-          R"({"error":"ServiceUnavailable","message":"too many open connections"})";
-      return "HTTP/1.1 503 Service Unavailable\r\nServer: muster\r\n"
-             "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " +
-             std::to_string(body.size()) + "\r\n\r\n" + body;
-    }();
     stream_.expires_after(kLingerTimeout);
-    asio::async_write(stream_, asio::buffer(kRefusal),
+    asio::async_write(stream_, asio::buffer(wire_),
                       [self = shared_from_this()](const error_code& ec, std::size_t) {
                         if (ec) {
-                          self->stream_.close();
+                          self->Close();
                           return;
                         }
                         error_code ignored;
@@ -408,47 +530,49 @@ class Refusal : public std::enable_shared_from_this<Refusal> {
     stream_.async_read_some(asio::buffer(drain_),
                             [self = shared_from_this()](const error_code& ec, std::size_t) {
                               if (ec) {
-                                self->stream_.close();
+                                self->Close();
                                 return;
                               }
                               self->Drain();
                             });
   }
 
-  beast::tcp_stream stream_;
-  std::array<char, 1024> drain_{};
-};
+  void Close() {
+    error_code ignored;
+    stream_.socket().close(ignored);
+  }
 
-std::string RemoteOf(const tcp::socket& socket) {
-  error_code ec;
-  auto ep = socket.remote_endpoint(ec);
-  return ec ? std::string("unknown") : ep.address().to_string();
-}
+  beast::tcp_stream stream_;
+  std::string wire_;
+  std::array<char, 256> drain_{};
+};
 
 }  // namespace
 
-void StartHttpSession(tcp::socket&& socket, std::shared_ptr<ServerState> state) {
-  std::string remote = RemoteOf(socket);
+void StartHttpSession(tcp::socket&& socket, std::shared_ptr<ServerState> state,
+                      std::uint64_t slot, std::string remote) {
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   if (asio::ssl::context* tls = state->tls()) {
-    auto session = std::make_shared<HttpSession<TlsStream>>(std::move(state), std::move(remote),
-                                                            std::move(socket), *tls);
+    auto session = std::make_shared<HttpSession<TlsStream>>(std::move(state), slot,
+                                                            std::move(remote), std::move(socket),
+                                                            *tls);
     session->Start();
   } else {
-    auto session = std::make_shared<HttpSession<PlainStream>>(std::move(state), std::move(remote),
+    auto session = std::make_shared<HttpSession<PlainStream>>(std::move(state), slot,
+                                                              std::move(remote),
                                                               std::move(socket));
     session->Start();
   }
 }
 
-void RefuseConnection(tcp::socket&& socket, bool tls) {
-  if (tls) {
+void RefuseConnection(tcp::socket&& socket, bool tls, std::string_view message) {
+  if (tls || lingering_refusals.load(std::memory_order_relaxed) >= kMaxLingeringRefusals) {
     error_code ec;
     socket.close(ec);
     return;
   }
-  std::make_shared<Refusal>(std::move(socket))->Start();
+  std::make_shared<Refusal>(std::move(socket), message)->Start();
 }
 
 }  // namespace muster::net::internal

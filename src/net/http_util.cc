@@ -21,6 +21,8 @@ namespace internal {
 
 namespace http = boost::beast::http;
 
+constexpr std::size_t kMaxResponseFieldBytes = 16 * 1024;
+
 std::string HttpDate() {
   std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -86,6 +88,8 @@ BeastResponse ToBeastResponse(HttpResponse&& res, unsigned version, bool keep_al
     // Beast rejects nothing here; strip CR/LF so a handler cannot split the response.
     if (name.find_first_of("\r\n:") != std::string::npos) continue;
     if (value.find_first_of("\r\n") != std::string::npos) continue;
+    // Beast throws on a field of 64 KiB or more; no legitimate header comes near this.
+    if (name.size() > kMaxResponseFieldBytes || value.size() > kMaxResponseFieldBytes) continue;
     out.insert(name, value);
   }
   std::size_t size = res.body.size();

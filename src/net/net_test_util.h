@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "net/http_server.h"
+#include "net/loop.h"
 
 namespace muster::net::testing {
 
@@ -43,11 +44,12 @@ class ServerHarness {
       error = port.error().message;
       return 0;
     }
-    thread_ = std::thread([this] { ioc_.run(); });
+    thread_ = std::thread([this] { exceptions_ = RunLoop(ioc_, "test loop"); });
     return *port;
   }
 
   HttpServer& server() { return server_; }
+  boost::asio::io_context& ioc() { return ioc_; }
 
   // Polls cond every 5 ms for up to timeout_ms.
   static bool WaitFor(const std::function<bool()>& cond, int timeout_ms = 3000) {
@@ -66,6 +68,7 @@ class ServerHarness {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   HttpServer server_;
   std::thread thread_;
+  int exceptions_ = 0;
 };
 
 struct RawResponse {
@@ -80,8 +83,16 @@ struct RawResponse {
 // Blocking POSIX socket with deadlines.
 class RawClient {
  public:
-  explicit RawClient(std::uint16_t port) {
+  // `source`: the local address to connect from (any 127.x.y.z works on loopback), so tests can
+  // be several peers.
+  explicit RawClient(std::uint16_t port, const char* source = nullptr) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (source) {
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      ::inet_pton(AF_INET, source, &local.sin_addr);
+      ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local);
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -145,6 +156,12 @@ class RawClient {
     res.body = buffer_.substr(end + 4, length);
     buffer_.erase(0, end + 4 + length);
     return res;
+  }
+
+  // Sends GET <path> over HTTP/1.1 (Host: x) and reads its response.
+  std::optional<RawResponse> Get(const std::string& path, int timeout_ms = 3000) {
+    if (!Send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n")) return std::nullopt;
+    return ReadResponse(timeout_ms);
   }
 
   bool closed() const { return closed_; }

@@ -7,6 +7,19 @@ std::uint64_t NextConnectionId() {
   return next.fetch_add(1, std::memory_order_relaxed);
 }
 
+std::string AddressKey(const asio::ip::address& address) {
+  if (address.is_v6()) {
+    asio::ip::address_v6 v6 = address.to_v6();
+    if (v6.is_v4_mapped()) {
+      return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
+    }
+    asio::ip::address_v6::bytes_type bytes = v6.to_bytes();
+    for (std::size_t i = 8; i < bytes.size(); ++i) bytes[i] = 0;
+    return asio::ip::address_v6(bytes).to_string() + "/64";
+  }
+  return address.to_string();
+}
+
 ServerState::ServerState(Limits limits, HttpHandler handler, WsUpgradeHandler ws_handler,
                          std::unique_ptr<asio::ssl::context> tls)
     : limits_(std::move(limits)),
@@ -14,17 +27,56 @@ ServerState::ServerState(Limits limits, HttpHandler handler, WsUpgradeHandler ws
       ws_handler_(std::move(ws_handler)),
       tls_(std::move(tls)) {}
 
-bool ServerState::Register(std::uint64_t id, std::weak_ptr<SessionBase> session) {
+ServerState::Admission ServerState::Admit(const std::string& address_key, std::uint64_t* id) {
+  std::lock_guard lock(mu_);
+  if (stopping_.load(std::memory_order_relaxed)) return Admission::kStopping;
+  std::size_t& from_address = per_address_[address_key];
+  if (limits_.max_connections_per_address > 0 &&
+      from_address >= limits_.max_connections_per_address) {
+    if (from_address == 0) per_address_.erase(address_key);
+    return Admission::kAddressFull;
+  }
+  if (sessions_.size() >= limits_.max_connections && !EvictOneLocked()) {
+    if (from_address == 0) per_address_.erase(address_key);
+    return Admission::kFull;
+  }
+  ++from_address;
+  *id = NextConnectionId();
+  sessions_.emplace(*id, Entry{{}, address_key});
+  count_.store(sessions_.size(), std::memory_order_relaxed);
+  return Admission::kAdmitted;
+}
+
+bool ServerState::Attach(std::uint64_t id, const std::shared_ptr<SessionBase>& session) {
   std::lock_guard lock(mu_);
   if (stopping_.load(std::memory_order_relaxed)) return false;
-  sessions_.emplace(id, std::move(session));
-  count_.store(sessions_.size(), std::memory_order_relaxed);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return false;  // evicted before it started
+  if (auto old = it->second.session.lock()) Unlink(old.get());
+  it->second.session = session;
+  session->slot_ = id;
   return true;
 }
 
-void ServerState::Unregister(std::uint64_t id) {
+void ServerState::SetIdle(std::uint64_t id, SessionBase* session, bool idle) {
   std::lock_guard lock(mu_);
-  sessions_.erase(id);
+  if (!sessions_.count(id)) return;  // evicted or released
+  if (idle) {
+    Unlink(session);  // moves to the back: idle since now
+    Link(session);
+  } else {
+    Unlink(session);
+  }
+}
+
+void ServerState::Release(std::uint64_t id, SessionBase* session) {
+  std::lock_guard lock(mu_);
+  Unlink(session);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  auto a = per_address_.find(it->second.address_key);
+  if (a != per_address_.end() && --a->second == 0) per_address_.erase(a);
+  sessions_.erase(it);
   count_.store(sessions_.size(), std::memory_order_relaxed);
 }
 
@@ -33,10 +85,49 @@ std::vector<std::shared_ptr<SessionBase>> ServerState::BeginStop() {
   stopping_.store(true, std::memory_order_release);
   std::vector<std::shared_ptr<SessionBase>> out;
   out.reserve(sessions_.size());
-  for (auto& [id, weak] : sessions_) {
-    if (auto s = weak.lock()) out.push_back(std::move(s));
+  for (auto& [id, entry] : sessions_) {
+    if (auto s = entry.session.lock()) out.push_back(std::move(s));
   }
   return out;
+}
+
+bool ServerState::EvictOneLocked() {
+  while (idle_head_) {
+    SessionBase* victim = idle_head_;
+    Unlink(victim);
+    auto it = sessions_.find(victim->slot_);
+    if (it == sessions_.end()) continue;
+    // A victim whose last reference is going away (its destructor waits for mu_ to release the
+    // slot) frees the slot all the same; only a live one is told.
+    std::shared_ptr<SessionBase> s = it->second.session.lock();
+    auto a = per_address_.find(it->second.address_key);
+    if (a != per_address_.end() && --a->second == 0) per_address_.erase(a);
+    sessions_.erase(it);
+    count_.store(sessions_.size(), std::memory_order_relaxed);
+    if (s) s->PostEvict();
+    return true;
+  }
+  return false;
+}
+
+void ServerState::Link(SessionBase* s) {
+  if (s->idle_linked_) return;
+  s->idle_prev_ = idle_tail_;
+  s->idle_next_ = nullptr;
+  if (idle_tail_) idle_tail_->idle_next_ = s;
+  else idle_head_ = s;
+  idle_tail_ = s;
+  s->idle_linked_ = true;
+}
+
+void ServerState::Unlink(SessionBase* s) {
+  if (!s->idle_linked_) return;
+  if (s->idle_prev_) s->idle_prev_->idle_next_ = s->idle_next_;
+  else idle_head_ = s->idle_next_;
+  if (s->idle_next_) s->idle_next_->idle_prev_ = s->idle_prev_;
+  else idle_tail_ = s->idle_prev_;
+  s->idle_prev_ = s->idle_next_ = nullptr;
+  s->idle_linked_ = false;
 }
 
 }  // namespace muster::net::internal

@@ -1,8 +1,17 @@
 #pragma once
 // Internal to muster_net: what every connection of one HttpServer shares (limits, handlers, TLS
-// context, the registry used by Stop and ConnectionCount), and the Beast/Asio aliases.
+// context) and the registry of its connections, which decides admission:
+//   - at most max_connections_per_address open connections per peer address (an IPv6 peer counts
+//     by its /64, which one subscriber usually holds whole);
+//   - at most max_connections in all; when full, a new connection takes the slot of the
+//     connection that has been idle longest (waiting for a request, reading a header, or in the
+//     TLS handshake), which is closed. Connections with a request in progress and WebSockets are
+//     never evicted, so idle or trickling peers cannot lock out anyone who completes a request or
+//     an upgrade: on the game server socket, anonymous connections make room for processes.
 //
-// Thread safety: the registry is guarded by mu_; the rest is immutable after Listen.
+// Thread safety: the registry is guarded by mu_ (the listener admits from its accept handler,
+// sessions update their idleness from their strands, Stop may come from any thread); the rest is
+// immutable after Listen.
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -13,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -26,15 +36,27 @@ using tcp = asio::ip::tcp;
 using PlainStream = beast::tcp_stream;
 using TlsStream = asio::ssl::stream<beast::tcp_stream>;
 
-// A live connection as seen by Stop().
+// A live connection as seen by the registry. The idle links are owned by ServerState (mu_).
 class SessionBase {
  public:
   virtual ~SessionBase() = default;
   // Posts the connection's reaction to Stop() onto its strand.
   virtual void PostShutdown() = 0;
+  // Posts "you were evicted": the connection closes if it is still idle, else it carries on.
+  virtual void PostEvict() = 0;
+
+ private:
+  friend class ServerState;
+  SessionBase* idle_prev_ = nullptr;  // guarded by ServerState::mu_
+  SessionBase* idle_next_ = nullptr;
+  bool idle_linked_ = false;
+  std::uint64_t slot_ = 0;            // the registry id it is attached under
 };
 
 std::uint64_t NextConnectionId();
+
+// The key connections are counted under: the address itself, or the /64 of an IPv6 address.
+std::string AddressKey(const asio::ip::address& address);
 
 class ServerState {
  public:
@@ -46,15 +68,33 @@ class ServerState {
   const WsUpgradeHandler& ws_handler() const { return ws_handler_; }
   asio::ssl::context* tls() const { return tls_.get(); }
 
-  // Returns false once Stop() has begun; the caller then closes the connection.
-  bool Register(std::uint64_t id, std::weak_ptr<SessionBase> session);
-  void Unregister(std::uint64_t id);
+  enum class Admission { kAdmitted, kAddressFull, kFull, kStopping };
+  // Reserves a slot for a new connection from `address_key` under a new id (out). When the server
+  // is full, evicts the longest-idle connection to make room (its slot is reused at once).
+  Admission Admit(const std::string& address_key, std::uint64_t* id);
+  // Binds a session to its admitted slot (or, after an upgrade, hands the slot to the WebSocket
+  // session). Returns false once Stop() has begun; the caller then closes the connection.
+  bool Attach(std::uint64_t id, const std::shared_ptr<SessionBase>& session);
+  // Marks the session idle (evictable) or busy. Cheap; called on every phase change.
+  void SetIdle(std::uint64_t id, SessionBase* session, bool idle);
+  // Frees the slot.
+  void Release(std::uint64_t id, SessionBase* session);
+
   std::size_t Count() const { return count_.load(std::memory_order_relaxed); }
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
-  // Marks the state stopping and returns every registered session.
+  // Marks the state stopping and returns every attached session.
   std::vector<std::shared_ptr<SessionBase>> BeginStop();
 
  private:
+  struct Entry {
+    std::weak_ptr<SessionBase> session;
+    std::string address_key;
+  };
+  // REQUIRES: mu_ is held.
+  void Link(SessionBase* s);
+  void Unlink(SessionBase* s);
+  bool EvictOneLocked();
+
   const Limits limits_;
   const HttpHandler handler_;
   const WsUpgradeHandler ws_handler_;
@@ -62,7 +102,10 @@ class ServerState {
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> count_{0};
   mutable std::mutex mu_;
-  std::unordered_map<std::uint64_t, std::weak_ptr<SessionBase>> sessions_;  // guarded by mu_
+  std::unordered_map<std::uint64_t, Entry> sessions_;              // guarded by mu_
+  std::unordered_map<std::string, std::size_t> per_address_;       // guarded by mu_
+  SessionBase* idle_head_ = nullptr;  // longest idle first; guarded by mu_
+  SessionBase* idle_tail_ = nullptr;
 };
 
 }  // namespace muster::net::internal

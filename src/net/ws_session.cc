@@ -6,6 +6,11 @@
 // Timeouts: handshake and close handshake use header_timeout; a connection from which no frame
 // (data, ping or pong) arrives for idle_timeout is dropped (reported as 1006). The server sends no
 // keep-alive pings of its own, so a silent client times out.
+//
+// Exceptions: completion handlers run inside GuardedHandler (guard.h) and the application's
+// callbacks inside Callback(): an exception from either is logged; one from the transport ends
+// this connection (reported as 1011 to on_close), one from a callback only that callback.
+// A WebSocket holds its registry slot until it ends and is never evicted to make room.
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -19,6 +24,7 @@
 #include <deque>
 
 #include "common/log.h"
+#include "net/guard.h"
 #include "net/http_session.h"
 
 namespace muster::net::internal {
@@ -36,18 +42,18 @@ class WsSession : public WsConnection,
                   public std::enable_shared_from_this<WsSession<Stream>> {
  public:
   WsSession(Stream&& stream, WsCallbacks callbacks, std::shared_ptr<ServerState> state,
-            std::string remote)
+            std::uint64_t slot, std::string remote)
       : ws_(std::move(stream)),
         executor_(ws_.get_executor()),
         callbacks_(std::move(callbacks)),
         state_(std::move(state)),
         remote_(std::move(remote)),
-        id_(NextConnectionId()) {}
+        id_(slot) {}
 
-  ~WsSession() override { Unregister(); }
+  ~WsSession() override { Release(); }
 
   void Start(BeastRequest&& req) {
-    if (!state_->Register(id_, this->weak_from_this())) {
+    if (!state_->Attach(id_, this->shared_from_this())) {
       beast::get_lowest_layer(ws_).close();
       return;
     }
@@ -67,57 +73,53 @@ class WsSession : public WsConnection,
     ws_.auto_fragment(false);
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "muster"); }));
-    ws_.async_accept(req, [self = this->shared_from_this()](const error_code& ec) {
-      self->OnAccept(ec);
-    });
+    ws_.async_accept(req, Guard("accept", [this](const error_code& ec) { OnAccept(ec); }));
   }
 
   // WsConnection
   void Send(std::string text) override {
-    asio::post(executor_, [self = this->shared_from_this(), text = std::move(text)]() mutable {
-      self->DoSend(std::move(text));
-    });
+    asio::post(executor_, Guard("send", [this, text = std::move(text)]() mutable {
+                 DoSend(std::move(text));
+               }));
   }
   void Close(std::uint16_t code, std::string reason) override {
-    asio::post(executor_,
-               [self = this->shared_from_this(), code, reason = std::move(reason)]() mutable {
-                 self->StartClose(code, std::move(reason));
-               });
+    asio::post(executor_, Guard("close", [this, code, reason = std::move(reason)]() mutable {
+                 StartClose(code, std::move(reason));
+               }));
   }
   std::uint64_t Id() const override { return id_; }
   const std::string& RemoteAddress() const override { return remote_; }
 
   // SessionBase
   void PostShutdown() override {
-    asio::post(executor_, [self = this->shared_from_this()] {
-      if (!self->opened_) {
-        self->stop_before_open_ = true;
-        return;
-      }
-      self->StartClose(1001, "server shutting down");
-    });
+    asio::post(executor_, Guard("shutdown", [this] {
+                 if (!opened_) {
+                   stop_before_open_ = true;
+                   return;
+                 }
+                 StartClose(1001, "server shutting down");
+               }));
   }
+  void PostEvict() override {}  // WebSockets are never idle in the registry's sense
 
  private:
   void OnAccept(const error_code& ec) {
     if (ec) {
       MLOG(kDebug) << "net: websocket handshake with " << remote_ << " failed: " << ec.message();
       beast::get_lowest_layer(ws_).close();
-      Unregister();
+      Release();
       return;
     }
     opened_ = true;
     auto self = this->shared_from_this();
-    if (callbacks_.on_open) Guard("on_open", [&] { callbacks_.on_open(self); });
+    if (callbacks_.on_open) Callback("on_open", [&] { callbacks_.on_open(self); });
     DoRead();
     if (stop_before_open_ || state_->stopping()) StartClose(1001, "server shutting down");
   }
 
   void DoRead() {
-    ws_.async_read(read_buffer_, [self = this->shared_from_this()](const error_code& ec,
-                                                                   std::size_t) {
-      self->OnRead(ec);
-    });
+    ws_.async_read(read_buffer_,
+                   Guard("read", [this](const error_code& ec, std::size_t) { OnRead(ec); }));
   }
 
   void OnRead(const error_code& ec) {
@@ -142,7 +144,7 @@ class WsSession : public WsConnection,
     read_buffer_.consume(read_buffer_.size());
     if (callbacks_.on_message && !notified_) {
       auto self = this->shared_from_this();
-      Guard("on_message", [&] { callbacks_.on_message(self, std::move(text)); });
+      Callback("on_message", [&] { callbacks_.on_message(self, std::move(text)); });
     }
     if (!notified_) DoRead();
   }
@@ -163,9 +165,7 @@ class WsSession : public WsConnection,
     writing_ = true;
     ws_.text(true);
     ws_.async_write(asio::buffer(queue_.front()),
-                    [self = this->shared_from_this()](const error_code& ec, std::size_t) {
-                      self->OnWrite(ec);
-                    });
+                    Guard("write", [this](const error_code& ec, std::size_t) { OnWrite(ec); }));
   }
 
   void OnWrite(const error_code& ec) {
@@ -198,38 +198,58 @@ class WsSession : public WsConnection,
   void DoClose() {
     close_sent_ = true;
     ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_reason_),
-                    [self = this->shared_from_this()](const error_code& ec) {
+                    Guard("close", [this](const error_code& ec) {
                       if (ec) {
-                        MLOG(kDebug) << "net: websocket " << self->id_
-                                     << " close: " << ec.message();
-                        beast::get_lowest_layer(self->ws_).close();
+                        MLOG(kDebug) << "net: websocket " << id_ << " close: " << ec.message();
+                        beast::get_lowest_layer(ws_).close();
                       }
-                      self->NotifyClose(self->close_code_);
-                    });
+                      NotifyClose(close_code_);
+                    }));
   }
 
   void NotifyClose(std::uint16_t code) {
     if (!opened_ || notified_) return;
     notified_ = true;
     auto self = this->shared_from_this();
-    if (callbacks_.on_close) Guard("on_close", [&] { callbacks_.on_close(self, code); });
+    if (callbacks_.on_close) Callback("on_close", [&] { callbacks_.on_close(self, code); });
     callbacks_ = {};  // breaks cycles through handler captures
     // The connection counts as gone once reported closed, even while the application still holds
     // a reference to it.
-    Unregister();
+    Release();
   }
 
-  void Unregister() {
-    if (registered_) state_->Unregister(id_);
+  void Release() {
+    if (registered_) state_->Release(id_, this);
     registered_ = false;
   }
 
   template <class F>
-  void Guard(const char* what, F&& f) {
+  auto Guard(const char* what, F&& f) {
+    return GuardedHandler(this->shared_from_this(), what, std::forward<F>(f));
+  }
+
+ public:
+  // Called by GuardedHandler when a transport handler threw: this connection ends.
+  void OnException(const char* what, const char* reason) {
+    MLOG(kError) << "net: websocket " << id_ << " from " << remote_ << " closed: " << what
+                 << " threw: " << reason;
+    try {
+      beast::get_lowest_layer(ws_).close();
+    } catch (...) {
+    }
+    NotifyClose(1011);
+    Release();
+  }
+
+ private:
+  template <class F>
+  void Callback(const char* what, F&& f) {
     try {
       f();
     } catch (const std::exception& e) {
       MLOG(kError) << "net: websocket " << what << " threw: " << e.what();
+    } catch (...) {
+      MLOG(kError) << "net: websocket " << what << " threw an exception of unknown type";
     }
   }
 
@@ -257,15 +277,17 @@ class WsSession : public WsConnection,
 
 template <class Stream>
 void StartWsSession(Stream&& stream, BeastRequest&& req, WsCallbacks callbacks,
-                    std::shared_ptr<ServerState> state, std::string remote) {
+                    std::shared_ptr<ServerState> state, std::uint64_t slot, std::string remote) {
   auto session = std::make_shared<WsSession<Stream>>(std::move(stream), std::move(callbacks),
-                                                     std::move(state), std::move(remote));
+                                                     std::move(state), slot, std::move(remote));
   session->Start(std::move(req));
 }
 
 template void StartWsSession<PlainStream>(PlainStream&&, BeastRequest&&, WsCallbacks,
-                                          std::shared_ptr<ServerState>, std::string);
+                                          std::shared_ptr<ServerState>, std::uint64_t,
+                                          std::string);
 template void StartWsSession<TlsStream>(TlsStream&&, BeastRequest&&, WsCallbacks,
-                                        std::shared_ptr<ServerState>, std::string);
+                                        std::shared_ptr<ServerState>, std::uint64_t,
+                                        std::string);
 
 }  // namespace muster::net::internal

@@ -251,5 +251,25 @@ TEST_F(WsTest, SilentWebSocketTimesOut) {
   ExpectCloses({1006});
 }
 
+TEST_F(WsTest, WebSocketsAreNeverEvictedToMakeRoom) {
+  ListenOptions options;
+  options.limits.max_connections = 2;
+  std::uint16_t port = Start(options);
+  WsTestClient a, b;
+  ASSERT_TRUE(a.Connect("127.0.0.1", port, "/ws").ok());
+  ASSERT_TRUE(b.Connect("127.0.0.1", port, "/ws").ok());
+  ASSERT_TRUE(ServerHarness::WaitFor([&] { return rec_.opened == 2; }));
+  RawClient third(port);
+  auto res = third.Get("/");
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, 503);
+  for (WsTestClient* c : {&a, &b}) {
+    ASSERT_TRUE(c->Send("still").ok());
+    auto reply = c->Receive();
+    ASSERT_TRUE(reply.ok()) << reply.error().message;
+    EXPECT_EQ(*reply, "echo:still");
+  }
+}
+
 }  // namespace
 }  // namespace muster::net
