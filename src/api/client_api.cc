@@ -188,8 +188,11 @@ net::HttpResponse ClientApi::RequestMatchmaking(const std::string& identity, con
 }
 
 Result<matchmaking::Ticket> ClientApi::OwnTicket(const std::string& identity, const std::string& ticket_id) {
-  MUSTER_ASSIGN_OR_RETURN(auto t, node_.GetTicket(ticket_id));
-  if (t.owner != identity) return Error::Forbidden("ticket " + ticket_id + " belongs to another player");
+  // Another player's ticket answers exactly as an unknown one: the API is no oracle for which
+  // ticket ids exist.
+  auto t = node_.GetTicket(ticket_id);
+  if (!t.ok() && t.error().code != ErrorCode::kNotFound) return t;
+  if (!t.ok() || t->owner != identity) return Error::NotFound("ticket " + ticket_id + " does not exist");
   return t;
 }
 

@@ -35,7 +35,7 @@ namespace muster::api {
 
 struct ClientApiOptions {
   std::string configuration = "demo-2v2";  // configuration the client routes use
-  std::string region;                      // empty: accept any region in the credential scope
+  std::string region;                      // the node's region; empty accepts any (tests only)
   Millis max_skew_ms = 5 * 60 * 1000;
   int max_latency_ms = 60'000;
 };

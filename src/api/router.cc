@@ -48,7 +48,7 @@ net::HttpResponse Router::Management(const net::HttpRequest& request, std::strin
     MUSTER_ASSIGN_OR_RETURN(std::string secret, options_.admin_secret(ak));
     return auth::SecretLookupResult{secret, ""};
   };
-  auto v = auth::VerifyRequest(sr, lookup, {"gamelift", "", 5 * 60 * 1000}, clock_.NowMillis());
+  auto v = auth::VerifyRequest(sr, lookup, {"gamelift", options_.region, 5 * 60 * 1000}, clock_.NowMillis());
   if (!v.ok()) return AwsJsonError(400, "UnauthorizedException", v.error().message);
   if (!management_) {
     return AwsJsonError(500, "InternalServiceException",

@@ -25,6 +25,8 @@ struct RouterOptions {
   // The node the management API operates on; null = the management operations answer that the
   // API is not connected.
   node::Node* node = nullptr;
+  // Management requests must be signed for this region (empty: any; tests only).
+  std::string region;
 };
 
 class Router {

@@ -3,6 +3,7 @@
 #include "api/client_api.h"
 #include "api/query.h"
 #include "auth/server_socket_auth.h"
+#include "common/crypto.h"
 #include "common/log.h"
 #include "fleet/model.h"
 #include "fleet/protocol.h"
@@ -17,7 +18,7 @@ net::WsUpgradeHandler ServerSocket::UpgradeHandler() {
     auto q = ParseQuery(req.query);
     if (!q.ok()) return ErrorResponse(q.error());
     auto get = [&](const char* k) { return q->count(k) ? q->at(k) : std::string(); };
-    Pending p{get("FleetId"), get("ComputeId"), get("pID")};
+    Pending p{get("FleetId"), get("ComputeId"), get("pID"), get("IdempotencyToken")};
     for (auto [name, value] : {std::pair{"FleetId", &p.fleet_id}, {"ComputeId", &p.compute_name}, {"pID", &p.process_id}}) {
       if (value->empty()) return ErrorResponse(Error::InvalidArgument(std::string("query parameter ") + name + " is required"));
     }
@@ -30,13 +31,27 @@ net::WsUpgradeHandler ServerSocket::UpgradeHandler() {
         MUSTER_ASSIGN_OR_RETURN(std::string secret, options_.admin_secret(ak));
         return auth::SecretLookupResult{secret, ""};
       };
-      auto v = auth::VerifyServerSocketConnect(req.query, lookup, {"gamelift", "", 5 * 60 * 1000}, clock_.NowMillis());
+      auto v = auth::VerifyServerSocketConnect(req.query, lookup, {"gamelift", options_.region, 5 * 60 * 1000},
+                                               clock_.NowMillis());
       // The compute itself is checked when the process connects (unknown computes are refused).
       if (!v.ok()) st = v.take_error();
     } else {
       st = node_.ServerAuthenticate(p.fleet_id, p.compute_name, authz);
     }
-    if (!st.ok()) return ErrorResponse(st.error());
+    if (!st.ok()) {
+      MLOG(kInfo) << "server socket: refusing a connect from " << req.remote_address << " as "
+                  << p.fleet_id << "/" << p.compute_name << "/" << p.process_id << ": " << st.error().message;
+      return ErrorResponse(st.error());
+    }
+    std::string key = fleet::ProcessKey(p.fleet_id, p.compute_name, p.process_id);
+    auto live = connections_.find(key);
+    if (live != connections_.end() && !SameProcess(live->second, p.idempotency_token)) {
+      MLOG(kWarn) << "server socket: refusing a connect from " << req.remote_address << " claiming process "
+                  << key << ": it is live on another connection with another IdempotencyToken";
+      return ErrorResponse(Error::Conflict(
+          "process " + p.process_id + " is connected on another connection; only the same process "
+          "(the same IdempotencyToken) may replace it"));
+    }
     net::WsCallbacks cb;
     cb.on_open = [this, p](const std::shared_ptr<net::WsConnection>& c) { OnOpen(c, p); };
     cb.on_message = [this](const std::shared_ptr<net::WsConnection>& c, std::string&& t) { OnMessage(c, std::move(t)); };
@@ -45,27 +60,58 @@ net::WsUpgradeHandler ServerSocket::UpgradeHandler() {
   };
 }
 
+bool ServerSocket::SameProcess(const Live& live, const std::string& token) {
+  return !token.empty() && !live.idempotency_token.empty() &&
+         ConstantTimeEquals(live.idempotency_token, token);
+}
+
 void ServerSocket::OnOpen(const std::shared_ptr<net::WsConnection>& c, const Pending& p) {
   // Registered before the node connects it, so pushes it queues on connect (an unactivated game
-  // session pushed again) reach this socket. A newer connection of a process replaces an older
-  // one (the SDK reconnected).
+  // session pushed again) reach this socket. A newer connection of the same process replaces the
+  // older one (the SDK reconnected); another claim on a live pID (checked at the upgrade, checked
+  // again here for a claim that won the race meanwhile) is refused.
   std::string key = fleet::ProcessKey(p.fleet_id, p.compute_name, p.process_id);
   auto old = connections_.find(key);
-  std::shared_ptr<net::WsConnection> previous;
-  if (old != connections_.end() && old->second != c) previous = old->second;
+  std::optional<Live> previous;
+  if (old != connections_.end() && old->second.connection != c) {
+    if (!SameProcess(old->second, p.idempotency_token)) {
+      MLOG(kWarn) << "server socket: refusing " << key << " from " << c->RemoteAddress()
+                  << ": it is live on another connection";
+      c->Close(1008, "process is connected on another connection");
+      return;
+    }
+    previous = old->second;
+  }
   keys_[c->Id()] = key;
-  connections_[key] = c;
+  connections_[key] = Live{c, p.idempotency_token};
   auto connected = node_.ServerConnect(c->Id(), p.fleet_id, p.compute_name, p.process_id);
   if (!connected.ok()) {
     keys_.erase(c->Id());
-    if (previous) connections_[key] = previous;
+    if (previous) connections_[key] = *previous;
     else connections_.erase(key);
     MLOG(kWarn) << "server socket: refusing " << key << ": " << connected.error().message;
     c->Close(1008, connected.error().message.substr(0, 120));
     return;
   }
-  if (previous) keys_.erase(previous->Id());
-  MLOG(kInfo) << "server socket: process " << key << " connected from " << c->RemoteAddress();
+  if (previous) {
+    replaced_.push_back({previous->connection, clock_.NowMillis() + options_.replaced_close_delay_ms});
+    MLOG(kInfo) << "server socket: process " << key << " reconnected from " << c->RemoteAddress()
+                << "; its previous connection is replaced";
+  } else {
+    MLOG(kInfo) << "server socket: process " << key << " connected from " << c->RemoteAddress();
+  }
+}
+
+void ServerSocket::Tick() {
+  Millis now = clock_.NowMillis();
+  for (auto it = replaced_.begin(); it != replaced_.end();) {
+    if (it->close_at > now) {
+      ++it;
+      continue;
+    }
+    it->connection->Close(1000, "replaced by a newer connection of this process");
+    it = replaced_.erase(it);
+  }
 }
 
 void ServerSocket::OnMessage(const std::shared_ptr<net::WsConnection>& c, std::string&& text) {
@@ -106,7 +152,7 @@ void ServerSocket::OnClose(const std::shared_ptr<net::WsConnection>& c) {
   std::string key = kit->second;
   keys_.erase(kit);
   auto cit = connections_.find(key);
-  if (cit != connections_.end() && cit->second == c) connections_.erase(cit);
+  if (cit != connections_.end() && cit->second.connection == c) connections_.erase(cit);
   node_.ServerDisconnect(c->Id(), key);
   MLOG(kInfo) << "server socket: process " << key << " disconnected";
 }
@@ -126,7 +172,7 @@ void ServerSocket::Push(const std::string& process_key, const std::string& frame
     MLOG(kWarn) << "server socket: process " << process_key << " is not connected; push deferred to its reconnect";
     return;
   }
-  it->second->Send(frame);
+  it->second.connection->Send(frame);
 }
 
 }  // namespace muster::api

@@ -7,6 +7,13 @@
 // The SDK re-sends a request with the SAME RequestId when a reply is late, so the last replies of
 // each process are cached and a repeated RequestId gets the cached reply without running again.
 //
+// One live connection per process: a connect claiming a pID that is live on another connection
+// is refused (409, before the upgrade) unless it carries the same IdempotencyToken, which the SDK
+// keeps across its reconnects. Such a reconnect takes over at once (pushes go to the new socket);
+// the old socket is closed with 1000 after replaced_close_delay_ms, unless the SDK closes it
+// first (the C++ SDK does at once, the Go SDK after 5 s; closing it sooner would make the Go SDK
+// drop its new socket too).
+//
 // Thread safety: none; runs on the node's loop thread (upgrades, messages and pushes).
 
 #include <cstdint>
@@ -14,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "net/http_server.h"
@@ -25,6 +33,9 @@ struct ServerSocketOptions {
   // Secret lookup for SigV4-signed connects (the admin credentials).
   std::function<Result<std::string>(std::string_view access_key)> admin_secret;
   std::size_t reply_cache_per_process = 64;
+  // SigV4 connects must be signed for this region (empty: any; only for tests).
+  std::string region;
+  Millis replaced_close_delay_ms = 10'000;
 };
 
 class ServerSocket {
@@ -37,11 +48,23 @@ class ServerSocket {
   std::size_t ConnectionCount() const { return keys_.size(); }
   // Drops cached replies of processes that are gone; call periodically.
   void Sweep();
+  // Closes replaced sockets that are due; call often (e.g. every 100 ms).
+  void Tick();
 
  private:
   struct Pending {
-    std::string fleet_id, compute_name, process_id;
+    std::string fleet_id, compute_name, process_id, idempotency_token;
   };
+  struct Live {
+    std::shared_ptr<net::WsConnection> connection;
+    std::string idempotency_token;
+  };
+  struct Replaced {
+    std::shared_ptr<net::WsConnection> connection;
+    Millis close_at = 0;
+  };
+  // Whether a connect with `token` may replace the live connection of its process.
+  static bool SameProcess(const Live& live, const std::string& token);
   void OnOpen(const std::shared_ptr<net::WsConnection>& c, const Pending& p);
   void OnMessage(const std::shared_ptr<net::WsConnection>& c, std::string&& text);
   void OnClose(const std::shared_ptr<net::WsConnection>& c);
@@ -50,7 +73,8 @@ class ServerSocket {
   const Clock& clock_;
   ServerSocketOptions options_;
   std::map<std::uint64_t, std::string> keys_;                                // connection → process key
-  std::map<std::string, std::shared_ptr<net::WsConnection>> connections_;   // process key → connection
+  std::map<std::string, Live> connections_;                                  // process key → live connection
+  std::vector<Replaced> replaced_;                                           // closed when due
   std::map<std::string, std::deque<std::pair<std::string, std::string>>> replies_;  // key → (RequestId, reply)
 };
 

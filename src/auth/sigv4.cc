@@ -436,18 +436,28 @@ Result<VerifiedIdentity> VerifyRequest(const SignableRequest& req, const SecretL
                             Printable(p.access_key));
   }
 
-  // 5. Payload hash candidates.
+  // 5. The payload hash. A declared x-amz-content-sha256 must be the body's hex SHA-256: marker
+  // values (UNSIGNED-PAYLOAD, STREAMING-...) are refused, since every API here is JSON and signs
+  // its body, so a signed request's body cannot be swapped. A presigned URL (no header) may leave
+  // the payload unsigned only when there is no body at all.
   std::vector<std::string> payload_hashes;
+  const std::string body_hash = Sha256Hex(req.body);
   auto content_sha = HeaderValues(req.headers, kHeaderSha256);
+  if (content_sha.size() > 1) return Error::Forbidden("x-amz-content-sha256 appears more than once");
   if (!content_sha.empty()) {
     std::string_view declared = Trim(content_sha[0]);
-    if (IsLowerHex(declared, 64) && declared != Sha256Hex(req.body)) {
+    if (!IsLowerHex(declared, 64)) {
+      return Error::Forbidden("x-amz-content-sha256 '" + Printable(declared, 64) +
+                              "' is not accepted: it must be the lowercase hex SHA-256 of the body "
+                              "(unsigned and streaming payloads are refused)");
+    }
+    if (declared != body_hash) {
       return Error::Forbidden("x-amz-content-sha256 does not match the body");
     }
     payload_hashes.emplace_back(declared);
   } else {
-    payload_hashes.push_back(Sha256Hex(req.body));
-    if (p.presigned) payload_hashes.emplace_back(kUnsignedPayload);
+    payload_hashes.push_back(body_hash);
+    if (p.presigned && req.body.empty()) payload_hashes.emplace_back(kUnsignedPayload);
   }
 
   // 6. The signature.

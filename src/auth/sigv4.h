@@ -13,7 +13,10 @@
 //     X-Amz-Expires missing/malformed, host (or x-amz-date) not signed, unknown access key.
 //   kForbidden (the SDKs expect 403 for these and retry skew errors with a corrected clock):
 //     request time outside the skew window, presigned URL expired, missing or mismatched session
-//     token, signed header absent, payload hash mismatch, signature mismatch.
+//     token, signed header absent, x-amz-content-sha256 that is not the body's hex SHA-256
+//     (UNSIGNED-PAYLOAD and STREAMING-* included: every API here signs its JSON body), signature
+//     mismatch.
+// A presigned URL without x-amz-content-sha256 may sign UNSIGNED-PAYLOAD only for an empty body.
 //
 // Thread safety: pure functions; the SecretLookup must be safe to call from the caller's thread.
 
@@ -53,7 +56,7 @@ void PresignRequest(SignableRequest& req, const Credentials& c, std::string_view
 
 struct VerifyOptions {
   std::string service;  // "execute-api" or "gamelift"
-  std::string region;   // empty = accept any
+  std::string region;   // the node's region; empty = accept any (tests and tools only)
   Millis max_skew_ms = 5 * 60 * 1000;
 };
 

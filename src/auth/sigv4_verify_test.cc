@@ -1,6 +1,7 @@
 // Every way VerifyRequest refuses a request, each with its own message.
 #include <gtest/gtest.h>
 
+#include "auth/canonical.h"
 #include "auth/sigv4.h"
 #include "common/crypto.h"
 
@@ -288,6 +289,68 @@ TEST(VerifyPresigned, AcceptsUnsignedPayloadConvention) {
   EXPECT_TRUE(VerifyRequest(r, Lookup(), kOpt, kNow).ok());
   r.body = "abd";
   ExpectError(r, ErrorCode::kForbidden, "signature does not match");
+}
+
+SignableRequest SignedPost(std::string body, std::string content_sha) {
+  SignableRequest r;
+  r.method = "POST";
+  r.path = "/v1/matchmaking";
+  r.headers = {{"Host", "h"}, {"X-Amz-Content-Sha256", std::move(content_sha)}};
+  r.body = std::move(body);
+  SignRequest(r, Creds(), "local", "execute-api", kNow);
+  return r;
+}
+
+TEST(VerifyPayload, DeclaredHashMustBeTheBodysSha256) {
+  std::string body = R"({"a":1})";
+  EXPECT_TRUE(VerifyRequest(SignedPost(body, Sha256Hex(body)), Lookup(), kOpt, kNow).ok());
+  std::string upper = Sha256Hex(body);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  ExpectError(SignedPost(body, upper), ErrorCode::kForbidden, "lowercase hex SHA-256");
+  SignableRequest swapped = SignedPost(body, Sha256Hex(body));
+  swapped.body = R"({"a":2})";
+  ExpectError(swapped, ErrorCode::kForbidden, "x-amz-content-sha256 does not match the body");
+}
+
+TEST(VerifyPayload, UnsignedAndStreamingPayloadsAreRefused) {
+  // Signed correctly, but the body would be free to change under the signature.
+  for (const char* marker : {"UNSIGNED-PAYLOAD", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "", "abc"}) {
+    ExpectError(SignedPost(R"({"a":1})", marker), ErrorCode::kForbidden, "is not accepted");
+  }
+  ExpectError(SignedPost("", "UNSIGNED-PAYLOAD"), ErrorCode::kForbidden, "is not accepted");
+}
+
+TEST(VerifyPayload, DuplicateContentShaHeaderIsRefused) {
+  std::string body = "x";
+  SignableRequest r = SignedPost(body, Sha256Hex(body));
+  r.headers.emplace_back("x-amz-content-sha256", Sha256Hex(body));
+  ExpectError(r, ErrorCode::kForbidden, "appears more than once");
+}
+
+TEST(VerifyPresigned, UnsignedPayloadOnlyWithoutABody) {
+  // Signed for UNSIGNED-PAYLOAD by hand (the S3 convention): fine for an empty body (a WebSocket
+  // upgrade, a GET), refused once there is a body to swap.
+  for (const std::string& body : {std::string(), std::string("abc")}) {
+    SignableRequest r;
+    r.method = "GET";
+    r.path = "/";
+    r.headers = {{"Host", "h"}};
+    r.query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAABCDEFGHIJKLMNOP%2F20231114%2Flocal"
+              "%2Fexecute-api%2Faws4_request&X-Amz-Date=20231114T221320Z&X-Amz-Expires=60"
+              "&X-Amz-Security-Token=session-token&X-Amz-SignedHeaders=host";
+    std::string creq = "GET\n/\n" + r.query + "\nhost:h\n\nhost\nUNSIGNED-PAYLOAD";
+    std::string sts = "AWS4-HMAC-SHA256\n20231114T221320Z\n20231114/local/execute-api/aws4_request\n" +
+                      Sha256Hex(creq);
+    std::string sig = ComputeSignature(Creds().secret_access_key, "20231114", "local", "execute-api", sts);
+    r.query += "&X-Amz-Signature=" + sig;
+    r.body = body;
+    auto v = VerifyRequest(r, Lookup(), kOpt, kNow);
+    if (body.empty()) {
+      EXPECT_TRUE(v.ok()) << v.error().message;
+    } else {
+      ExpectError(r, ErrorCode::kForbidden, "signature does not match");
+    }
+  }
 }
 
 TEST(VerifyErrors, GarbageNeverCrashes) {

@@ -33,6 +33,7 @@ struct Config {
   int header_timeout_seconds = 10;
   int body_timeout_seconds = 30;
   int idle_timeout_seconds = 600;
+  int server_replaced_close_seconds = 10;  // a game server's socket replaced by its reconnect
   // Identity and credentials
   std::string region = "local";
   std::string account = "000000000000";

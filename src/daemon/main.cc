@@ -144,11 +144,18 @@ int Run(int argc, char** argv) {
   };
 
   boost::asio::io_context ioc;
-  api::ServerSocket server_socket(node, clock, {admin_secret});
+  api::ServerSocketOptions socket_options;
+  socket_options.admin_secret = admin_secret;
+  socket_options.region = cfg.region;
+  socket_options.replaced_close_delay_ms = cfg.server_replaced_close_seconds * 1000LL;
+  api::ServerSocket server_socket(node, clock, socket_options);
   node.SetPushSink([&](const std::string& key, const std::string& frame) { server_socket.Push(key, frame); });
 
   bool run_pending = false;
-  api::ClientApi client(node, identities, players, clock, {cfg.configuration});
+  api::ClientApiOptions client_options;
+  client_options.configuration = cfg.configuration;
+  client_options.region = cfg.region;
+  api::ClientApi client(node, identities, players, clock, client_options);
   node.SetRunScheduler([&] {
     if (run_pending) return;
     run_pending = true;
@@ -157,7 +164,7 @@ int Run(int argc, char** argv) {
       Guarded("matchmaking run", [&] { node.RunMatchmaking(); });
     });
   });
-  api::Router router(client, identities, clock, {admin_secret, &node});
+  api::Router router(client, identities, clock, {admin_secret, &node, cfg.region});
 
   net::Limits client_limits;
   client_limits.max_connections = static_cast<std::size_t>(cfg.max_connections);
@@ -227,6 +234,7 @@ int Run(int argc, char** argv) {
       // The ticker re-arms whatever one step throws: timeouts must keep firing.
       Guarded("tick", [&] { node.Tick(); });
       Guarded("supervisor", [&] { supervisor.Poll(); });
+      Guarded("server socket", [&] { server_socket.Tick(); });
       if (++ticks % 100 == 0) Guarded("server socket sweep", [&] { server_socket.Sweep(); });
       tick();
     });

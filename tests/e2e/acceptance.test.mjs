@@ -50,8 +50,12 @@ describe("acceptance through the client API", () => {
     r = await signedFetch(node.base, players[0], "POST", `/v1/matchmaking/${tickets[0]}/accept`, {}, { body: "{}", headers: JSON_HEADERS });
     assert.equal(r.status, 400);
     assert.match(r.json.message, /accept/);
+    // Someone else's ticket answers exactly as an unknown one.
     r = await accept(node.base, players[0], tickets[1], true);
-    assert.equal(r.status, 403);
+    assert.equal(r.status, 404);
+    const unknown = await accept(node.base, players[0], "no-such-ticket", true);
+    assert.equal(unknown.status, 404);
+    assert.equal(r.json.error, unknown.json.error);
 
     for (let i = 0; i < 3; ++i) {
       r = await accept(node.base, players[i], tickets[i], true);

@@ -6,8 +6,10 @@ import { describe, test } from "node:test";
 
 import WebSocket from "ws";
 
+import net from "node:net";
+
 import {
-  POOL, guestCredentials, joinTcp, nodeForSuite, pollPlacement, signedFetch, sql, waitForLocations,
+  POOL, gameliftFetch, guestCredentials, joinTcp, nodeForSuite, pollPlacement, signedFetch, sql, waitForLocations,
 } from "./lib.mjs";
 
 async function identityApi(base, op, body, raw) {
@@ -32,6 +34,19 @@ function openSocket(url) {
       res.on("end", () => resolve({ status: res.statusCode, body }));
     });
     ws.on("error", (e) => resolve({ error: e }));
+  });
+}
+
+// Sends raw bytes on a new TCP connection and returns everything the server answers until it
+// closes (or 5 s pass).
+function rawExchange(port, bytes, { tls = false } = {}) {
+  return new Promise((resolve) => {
+    let out = "";
+    const sock = net.connect(port, "127.0.0.1", () => sock.write(bytes));
+    sock.setTimeout(5000, () => sock.destroy());
+    sock.on("data", (d) => (out += d.toString()));
+    sock.on("close", () => resolve(out));
+    sock.on("error", () => {});
   });
 }
 
@@ -96,6 +111,45 @@ describe("bad input", () => {
     assert.match(r.json.message, /security token/i);
   });
 
+  test("signatures are strict: the node's region, the signed body, no unsigned payload", async () => {
+    // Signed for another region: the client API and the management API refuse it.
+    let r = await signedFetch(node.base, alice, "GET", "/requestmatchstatus", { ticketId: "x" }, { region: "us-east-1" });
+    assert.equal(r.status, 401, r.text);
+    assert.match(r.json.message, /region 'us-east-1'.*region 'local'/);
+    r = await gameliftFetch(node.base, "DescribeMatchmakingConfigurations", {}, undefined, { region: "us-west-2" });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.__type, "UnauthorizedException");
+    assert.match(r.json.message, /region/);
+    r = await gameliftFetch(node.base, "DescribeMatchmakingConfigurations", {});
+    assert.equal(r.status, 200, r.text);
+
+    // A signed body swapped for another: the declared x-amz-content-sha256 no longer matches.
+    const json = { "content-type": "application/json" };
+    const signedBody = JSON.stringify({ latencies: { "custom-local-a": 10 } });
+    const otherBody = JSON.stringify({ latencies: { "custom-local-b": 10 } });
+    r = await signedFetch(node.base, alice, "POST", "/v1/matchmaking", {}, { body: signedBody, sendBody: otherBody, headers: json });
+    assert.equal(r.status, 403, r.text);
+    assert.match(r.json.message, /x-amz-content-sha256 does not match the body/);
+    // The same without the header: the signature covers the body's hash.
+    r = await signedFetch(node.base, alice, "POST", "/v1/matchmaking", {}, {
+      body: signedBody, sendBody: otherBody, headers: json, mutate: (s) => { delete s.headers["x-amz-content-sha256"]; },
+    });
+    assert.equal(r.status, 403, r.text);
+    assert.match(r.json.message, /signed header 'x-amz-content-sha256' is missing/);
+    // UNSIGNED-PAYLOAD would leave the body free to swap: refused on these JSON APIs.
+    r = await signedFetch(node.base, alice, "POST", "/v1/matchmaking", {}, {
+      body: otherBody, headers: { ...json, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
+    });
+    assert.equal(r.status, 403, r.text);
+    assert.match(r.json.message, /x-amz-content-sha256 'UNSIGNED-PAYLOAD' is not accepted/);
+    assert.equal(sql(node.db, `select id from tickets where idx = '${alice.identityId}' and status = 'SEARCHING'`).length, 0);
+
+    // An HTTP/1.1 request without Host.
+    const raw = await rawExchange(node.ports.http, "GET /healthz HTTP/1.1\r\n\r\n");
+    assert.match(raw, /^HTTP\/1\.1 400 /);
+    assert.match(raw, /needs a Host header/);
+  });
+
   test("client API: malformed and unknown latencies, bad queries and bodies", async () => {
     for (const [latencies, pattern] of [
       ["custom-local-a", /pairs/],
@@ -126,11 +180,17 @@ describe("bad input", () => {
     r = await signedFetch(node.base, alice, "GET", "/requestmatchmaking", { latencies: "custom-local-a_10_custom-local-b_10" });
     assert.equal(r.status, 200, r.text);
     aliceTicket = r.json.TicketId;
+    // Another player's ticket answers exactly like an unknown one (no existence oracle).
+    const unknown = await signedFetch(node.base, bob, "GET", "/requestmatchstatus", { ticketId: "no-such-ticket" });
     r = await signedFetch(node.base, bob, "GET", "/requestmatchstatus", { ticketId: aliceTicket });
-    assert.equal(r.status, 403);
-    assert.match(r.json.message, /another player/);
+    assert.equal(r.status, 404);
+    assert.deepEqual(Object.keys(r.json).sort(), Object.keys(unknown.json).sort());
+    assert.equal(r.json.error, unknown.json.error);
+    assert.equal(r.json.message.replace(aliceTicket, "X"), unknown.json.message.replace("no-such-ticket", "X"));
     r = await signedFetch(node.base, bob, "DELETE", `/v1/matchmaking/${aliceTicket}`);
-    assert.equal(r.status, 403);
+    assert.equal(r.status, 404);
+    r = await signedFetch(node.base, bob, "GET", `/v1/matchmaking/${aliceTicket}`);
+    assert.equal(r.status, 404);
     // A second ticket for the same player while one is searching is refused.
     r = await signedFetch(node.base, alice, "GET", "/requestmatchmaking", { latencies: "custom-local-a_10" });
     assert.equal(r.status, 409, r.text);

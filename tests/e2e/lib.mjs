@@ -226,7 +226,9 @@ export async function signedFetch(base, creds, method, pathname, query = {}, opt
   const qs = new URLSearchParams(signed.query).toString().replace(/\+/g, "%20");
   const headers = { ...signed.headers };
   delete headers.host;
-  const r = await fetch(`${base}${signed.path}${qs ? "?" + qs : ""}`, { method, headers, body: opts.body });
+  // opts.sendBody: send another body than the one signed (a swapped body).
+  const body = opts.sendBody !== undefined ? opts.sendBody : opts.body;
+  const r = await fetch(`${base}${signed.path}${qs ? "?" + qs : ""}`, { method, headers, body });
   const text = await r.text();
   let json;
   try { json = JSON.parse(text); } catch { json = undefined; }
@@ -291,9 +293,9 @@ export function gameliftClient(base, credentials = ADMIN) {
 
 // A GameLift.<op> call signed for service "gamelift" without the SDK, for operations the SDK
 // does not have (StopMatchBackfill) and for raw error bodies.
-export async function gameliftFetch(base, op, body, credentials = ADMIN) {
+export async function gameliftFetch(base, op, body, credentials = ADMIN, { region = REGION } = {}) {
   const url = new URL(base);
-  const signer = new SignatureV4({ service: "gamelift", region: REGION, sha256: Sha256, credentials });
+  const signer = new SignatureV4({ service: "gamelift", region, sha256: Sha256, credentials });
   const text = JSON.stringify(body);
   const signed = await signer.sign({
     method: "POST", protocol: "http:", hostname: url.hostname, port: Number(url.port), path: "/",
