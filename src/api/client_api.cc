@@ -94,7 +94,12 @@ Result<std::map<std::string, int>> ParseLatencies(std::string_view text, int max
 
 ClientApi::ClientApi(node::Node& node, identity::IdentityService& identities,
                      identity::PlayerDataService& players, const Clock& clock, ClientApiOptions options)
-    : node_(node), identities_(identities), players_(players), clock_(clock), options_(std::move(options)) {}
+    : node_(node),
+      identities_(identities),
+      players_(players),
+      clock_(clock),
+      options_(std::move(options)),
+      ticket_limiter_(options_.tickets_per_player) {}
 
 Result<std::string> ClientApi::Authenticate(const net::HttpRequest& request) {
   auth::SignableRequest sr{request.method, request.path, request.query, request.headers, request.body};
@@ -151,6 +156,13 @@ bool ClientApi::Handle(const net::HttpRequest& request, net::HttpResponse* respo
 }
 
 Result<matchmaking::Ticket> ClientApi::Start(const std::string& identity, std::map<std::string, int> latencies) {
+  // Each ticket is a row kept for the ticket retention: a player that starts and cancels in a
+  // loop is slowed down, not stored without bound.
+  if (!ticket_limiter_.Allow(identity, clock_.NowMillis())) {
+    return Error::LimitExceeded("too many matchmaking requests from this player; retry in " +
+                                std::to_string(ticket_limiter_.RetryAfterSeconds(identity, clock_.NowMillis())) +
+                                " s");
+  }
   MUSTER_ASSIGN_OR_RETURN(auto locations, node_.ConfigurationLocations(options_.configuration));
   for (const auto& [loc, ms] : latencies) {
     if (std::find(locations.begin(), locations.end(), loc) == locations.end()) {

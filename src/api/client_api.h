@@ -23,6 +23,7 @@
 #include <string>
 
 #include "common/clock.h"
+#include "common/rate_limiter.h"
 #include "net/http_server.h"
 #include "node/node.h"
 
@@ -38,6 +39,8 @@ struct ClientApiOptions {
   std::string region;                      // the node's region; empty accepts any (tests only)
   Millis max_skew_ms = 5 * 60 * 1000;
   int max_latency_ms = 60'000;
+  // New tickets per player (429 LimitExceeded beyond).
+  RateLimit tickets_per_player{30, 10};
 };
 
 class ClientApi {
@@ -65,6 +68,7 @@ class ClientApi {
   identity::PlayerDataService& players_;
   const Clock& clock_;
   ClientApiOptions options_;
+  RateLimiter ticket_limiter_;
 };
 
 // A JSON error response: {"error": "<code name>", "message": "..."} with the code's HTTP status.

@@ -2,13 +2,16 @@
 
 #include "api/management_codec.h"
 #include "auth/sigv4.h"
-#include "identity/identity_api.h"
 
 namespace muster::api {
 
 Router::Router(ClientApi& client, identity::IdentityService& identities, const Clock& clock,
                RouterOptions options)
-    : client_(client), identities_(identities), clock_(clock), options_(std::move(options)) {
+    : client_(client),
+      identities_(identities),
+      clock_(clock),
+      options_(std::move(options)),
+      identity_api_(identities_, clock_, options_.identity_limits) {
   if (options_.node) management_ = std::make_unique<ManagementApi>(*options_.node);
 }
 
@@ -23,7 +26,7 @@ net::HttpResponse Router::Handle(const net::HttpRequest& request) {
     std::string_view service = t.substr(0, dot);
     std::string_view op = dot == std::string_view::npos ? std::string_view() : t.substr(dot + 1);
     if (service == "AWSCognitoIdentityService") {
-      auto res = identity::HandleIdentityApi(identities_, op, request.body);
+      auto res = identity_api_.Handle(op, request.body, request.remote_address);
       net::HttpResponse r;
       r.status = res.http_status;
       r.content_type = "application/x-amz-json-1.1";

@@ -2,7 +2,8 @@
 // The HTTP front of a node: routes each request to the identity API, the management API, the
 // client API or the health check, and answers everything else with a JSON 404.
 //
-//   POST /  X-Amz-Target: AWSCognitoIdentityService.<Op>  → identity API (unsigned)
+//   POST /  X-Amz-Target: AWSCognitoIdentityService.<Op>  → identity API (unsigned, rate limited
+//                                                           per client address)
 //   POST /  X-Amz-Target: GameLift.<Op>                   → management API (SigV4, admin)
 //   GET  /healthz                                          → {"status":"ok"}
 //   the client API routes (client_api.h)
@@ -15,6 +16,7 @@
 
 #include "api/client_api.h"
 #include "api/management.h"
+#include "identity/identity_api.h"
 #include "net/http_server.h"
 
 namespace muster::api {
@@ -27,6 +29,7 @@ struct RouterOptions {
   node::Node* node = nullptr;
   // Management requests must be signed for this region (empty: any; tests only).
   std::string region;
+  identity::IdentityApiLimits identity_limits;
 };
 
 class Router {
@@ -42,6 +45,7 @@ class Router {
   identity::IdentityService& identities_;
   const Clock& clock_;
   RouterOptions options_;
+  identity::IdentityApi identity_api_;
   std::unique_ptr<ManagementApi> management_;
 };
 

@@ -42,6 +42,19 @@ struct Config {
   std::string admin_access_key = "demo";
   std::string admin_secret_key = "demo-secret";
   int default_skill = 1000;
+  // Abuse limits (per minute and burst; a rate of 0 turns a limit off)
+  int identity_rate_per_minute = 30;     // GetId per client address
+  int identity_burst = 60;
+  int credentials_rate_per_minute = 120;  // GetCredentialsForIdentity, GetOpenIdToken per address
+  int credentials_burst = 120;
+  int tickets_rate_per_minute = 30;       // new matchmaking tickets per player
+  int tickets_burst = 10;
+  int max_live_credentials = 5;           // per identity; more revokes the oldest
+  // Retention of what has ended (0 = keep forever)
+  int ticket_retention_hours = 24;
+  int session_retention_days = 30;        // game sessions, player sessions, placements
+  int process_retention_hours = 24;
+  int event_retention_hours = 24;
   // Matchmaking and placement
   std::string configuration = "demo-2v2";
   std::string rule_set_file;           // empty: the built-in demo 2v2 rule set

@@ -20,6 +20,7 @@
 #include "net/http_server.h"
 #include "net/loop.h"
 #include "node/node.h"
+#include "node/retention.h"
 #include "store/sqlite_store.h"
 
 namespace muster::daemon {
@@ -130,6 +131,7 @@ int Run(int argc, char** argv) {
   identity::IdentityConfig icfg;
   icfg.region = cfg.region;
   icfg.pools.push_back({cfg.identity_pool, cfg.allow_guests});
+  icfg.max_live_credentials = cfg.max_live_credentials;
   identity::IdentityService identities(**store, clock, icfg);
   identity::PlayerDataService players(**store, clock, json::object{{"skill", json::object{{"N", cfg.default_skill}}}});
 
@@ -155,6 +157,8 @@ int Run(int argc, char** argv) {
   api::ClientApiOptions client_options;
   client_options.configuration = cfg.configuration;
   client_options.region = cfg.region;
+  client_options.tickets_per_player = {static_cast<double>(cfg.tickets_rate_per_minute),
+                                       static_cast<double>(cfg.tickets_burst)};
   api::ClientApi client(node, identities, players, clock, client_options);
   node.SetRunScheduler([&] {
     if (run_pending) return;
@@ -164,7 +168,37 @@ int Run(int argc, char** argv) {
       Guarded("matchmaking run", [&] { node.RunMatchmaking(); });
     });
   });
-  api::Router router(client, identities, clock, {admin_secret, &node, cfg.region});
+  api::RouterOptions router_options{admin_secret, &node, cfg.region};
+  router_options.identity_limits.identities = {static_cast<double>(cfg.identity_rate_per_minute),
+                                               static_cast<double>(cfg.identity_burst)};
+  router_options.identity_limits.credentials = {static_cast<double>(cfg.credentials_rate_per_minute),
+                                                static_cast<double>(cfg.credentials_burst)};
+  api::Router router(client, identities, clock, router_options);
+
+  constexpr Millis kHourMs = 3600LL * 1000;
+  node::RetentionOptions retention_options;
+  retention_options.ticket_ms = cfg.ticket_retention_hours * kHourMs;
+  retention_options.session_ms = cfg.session_retention_days * 24 * kHourMs;
+  retention_options.process_ms = cfg.process_retention_hours * kHourMs;
+  retention_options.event_ms = cfg.event_retention_hours * kHourMs;
+  retention_options.credential_lifetime_ms = identity::kMaxCredentialsTtlMs;
+  node::Retention retention(**store, clock, retention_options);
+  Millis next_retention = 0;
+  auto run_retention = [&] {
+    if (clock.NowMillis() < next_retention) return;
+    auto report = retention.Run();
+    if (!report.ok()) {
+      MLOG(kError) << "retention: " << report.error().message;
+      next_retention = clock.NowMillis() + 60'000;
+      return;
+    }
+    if (report->rows > 0 || report->events > 0) {
+      MLOG(kInfo) << "retention: deleted " << report->rows << " ended rows and " << report->events
+                  << " outbox events";
+    }
+    // A full batch goes on at the next tick; otherwise once a minute.
+    next_retention = clock.NowMillis() + (report->more ? 0 : 60'000);
+  };
 
   net::Limits client_limits;
   client_limits.max_connections = static_cast<std::size_t>(cfg.max_connections);
@@ -235,6 +269,7 @@ int Run(int argc, char** argv) {
       Guarded("tick", [&] { node.Tick(); });
       Guarded("supervisor", [&] { supervisor.Poll(); });
       Guarded("server socket", [&] { server_socket.Tick(); });
+      Guarded("retention", run_retention);
       if (++ticks % 100 == 0) Guarded("server socket sweep", [&] { server_socket.Sweep(); });
       tick();
     });

@@ -33,7 +33,7 @@ JsonApiResponse IdentityErrorResponse(const Error& e) {
     case ErrorCode::kForbidden: return Fail("NotAuthorizedException", e.message);
     case ErrorCode::kInvalidArgument:
     case ErrorCode::kTooLarge: return Fail("InvalidParameterException", e.message);
-    case ErrorCode::kLimitExceeded: return Fail("TooManyRequestsException", e.message);
+    case ErrorCode::kLimitExceeded: return Fail("TooManyRequestsException", e.message, 429);
     case ErrorCode::kConflict: return Fail("ResourceConflictException", e.message);
     case ErrorCode::kUnavailable:
     case ErrorCode::kInternal: break;
@@ -86,6 +86,33 @@ JsonApiResponse HandleIdentityApi(IdentityService& service, std::string_view op,
   auto token = service.GetOpenIdToken(*identity, logins);
   if (!token.ok()) return IdentityErrorResponse(token.error());
   return Ok({{"IdentityId", std::string(*identity)}, {"Token", *token}});
+}
+
+IdentityApi::IdentityApi(IdentityService& service, const Clock& clock, IdentityApiLimits limits)
+    : service_(service),
+      clock_(clock),
+      identities_(limits.identities),
+      credentials_(limits.credentials) {}
+
+JsonApiResponse IdentityApi::Handle(std::string_view op, std::string_view body,
+                                    std::string_view client) {
+  std::string_view name = op;
+  if (name.starts_with(kIdentityTargetPrefix)) name.remove_prefix(kIdentityTargetPrefix.size());
+  RateLimiter* limiter = name == "GetId" ? &identities_
+                         : (name == "GetCredentialsForIdentity" || name == "GetOpenIdToken")
+                             ? &credentials_
+                             : nullptr;
+  if (limiter) {
+    const std::string key = ClientKey(client);
+    const Millis now = clock_.NowMillis();
+    if (!limiter->Allow(key, now)) {
+      return IdentityErrorResponse(Error::LimitExceeded(
+          std::string(name == "GetId" ? "too many identities created" : "too many credentials issued") +
+          " from your address; retry in " + std::to_string(limiter->RetryAfterSeconds(key, now)) +
+          " s"));
+    }
+  }
+  return HandleIdentityApi(service_, op, body);
 }
 
 }  // namespace muster::identity

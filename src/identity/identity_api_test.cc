@@ -84,5 +84,37 @@ TEST_F(IdentityApiTest, InternalErrorsAre500) {
   EXPECT_NE(r.body.find("InternalErrorException"), std::string::npos);
 }
 
+TEST_F(IdentityApiTest, RateLimitsPerAddressAnswerTooManyRequests) {
+  IdentityApiLimits limits;
+  limits.identities = {/*per_minute=*/6, /*burst=*/2};
+  limits.credentials = {/*per_minute=*/60, /*burst=*/3};
+  IdentityApi api(*svc_, clock_, limits);
+  const std::string get_id = std::string(R"({"IdentityPoolId":")") + kPool + "\"}";
+  std::string id;
+  for (int i = 0; i < 2; ++i) {
+    JsonApiResponse r = api.Handle("GetId", get_id, "198.51.100.1");
+    ASSERT_EQ(r.http_status, 200) << r.body;
+    id = std::string(ParseJson(r.body)->as_object().at("IdentityId").as_string());
+  }
+  JsonApiResponse refused = api.Handle("GetId", get_id, "198.51.100.1");
+  EXPECT_EQ(refused.http_status, 429);
+  EXPECT_NE(refused.body.find("TooManyRequestsException"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("retry in 10 s"), std::string::npos) << refused.body;
+  // Another address is not affected; the same /64 of IPv6 is one address.
+  EXPECT_EQ(api.Handle("GetId", get_id, "198.51.100.2").http_status, 200);
+  EXPECT_EQ(api.Handle("GetId", get_id, "2001:db8::1").http_status, 200);
+  EXPECT_EQ(api.Handle("GetId", get_id, "2001:db8::2").http_status, 200);
+  EXPECT_EQ(api.Handle("GetId", get_id, "2001:db8::3").http_status, 429);
+  // Credentials have their own budget, counted for failures too.
+  const std::string creds = R"({"IdentityId":")" + id + "\"}";
+  EXPECT_EQ(api.Handle("GetCredentialsForIdentity", creds, "198.51.100.1").http_status, 200);
+  EXPECT_EQ(api.Handle("GetCredentialsForIdentity", R"({"IdentityId":"local:x"})", "198.51.100.1").http_status, 400);
+  EXPECT_EQ(api.Handle("GetOpenIdToken", creds, "198.51.100.1").http_status, 200);
+  EXPECT_EQ(api.Handle("GetCredentialsForIdentity", creds, "198.51.100.1").http_status, 429);
+  // Time refills.
+  clock_.Advance(10'000);
+  EXPECT_EQ(api.Handle("GetId", get_id, "198.51.100.1").http_status, 200);
+}
+
 }  // namespace
 }  // namespace muster::identity

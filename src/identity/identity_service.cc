@@ -84,20 +84,30 @@ Result<IdentityService::IdentityRecord> IdentityService::LoadIdentity(std::strin
   return rec;
 }
 
-void IdentityService::DeleteExpiredCredentials(const std::string& identity_id) {
-  auto rows = store_.ListByIndex(store::Table::kCredentials, identity_id, 100);
-  if (!rows.ok()) return;
-  Millis now = clock_.NowMillis();
+std::vector<store::Write> IdentityService::PruneCredentials(const std::string& identity_id) {
   std::vector<store::Write> writes;
+  // Bounded: an identity never holds more than max_live_credentials rows once pruned; a larger
+  // backlog (from before the cap) shrinks by up to this many per call.
+  auto rows = store_.ListByIndex(store::Table::kCredentials, identity_id, 256);
+  if (!rows.ok()) return writes;
+  Millis now = clock_.NowMillis();
+  std::vector<std::pair<Millis, std::string>> live;  // (issued, access key)
   for (const store::Row& r : *rows) {
     auto parsed = ParseJson(r.body);
     if (parsed.ok() && parsed->is_object() && IntField(parsed->as_object(), "expiration") > now) {
+      live.emplace_back(r.updated, r.id);
       continue;
     }
-    writes.push_back(store::Write::Delete(store::Table::kCredentials, r.id, r.version));
+    writes.push_back(store::Write::Delete(store::Table::kCredentials, r.id, 0));
   }
-  // Best effort: a concurrent cleanup may win; the rows are unusable either way.
-  if (!writes.empty()) (void)store_.Commit(writes);
+  const std::size_t keep = static_cast<std::size_t>(std::max(config_.max_live_credentials, 1)) - 1;
+  if (live.size() > keep) {
+    std::sort(live.begin(), live.end());
+    for (std::size_t i = 0; i < live.size() - keep; ++i) {
+      writes.push_back(store::Write::Delete(store::Table::kCredentials, live[i].second, 0));
+    }
+  }
+  return writes;
 }
 
 Result<IdentityService::IssuedCredentials> IdentityService::GetCredentialsForIdentity(
@@ -105,7 +115,8 @@ Result<IdentityService::IssuedCredentials> IdentityService::GetCredentialsForIde
   MUSTER_ASSIGN_OR_RETURN(IdentityRecord rec, LoadIdentity(identity_id));
   if (rec.disabled) return Error::Unauthorized("Identity '" + rec.row.id + "' is disabled.");
   MUSTER_RETURN_IF_ERROR(CheckLogins(logins));
-  DeleteExpiredCredentials(rec.row.id);
+  // Pruning and the new row commit together: the identity's live credentials stay bounded.
+  std::vector<store::Write> prune = PruneCredentials(rec.row.id);
   Millis now = clock_.NowMillis();
   IssuedCredentials c;
   c.identity_id = rec.row.id;
@@ -118,9 +129,10 @@ Result<IdentityService::IssuedCredentials> IdentityService::GetCredentialsForIde
                       {"secret", c.secret_key},
                       {"session_token", c.session_token},
                       {"expiration", c.expiration}};
-    Status st = store::CommitOne(
-        store_, store::Write::Insert(store::Table::kCredentials,
-                                     {c.access_key_id, c.identity_id, "ACTIVE", ToJson(body), 0, now}));
+    std::vector<store::Write> writes = prune;
+    writes.push_back(store::Write::Insert(
+        store::Table::kCredentials, {c.access_key_id, c.identity_id, "ACTIVE", ToJson(body), 0, now}));
+    Status st = store_.Commit(writes);
     if (st.ok()) break;
     if (st.error().code != ErrorCode::kConflict || attempt >= kCasRetries) return st.take_error();
   }

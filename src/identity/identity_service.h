@@ -6,7 +6,11 @@
 //   kCredentials id = access key id ("ASIA" + 16 [A-Z0-9]), index = identity id, status ACTIVE,
 //                body {"identity","secret","session_token","expiration"}. Secrets are stored as
 //                issued: the verifier needs them for HMAC.
-// Credentials live at most one hour; expired ones of an identity are deleted when it gets new ones.
+// Credentials live at most one hour; expired ones of an identity are deleted when it gets new ones,
+// and an identity holds at most max_live_credentials live ones (the oldest are revoked), so the
+// rows of one identity are bounded however often it asks.
+// Bytes stored per guest identity: docs/store.md ("Size").
+
 //
 // Thread safety: safe from any thread (the store serialises; the signing key is cached under a
 // mutex). Deterministic: time comes from the Clock.
@@ -36,6 +40,9 @@ struct IdentityConfig {
   Millis credentials_ttl_ms = 3'600'000;  // capped at one hour
   Millis openid_ttl_ms = 600'000;
   std::string openid_issuer = "https://muster.local";
+  // Live credentials one identity may hold; issuing more revokes its oldest (a client refreshing
+  // every hour holds two at most). At least 1.
+  int max_live_credentials = 5;
 };
 
 inline constexpr Millis kMaxCredentialsTtlMs = 3'600'000;
@@ -83,7 +90,9 @@ class IdentityService {
   Result<IdentityRecord> LoadIdentity(std::string_view identity_id);
   const PoolConfig* FindPool(std::string_view pool_id) const;
   Status CheckLogins(const json::object* logins) const;
-  void DeleteExpiredCredentials(const std::string& identity_id);
+  // Deletes of the identity's expired credentials, and of its oldest live ones beyond
+  // max_live_credentials - 1 (room for one more).
+  std::vector<store::Write> PruneCredentials(const std::string& identity_id);
 
   store::Store& store_;
   const Clock& clock_;

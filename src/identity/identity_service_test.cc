@@ -182,5 +182,31 @@ TEST_F(IdentityServiceTest, SurvivesReopeningTheDatabase) {
   EXPECT_EQ(info->identity_id, id);
 }
 
+TEST_F(IdentityServiceTest, LiveCredentialsOfOneIdentityAreBounded) {
+  auto id = svc_.GetId(kPool, nullptr);
+  ASSERT_TRUE(id.ok());
+  std::vector<std::string> keys;
+  for (int i = 0; i < 20; ++i) {
+    clock_.Advance(1000);
+    auto c = svc_.GetCredentialsForIdentity(*id, nullptr);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    keys.push_back(c->access_key_id);
+  }
+  auto rows = (*store_).ListByIndex(store::Table::kCredentials, *id, 100);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->size(), 5u);
+  // The newest five work; the older ones were revoked.
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    EXPECT_EQ(svc_.LookupAccessKey(keys[i]).ok(), i >= keys.size() - 5) << i;
+  }
+  // Expired ones go first, before any live one is revoked.
+  clock_.Advance(kMaxCredentialsTtlMs);
+  auto fresh = svc_.GetCredentialsForIdentity(*id, nullptr);
+  ASSERT_TRUE(fresh.ok());
+  rows = (*store_).ListByIndex(store::Table::kCredentials, *id, 100);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->size(), 1u);
+}
+
 }  // namespace
 }  // namespace muster::identity

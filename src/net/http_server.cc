@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "common/rate_limiter.h"
 #include "net/http_session.h"
 #include "net/request_parser.h"
 #include "net/server_state.h"
@@ -153,11 +154,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
       return;
     }
     std::uint64_t slot = 0;
-    switch (state_->Admit(AddressKey(ep.address()), &slot)) {
+    std::string remote = ep.address().to_string();
+    switch (state_->Admit(ClientKey(remote), &slot)) {
       case ServerState::Admission::kAdmitted: {
         auto executor = socket.get_executor();
         asio::dispatch(executor, [socket = std::move(socket), state = state_, slot,
-                                  remote = ep.address().to_string()]() mutable {
+                                  remote = std::move(remote)]() mutable {
           StartHttpSession(std::move(socket), std::move(state), slot, std::move(remote));
         });
         return;

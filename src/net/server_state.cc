@@ -7,19 +7,6 @@ std::uint64_t NextConnectionId() {
   return next.fetch_add(1, std::memory_order_relaxed);
 }
 
-std::string AddressKey(const asio::ip::address& address) {
-  if (address.is_v6()) {
-    asio::ip::address_v6 v6 = address.to_v6();
-    if (v6.is_v4_mapped()) {
-      return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
-    }
-    asio::ip::address_v6::bytes_type bytes = v6.to_bytes();
-    for (std::size_t i = 8; i < bytes.size(); ++i) bytes[i] = 0;
-    return asio::ip::address_v6(bytes).to_string() + "/64";
-  }
-  return address.to_string();
-}
-
 ServerState::ServerState(Limits limits, HttpHandler handler, WsUpgradeHandler ws_handler,
                          std::unique_ptr<asio::ssl::context> tls)
     : limits_(std::move(limits)),

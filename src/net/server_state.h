@@ -1,8 +1,8 @@
 #pragma once
 // Internal to muster_net: what every connection of one HttpServer shares (limits, handlers, TLS
 // context) and the registry of its connections, which decides admission:
-//   - at most max_connections_per_address open connections per peer address (an IPv6 peer counts
-//     by its /64, which one subscriber usually holds whole);
+//   - at most max_connections_per_address open connections per peer address (counted under
+//     ClientKey(): an IPv6 peer by its /64, which one subscriber usually holds whole);
 //   - at most max_connections in all; when full, a new connection takes the slot of the
 //     connection that has been idle longest (waiting for a request, reading a header, or in the
 //     TLS handshake), which is closed. Connections with a request in progress and WebSockets are
@@ -54,9 +54,6 @@ class SessionBase {
 };
 
 std::uint64_t NextConnectionId();
-
-// The key connections are counted under: the address itself, or the /64 of an IPv6 address.
-std::string AddressKey(const asio::ip::address& address);
 
 class ServerState {
  public:

@@ -1,6 +1,6 @@
 // The SQLite engine.
 //
-// On-disk layout (schema version 1, kept in PRAGMA user_version):
+// On-disk layout (schema version 2, kept in PRAGMA user_version):
 //
 //   One database file in WAL journal mode (plus the "-wal" and "-shm" files SQLite keeps beside
 //   it).
@@ -16,6 +16,7 @@
 //     );
 //     CREATE INDEX <name>_idx    ON <name>(idx, id);
 //     CREATE INDEX <name>_status ON <name>(status, id);
+//     CREATE INDEX <name>_status_updated ON <name>(status, updated);   -- version 2: retention
 //
 //   The outbox:
 //
@@ -71,8 +72,19 @@ Status MigrateTo1(Connection& conn) {
       "create table events");
 }
 
+// Retention purges ended rows oldest first, per status.
+Status MigrateTo2(Connection& conn) {
+  for (int i = 0; i < kTableCount; ++i) {
+    std::string name = TableName(static_cast<Table>(i));
+    MUSTER_RETURN_IF_ERROR(conn.Exec("CREATE INDEX " + name + "_status_updated ON " + name +
+                                         "(status, updated);",
+                                     "create index " + name + "_status_updated"));
+  }
+  return OkStatus();
+}
+
 using MigrationStep = Status (*)(Connection&);
-constexpr std::array<MigrationStep, 1> kMigrations = {&MigrateTo1};
+constexpr std::array<MigrationStep, 2> kMigrations = {&MigrateTo1, &MigrateTo2};
 constexpr std::int64_t kSchemaVersion = static_cast<std::int64_t>(kMigrations.size());
 
 Result<std::int64_t> ReadUserVersion(Connection& conn) {
@@ -170,7 +182,7 @@ Status Configure(Connection& conn, const SqliteOptions& options) {
 
 // SQL text per table, built once from constant table names.
 struct TableSql {
-  std::string get, version, insert, update, upsert, del, list_index, list_status, list_all;
+  std::string get, version, insert, update, upsert, del, list_index, list_status, list_all, purge;
 };
 
 TableSql MakeTableSql(Table t) {
@@ -192,6 +204,8 @@ TableSql MakeTableSql(Table t) {
   s.list_status = "SELECT " + cols + " FROM " + n +
                   " WHERE status = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
   s.list_all = "SELECT " + cols + " FROM " + n + " WHERE id > ?1 ORDER BY id LIMIT ?2";
+  s.purge = "DELETE FROM " + n + " WHERE rowid IN (SELECT rowid FROM " + n +
+            " WHERE status = ?1 AND updated < ?2 ORDER BY updated LIMIT ?3)";
   return s;
 }
 
@@ -333,6 +347,16 @@ class SqliteStore final : public Store {
     MUSTER_ASSIGN_OR_RETURN(Statement st, conn_->Prepare("DELETE FROM events WHERE seq <= ?1"));
     st.Bind(1, up_to_seq);
     return st.Run("trim events");
+  }
+
+  Result<std::size_t> PurgeByStatus(Table table, std::string_view status, Millis updated_before,
+                                    std::size_t limit) override {
+    if (!ValidTable(table)) return BadTable(table);
+    std::lock_guard lock(mu_);
+    MUSTER_ASSIGN_OR_RETURN(Statement st, conn_->Prepare(Sql(table).purge));
+    st.Bind(1, status).Bind(2, static_cast<std::int64_t>(updated_before)).Bind(3, ClampLimit(limit));
+    MUSTER_RETURN_IF_ERROR(st.Run(std::string("purge ") + TableName(table)));
+    return static_cast<std::size_t>(sqlite3_changes(conn_->raw()));
   }
 
   std::string Engine() const override { return "sqlite"; }

@@ -105,7 +105,7 @@ TEST_F(SqliteStoreTest, UsesWalAndCurrentSchema) {
   EXPECT_EQ(s->Engine(), "sqlite");
   sqlite3* db = RawOpen();
   EXPECT_EQ(QueryText(db, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(QueryText(db, "PRAGMA user_version"), "1");
+  EXPECT_EQ(QueryText(db, "PRAGMA user_version"), "2");
   std::set<std::string> names;
   sqlite3_stmt* st = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type IN ('table','index')",
@@ -120,8 +120,32 @@ TEST_F(SqliteStoreTest, UsesWalAndCurrentSchema) {
     EXPECT_TRUE(names.count(t)) << t;
     EXPECT_TRUE(names.count(t + "_idx")) << t;
     EXPECT_TRUE(names.count(t + "_status")) << t;
+    EXPECT_TRUE(names.count(t + "_status_updated")) << t;
   }
   EXPECT_TRUE(names.count("events"));
+  sqlite3_close(db);
+}
+
+TEST_F(SqliteStoreTest, AVersion1FileIsMigratedKeepingItsRows) {
+  {
+    auto s = MustOpen();
+    ASSERT_NE(s, nullptr);
+    ASSERT_TRUE(s->Commit({Write::Insert(Table::kTickets, MakeRow("old", "", "COMPLETED", "{}", 5))}).ok());
+  }
+  // Back to what version 1 had: no retention index.
+  sqlite3* db = RawOpen();
+  for (int i = 0; i < kTableCount; ++i) {
+    std::string drop = std::string("DROP INDEX ") + TableName(static_cast<Table>(i)) + "_status_updated";
+    ASSERT_EQ(sqlite3_exec(db, drop.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  }
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 1", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto s = MustOpen();
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(MustGet(*s, Table::kTickets, "old").status, "COMPLETED");
+  db = RawOpen();
+  EXPECT_EQ(QueryText(db, "PRAGMA user_version"), "2");
+  EXPECT_EQ(QueryText(db, "SELECT count(*) FROM sqlite_master WHERE name = 'tickets_status_updated'"), "1");
   sqlite3_close(db);
 }
 

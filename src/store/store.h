@@ -137,6 +137,13 @@ class Store {
   // Deletes outbox events with seq <= up_to_seq (after every consumer has seen them). Idempotent.
   virtual Status TrimEvents(std::int64_t up_to_seq) = 0;
 
+  // Deletes at most `limit` rows of `table` whose status equals `status` and whose `updated` is
+  // earlier than `updated_before`, oldest `updated` first, in one transaction; returns how many it
+  // deleted. For the retention of rows that ended long ago (their versions are not checked: an
+  // ended row has no writer left).
+  virtual Result<std::size_t> PurgeByStatus(Table table, std::string_view status,
+                                            Millis updated_before, std::size_t limit) = 0;
+
   // Engine name for logs ("sqlite", "postgres").
   virtual std::string Engine() const = 0;
 };

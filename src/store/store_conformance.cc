@@ -465,6 +465,37 @@ TEST_P(StoreConformance, TrimEventsDropsPrefixAndSeqNeverRepeats) {
   EXPECT_GT(ev[0].seq, last);
 }
 
+TEST_P(StoreConformance, PurgeByStatusDeletesOnlyOldRowsOfThatStatusOldestFirst) {
+  OPEN_OR_FAIL(s);
+  std::vector<Write> writes;
+  for (int i = 0; i < 6; ++i) {
+    writes.push_back(Write::Insert(Table::kTickets, MakeRow("done-" + std::to_string(i), "p", "COMPLETED", "{}",
+                                                            100 + (5 - i) * 10)));
+  }
+  writes.push_back(Write::Insert(Table::kTickets, MakeRow("live", "p", "SEARCHING", "{}", 1)));
+  writes.push_back(Write::Insert(Table::kTickets, MakeRow("fresh", "p", "COMPLETED", "{}", 1000)));
+  writes.push_back(Write::Insert(Table::kPlacements, MakeRow("other-table", "q", "COMPLETED", "{}", 1)));
+  ASSERT_OK(s->Commit(writes));
+  // updated: done-5 = 100, done-4 = 110, ... done-0 = 150. Cutoff 145 leaves done-0.
+  auto first = s->PurgeByStatus(Table::kTickets, "COMPLETED", 145, 2);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(*first, 2u);
+  EXPECT_FALSE(s->Get(Table::kTickets, "done-5")->has_value());
+  EXPECT_FALSE(s->Get(Table::kTickets, "done-4")->has_value());
+  EXPECT_TRUE(s->Get(Table::kTickets, "done-3")->has_value());
+  auto rest = s->PurgeByStatus(Table::kTickets, "COMPLETED", 145, 100);
+  ASSERT_TRUE(rest.ok()) << rest.error().message;
+  EXPECT_EQ(*rest, 3u);
+  EXPECT_TRUE(s->Get(Table::kTickets, "done-0")->has_value());
+  EXPECT_TRUE(s->Get(Table::kTickets, "fresh")->has_value());
+  EXPECT_TRUE(s->Get(Table::kTickets, "live")->has_value());
+  EXPECT_TRUE(s->Get(Table::kPlacements, "other-table")->has_value());
+  auto none = s->PurgeByStatus(Table::kTickets, "COMPLETED", 145, 100);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, 0u);
+  EXPECT_FALSE(s->PurgeByStatus(static_cast<Table>(99), "x", 1, 1).ok());
+}
+
 TEST_P(StoreConformance, UnicodeRoundTrips) {
   OPEN_OR_FAIL(s);
   const std::string id = "joueur-\xc3\xa9t\xc3\xa9-\xf0\x9f\x8e\xae";  // é, 🎮
