@@ -17,6 +17,7 @@ struct Key {
   const char* help;
   std::function<Status(Config&, const std::string&)> set;   // from a flag's text
   std::function<Status(Config&, const toml::node&)> set_toml;
+  std::function<std::string(const Config&)> show;           // the value as text, for --help
 };
 
 Status ParseInt(const std::string& name, const std::string& v, int lo, int hi, int* out) {
@@ -55,7 +56,8 @@ Key Str(const char* name, std::string Config::*field, const char* help) {
             if (!s) return Error::InvalidArgument(std::string(name) + " must be a string");
             c.*field = *s;
             return OkStatus();
-          }};
+          },
+          [field](const Config& c) { return c.*field; }};
 }
 
 Key Int(const char* name, int Config::*field, int lo, int hi, const char* help) {
@@ -69,7 +71,8 @@ Key Int(const char* name, int Config::*field, int lo, int hi, const char* help) 
             }
             c.*field = static_cast<int>(*x);
             return OkStatus();
-          }};
+          },
+          [=](const Config& c) { return std::to_string(c.*field); }};
 }
 
 Key Bool(const char* name, bool Config::*field, const char* help) {
@@ -80,7 +83,8 @@ Key Bool(const char* name, bool Config::*field, const char* help) {
             if (!x) return Error::InvalidArgument(std::string(name) + " must be true or false");
             c.*field = *x;
             return OkStatus();
-          }};
+          },
+          [=](const Config& c) { return std::string(c.*field ? "true" : "false"); }};
 }
 
 const std::vector<std::pair<std::string, Key>>& Keys() {
@@ -138,6 +142,11 @@ const std::vector<std::pair<std::string, Key>>& Keys() {
                          c.locations.push_back(*s);
                        }
                        return OkStatus();
+                     },
+                     [](const Config& c) {
+                       std::string out;
+                       for (const auto& l : c.locations) out += (out.empty() ? "" : ",") + l;
+                       return out;
                      }}},
       {"compute_address", Str("compute_address", &Config::compute_address, "address announced for the local demo computes")},
       {"reserved_timeout_seconds", Int("reserved_timeout_seconds", &Config::reserved_timeout_seconds, 1, 3600, "RESERVED player session timeout")},
@@ -180,46 +189,6 @@ Status Validate(const Config& c) {
     return Error::InvalidArgument("admin_secret_key: the demo secret is only allowed on a loopback listen_address; set your own before listening on " + c.listen_address);
   }
   return OkStatus();
-}
-
-// The default of a key as text, for --help.
-std::string DefaultText(const Config& d, const std::string& k) {
-  std::map<std::string, std::string> v = {
-      {"data_dir", d.data_dir}, {"sync_full", d.sync_full ? "true" : "false"},
-      {"listen_address", d.listen_address}, {"http_port", std::to_string(d.http_port)},
-      {"server_ws_port", std::to_string(d.server_ws_port)}, {"server_wss_port", std::to_string(d.server_wss_port)},
-      {"max_connections", std::to_string(d.max_connections)},
-      {"max_connections_per_address", std::to_string(d.max_connections_per_address)},
-      {"server_max_connections_per_address", std::to_string(d.server_max_connections_per_address)},
-      {"header_timeout_seconds", std::to_string(d.header_timeout_seconds)},
-      {"body_timeout_seconds", std::to_string(d.body_timeout_seconds)},
-      {"idle_timeout_seconds", std::to_string(d.idle_timeout_seconds)},
-      {"server_replaced_close_seconds", std::to_string(d.server_replaced_close_seconds)},
-      {"region", d.region}, {"account", d.account}, {"identity_pool", d.identity_pool},
-      {"allow_guests", d.allow_guests ? "true" : "false"}, {"admin_access_key", d.admin_access_key},
-      {"admin_secret_key", d.admin_secret_key}, {"default_skill", std::to_string(d.default_skill)},
-      {"identity_rate_per_minute", std::to_string(d.identity_rate_per_minute)},
-      {"identity_burst", std::to_string(d.identity_burst)},
-      {"credentials_rate_per_minute", std::to_string(d.credentials_rate_per_minute)},
-      {"credentials_burst", std::to_string(d.credentials_burst)},
-      {"tickets_rate_per_minute", std::to_string(d.tickets_rate_per_minute)},
-      {"tickets_burst", std::to_string(d.tickets_burst)},
-      {"max_live_credentials", std::to_string(d.max_live_credentials)},
-      {"ticket_retention_hours", std::to_string(d.ticket_retention_hours)},
-      {"session_retention_days", std::to_string(d.session_retention_days)},
-      {"process_retention_hours", std::to_string(d.process_retention_hours)},
-      {"event_retention_hours", std::to_string(d.event_retention_hours)},
-      {"configuration", d.configuration}, {"request_timeout_seconds", std::to_string(d.request_timeout_seconds)},
-      {"acceptance_timeout_seconds", std::to_string(d.acceptance_timeout_seconds)}, {"backfill_mode", d.backfill_mode},
-      {"queue", d.queue}, {"queue_timeout_seconds", std::to_string(d.queue_timeout_seconds)}, {"fleet", d.fleet},
-      {"locations", "custom-local-a,custom-local-b"}, {"compute_address", d.compute_address},
-      {"reserved_timeout_seconds", std::to_string(d.reserved_timeout_seconds)},
-      {"activation_timeout_seconds", std::to_string(d.activation_timeout_seconds)},
-      {"heartbeat_timeout_seconds", std::to_string(d.heartbeat_timeout_seconds)},
-      {"demo_servers", std::to_string(d.demo_servers)},
-      {"sample_server_base_port", std::to_string(d.sample_server_base_port)}, {"log_level", d.log_level}};
-  auto it = v.find(k);
-  return it == v.end() ? std::string() : it->second;
 }
 
 }  // namespace
@@ -294,7 +263,7 @@ std::string HelpText() {
       if (ch == '_') ch = '-';
     }
     os << "  --" << flag << "\n      " << key.help;
-    std::string dflt = DefaultText(d, k);
+    std::string dflt = key.show(d);
     if (!dflt.empty()) os << " (default: " << dflt << ")";
     os << "\n";
   }
