@@ -246,6 +246,22 @@ TEST(HttpServerTest, LongestIdleConnectionMakesRoomForANewOne) {
   EXPECT_LE(h.server().ConnectionCount(), 3u);
 }
 
+TEST(HttpServerTest, ConnectionsThatNeverSentAByteMakeRoomToo) {
+  ListenOptions options;
+  options.limits.max_connections = 2;
+  ServerHarness h;
+  std::uint16_t port = h.Start(options, EchoHandler);
+  ASSERT_NE(port, 0) << h.error;
+  RawClient silent1(port), silent2(port);
+  ASSERT_TRUE(ServerHarness::WaitFor([&] { return h.server().ConnectionCount() == 2; }));
+  RawClient fresh(port);
+  auto res = fresh.Get("/fresh");
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, 200);
+  silent1.ReadUntilClosed(3000);
+  EXPECT_TRUE(silent1.closed());
+}
+
 TEST(HttpServerTest, PerAddressCapRefusesOnlyThatAddress) {
   ListenOptions options;
   options.limits.max_connections_per_address = 2;

@@ -114,6 +114,7 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
 
  private:
   enum class Phase {
+    kStarting,   // not yet in the registry's idle list
     kHandshake,  // evictable
     kIdle,       // evictable: waiting for the first byte of a request
     kHeader,     // evictable: reading a header section
@@ -482,7 +483,7 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
   std::uint64_t id_;
   bool attached_ = false;
   bool stopping_ = false;
-  Phase phase_ = Phase::kIdle;
+  Phase phase_ = Phase::kStarting;
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
   std::shared_ptr<BeastResponse> res_;

@@ -3,13 +3,14 @@ import WebSocket from "ws";
 
 import { sql } from "./lib.mjs";
 
-// The server socket URL of the demo fleet's custom-local-a compute, as process `pid`.
-export function peerUrl(node, pid) {
+// The server socket URL of the demo fleet's custom-local-a compute, as process `pid` with the
+// SDK's per-process IdempotencyToken `token` (none when empty).
+export function peerUrl(node, pid, idempotencyToken = "idem") {
   const row = sql(node.db, "select body from computes where id = 'demo-fleet/custom-local-a-compute'");
   const token = JSON.parse(row[0].body).AuthToken;
   return `ws://127.0.0.1:${node.ports.ws}/?` + new URLSearchParams({
     Authorization: token, ComputeId: "custom-local-a-compute", FleetId: "demo-fleet", pID: pid,
-    sdkLanguage: "Go", sdkVersion: "5.4.0", IdempotencyToken: "idem" });
+    sdkLanguage: "Go", sdkVersion: "5.4.0", ...(idempotencyToken ? { IdempotencyToken: idempotencyToken } : {}) });
 }
 
 export class Peer {
