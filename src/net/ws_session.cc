@@ -35,6 +35,9 @@ namespace websocket = beast::websocket;
 using error_code = boost::system::error_code;
 
 constexpr std::uint16_t kAbnormal = 1006;
+// The read buffer holds one message at most (plus a read's worth): a frame header announcing
+// more cannot make the decoder allocate it.
+constexpr std::size_t kReadBufferSlack = 4096;
 
 template <class Stream>
 class WsSession : public WsConnection,
@@ -48,7 +51,8 @@ class WsSession : public WsConnection,
         callbacks_(std::move(callbacks)),
         state_(std::move(state)),
         remote_(std::move(remote)),
-        id_(slot) {}
+        id_(slot),
+        read_buffer_(state_->limits().max_ws_message_bytes + kReadBufferSlack) {}
 
   ~WsSession() override { Release(); }
 
@@ -129,6 +133,12 @@ class WsSession : public WsConnection,
         code = close_sent_ ? close_code_ : static_cast<std::uint16_t>(ws_.reason().code);
       } else if (ec == websocket::error::message_too_big) {
         code = 1009;
+      } else if (ec == websocket::error::buffer_overflow && !closing_) {
+        // A frame announced more than the message limit lets the read buffer hold (with
+        // permessage-deflate Beast sizes its read by the compressed frame's declared length).
+        read_buffer_.consume(read_buffer_.size());
+        StartClose(1009, "message too big");
+        return;
       }
       MLOG(kDebug) << "net: websocket " << id_ << " read ended: " << ec.message() << " code "
                    << code;
