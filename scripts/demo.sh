@@ -7,6 +7,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 "$here/scripts/install-deps.sh"
 build="${MUSTER_BUILD_DIR:-$here/build}"
-cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# The demo builds musterd and its tools only: no tests, benchmarks or Node.js.
+cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DMUSTER_TESTS=OFF -DMUSTER_BENCH=OFF >/dev/null
 cmake --build "$build" -j "$(nproc)" --target musterd sample-game-server muster-client
 exec "$build/src/daemon/musterd" --sample-server-binary "$build/examples/sample_game_server/sample-game-server" "$@"

@@ -10,11 +10,12 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
-"$here/scripts/install-deps.sh"
+"$here/scripts/install-deps.sh" --tests
 jobs=$(nproc)
 
 build="${MUSTER_BUILD_DIR:-$here/build}"
-cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DMUSTER_TESTS=ON -DMUSTER_BENCH=ON -DMUSTER_E2E=ON >/dev/null
 cmake --build "$build" -j "$jobs"
 
 if [ "${MUSTER_SKIP_FUZZ:-0}" != "1" ]; then
