@@ -15,7 +15,6 @@
 // Memory: an idle plain connection waits for readability without a read buffer (the buffer is
 // released between requests); the linger buffer exists only while closing.
 
-
 #include "net/http_session.h"
 
 #include <boost/asio/post.hpp>
@@ -49,7 +48,7 @@ constexpr std::chrono::seconds kLingerTimeout{2};
 // still uploading when we close would otherwise get a reset instead of our answer).
 constexpr std::size_t kMaxLingerBytes = 16 * 1024 * 1024;
 constexpr std::size_t kLingerBufferBytes = 4096;
-// First read of a request on a TLS connection (a plain one reads once the socket is readable).
+// The read buffer a request starts with, once its first byte is there.
 constexpr std::size_t kFirstReadBytes = 4096;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -212,6 +211,8 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
                                        OnReadError(ec);
                                        return;
                                      }
+                                     // One read takes a whole typical signed request.
+                                     buffer_.reserve(kFirstReadBytes);
                                      ReadHeader();
                                    }));
     }

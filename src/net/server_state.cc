@@ -36,9 +36,12 @@ ServerState::Admission ServerState::Admit(const std::string& address_key, std::u
 
 bool ServerState::Attach(std::uint64_t id, const std::shared_ptr<SessionBase>& session) {
   std::lock_guard lock(mu_);
-  if (stopping_.load(std::memory_order_relaxed)) return false;
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return false;  // evicted before it started
+  if (stopping_.load(std::memory_order_relaxed)) {
+    EraseLocked(it);
+    return false;
+  }
   if (auto old = it->second.session.lock()) Unlink(old.get());
   it->second.session = session;
   session->slot_ = id;
@@ -60,7 +63,10 @@ void ServerState::Release(std::uint64_t id, SessionBase* session) {
   std::lock_guard lock(mu_);
   Unlink(session);
   auto it = sessions_.find(id);
-  if (it == sessions_.end()) return;
+  if (it != sessions_.end()) EraseLocked(it);
+}
+
+void ServerState::EraseLocked(std::unordered_map<std::uint64_t, Entry>::iterator it) {
   auto a = per_address_.find(it->second.address_key);
   if (a != per_address_.end() && --a->second == 0) per_address_.erase(a);
   sessions_.erase(it);
@@ -87,10 +93,7 @@ bool ServerState::EvictOneLocked() {
     // A victim whose last reference is going away (its destructor waits for mu_ to release the
     // slot) frees the slot all the same; only a live one is told.
     std::shared_ptr<SessionBase> s = it->second.session.lock();
-    auto a = per_address_.find(it->second.address_key);
-    if (a != per_address_.end() && --a->second == 0) per_address_.erase(a);
-    sessions_.erase(it);
-    count_.store(sessions_.size(), std::memory_order_relaxed);
+    EraseLocked(it);
     if (s) s->PostEvict();
     return true;
   }

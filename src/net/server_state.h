@@ -88,6 +88,7 @@ class ServerState {
     std::string address_key;
   };
   // REQUIRES: mu_ is held.
+  void EraseLocked(std::unordered_map<std::uint64_t, Entry>::iterator it);
   void Link(SessionBase* s);
   void Unlink(SessionBase* s);
   bool EvictOneLocked();
