@@ -3,6 +3,7 @@
 // restart, the descriptors children inherit, bodies that never arrive, per-address caps, anonymous
 // connections piling up on the game server socket, pID takeovers, identity floods, retention.
 import assert from "node:assert/strict";
+import { createHash, createHmac } from "node:crypto";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import net from "node:net";
 import tls from "node:tls";
@@ -210,6 +211,40 @@ describe("hardening", () => {
       m = await reconnected.request({ Action: "ActivateGameSession", GameSessionId: push.GameSessionId });
       assert.equal(m.StatusCode, 200);
       await reconnected.close();
+    } finally {
+      await node.stop();
+      node.cleanup();
+    }
+  });
+
+  test("a SigV4 game server connect must be signed for the node's region", async () => {
+    const node = await startMusterd({ demoServers: 0 });
+    try {
+      // The server SDK's own form (WIRE.md §1): it signs the sorted, URI-encoded query string of
+      // ComputeId, FleetId and pID, with the admin credentials.
+      const connect = (region) => {
+        const ids = { ComputeId: "custom-local-a-compute", FleetId: "demo-fleet", pID: `sigv4-${region}` };
+        const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+        const date8 = amzDate.slice(0, 8);
+        const scope = `${date8}/${region}/gamelift/aws4_request`;
+        const canonical = Object.keys(ids).sort().map((k) => `${k}=${encodeURIComponent(ids[k])}`).join("&");
+        const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, createHash("sha256").update(canonical).digest("hex")].join("\n");
+        let key = "AWS4demo-secret";
+        for (const part of [date8, region, "gamelift", "aws4_request"]) key = createHmac("sha256", key).update(part).digest();
+        const signature = createHmac("sha256", key).update(toSign).digest("hex");
+        const query = new URLSearchParams({
+          ...ids, Authorization: "SigV4", "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+          "X-Amz-Credential": `demo/${scope}`, "X-Amz-Date": amzDate, "X-Amz-Signature": signature,
+          IdempotencyToken: "t", sdkLanguage: "Go", sdkVersion: "5.4.0",
+        });
+        const peer = new Peer(`ws://127.0.0.1:${node.ports.ws}/?${query}`);
+        return peer.open().then(() => peer, (e) => e.message);
+      };
+      const refused = await connect("us-east-1");
+      assert.match(refused, /401/);
+      const accepted = await connect("local");
+      assert.ok(accepted instanceof Peer, String(accepted));
+      await accepted.close();
     } finally {
       await node.stop();
       node.cleanup();
