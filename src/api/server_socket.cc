@@ -11,7 +11,7 @@
 namespace muster::api {
 
 ServerSocket::ServerSocket(node::Node& node, const Clock& clock, ServerSocketOptions options)
-    : node_(node), clock_(clock), options_(std::move(options)) {}
+    : node_(node), clock_(clock), options_(std::move(options)), refusal_log_(kRefusalLogRate) {}
 
 net::WsUpgradeHandler ServerSocket::UpgradeHandler() {
   return [this](const net::HttpRequest& req) -> std::variant<net::WsCallbacks, net::HttpResponse> {
@@ -39,15 +39,19 @@ net::WsUpgradeHandler ServerSocket::UpgradeHandler() {
       st = node_.ServerAuthenticate(p.fleet_id, p.compute_name, authz);
     }
     if (!st.ok()) {
-      MLOG(kInfo) << "server socket: refusing a connect from " << req.remote_address << " as "
-                  << p.fleet_id << "/" << p.compute_name << "/" << p.process_id << ": " << st.error().message;
+      if (refusal_log_.Allow(ClientKey(req.remote_address), clock_.NowMillis())) {
+        MLOG(kInfo) << "server socket: refusing a connect from " << req.remote_address << " as "
+                    << p.fleet_id << "/" << p.compute_name << "/" << p.process_id << ": " << st.error().message;
+      }
       return ErrorResponse(st.error());
     }
     std::string key = fleet::ProcessKey(p.fleet_id, p.compute_name, p.process_id);
     auto live = connections_.find(key);
     if (live != connections_.end() && !SameProcess(live->second, p.idempotency_token)) {
-      MLOG(kWarn) << "server socket: refusing a connect from " << req.remote_address << " claiming process "
-                  << key << ": it is live on another connection with another IdempotencyToken";
+      if (refusal_log_.Allow(ClientKey(req.remote_address), clock_.NowMillis())) {
+        MLOG(kWarn) << "server socket: refusing a connect from " << req.remote_address << " claiming process "
+                    << key << ": it is live on another connection with another IdempotencyToken";
+      }
       return ErrorResponse(Error::Conflict(
           "process " + p.process_id + " is connected on another connection; only the same process "
           "(the same IdempotencyToken) may replace it"));

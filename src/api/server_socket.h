@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/rate_limiter.h"
 #include "net/http_server.h"
 #include "node/node.h"
 
@@ -75,6 +76,9 @@ class ServerSocket {
   std::map<std::uint64_t, std::string> keys_;                                // connection → process key
   std::map<std::string, Live> connections_;                                  // process key → live connection
   std::vector<Replaced> replaced_;                                           // closed when due
+  // Refused connects are logged, but a peer that retries in a loop cannot fill the log.
+  static constexpr RateLimit kRefusalLogRate{10, 10};
+  RateLimiter refusal_log_;                                                  // per client address
   std::map<std::string, std::deque<std::pair<std::string, std::string>>> replies_;  // key → (RequestId, reply)
 };
 
