@@ -168,7 +168,10 @@ int Run(int argc, char** argv) {
       Guarded("matchmaking run", [&] { node.RunMatchmaking(); });
     });
   });
-  api::RouterOptions router_options{admin_secret, &node, cfg.region};
+  api::RouterOptions router_options;
+  router_options.admin_secret = admin_secret;
+  router_options.node = &node;
+  router_options.region = cfg.region;
   router_options.identity_limits.identities = {static_cast<double>(cfg.identity_rate_per_minute),
                                                static_cast<double>(cfg.identity_burst)};
   router_options.identity_limits.credentials = {static_cast<double>(cfg.credentials_rate_per_minute),
@@ -214,11 +217,15 @@ int Run(int argc, char** argv) {
   auto socket_http = [](net::HttpRequest&& r, net::Responder respond) {
     respond(api::ErrorResponse(Error::NotFound("this port serves game server WebSocket connections only")));
   };
-  net::ListenOptions http_options{cfg.listen_address, static_cast<std::uint16_t>(cfg.http_port)};
+  net::ListenOptions http_options;
+  http_options.address = cfg.listen_address;
+  http_options.port = static_cast<std::uint16_t>(cfg.http_port);
   http_options.limits = client_limits;
   auto http_port = http.Listen(http_options, handler);
   if (!http_port.ok()) return fail("http listener", http_port.error());
-  net::ListenOptions ws_options{cfg.listen_address, static_cast<std::uint16_t>(cfg.server_ws_port)};
+  net::ListenOptions ws_options;
+  ws_options.address = cfg.listen_address;
+  ws_options.port = static_cast<std::uint16_t>(cfg.server_ws_port);
   ws_options.limits = server_limits;
   auto ws_port = ws.Listen(ws_options, socket_http, server_socket.UpgradeHandler());
   if (!ws_port.ok()) return fail("server socket listener", ws_port.error());
@@ -228,7 +235,9 @@ int Run(int argc, char** argv) {
     Result<net::TlsOptions> tls = net::TlsOptions{cfg.tls_cert, cfg.tls_key};
     if (cfg.tls_cert.empty()) tls = net::EnsureSelfSignedCertificate(cfg.data_dir + "/tls");
     if (!tls.ok()) return fail("tls", tls.error());
-    net::ListenOptions lo{cfg.listen_address, static_cast<std::uint16_t>(cfg.server_wss_port)};
+    net::ListenOptions lo;
+    lo.address = cfg.listen_address;
+    lo.port = static_cast<std::uint16_t>(cfg.server_wss_port);
     lo.tls = *tls;
     lo.limits = server_limits;
     auto wss_port = wss.Listen(lo, socket_http, server_socket.UpgradeHandler());
