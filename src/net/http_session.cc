@@ -197,6 +197,13 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
                                 ReadHeader();
                               }));
     } else {
+      // A client that sent its next request already (keep-alive, pipelining) needs no wait.
+      error_code ready_ec;
+      if (Lowest().socket().available(ready_ec) > 0 && !ready_ec) {
+        buffer_.reserve(kFirstReadBytes);
+        ReadHeader();
+        return;
+      }
       idle_timer_.expires_after(timeout);
       idle_timer_.async_wait(Guard("idle timer", [this](const error_code& ec) {
         if (ec || phase_ != Phase::kIdle) return;
