@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Memory of idle connections in musterd: resident bytes per idle HTTP keep-alive connection (one
-request done, waiting for the next) and per silent new connection (connected, nothing sent), for
-one or more builds side by side in the same run.
+request done, waiting for the next), per silent new connection (connected, nothing sent) and per
+idle TLS connection (handshake done on the wss listener, nothing sent), for one or more builds
+side by side in the same run.
 
     bench/idle_memory.py [--connections N] [--runs R] BUILD_DIR [BUILD_DIR ...]
 
@@ -13,6 +14,7 @@ resident memory to musterd. Prints one line per build and run.
 import argparse
 import os
 import shutil
+import ssl
 import socket
 import subprocess
 import sys
@@ -45,12 +47,15 @@ def connect(port, i):
 
 def measure(build, n, mode):
     data = tempfile.mkdtemp(prefix="muster-idle-")
-    http = free_port()
+    http, wss = free_port(), free_port()
     proc = subprocess.Popen(
         [os.path.join(build, "src/daemon/musterd"), "--data-dir", data, "--http-port", str(http),
-         "--server-ws-port", str(free_port()), "--server-wss-port", "0", "--demo-servers", "0",
+         "--server-ws-port", str(free_port()), "--server-wss-port", str(wss), "--demo-servers", "0",
          "--log-level", "warn"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    tls.check_hostname = False
+    tls.verify_mode = ssl.CERT_NONE
     socks = []
     try:
         for _ in range(100):
@@ -66,7 +71,10 @@ def measure(build, n, mode):
                 before = rss_kib(proc.pid)
             batch = []
             for i in range(n if phase == "measure" else n // 10):
-                s = connect(http, len(socks) + i)
+                if mode == "tls":
+                    s = tls.wrap_socket(connect(wss, len(socks) + i))
+                else:
+                    s = connect(http, len(socks) + i)
                 if mode == "keepalive":
                     s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
                 batch.append(s)
@@ -92,10 +100,11 @@ def main():
     ap.add_argument("builds", nargs="+")
     ap.add_argument("--connections", type=int, default=5000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--modes", default="keepalive,silent,tls")
     args = ap.parse_args()
     for run in range(args.runs):
         for build in args.builds:
-            for mode in ("keepalive", "silent"):
+            for mode in args.modes.split(","):
                 b = measure(build, args.connections, mode)
                 print(f"run {run + 1}  {build}  {mode:9s}  {args.connections} connections  "
                       f"{b:8.0f} bytes each", flush=True)

@@ -121,8 +121,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
         if (err == EAGAIN || err == EWOULDBLOCK) break;
         if (err == EINTR || err == ECONNABORTED || err == EPROTO) continue;
         // Typically EMFILE/ENFILE: back off briefly instead of spinning; the peer waits in the
-        // backlog.
-        MLOG(kWarn) << "net: accept: " << std::strerror(err);
+        // backlog. Logged once a second at most.
+        auto now = std::chrono::steady_clock::now();
+        if (now - last_accept_error_log_ >= std::chrono::seconds(1)) {
+          last_accept_error_log_ = now;
+          MLOG(kWarn) << "net: accept: " << std::strerror(err);
+        }
         Retry();
         return;
       }
@@ -187,6 +191,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   asio::steady_timer retry_;   // guarded by mu_
   bool closed_ = false;        // guarded by mu_
   std::shared_ptr<ServerState> state_;
+  std::chrono::steady_clock::time_point last_accept_error_log_{};  // the accept handler's
 };
 
 Result<std::unique_ptr<asio::ssl::context>> MakeTlsContext(const TlsOptions& tls) {

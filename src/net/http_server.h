@@ -87,6 +87,9 @@ struct Limits {
   std::size_t max_header_bytes = 16 * 1024;    // request line + headers, and a chunked body's
                                                // trailers; over → 431. At most 60 KiB.
   std::size_t max_body_bytes = 1024 * 1024;    // over → 413, the body is not read
+  std::size_t max_body_bytes_in_flight = 256 * 1024 * 1024;  // bodies being read at once on one
+                                               // listener (declared length, or max_body_bytes
+                                               // when chunked); beyond → 503 and close
   std::size_t max_ws_message_bytes = 256 * 1024;  // over → close 1009
   int idle_timeout_seconds = 600;              // keep-alive wait, WebSocket silence
   int header_timeout_seconds = 10;             // TLS handshake, header section, WS handshake
@@ -135,6 +138,13 @@ class HttpServer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Descriptors the transport holds beyond the connections its listeners admit, process-wide: the
+// refused connections that linger a moment to deliver their 503 (at most this many at once; fewer
+// when the open-file limit is small). A daemon sizes max_connections so that its listeners'
+// connections plus this and its own files fit the open-file limit (accepting never fails with
+// EMFILE then).
+std::size_t MaxLingeringRefusals();
 
 // Creates a self-signed certificate (P-256, CN=localhost, SAN DNS:localhost + IP:127.0.0.1,
 // 10 years) in dir as cert.pem and key.pem (mode 0600) unless both files already exist; returns

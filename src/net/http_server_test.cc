@@ -246,20 +246,69 @@ TEST(HttpServerTest, LongestIdleConnectionMakesRoomForANewOne) {
   EXPECT_LE(h.server().ConnectionCount(), 3u);
 }
 
-TEST(HttpServerTest, ConnectionsThatNeverSentAByteMakeRoomToo) {
+// Two connections fill a listener of two after sending `opening` (nothing, or a request whose
+// body stalls); a fresh request still gets served, and the longest-idle one made room for it.
+void ExpectStalledConnectionsMakeRoom(const std::string& opening) {
   ListenOptions options;
   options.limits.max_connections = 2;
   ServerHarness h;
   std::uint16_t port = h.Start(options, EchoHandler);
   ASSERT_NE(port, 0) << h.error;
-  RawClient silent1(port), silent2(port);
+  RawClient stalled1(port), stalled2(port);
+  if (!opening.empty()) {
+    for (RawClient* c : {&stalled1, &stalled2}) ASSERT_TRUE(c->Send(opening));
+  }
   ASSERT_TRUE(ServerHarness::WaitFor([&] { return h.server().ConnectionCount() == 2; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // both are read as far as they go
   RawClient fresh(port);
   auto res = fresh.Get("/fresh");
   ASSERT_TRUE(res.has_value());
   EXPECT_EQ(res->status, 200);
-  silent1.ReadUntilClosed(3000);
-  EXPECT_TRUE(silent1.closed());
+  stalled1.ReadUntilClosed(3000);
+  EXPECT_TRUE(stalled1.closed());
+}
+
+TEST(HttpServerTest, ConnectionsThatNeverSentAByteMakeRoomToo) { ExpectStalledConnectionsMakeRoom(""); }
+
+TEST(HttpServerTest, ConnectionsStalledInTheirBodyMakeRoomToo) {
+  ExpectStalledConnectionsMakeRoom("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc");
+}
+
+TEST(HttpServerTest, BodiesInFlightHaveABudget) {
+  ListenOptions options;
+  options.limits.max_body_bytes = 1000;
+  options.limits.max_body_bytes_in_flight = 2000;
+  ServerHarness h;
+  std::uint16_t port = h.Start(options, EchoHandler);
+  ASSERT_NE(port, 0) << h.error;
+  // Two bodies of 1000 declared bytes take the whole budget while they trickle.
+  RawClient a(port), b(port);
+  for (RawClient* c : {&a, &b}) {
+    ASSERT_TRUE(c->Send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc"));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  RawClient chunked(port);
+  ASSERT_TRUE(chunked.Send("POST /y HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  auto refused = chunked.ReadResponse();
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_NE(refused->body.find("bodies in flight"), std::string::npos) << refused->body;
+  // A request without a body needs no budget.
+  RawClient get(port);
+  auto ok = get.Get("/no-body");
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(ok->status, 200);
+  // Once a body is complete its budget is free again.
+  ASSERT_TRUE(a.Send(std::string(997, 'x')));
+  auto done = a.ReadResponse();
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->status, 200);
+  RawClient next(port);
+  ASSERT_TRUE(next.Send("POST /z HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"));
+  auto accepted = next.ReadResponse();
+  ASSERT_TRUE(accepted.has_value());
+  EXPECT_EQ(accepted->status, 200);
+  EXPECT_EQ(accepted->body, "POST /z ? hello");
 }
 
 TEST(HttpServerTest, PerAddressCapRefusesOnlyThatAddress) {

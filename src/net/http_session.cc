@@ -26,6 +26,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -74,7 +77,10 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
         id_(slot),
         buffer_(ReadBufferLimit(state_->limits())) {}
 
-  ~HttpSession() override { Release(); }
+  ~HttpSession() override {
+    ReleaseBody();
+    Release();
+  }
 
   void Start() {
     Guarded("start", [this] {
@@ -117,7 +123,7 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
     kHandshake,  // evictable
     kIdle,       // evictable: waiting for the first byte of a request
     kHeader,     // evictable: reading a header section
-    kBody,
+    kBody,       // evictable: reading a body (a stalled body must not hold its slot)
     kHandling,
     kWriting,
     kClosing,
@@ -125,7 +131,7 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
   };
 
   static bool Evictable(Phase p) {
-    return p == Phase::kHandshake || p == Phase::kIdle || p == Phase::kHeader;
+    return p == Phase::kHandshake || p == Phase::kIdle || p == Phase::kHeader || p == Phase::kBody;
   }
 
   template <class F>
@@ -250,6 +256,10 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
       return;
     }
     SetPhase(Phase::kBody);
+    if (!ReserveBody()) {
+      SendError(503, "ServiceUnavailable", "too many request bodies in flight; retry shortly");
+      return;
+    }
     auto expect = req.find(http::field::expect);
     if (expect != req.end()) {
       if (!beast::iequals(Trim(expect->value()), "100-continue")) {
@@ -270,6 +280,29 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
       }
     }
     ReadBody(/*deadline_set=*/false);
+  }
+
+  // Room in the listener's budget for the body about to be read: its declared length, or the
+  // body limit when chunked (its length is unknown).
+  bool ReserveBody() {
+    std::size_t want = 0;
+    if (auto length = parser_->content_length()) {
+      want = static_cast<std::size_t>(std::min<std::uint64_t>(*length, state_->limits().max_body_bytes));
+    } else if (parser_->chunked()) {
+      want = state_->limits().max_body_bytes;
+    }
+    if (want == 0) return true;
+    if (!state_->ReserveBody(want)) {
+      MLOG(kDebug) << "net: body budget spent; refusing a body from " << remote_;
+      return false;
+    }
+    body_reserved_ = want;
+    return true;
+  }
+
+  void ReleaseBody() {
+    if (body_reserved_ > 0) state_->ReleaseBody(body_reserved_);
+    body_reserved_ = 0;
   }
 
   // RFC 9112 §3.2: an HTTP/1.1 request needs exactly one Host field.
@@ -315,8 +348,8 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
                ec != http::error::end_of_stream && ec != http::error::partial_message) {
       SendError(400, "BadRequest", "malformed request: " + ec.message());
     } else if (ec == beast::error::timeout && phase_ == Phase::kBody) {
-      MLOG(kInfo) << "net: request body from " << remote_ << " did not arrive within "
-                  << state_->limits().body_timeout_seconds << " s; closing";
+      MLOG(kDebug) << "net: request body from " << remote_ << " did not arrive within "
+                   << state_->limits().body_timeout_seconds << " s; closing";
       HardClose();
     } else {
       // EOF, reset, timeout, Stop: nothing useful to answer.
@@ -328,6 +361,7 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
     Lowest().expires_never();
     BeastRequest breq = parser_->release();
     parser_.reset();
+    ReleaseBody();  // the body now belongs to the request handed over
     keep_alive_ = breq.keep_alive();
     version_ = breq.version();
     head_ = breq.method() == http::verb::head;
@@ -418,6 +452,7 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
   // Answers an error the transport found itself, then closes.
   void SendError(int status, std::string_view error, std::string_view message) {
     parser_.reset();
+    ReleaseBody();
     keep_alive_ = false;
     head_ = false;
     if (version_ == 0) version_ = 11;
@@ -428,8 +463,8 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
   void Shutdown() {
     stopping_ = true;
     if (Evictable(phase_)) HardClose();
-    // kBody / kHandling / kWriting: the response goes out with Connection: close (or, if already
-    // being written, the loop stops before the next read).
+    // kHandling / kWriting: the response goes out with Connection: close (or, if already being
+    // written, the loop stops before the next read).
   }
 
   void Evict() {
@@ -475,6 +510,7 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
   void Finish() {
     idle_timer_.cancel();
     Lowest().close();
+    ReleaseBody();
     Release();
   }
 
@@ -498,14 +534,15 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
   bool keep_alive_ = false;
   unsigned version_ = 11;
   bool head_ = false;
+  std::size_t body_reserved_ = 0;  // in the listener's body budget
   std::unique_ptr<std::array<char, kLingerBufferBytes>> drain_;
   std::size_t drained_ = 0;
 };
 
-// Refusals lingering at once, process-wide; beyond it a refused connection is closed at once, so
-// that a flood of refused connections cannot hold the descriptors it was refused for.
-constexpr int kMaxLingeringRefusals = 512;
-std::atomic<int> lingering_refusals{0};
+// Refusals lingering at once, process-wide (MaxLingeringRefusals()); beyond it a refused
+// connection is closed at once, so that a flood of refused connections cannot hold the
+// descriptors it was refused for.
+std::atomic<std::size_t> lingering_refusals{0};
 
 // A refused connection: 503 with the reason, then a lingering close.
 class Refusal : public std::enable_shared_from_this<Refusal> {
@@ -576,7 +613,7 @@ void StartHttpSession(tcp::socket&& socket, std::shared_ptr<ServerState> state,
 }
 
 void RefuseConnection(tcp::socket&& socket, bool tls, std::string_view message) {
-  if (tls || lingering_refusals.load(std::memory_order_relaxed) >= kMaxLingeringRefusals) {
+  if (tls || lingering_refusals.load(std::memory_order_relaxed) >= MaxLingeringRefusals()) {
     error_code ec;
     socket.close(ec);
     return;
@@ -585,3 +622,17 @@ void RefuseConnection(tcp::socket&& socket, bool tls, std::string_view message) 
 }
 
 }  // namespace muster::net::internal
+
+namespace muster::net {
+
+std::size_t MaxLingeringRefusals() {
+  // Read once, after the daemon raised its limit at start.
+  static const std::size_t kMax = [] {
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return std::size_t{512};
+    return std::min<std::size_t>(512, static_cast<std::size_t>(rl.rlim_cur) / 16);
+  }();
+  return kMax;
+}
+
+}  // namespace muster::net

@@ -73,6 +73,20 @@ void ServerState::EraseLocked(std::unordered_map<std::uint64_t, Entry>::iterator
   count_.store(sessions_.size(), std::memory_order_relaxed);
 }
 
+bool ServerState::ReserveBody(std::size_t bytes) {
+  std::size_t now = body_bytes_.load(std::memory_order_relaxed);
+  do {
+    if (bytes > limits_.max_body_bytes_in_flight || now > limits_.max_body_bytes_in_flight - bytes) {
+      return false;
+    }
+  } while (!body_bytes_.compare_exchange_weak(now, now + bytes, std::memory_order_relaxed));
+  return true;
+}
+
+void ServerState::ReleaseBody(std::size_t bytes) {
+  body_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
+}
+
 std::vector<std::shared_ptr<SessionBase>> ServerState::BeginStop() {
   std::lock_guard lock(mu_);
   stopping_.store(true, std::memory_order_release);

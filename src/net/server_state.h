@@ -4,10 +4,11 @@
 //   - at most max_connections_per_address open connections per peer address (counted under
 //     ClientKey(): an IPv6 peer by its /64, which one subscriber usually holds whole);
 //   - at most max_connections in all; when full, a new connection takes the slot of the
-//     connection that has been idle longest (waiting for a request, reading a header, or in the
-//     TLS handshake), which is closed. Connections with a request in progress and WebSockets are
-//     never evicted, so idle or trickling peers cannot lock out anyone who completes a request or
-//     an upgrade: on the game server socket, anonymous connections make room for processes.
+//     connection that has waited longest on its peer (for a request, a header or a body, or in
+//     the TLS handshake), which is closed. Connections whose request is being handled or answered
+//     and WebSockets are never evicted, so idle, trickling or stalled peers cannot lock out anyone
+//     who completes a request or an upgrade: on the game server socket, anonymous connections
+//     make room for processes.
 //
 // Thread safety: the registry is guarded by mu_ (the listener admits from its accept handler,
 // sessions update their idleness from their strands, Stop may come from any thread); the rest is
@@ -77,6 +78,12 @@ class ServerState {
   // Frees the slot.
   void Release(std::uint64_t id, SessionBase* session);
 
+  // Reserves room for a request body being read (Limits::max_body_bytes_in_flight); false when
+  // the listener's budget is spent. Release exactly what was reserved once the body is handed
+  // over or the connection ends.
+  bool ReserveBody(std::size_t bytes);
+  void ReleaseBody(std::size_t bytes);
+
   std::size_t Count() const { return count_.load(std::memory_order_relaxed); }
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
   // Marks the state stopping and returns every attached session.
@@ -99,6 +106,7 @@ class ServerState {
   const std::unique_ptr<asio::ssl::context> tls_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> count_{0};
+  std::atomic<std::size_t> body_bytes_{0};
   mutable std::mutex mu_;
   std::unordered_map<std::uint64_t, Entry> sessions_;              // guarded by mu_
   std::unordered_map<std::string, std::size_t> per_address_;       // guarded by mu_
