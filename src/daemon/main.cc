@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "api/client_api.h"
@@ -14,6 +15,7 @@
 #include "api/server_socket.h"
 #include "common/log.h"
 #include "daemon/config.h"
+#include "daemon/fd_budget.h"
 #include "daemon/supervisor.h"
 #include "identity/identity_service.h"
 #include "identity/player_data.h"
@@ -203,8 +205,27 @@ int Run(int argc, char** argv) {
     next_retention = clock.NowMillis() + (report->more ? 0 : 60'000);
   };
 
+  // Every listener's connections, the refusals that linger and musterd's own files must fit the
+  // open-file limit, or accepting fails with EMFILE on every listener at once.
+  const std::size_t open_files = RaiseOpenFileLimit();
+  const std::size_t listeners = cfg.server_wss_port != 0 ? 3 : 2;
+  const ConnectionBudget budget =
+      FitConnections(open_files, kOwnDescriptors + net::MaxLingeringRefusals(), listeners,
+                     static_cast<std::size_t>(cfg.max_connections));
+  const ConnectionBudget room =  // what the limit leaves, whatever was asked
+      FitConnections(open_files, kOwnDescriptors + net::MaxLingeringRefusals(), listeners, std::numeric_limits<std::size_t>::max());
+  if (room.per_listener < 16) {
+    return fail("open-file limit", Error::InvalidArgument(
+        "the open-file limit " + std::to_string(open_files) + " leaves " + std::to_string(room.per_listener) +
+        " connections per listener; raise it (ulimit -n, or LimitNOFILE= in the systemd unit)"));
+  }
+  if (budget.reduced) {
+    MLOG(kWarn) << "max_connections " << cfg.max_connections << " per listener does not fit the open-file limit "
+                << open_files << " (" << listeners << " listeners); using " << budget.per_listener
+                << " (raise ulimit -n or LimitNOFILE= for more)";
+  }
   net::Limits client_limits;
-  client_limits.max_connections = static_cast<std::size_t>(cfg.max_connections);
+  client_limits.max_connections = budget.per_listener;
   client_limits.max_connections_per_address = static_cast<std::size_t>(cfg.max_connections_per_address);
   client_limits.header_timeout_seconds = cfg.header_timeout_seconds;
   client_limits.body_timeout_seconds = cfg.body_timeout_seconds;
