@@ -11,7 +11,11 @@
 namespace muster::api {
 
 ServerSocket::ServerSocket(node::Node& node, const Clock& clock, ServerSocketOptions options)
-    : node_(node), clock_(clock), options_(std::move(options)), refusal_log_(kRefusalLogRate) {}
+    : node_(node),
+      clock_(clock),
+      options_(std::move(options)),
+      refusal_log_(kRefusalLogRate),
+      refusal_log_all_(kRefusalLogRateAll) {}
 
 net::WsUpgradeHandler ServerSocket::UpgradeHandler() {
   return [this](const net::HttpRequest& req) -> std::variant<net::WsCallbacks, net::HttpResponse> {
@@ -39,18 +43,19 @@ net::WsUpgradeHandler ServerSocket::UpgradeHandler() {
       st = node_.ServerAuthenticate(p.fleet_id, p.compute_name, authz);
     }
     if (!st.ok()) {
-      if (refusal_log_.Allow(ClientKey(req.remote_address), clock_.NowMillis())) {
+      if (auto more = LogRefusal(req.remote_address)) {
         MLOG(kInfo) << "server socket: refusing a connect from " << req.remote_address << " as "
-                    << p.fleet_id << "/" << p.compute_name << "/" << p.process_id << ": " << st.error().message;
+                    << p.fleet_id << "/" << p.compute_name << "/" << p.process_id << ": " << st.error().message
+                    << *more;
       }
       return ErrorResponse(st.error());
     }
     std::string key = fleet::ProcessKey(p.fleet_id, p.compute_name, p.process_id);
     auto live = connections_.find(key);
     if (live != connections_.end() && !SameProcess(live->second, p.idempotency_token)) {
-      if (refusal_log_.Allow(ClientKey(req.remote_address), clock_.NowMillis())) {
+      if (auto more = LogRefusal(req.remote_address)) {
         MLOG(kWarn) << "server socket: refusing a connect from " << req.remote_address << " claiming process "
-                    << key << ": it is live on another connection with another IdempotencyToken";
+                    << key << ": it is live on another connection with another IdempotencyToken" << *more;
       }
       return ErrorResponse(Error::Conflict(
           "process " + p.process_id + " is connected on another connection; only the same process "
@@ -62,6 +67,20 @@ net::WsUpgradeHandler ServerSocket::UpgradeHandler() {
     cb.on_close = [this](const std::shared_ptr<net::WsConnection>& c, std::uint16_t) { OnClose(c); };
     return cb;
   };
+}
+
+std::optional<std::string> ServerSocket::LogRefusal(const std::string& remote) {
+  Millis now = clock_.NowMillis();
+  if (!refusal_log_.Allow(ClientKey(remote), now) || !refusal_log_all_.Allow("", now)) {
+    ++refusals_not_logged_;
+    return std::nullopt;
+  }
+  std::string more;
+  if (refusals_not_logged_ > 0) {
+    more = " (" + std::to_string(refusals_not_logged_) + " more refused connects were not logged)";
+    refusals_not_logged_ = 0;
+  }
+  return more;
 }
 
 bool ServerSocket::SameProcess(const Live& live, const std::string& token) {

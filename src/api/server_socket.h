@@ -20,6 +20,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,9 +77,15 @@ class ServerSocket {
   std::map<std::uint64_t, std::string> keys_;                                // connection → process key
   std::map<std::string, Live> connections_;                                  // process key → live connection
   std::vector<Replaced> replaced_;                                           // closed when due
-  // Refused connects are logged, but a peer that retries in a loop cannot fill the log.
+  // Refused connects are logged, but peers that retry in a loop (from however many addresses)
+  // cannot fill the log: at most 10 lines a minute per address and 60 in all; the next line
+  // logged says how many were left out. Returns the suffix to log, or nullopt to stay silent.
+  std::optional<std::string> LogRefusal(const std::string& remote);
   static constexpr RateLimit kRefusalLogRate{10, 10};
-  RateLimiter refusal_log_;                                                  // per client address
+  static constexpr RateLimit kRefusalLogRateAll{60, 60};
+  RateLimiter refusal_log_;       // per client address
+  RateLimiter refusal_log_all_;   // every address together
+  std::uint64_t refusals_not_logged_ = 0;
   std::map<std::string, std::deque<std::pair<std::string, std::string>>> replies_;  // key → (RequestId, reply)
 };
 

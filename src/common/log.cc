@@ -1,5 +1,6 @@
 #include "common/log.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <mutex>
@@ -26,10 +27,32 @@ const char* Name(Level l) {
 void SetLevel(Level level) { g_level = level; }
 bool Enabled(Level level) { return level >= g_level.load(std::memory_order_relaxed); }
 
+std::string Sanitize(std::string_view line) {
+  std::string out;
+  out.reserve(std::min(line.size(), kMaxLineBytes) + 16);
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (out.size() >= kMaxLineBytes) {
+      out += "... (" + std::to_string(line.size() - i) + " more bytes)";
+      break;
+    }
+    auto c = static_cast<unsigned char>(line[i]);
+    if (c < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 void Write(Level level, const std::string& line) {
   std::string ts = FormatIso8601(SystemClock::Instance().NowMillis());
+  std::string text = Sanitize(line);
   std::lock_guard<std::mutex> lock(g_mu);
-  std::fprintf(stderr, "%s %s %s\n", ts.c_str(), Name(level), line.c_str());
+  std::fprintf(stderr, "%s %s %s\n", ts.c_str(), Name(level), text.c_str());
   std::fflush(stderr);
 }
 

@@ -1,16 +1,25 @@
 #pragma once
 // Minimal leveled logging to stderr, one line per call, safe from any thread.
 //   MLOG(kInfo) << "listening on " << port;
+// A line is always one line: control characters (a newline a peer put in a pID, say) are written
+// as \xNN, so no input can forge a log line, and a line is cut at kMaxLineBytes.
 
+#include <cstddef>
 #include <sstream>
+#include <string>
+#include <string_view>
 
 namespace muster::log {
 
 enum Level { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 
+inline constexpr std::size_t kMaxLineBytes = 2048;
+
 void SetLevel(Level level);
 bool Enabled(Level level);
 void Write(Level level, const std::string& line);
+// What Write prints of a line (escaped control characters, cut at kMaxLineBytes).
+std::string Sanitize(std::string_view line);
 
 class Line {
  public:
