@@ -11,7 +11,8 @@ Router::Router(ClientApi& client, identity::IdentityService& identities, const C
       identities_(identities),
       clock_(clock),
       options_(std::move(options)),
-      identity_api_(identities_, clock_, options_.identity_limits) {
+      identity_api_(identities_, clock_, options_.identity_limits),
+      admin_failures_(options_.admin_failures) {
   if (options_.node) management_ = std::make_unique<ManagementApi>(*options_.node);
 }
 
@@ -51,8 +52,17 @@ net::HttpResponse Router::Management(const net::HttpRequest& request, std::strin
     MUSTER_ASSIGN_OR_RETURN(std::string secret, options_.admin_secret(ak));
     return auth::SecretLookupResult{secret, ""};
   };
-  auto v = auth::VerifyRequest(sr, lookup, {"gamelift", options_.region, 5 * 60 * 1000}, clock_.NowMillis());
-  if (!v.ok()) return AwsJsonError(400, "UnauthorizedException", v.error().message);
+  const std::string client = ClientKey(request.remote_address);
+  const Millis now = clock_.NowMillis();
+  if (int wait = admin_failures_.RetryAfterSeconds(client, now); wait > 0) {
+    return AwsJsonError(429, "ThrottlingException",
+                        "too many failed signatures from your address; retry in " + std::to_string(wait) + " s");
+  }
+  auto v = auth::VerifyRequest(sr, lookup, {"gamelift", options_.region, 5 * 60 * 1000}, now);
+  if (!v.ok()) {
+    (void)admin_failures_.Allow(client, now);  // a failure spends one of the address's tokens
+    return AwsJsonError(400, "UnauthorizedException", v.error().message);
+  }
   if (!management_) {
     return AwsJsonError(500, "InternalServiceException",
                         "the management API is not connected to a node (RouterOptions.node)");

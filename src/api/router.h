@@ -4,7 +4,8 @@
 //
 //   POST /  X-Amz-Target: AWSCognitoIdentityService.<Op>  → identity API (unsigned, rate limited
 //                                                           per client address)
-//   POST /  X-Amz-Target: GameLift.<Op>                   → management API (SigV4, admin)
+//   POST /  X-Amz-Target: GameLift.<Op>                   → management API (SigV4, admin;
+//                                                           failed signatures rate limited)
 //   GET  /healthz                                          → {"status":"ok"}
 //   the client API routes (client_api.h)
 //
@@ -30,6 +31,9 @@ struct RouterOptions {
   // Management requests must be signed for this region (empty: any; tests only).
   std::string region;
   identity::IdentityApiLimits identity_limits;
+  // Failed management API signatures per client address; beyond, the address gets 429
+  // ThrottlingException until its budget refills (a guessed admin secret costs time).
+  RateLimit admin_failures{30, 30};
 };
 
 class Router {
@@ -46,6 +50,7 @@ class Router {
   const Clock& clock_;
   RouterOptions options_;
   identity::IdentityApi identity_api_;
+  RateLimiter admin_failures_;
   std::unique_ptr<ManagementApi> management_;
 };
 

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { CognitoIdentityClient, GetIdCommand } from "@aws-sdk/client-cognito-identity";
 
-import { POOL, guestCredentials, signedFetch, sql, startMusterd, tempDir, waitForLocations } from "./lib.mjs";
+import { POOL, gameliftFetch, guestCredentials, signedFetch, sql, startMusterd, tempDir, waitForLocations } from "./lib.mjs";
 import { Peer, peerUrl } from "./peer.mjs";
 
 // Opens a TCP (or TLS) connection from `localAddress`, sends `bytes`, and resolves with what the
@@ -171,6 +171,98 @@ describe("hardening", () => {
       await peer.close();
     } finally {
       for (const s of held) s.destroy();
+      await node.stop();
+      node.cleanup();
+    }
+  });
+
+  test("every listener's connections fit the open-file limit: idle floods never reach EMFILE", async () => {
+    const node = await startMusterd({ demoServers: 0, wrapper: ["prlimit", "--nofile=512:512"] });
+    const held = [];
+    try {
+      assert.ok(node.proc.logs.some((l) => /does not fit the open-file limit 512 .*using 138/.test(l)), node.proc.logs.join("\n"));
+      // More idle connections than fit, on every listener, from several addresses.
+      for (const port of [node.ports.http, node.ports.ws]) {
+        for (const addr of ["127.0.0.2", "127.0.0.3"]) {
+          for (let i = 0; i < 120; i++) held.push(await idleSocket(port, addr));
+        }
+      }
+      const r = await exchange(node.ports.http, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assert.equal(status(r.out), 200, r.out);
+      const peer = new Peer(peerUrl(node, "fd-1"));
+      await peer.open();
+      await peer.close();
+      assert.ok(!node.proc.logs.some((l) => /Too many open files/.test(l)), "no EMFILE");
+    } finally {
+      for (const s of held) s.destroy();
+      await node.stop();
+      node.cleanup();
+    }
+  });
+
+  test("connections stalled in their body cannot lock anyone out", async () => {
+    const node = await startMusterd({ demoServers: 0, args: ["--max-connections", "12"] });
+    const held = [];
+    try {
+      for (const addr of ["127.0.0.2", "127.0.0.3", "127.0.0.4"]) {
+        for (let i = 0; i < 4; i++) {
+          const s = await idleSocket(node.ports.http, addr);
+          s.write("POST /v1/matchmaking HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{");
+          held.push(s);
+        }
+      }
+      await sleep(200);
+      const r = await exchange(node.ports.http, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assert.equal(status(r.out), 200, r.out);
+    } finally {
+      for (const s of held) s.destroy();
+      await node.stop();
+      node.cleanup();
+    }
+  });
+
+  test("refused connects cannot flood or forge the log", async () => {
+    const node = await startMusterd({ demoServers: 0 });
+    try {
+      // 300 refused connects from 30 addresses, each pID carrying a forged log line.
+      const forged = "2026-12-05T05:59:59.000Z INFO server socket: process forged connected";
+      const before = node.proc.logs.length;
+      const tries = [];
+      for (let a = 0; a < 30; a++) {
+        for (let i = 0; i < 10; i++) {
+          const q = new URLSearchParams({ Authorization: "bad-token", ComputeId: "custom-local-a-compute",
+            FleetId: "demo-fleet", pID: `x${i}\n${forged}` });
+          tries.push(exchange(node.ports.ws, `GET /?${q} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", { localAddress: `127.0.1.${a + 1}` }));
+        }
+      }
+      const answers = await Promise.all(tries);
+      const odd = answers.filter((x) => status(x.out) !== 401 && status(x.out) !== 403);
+      assert.equal(odd.length, 0, odd.slice(0, 3).map((x) => JSON.stringify(x.out.slice(0, 200))).join("\n"));
+      await sleep(200);
+      const lines = node.proc.logs.slice(before).filter((l) => /refusing a connect/.test(l));
+      assert.ok(lines.length >= 10 && lines.length <= 62, `${lines.length} refusals logged`);
+      assert.ok(!node.proc.logs.some((l) => l.startsWith(forged)), "no forged line");
+      assert.ok(lines.some((l) => l.includes("\\x0a2026")), "the newline is escaped");
+    } finally {
+      await node.stop();
+      node.cleanup();
+    }
+  });
+
+  test("guessing the admin secret is throttled per address", async () => {
+    const node = await startMusterd({ demoServers: 0 });
+    try {
+      const wrong = { accessKeyId: "demo", secretAccessKey: "guess" };
+      const answers = [];
+      for (let i = 0; i < 35; i++) answers.push(await gameliftFetch(node.base, "DescribeMatchmakingConfigurations", {}, wrong));
+      assert.ok(answers.slice(0, 30).every((r) => r.status === 400 && r.json.__type === "UnauthorizedException"));
+      assert.ok(answers.slice(30).every((r) => r.status === 429 && r.json.__type === "ThrottlingException"), answers[34].text);
+      assert.match(answers[34].json.message, /too many failed signatures from your address; retry in \d+ s/);
+      // The right secret waits too while the address is throttled.
+      const right = await gameliftFetch(node.base, "DescribeMatchmakingConfigurations", {});
+      assert.equal(right.status, 429);
+    } finally {
       await node.stop();
       node.cleanup();
     }

@@ -76,8 +76,9 @@ function collect(proc, name) {
   return proc;
 }
 
-// Starts musterd and waits for /healthz. Options: dataDir, demoServers, extra flags.
-export async function startMusterd({ dataDir, demoServers = 1, args = [], ports } = {}) {
+// Starts musterd and waits for /healthz. Options: dataDir, demoServers, extra flags, and a
+// `wrapper` command line to run it under (e.g. ["prlimit", "--nofile=512:512"]).
+export async function startMusterd({ dataDir, demoServers = 1, args = [], ports, wrapper = [] } = {}) {
   if (!existsSync(MUSTERD)) throw new Error(`musterd not built at ${MUSTERD}`);
   ports = ports || {
     http: await freePort(),
@@ -96,7 +97,8 @@ export async function startMusterd({ dataDir, demoServers = 1, args = [], ports 
     "--sample-server-base-port", String(ports.game),
     ...args,
   ];
-  const proc = collect(spawn(MUSTERD, flags, { stdio: ["ignore", "pipe", "pipe"] }), "musterd");
+  const [command, ...argv] = [...wrapper, MUSTERD, ...flags];
+  const proc = collect(spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"] }), "musterd");
   const base = `http://127.0.0.1:${ports.http}`;
   const deadline = Date.now() + 20000;
   for (;;) {
