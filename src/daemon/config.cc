@@ -117,6 +117,8 @@ const std::vector<std::pair<std::string, Key>>& Keys() {
       {"credentials_burst", Int("credentials_burst", &Config::credentials_burst, 1, 1000000, "credential calls a client address may make at once")},
       {"tickets_rate_per_minute", Int("tickets_rate_per_minute", &Config::tickets_rate_per_minute, 0, 1000000, "new matchmaking tickets per player a minute (0 = no limit); beyond: 429")},
       {"tickets_burst", Int("tickets_burst", &Config::tickets_burst, 1, 1000000, "new tickets a player may start at once")},
+      {"admin_failures_per_minute", Int("admin_failures_per_minute", &Config::admin_failures_per_minute, 0, 1000000, "failed management API signatures per client address a minute (0 = no limit); beyond: 429 ThrottlingException for every management call from it")},
+      {"admin_failures_burst", Int("admin_failures_burst", &Config::admin_failures_burst, 1, 1000000, "failed management API signatures a client address may make at once")},
       {"max_live_credentials", Int("max_live_credentials", &Config::max_live_credentials, 1, 100, "live credentials per identity; issuing more revokes the oldest")},
       {"ticket_retention_hours", Int("ticket_retention_hours", &Config::ticket_retention_hours, 0, 87600, "ended tickets stay readable this long, then are deleted (0 = keep forever)")},
       {"session_retention_days", Int("session_retention_days", &Config::session_retention_days, 0, 3650, "ended game sessions, player sessions and placements are deleted after this (0 = keep forever)")},

@@ -50,6 +50,8 @@ struct Config {
   int tickets_rate_per_minute = 30;       // new matchmaking tickets per player
   int tickets_burst = 10;
   int max_live_credentials = 5;           // per identity; more revokes the oldest
+  int admin_failures_per_minute = 30;     // failed management signatures per client address
+  int admin_failures_burst = 30;
   // Retention of what has ended (0 = keep forever)
   int ticket_retention_hours = 24;
   int session_retention_days = 30;        // game sessions, player sessions, placements

@@ -178,6 +178,8 @@ int Run(int argc, char** argv) {
                                                static_cast<double>(cfg.identity_burst)};
   router_options.identity_limits.credentials = {static_cast<double>(cfg.credentials_rate_per_minute),
                                                 static_cast<double>(cfg.credentials_burst)};
+  router_options.admin_failures = {static_cast<double>(cfg.admin_failures_per_minute),
+                                   static_cast<double>(cfg.admin_failures_burst)};
   api::Router router(client, identities, clock, router_options);
 
   constexpr Millis kHourMs = 3600LL * 1000;
