@@ -55,6 +55,8 @@ void Guarded(const char* what, F&& f) {
     f();
   } catch (const std::exception& e) {
     MLOG(kError) << what << " threw: " << e.what();
+  } catch (...) {
+    MLOG(kError) << what << " threw a non-standard exception";
   }
 }
 

@@ -130,7 +130,14 @@ class Listener : public std::enable_shared_from_this<Listener> {
         Retry();
         return;
       }
-      Handle(fd, peer);
+      // Nothing a connection's set-up throws (an allocation) may stop this listener's accepting.
+      try {
+        Handle(fd, peer);
+      } catch (const std::exception& e) {
+        MLOG(kError) << "net: setting up an accepted connection threw: " << e.what();
+      } catch (...) {
+        MLOG(kError) << "net: setting up an accepted connection threw";
+      }
     }
     Accept();
   }
@@ -145,7 +152,14 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
 
   void Handle(int fd, const sockaddr_storage& peer) {
-    // The socket is bound to its own strand; the session starts there.
+    // The socket is bound to its own strand; the session starts there. Until the socket owns the
+    // descriptor, it is closed here whatever happens.
+    struct Owned {
+      int fd;
+      ~Owned() {
+        if (fd >= 0) ::close(fd);
+      }
+    } owned{fd};
     tcp::socket socket(asio::make_strand(ioc_));
     tcp::endpoint ep;
     std::size_t peer_len = std::min<std::size_t>(sizeof peer, ep.capacity());
@@ -153,10 +167,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
     error_code ec;
     ep.resize(peer_len);
     socket.assign(ep.protocol(), fd, ec);
-    if (ec) {
-      ::close(fd);
-      return;
-    }
+    if (ec) return;
+    owned.fd = -1;
     std::uint64_t slot = 0;
     std::string remote = ep.address().to_string();
     switch (state_->Admit(ClientKey(remote), &slot)) {

@@ -89,7 +89,8 @@ struct Limits {
   std::size_t max_body_bytes = 1024 * 1024;    // over → 413, the body is not read
   std::size_t max_body_bytes_in_flight = 256 * 1024 * 1024;  // bodies being read at once on one
                                                // listener (declared length, or max_body_bytes
-                                               // when chunked); beyond → 503 and close
+                                               // when chunked); beyond, the oldest reserved
+                                               // bodies' connections are closed for room
   std::size_t max_ws_message_bytes = 256 * 1024;  // over → close 1009
   int idle_timeout_seconds = 600;              // keep-alive wait, WebSocket silence
   int header_timeout_seconds = 10;             // TLS handshake, header section, WS handshake

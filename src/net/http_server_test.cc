@@ -274,7 +274,7 @@ TEST(HttpServerTest, ConnectionsStalledInTheirBodyMakeRoomToo) {
   ExpectStalledConnectionsMakeRoom("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc");
 }
 
-TEST(HttpServerTest, BodiesInFlightHaveABudget) {
+TEST(HttpServerTest, BodiesInFlightHaveABudgetTheOldestStalledOneMakesRoom) {
   ListenOptions options;
   options.limits.max_body_bytes = 1000;
   options.limits.max_body_bytes_in_flight = 2000;
@@ -285,30 +285,71 @@ TEST(HttpServerTest, BodiesInFlightHaveABudget) {
   RawClient a(port), b(port);
   for (RawClient* c : {&a, &b}) {
     ASSERT_TRUE(c->Send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a is reserved first
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // A chunked body (counted at max_body_bytes) needs room: the body reserved longest ago (a's)
+  // is cut, and the new one is served.
   RawClient chunked(port);
-  ASSERT_TRUE(chunked.Send("POST /y HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"));
-  auto refused = chunked.ReadResponse();
-  ASSERT_TRUE(refused.has_value());
-  EXPECT_EQ(refused->status, 503);
-  EXPECT_NE(refused->body.find("bodies in flight"), std::string::npos) << refused->body;
+  ASSERT_TRUE(chunked.Send("POST /y HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           "5\r\nhello\r\n0\r\n\r\n"));
+  auto served = chunked.ReadResponse();
+  ASSERT_TRUE(served.has_value());
+  EXPECT_EQ(served->status, 200);
+  EXPECT_EQ(served->body, "POST /y ? hello");
+  a.ReadUntilClosed(3000);
+  EXPECT_TRUE(a.closed());
+  // b keeps its reservation and completes.
+  ASSERT_TRUE(b.Send(std::string(997, 'x')));
+  auto done = b.ReadResponse();
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->status, 200);
   // A request without a body needs no budget.
   RawClient get(port);
   auto ok = get.Get("/no-body");
   ASSERT_TRUE(ok.has_value());
   EXPECT_EQ(ok->status, 200);
-  // Once a body is complete its budget is free again.
-  ASSERT_TRUE(a.Send(std::string(997, 'x')));
-  auto done = a.ReadResponse();
-  ASSERT_TRUE(done.has_value());
-  EXPECT_EQ(done->status, 200);
-  RawClient next(port);
-  ASSERT_TRUE(next.Send("POST /z HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"));
-  auto accepted = next.ReadResponse();
-  ASSERT_TRUE(accepted.has_value());
-  EXPECT_EQ(accepted->status, 200);
-  EXPECT_EQ(accepted->body, "POST /z ? hello");
+}
+
+TEST(HttpServerTest, ABodyLargerThanTheWholeBudgetIsRefused) {
+  ListenOptions options;
+  options.limits.max_body_bytes = 1000;
+  options.limits.max_body_bytes_in_flight = 500;
+  ServerHarness h;
+  std::uint16_t port = h.Start(options, EchoHandler);
+  ASSERT_NE(port, 0) << h.error;
+  RawClient c(port);
+  ASSERT_TRUE(c.Send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 800\r\n\r\n"));
+  auto res = c.ReadResponse();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, 413);
+  EXPECT_NE(res->body.find("body budget"), std::string::npos) << res->body;
+}
+
+// Evicting an address's only connection to admit another from the same address keeps that
+// address counted: the cap still holds afterwards.
+TEST(HttpServerTest, EvictionForTheSameAddressKeepsItsCount) {
+  ListenOptions options;
+  options.limits.max_connections = 3;
+  options.limits.max_connections_per_address = 2;
+  ServerHarness h;
+  std::uint16_t port = h.Start(options, EchoHandler);
+  ASSERT_NE(port, 0) << h.error;
+  std::vector<std::unique_ptr<RawClient>> open;
+  auto connect = [&](const char* address) {
+    open.push_back(std::make_unique<RawClient>(port, address));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // idle in connect order
+  };
+  connect("127.0.0.2");
+  connect("127.0.0.3");
+  connect("127.0.0.4");
+  connect("127.0.0.2");  // evicts the first 127.0.0.2 (its address's only one)
+  connect("127.0.0.2");  // evicts 127.0.0.3; 127.0.0.2 now has two
+  RawClient third(port, "127.0.0.2");
+  ASSERT_TRUE(third.Send("GET /third HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto res = third.ReadResponse();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, 503);
+  EXPECT_NE(res->body.find("from your address"), std::string::npos) << res->body;
 }
 
 TEST(HttpServerTest, PerAddressCapRefusesOnlyThatAddress) {

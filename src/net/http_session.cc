@@ -257,7 +257,7 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
     }
     SetPhase(Phase::kBody);
     if (!ReserveBody()) {
-      SendError(503, "ServiceUnavailable", "too many request bodies in flight; retry shortly");
+      SendError(413, "PayloadTooLarge", "request body larger than the listener's body budget");
       return;
     }
     auto expect = req.find(http::field::expect);
@@ -292,17 +292,18 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
       want = state_->limits().max_body_bytes;
     }
     if (want == 0) return true;
-    if (!state_->ReserveBody(want)) {
+    if (!state_->ReserveBody(this, want)) {
       MLOG(kDebug) << "net: body budget spent; refusing a body from " << remote_;
       return false;
     }
-    body_reserved_ = want;
+    body_reserved_ = true;
     return true;
   }
 
+  // (An eviction for the budget may already have freed the reservation; releasing is then a no-op.)
   void ReleaseBody() {
-    if (body_reserved_ > 0) state_->ReleaseBody(body_reserved_);
-    body_reserved_ = 0;
+    if (body_reserved_) state_->ReleaseBody(this);
+    body_reserved_ = false;
   }
 
   // RFC 9112 §3.2: an HTTP/1.1 request needs exactly one Host field.
@@ -534,7 +535,7 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
   bool keep_alive_ = false;
   unsigned version_ = 11;
   bool head_ = false;
-  std::size_t body_reserved_ = 0;  // in the listener's body budget
+  bool body_reserved_ = false;  // holds a reservation in the listener's body budget
   std::unique_ptr<std::array<char, kLingerBufferBytes>> drain_;
   std::size_t drained_ = 0;
 };

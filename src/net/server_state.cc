@@ -17,17 +17,16 @@ ServerState::ServerState(Limits limits, HttpHandler handler, WsUpgradeHandler ws
 ServerState::Admission ServerState::Admit(const std::string& address_key, std::uint64_t* id) {
   std::lock_guard lock(mu_);
   if (stopping_.load(std::memory_order_relaxed)) return Admission::kStopping;
-  std::size_t& from_address = per_address_[address_key];
+  // No reference into per_address_ is held across EvictOneLocked: evicting the address's own
+  // last connection erases its entry.
+  auto found = per_address_.find(address_key);
+  std::size_t from_address = found == per_address_.end() ? 0 : found->second;
   if (limits_.max_connections_per_address > 0 &&
       from_address >= limits_.max_connections_per_address) {
-    if (from_address == 0) per_address_.erase(address_key);
     return Admission::kAddressFull;
   }
-  if (sessions_.size() >= limits_.max_connections && !EvictOneLocked()) {
-    if (from_address == 0) per_address_.erase(address_key);
-    return Admission::kFull;
-  }
-  ++from_address;
+  if (sessions_.size() >= limits_.max_connections && !EvictOneLocked()) return Admission::kFull;
+  ++per_address_[address_key];
   *id = NextConnectionId();
   sessions_.emplace(*id, Entry{{}, address_key});
   count_.store(sessions_.size(), std::memory_order_relaxed);
@@ -73,18 +72,47 @@ void ServerState::EraseLocked(std::unordered_map<std::uint64_t, Entry>::iterator
   count_.store(sessions_.size(), std::memory_order_relaxed);
 }
 
-bool ServerState::ReserveBody(std::size_t bytes) {
-  std::size_t now = body_bytes_.load(std::memory_order_relaxed);
-  do {
-    if (bytes > limits_.max_body_bytes_in_flight || now > limits_.max_body_bytes_in_flight - bytes) {
-      return false;
-    }
-  } while (!body_bytes_.compare_exchange_weak(now, now + bytes, std::memory_order_relaxed));
+bool ServerState::ReserveBody(SessionBase* session, std::size_t bytes) {
+  std::lock_guard lock(mu_);
+  const std::size_t cap = limits_.max_body_bytes_in_flight;
+  if (bytes > cap) return false;
+  // The body reserved longest ago makes room: stalled bodies cannot hold the budget.
+  while (body_bytes_ > cap - bytes && body_head_ && body_head_ != session) {
+    SessionBase* victim = body_head_;
+    ReleaseBodyLocked(victim);
+    Unlink(victim);
+    auto it = sessions_.find(victim->slot_);
+    if (it == sessions_.end()) continue;  // already evicted or released; its body is freed now
+    std::shared_ptr<SessionBase> s = it->second.session.lock();
+    EraseLocked(it);
+    if (s) s->PostEvict();
+  }
+  if (body_bytes_ > cap - bytes) return false;
+  ReleaseBodyLocked(session);  // at most one body per connection
+  body_bytes_ += bytes;
+  session->body_bytes_ = bytes;
+  session->body_prev_ = body_tail_;
+  session->body_next_ = nullptr;
+  if (body_tail_) body_tail_->body_next_ = session;
+  else body_head_ = session;
+  body_tail_ = session;
   return true;
 }
 
-void ServerState::ReleaseBody(std::size_t bytes) {
-  body_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
+void ServerState::ReleaseBody(SessionBase* session) {
+  std::lock_guard lock(mu_);
+  ReleaseBodyLocked(session);
+}
+
+void ServerState::ReleaseBodyLocked(SessionBase* s) {
+  if (s->body_bytes_ == 0) return;
+  body_bytes_ -= s->body_bytes_;
+  s->body_bytes_ = 0;
+  if (s->body_prev_) s->body_prev_->body_next_ = s->body_next_;
+  else body_head_ = s->body_next_;
+  if (s->body_next_) s->body_next_->body_prev_ = s->body_prev_;
+  else body_tail_ = s->body_prev_;
+  s->body_prev_ = s->body_next_ = nullptr;
 }
 
 std::vector<std::shared_ptr<SessionBase>> ServerState::BeginStop() {

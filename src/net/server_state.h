@@ -52,6 +52,9 @@ class SessionBase {
   SessionBase* idle_next_ = nullptr;
   bool idle_linked_ = false;
   std::uint64_t slot_ = 0;            // the registry id it is attached under
+  SessionBase* body_prev_ = nullptr;  // in the body list while body_bytes_ > 0 (mu_)
+  SessionBase* body_next_ = nullptr;
+  std::size_t body_bytes_ = 0;        // reserved in the listener's body budget (mu_)
 };
 
 std::uint64_t NextConnectionId();
@@ -78,11 +81,13 @@ class ServerState {
   // Frees the slot.
   void Release(std::uint64_t id, SessionBase* session);
 
-  // Reserves room for a request body being read (Limits::max_body_bytes_in_flight); false when
-  // the listener's budget is spent. Release exactly what was reserved once the body is handed
-  // over or the connection ends.
-  bool ReserveBody(std::size_t bytes);
-  void ReleaseBody(std::size_t bytes);
+  // Reserves room for the request body `session` is about to read
+  // (Limits::max_body_bytes_in_flight). When the budget is spent, the connections whose bodies
+  // were reserved longest ago are evicted (their reservations freed at once) until it fits; false
+  // only when a body larger than the whole budget is asked. ReleaseBody frees the session's
+  // reservation (none: no-op) once the body is handed over or the connection ends.
+  bool ReserveBody(SessionBase* session, std::size_t bytes);
+  void ReleaseBody(SessionBase* session);
 
   std::size_t Count() const { return count_.load(std::memory_order_relaxed); }
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
@@ -99,6 +104,7 @@ class ServerState {
   void Link(SessionBase* s);
   void Unlink(SessionBase* s);
   bool EvictOneLocked();
+  void ReleaseBodyLocked(SessionBase* s);
 
   const Limits limits_;
   const HttpHandler handler_;
@@ -106,12 +112,14 @@ class ServerState {
   const std::unique_ptr<asio::ssl::context> tls_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> count_{0};
-  std::atomic<std::size_t> body_bytes_{0};
   mutable std::mutex mu_;
   std::unordered_map<std::uint64_t, Entry> sessions_;              // guarded by mu_
   std::unordered_map<std::string, std::size_t> per_address_;       // guarded by mu_
   SessionBase* idle_head_ = nullptr;  // longest idle first; guarded by mu_
   SessionBase* idle_tail_ = nullptr;
+  std::size_t body_bytes_ = 0;        // reserved bodies in all; guarded by mu_
+  SessionBase* body_head_ = nullptr;  // reserved longest ago first; guarded by mu_
+  SessionBase* body_tail_ = nullptr;
 };
 
 }  // namespace muster::net::internal
