@@ -18,7 +18,9 @@ TEST(ParseLatencies, RejectsMalformed) {
                           "custom-local-a_99999999", "_10", "a_1.5", "a_1_b"}) {
     auto r = ParseLatencies(bad, 60000);
     EXPECT_FALSE(r.ok()) << bad;
-    if (!r.ok()) EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << bad;
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << bad;
+    }
   }
 }
 

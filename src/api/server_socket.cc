@@ -51,15 +51,13 @@ net::WsUpgradeHandler ServerSocket::UpgradeHandler() {
       return ErrorResponse(st.error());
     }
     std::string key = fleet::ProcessKey(p.fleet_id, p.compute_name, p.process_id);
-    auto live = connections_.find(key);
-    if (live != connections_.end() && !SameProcess(live->second, p.idempotency_token)) {
+    if (auto conflict = ClaimConflict(key, p.idempotency_token)) {
       if (auto more = LogRefusal(req.remote_address)) {
         MLOG(kWarn) << "server socket: refusing a connect from " << req.remote_address << " claiming process "
-                    << key << ": it is live on another connection with another IdempotencyToken" << *more;
+                    << key << ": " << *conflict << *more;
       }
-      return ErrorResponse(Error::Conflict(
-          "process " + p.process_id + " is connected on another connection; only the same process "
-          "(the same IdempotencyToken) may replace it"));
+      return ErrorResponse(Error::Conflict("process " + p.process_id + " " + *conflict +
+                                           "; only the same process (the same IdempotencyToken) may connect as it"));
     }
     net::WsCallbacks cb;
     cb.on_open = [this, p](const std::shared_ptr<net::WsConnection>& c) { OnOpen(c, p); };
@@ -88,6 +86,20 @@ bool ServerSocket::SameProcess(const Live& live, const std::string& token) {
          ConstantTimeEquals(live.idempotency_token, token);
 }
 
+std::optional<std::string> ServerSocket::ClaimConflict(const std::string& key, const std::string& token) const {
+  auto live = connections_.find(key);
+  if (live != connections_.end()) {
+    if (SameProcess(live->second, token)) return std::nullopt;
+    return "is connected on another connection";
+  }
+  auto bound = tokens_.find(key);
+  if (bound == tokens_.end() || bound->second.empty()) return std::nullopt;
+  const fleet::Process* process = node_.fleet().FindProcess(key);
+  if (!process || process->status == fleet::ProcessStatus::kTerminated) return std::nullopt;
+  if (!token.empty() && ConstantTimeEquals(bound->second, token)) return std::nullopt;
+  return "was connected with another IdempotencyToken and has not ended";
+}
+
 void ServerSocket::OnOpen(const std::shared_ptr<net::WsConnection>& c, const Pending& p) {
   // Registered before the node connects it, so pushes it queues on connect (an unactivated game
   // session pushed again) reach this socket. A newer connection of the same process replaces the
@@ -104,6 +116,12 @@ void ServerSocket::OnOpen(const std::shared_ptr<net::WsConnection>& c, const Pen
       return;
     }
     previous = old->second;
+  } else if (old == connections_.end()) {
+    if (auto conflict = ClaimConflict(key, p.idempotency_token)) {
+      MLOG(kWarn) << "server socket: refusing " << key << " from " << c->RemoteAddress() << ": " << *conflict;
+      c->Close(1008, "process " + *conflict);
+      return;
+    }
   }
   keys_[c->Id()] = key;
   connections_[key] = Live{c, p.idempotency_token};
@@ -116,6 +134,7 @@ void ServerSocket::OnOpen(const std::shared_ptr<net::WsConnection>& c, const Pen
     c->Close(1008, connected.error().message.substr(0, 120));
     return;
   }
+  tokens_[key] = p.idempotency_token;
   if (previous) {
     replaced_.push_back({previous->connection, clock_.NowMillis() + options_.replaced_close_delay_ms});
     MLOG(kInfo) << "server socket: process " << key << " reconnected from " << c->RemoteAddress()
@@ -185,6 +204,13 @@ void ServerSocket::Sweep() {
   // fleet no longer has.
   for (auto it = replies_.begin(); it != replies_.end();) {
     if (!connections_.count(it->first) && !node_.fleet().FindProcess(it->first)) it = replies_.erase(it);
+    else ++it;
+  }
+  // Tokens are kept while their process lives (a claim during its reconnect is refused).
+  for (auto it = tokens_.begin(); it != tokens_.end();) {
+    const fleet::Process* process = node_.fleet().FindProcess(it->first);
+    bool ended = !process || process->status == fleet::ProcessStatus::kTerminated;
+    if (!connections_.count(it->first) && ended) it = tokens_.erase(it);
     else ++it;
   }
 }

@@ -9,7 +9,9 @@
 //
 // One live connection per process: a connect claiming a pID that is live on another connection
 // is refused (409, before the upgrade) unless it carries the same IdempotencyToken, which the SDK
-// keeps across its reconnects. Such a reconnect takes over at once (pushes go to the new socket);
+// keeps across its reconnects. The token stays bound to the process while it is disconnected too
+// (until it terminates, or musterd restarts), so a claim made while the SDK reconnects is refused
+// the same way. Such a reconnect takes over at once (pushes go to the new socket);
 // the old socket is closed with 1000 after replaced_close_delay_ms, unless the SDK closes it
 // first (the C++ SDK does at once, the Go SDK after 5 s; closing it sooner would make the Go SDK
 // drop its new socket too).
@@ -67,6 +69,10 @@ class ServerSocket {
   };
   // Whether a connect with `token` may replace the live connection of its process.
   static bool SameProcess(const Live& live, const std::string& token);
+  // Why a connect claiming process `key` with `token` must be refused (nullopt: it may connect):
+  // the process is live on another connection, or was connected with another token and has not
+  // terminated.
+  std::optional<std::string> ClaimConflict(const std::string& key, const std::string& token) const;
   void OnOpen(const std::shared_ptr<net::WsConnection>& c, const Pending& p);
   void OnMessage(const std::shared_ptr<net::WsConnection>& c, std::string&& text);
   void OnClose(const std::shared_ptr<net::WsConnection>& c);
@@ -76,6 +82,7 @@ class ServerSocket {
   ServerSocketOptions options_;
   std::map<std::uint64_t, std::string> keys_;                                // connection → process key
   std::map<std::string, Live> connections_;                                  // process key → live connection
+  std::map<std::string, std::string> tokens_;  // process key → its IdempotencyToken, kept while it lives
   std::vector<Replaced> replaced_;                                           // closed when due
   // Refused connects are logged, but peers that retry in a loop (from however many addresses)
   // cannot fill the log: at most 10 lines a minute per address and 60 in all; the next line

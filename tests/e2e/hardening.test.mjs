@@ -302,7 +302,21 @@ describe("hardening", () => {
       assert.equal(await oldClosed, 1000);
       m = await reconnected.request({ Action: "ActivateGameSession", GameSessionId: push.GameSessionId });
       assert.equal(m.StatusCode, 200);
+
+      // While the process is disconnected (its SDK about to reconnect), its pID still cannot be
+      // claimed with another token; the process itself comes back.
       await reconnected.close();
+      await sleep(100);
+      for (const token of ["token-thief", ""]) {
+        const thief = new Peer(url(token));
+        const outcome = await thief.open().then(() => "open", (e) => e.message);
+        assert.match(outcome, /409/, `claim of a disconnected process with token '${token}'`);
+      }
+      const back = new Peer(url("token-real"));
+      await back.open();
+      m = await back.request({ Action: "HeartbeatServerProcess", HealthStatus: true });
+      assert.equal(m.StatusCode, 200, JSON.stringify(m));
+      await back.close();
     } finally {
       await node.stop();
       node.cleanup();
