@@ -130,12 +130,22 @@ describe("bad input", () => {
     r = await signedFetch(node.base, alice, "POST", "/v1/matchmaking", {}, { body: signedBody, sendBody: otherBody, headers: json });
     assert.equal(r.status, 403, r.text);
     assert.match(r.json.message, /x-amz-content-sha256 does not match the body/);
-    // The same without the header: the signature covers the body's hash.
+    // The header dropped after signing: the signature named it.
     r = await signedFetch(node.base, alice, "POST", "/v1/matchmaking", {}, {
       body: signedBody, sendBody: otherBody, headers: json, mutate: (s) => { delete s.headers["x-amz-content-sha256"]; },
     });
     assert.equal(r.status, 403, r.text);
     assert.match(r.json.message, /signed header 'x-amz-content-sha256' is missing/);
+    // Signed without the header at all: the signature covers the hash of the body that arrives.
+    r = await signedFetch(node.base, alice, "POST", "/v1/matchmaking", {}, {
+      body: signedBody, sendBody: otherBody, headers: json, applyChecksum: false,
+    });
+    assert.equal(r.status, 403, r.text);
+    assert.match(r.json.message, /signature does not match/i);
+    r = await signedFetch(node.base, alice, "POST", "/v1/matchmaking", {}, { body: signedBody, headers: json, applyChecksum: false });
+    assert.equal(r.status, 201, `the body as signed is accepted without the header: ${r.text}`);
+    r = await signedFetch(node.base, alice, "DELETE", `/v1/matchmaking/${r.json.ticketId}`);
+    assert.equal(r.status, 200, r.text);
     // UNSIGNED-PAYLOAD would leave the body free to swap: refused on these JSON APIs.
     r = await signedFetch(node.base, alice, "POST", "/v1/matchmaking", {}, {
       body: otherBody, headers: { ...json, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },

@@ -212,6 +212,8 @@ export async function signedFetch(base, creds, method, pathname, query = {}, opt
       sessionToken: creds.sessionToken,
     },
     sha256: Sha256,
+    // applyChecksum false: the body's hash is signed but not sent as x-amz-content-sha256.
+    applyChecksum: opts.applyChecksum ?? true,
   });
   const request = {
     method,
