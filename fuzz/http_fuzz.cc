@@ -64,7 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           fed += n;
         }
         ec = {};
-        std::size_t used = parser.put(boost::asio::buffer(buffer.data(), buffer.size()), ec);
+        std::size_t used = parser.Put(boost::asio::buffer(buffer.data(), buffer.size()), ec);
         buffer.erase(0, used);
         if (header_fields < 0 && parser.is_header_done()) {
           header_fields = std::distance(parser.get().begin(), parser.get().end());

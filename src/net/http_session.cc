@@ -53,6 +53,8 @@ constexpr std::size_t kMaxLingerBytes = 16 * 1024 * 1024;
 constexpr std::size_t kLingerBufferBytes = 4096;
 // The read buffer a request starts with, once its first byte is there.
 constexpr std::size_t kFirstReadBytes = 4096;
+// The most a body read asks for at once (bounded by the read buffer's room).
+constexpr std::size_t kBodyReadBytes = 16 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 std::string_view Trim(std::string_view s) {
@@ -323,14 +325,40 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
     if (!deadline_set) {
       Lowest().expires_after(std::chrono::seconds(state_->limits().body_timeout_seconds));
     }
-    http::async_read(stream_, buffer_, *parser_,
-                     Guard("read body", [this](const error_code& ec, std::size_t) {
-                       if (ec) {
-                         OnReadError(ec);
-                         return;
-                       }
-                       Dispatch();
-                     }));
+    ParseBody();
+  }
+
+  // Parses what is buffered, then reads more until the body is complete (RequestParser::Put, not
+  // http::async_read: see request_parser.h).
+  void ParseBody() {
+    while (buffer_.size() > 0) {
+      error_code ec;
+      std::size_t used = parser_->Put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) break;
+      if (ec) {
+        OnReadError(ec);
+        return;
+      }
+      if (parser_->is_done()) {
+        Dispatch();
+        return;
+      }
+      if (used == 0) break;
+    }
+    if (buffer_.size() >= buffer_.max_size()) {
+      OnReadError(http::error::buffer_overflow);
+      return;
+    }
+    const std::size_t room = std::min<std::size_t>(kBodyReadBytes, buffer_.max_size() - buffer_.size());
+    stream_.async_read_some(buffer_.prepare(room), Guard("read body", [this](const error_code& ec, std::size_t n) {
+                              if (ec) {
+                                OnReadError(ec);
+                                return;
+                              }
+                              buffer_.commit(n);
+                              ParseBody();
+                            }));
   }
 
   void OnReadError(const error_code& ec) {

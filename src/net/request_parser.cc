@@ -91,8 +91,44 @@ void RequestParser::on_header_impl(error_code& ec) {
   header_complete_ = true;
 }
 
+std::size_t RequestParser::Put(boost::asio::const_buffer buffer, error_code& ec) {
+  string_view in(static_cast<const char*>(buffer.data()), buffer.size());
+  if (BadChunkLine(in)) {
+    ec = http::error::bad_chunk_extension;
+    return 0;
+  }
+  std::size_t used = put(buffer, ec);
+  if (used > 0) scan_ = {};  // the next Put starts at the first byte not consumed
+  return used;
+}
+
+bool RequestParser::BadChunkLine(string_view in) {
+  if (!chunked_body_ || chunk_remaining_ > 0 || scan_.done) return false;
+  if (after_chunk_data_ && scan_.pos < 2) scan_.pos = std::min<std::size_t>(2, in.size());
+  for (; scan_.pos < in.size(); ++scan_.pos) {
+    const char c = in[scan_.pos];
+    if (scan_.in_quote) {
+      if (c == '\r' || c == '\n') return true;  // qdtext and quoted-pair exclude CR and LF
+      if (scan_.escaped) {
+        scan_.escaped = false;
+      } else if (c == '\\') {
+        scan_.escaped = true;
+      } else if (c == '"') {
+        scan_.in_quote = false;
+      }
+    } else if (c == '"') {
+      scan_.in_quote = true;
+    } else if (c == '\n') {
+      scan_.done = true;  // Beast parses the complete line; its scan ends at the line's end
+      return false;
+    }
+  }
+  return false;
+}
+
 void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
                                       error_code& ec) {
+  chunked_body_ = chunked();
   if (content_length) {
     if (*content_length > max_body_bytes_) {
       Fail(Limit::kBody, ec);
@@ -118,15 +154,19 @@ std::size_t RequestParser::on_body_impl(string_view body, error_code& ec) {
 
 void RequestParser::on_chunk_header_impl(std::uint64_t size, string_view extensions,
                                          error_code& ec) {
-  (void)size;  // Beast checks the sum of chunk sizes against body_limit
+  // Beast checks the sum of chunk sizes against body_limit.
+  chunk_remaining_ = size;
+  after_chunk_data_ = false;
   extension_bytes_ += extensions.size();
   if (extension_bytes_ > max_header_bytes_) Fail(Limit::kChunkExtensions, ec);
 }
 
 std::size_t RequestParser::on_chunk_body_impl(std::uint64_t remain, string_view body,
                                               error_code& ec) {
-  (void)remain;
-  return Append(body, ec);
+  std::size_t used = Append(body, ec);
+  chunk_remaining_ = remain - std::min<std::uint64_t>(remain, used);
+  if (chunk_remaining_ == 0) after_chunk_data_ = true;
+  return used;
 }
 
 void RequestParser::on_finish_impl(error_code& ec) { (void)ec; }
