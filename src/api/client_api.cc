@@ -99,7 +99,8 @@ ClientApi::ClientApi(node::Node& node, identity::IdentityService& identities,
       players_(players),
       clock_(clock),
       options_(std::move(options)),
-      ticket_limiter_(options_.tickets_per_player) {}
+      ticket_limiter_(options_.tickets_per_player),
+      address_ticket_limiter_(options_.tickets_per_address) {}
 
 Result<std::string> ClientApi::Authenticate(const net::HttpRequest& request) {
   auth::SignableRequest sr{request.method, request.path, request.query, request.headers, request.body};
@@ -137,11 +138,11 @@ bool ClientApi::Handle(const net::HttpRequest& request, net::HttpResponse* respo
     return true;
   }
   if (last == "requestmatchmaking") {
-    *response = RequestMatchmaking(*identity, request.query);
+    *response = RequestMatchmaking(*identity, request.remote_address, request.query);
   } else if (last == "requestmatchstatus") {
     *response = RequestMatchStatus(*identity, request.query);
   } else if (path == "/v1/matchmaking" && request.method == "POST") {
-    *response = NativeStart(*identity, request.body);
+    *response = NativeStart(*identity, request.remote_address, request.body);
   } else if (path.rfind("/v1/matchmaking/", 0) == 0 && last == "accept" && request.method == "POST" &&
              path.size() > 16 + 7) {
     *response = NativeAccept(*identity, std::string(path.substr(16, path.size() - 16 - 7)), request.body);
@@ -155,13 +156,19 @@ bool ClientApi::Handle(const net::HttpRequest& request, net::HttpResponse* respo
   return true;
 }
 
-Result<matchmaking::Ticket> ClientApi::Start(const std::string& identity, std::map<std::string, int> latencies) {
-  // Each ticket is a row kept for the ticket retention: a player that starts and cancels in a
-  // loop is slowed down, not stored without bound.
-  if (!ticket_limiter_.Allow(identity, clock_.NowMillis())) {
+Result<matchmaking::Ticket> ClientApi::Start(const std::string& identity, const std::string& address,
+                                             std::map<std::string, int> latencies) {
+  // Each ticket is a row kept for the ticket retention: a player (or an address making players in
+  // turn) that starts and cancels in a loop is slowed down, not stored without bound.
+  const Millis now = clock_.NowMillis();
+  const std::string from = ClientKey(address);
+  if (!ticket_limiter_.Allow(identity, now)) {
     return Error::LimitExceeded("too many matchmaking requests from this player; retry in " +
-                                std::to_string(ticket_limiter_.RetryAfterSeconds(identity, clock_.NowMillis())) +
-                                " s");
+                                std::to_string(ticket_limiter_.RetryAfterSeconds(identity, now)) + " s");
+  }
+  if (!address_ticket_limiter_.Allow(from, now)) {
+    return Error::LimitExceeded("too many matchmaking requests from your address; retry in " +
+                                std::to_string(address_ticket_limiter_.RetryAfterSeconds(from, now)) + " s");
   }
   MUSTER_ASSIGN_OR_RETURN(auto locations, node_.ConfigurationLocations(options_.configuration));
   for (const auto& [loc, ms] : latencies) {
@@ -184,7 +191,8 @@ Result<matchmaking::Ticket> ClientApi::Start(const std::string& identity, std::m
   return ticket;
 }
 
-net::HttpResponse ClientApi::RequestMatchmaking(const std::string& identity, const std::string& query) {
+net::HttpResponse ClientApi::RequestMatchmaking(const std::string& identity, const std::string& address,
+                                                const std::string& query) {
   auto q = ParseQuery(query);
   if (!q.ok()) return ErrorResponse(q.error());
   for (const auto& [k, v] : *q) {
@@ -194,7 +202,7 @@ net::HttpResponse ClientApi::RequestMatchmaking(const std::string& identity, con
   }
   auto lat = ParseLatencies(q->count("latencies") ? q->at("latencies") : "", options_.max_latency_ms);
   if (!lat.ok()) return ErrorResponse(lat.error());
-  auto t = Start(identity, std::move(lat).value());
+  auto t = Start(identity, address, std::move(lat).value());
   if (!t.ok()) return ErrorResponse(t.error());
   return JsonResponse(200, matchmaking::TicketToApiJson(*t, node_.ConfigurationArn(t->configuration_name)));
 }
@@ -235,7 +243,8 @@ net::HttpResponse ClientApi::RequestMatchStatus(const std::string& identity, con
   return r;
 }
 
-net::HttpResponse ClientApi::NativeStart(const std::string& identity, const std::string& body) {
+net::HttpResponse ClientApi::NativeStart(const std::string& identity, const std::string& address,
+                                         const std::string& body) {
   std::map<std::string, int> latencies;
   if (!body.empty()) {
     auto v = ParseJson(body, JsonLimits{.max_bytes = 16 * 1024, .max_depth = 8});
@@ -253,7 +262,7 @@ net::HttpResponse ClientApi::NativeStart(const std::string& identity, const std:
     auto st = r.Finish();
     if (!st.ok()) return ErrorResponse(st.error());
   }
-  auto t = Start(identity, std::move(latencies));
+  auto t = Start(identity, address, std::move(latencies));
   if (!t.ok()) return ErrorResponse(t.error());
   return JsonResponse(201, NativeTicket(*t));
 }

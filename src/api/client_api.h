@@ -39,8 +39,10 @@ struct ClientApiOptions {
   std::string region;                      // the node's region; empty accepts any (tests only)
   Millis max_skew_ms = 5 * 60 * 1000;
   int max_latency_ms = 60'000;
-  // New tickets per player (429 LimitExceeded beyond).
+  // New tickets per player, and per client address (IPv6: per /64) whatever the players behind it
+  // (so that identities made in turn cannot multiply the first); 429 LimitExceeded beyond.
   RateLimit tickets_per_player{30, 10};
+  RateLimit tickets_per_address{300, 100};
 };
 
 class ClientApi {
@@ -53,14 +55,17 @@ class ClientApi {
 
  private:
   Result<std::string> Authenticate(const net::HttpRequest& request);
-  net::HttpResponse RequestMatchmaking(const std::string& identity, const std::string& query);
+  net::HttpResponse RequestMatchmaking(const std::string& identity, const std::string& address,
+                                       const std::string& query);
   net::HttpResponse RequestMatchStatus(const std::string& identity, const std::string& query);
-  net::HttpResponse NativeStart(const std::string& identity, const std::string& body);
+  net::HttpResponse NativeStart(const std::string& identity, const std::string& address,
+                                const std::string& body);
   net::HttpResponse NativeAccept(const std::string& identity, const std::string& ticket_id,
                                  const std::string& body);
   net::HttpResponse NativeGet(const std::string& identity, const std::string& ticket_id, bool cancel);
   net::HttpResponse Locations();
-  Result<matchmaking::Ticket> Start(const std::string& identity, std::map<std::string, int> latencies);
+  Result<matchmaking::Ticket> Start(const std::string& identity, const std::string& address,
+                                    std::map<std::string, int> latencies);
   Result<matchmaking::Ticket> OwnTicket(const std::string& identity, const std::string& ticket_id);
 
   node::Node& node_;
@@ -69,6 +74,7 @@ class ClientApi {
   const Clock& clock_;
   ClientApiOptions options_;
   RateLimiter ticket_limiter_;
+  RateLimiter address_ticket_limiter_;
 };
 
 // A JSON error response: {"error": "<code name>", "message": "..."} with the code's HTTP status.

@@ -119,6 +119,8 @@ const std::vector<std::pair<std::string, Key>>& Keys() {
       {"tickets_burst", Int("tickets_burst", &Config::tickets_burst, 1, 1000000, "new tickets a player may start at once")},
       {"admin_failures_per_minute", Int("admin_failures_per_minute", &Config::admin_failures_per_minute, 0, 1000000, "failed management API signatures per client address a minute (0 = no limit); beyond: 429 ThrottlingException for every management call from it")},
       {"admin_failures_burst", Int("admin_failures_burst", &Config::admin_failures_burst, 1, 1000000, "failed management API signatures a client address may make at once")},
+      {"address_tickets_rate_per_minute", Int("address_tickets_rate_per_minute", &Config::address_tickets_rate_per_minute, 0, 1000000, "new matchmaking tickets per client address a minute, whatever the players behind it (0 = no limit); beyond: 429")},
+      {"address_tickets_burst", Int("address_tickets_burst", &Config::address_tickets_burst, 1, 1000000, "new tickets a client address may start at once")},
       {"max_live_credentials", Int("max_live_credentials", &Config::max_live_credentials, 1, 100, "live credentials per identity; issuing more revokes the oldest")},
       {"ticket_retention_hours", Int("ticket_retention_hours", &Config::ticket_retention_hours, 0, 87600, "ended tickets stay readable this long, then are deleted (0 = keep forever)")},
       {"session_retention_days", Int("session_retention_days", &Config::session_retention_days, 0, 3650, "ended game sessions, player sessions and placements are deleted after this (0 = keep forever)")},

@@ -49,6 +49,8 @@ struct Config {
   int credentials_burst = 120;
   int tickets_rate_per_minute = 30;       // new matchmaking tickets per player
   int tickets_burst = 10;
+  int address_tickets_rate_per_minute = 300;  // new matchmaking tickets per client address
+  int address_tickets_burst = 100;
   int max_live_credentials = 5;           // per identity; more revokes the oldest
   int admin_failures_per_minute = 30;     // failed management signatures per client address
   int admin_failures_burst = 30;

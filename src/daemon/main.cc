@@ -163,6 +163,8 @@ int Run(int argc, char** argv) {
   client_options.region = cfg.region;
   client_options.tickets_per_player = {static_cast<double>(cfg.tickets_rate_per_minute),
                                        static_cast<double>(cfg.tickets_burst)};
+  client_options.tickets_per_address = {static_cast<double>(cfg.address_tickets_rate_per_minute),
+                                        static_cast<double>(cfg.address_tickets_burst)};
   api::ClientApi client(node, identities, players, clock, client_options);
   node.SetRunScheduler([&] {
     if (run_pending) return;

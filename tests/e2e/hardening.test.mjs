@@ -323,6 +323,36 @@ describe("hardening", () => {
     }
   });
 
+  test("ticket floods are limited per player and per address", async () => {
+    const node = await startMusterd({ demoServers: 0, args: ["--tickets-burst", "3", "--address-tickets-burst", "5"] });
+    try {
+      const json = { "content-type": "application/json" };
+      const body = JSON.stringify({ latencies: { "custom-local-a": 10 } });
+      const startAndCancel = async (player) => {
+        const r = await signedFetch(node.base, player, "POST", "/v1/matchmaking", {}, { body, headers: json });
+        if (r.status === 201) {
+          const c = await signedFetch(node.base, player, "DELETE", `/v1/matchmaking/${r.json.ticketId}`);
+          assert.equal(c.status, 200, c.text);
+        }
+        return r;
+      };
+      const [a, b, c] = await Promise.all([0, 1, 2].map(() => guestCredentials(node.base)));
+      for (let i = 0; i < 3; i++) assert.equal((await startAndCancel(a)).status, 201);
+      let r = await startAndCancel(a);
+      assert.equal(r.status, 429, r.text);
+      assert.match(r.json.message, /from this player; retry in \d+ s/);
+      // New players from the same address share its budget: 3 + 2, then none.
+      for (let i = 0; i < 2; i++) assert.equal((await startAndCancel(b)).status, 201);
+      r = await startAndCancel(c);
+      assert.equal(r.status, 429, r.text);
+      assert.match(r.json.message, /from your address; retry in \d+ s/);
+      assert.equal(sql(node.db, "select count(*) as n from tickets")[0].n, 5);
+    } finally {
+      await node.stop();
+      node.cleanup();
+    }
+  });
+
   test("a SigV4 game server connect must be signed for the node's region", async () => {
     const node = await startMusterd({ demoServers: 0 });
     try {
