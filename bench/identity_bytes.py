@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Bytes the store keeps per guest identity: a fresh musterd (rate limits off), N guests each doing
-what a game client does at start (GetId, then GetCredentialsForIdentity), and, for a second set,
-a credential refresh every "hour" beyond the cap (max_live_credentials + 5 issues). Reports the
-growth of the SQLite file's used pages per identity, and per table (dbstat).
+what a game client does at start (GetId, then GetCredentialsForIdentity), and one guest asking for
+credentials 1000 times in a row. Reports the growth of the SQLite file's used pages per identity,
+and per table (dbstat).
 
     bench/identity_bytes.py [--identities N] BUILD_DIR
 """

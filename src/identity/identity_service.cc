@@ -84,30 +84,36 @@ Result<IdentityService::IdentityRecord> IdentityService::LoadIdentity(std::strin
   return rec;
 }
 
-std::vector<store::Write> IdentityService::PruneCredentials(const std::string& identity_id) {
-  std::vector<store::Write> writes;
+Result<IdentityService::CredentialScan> IdentityService::ScanCredentials(const std::string& identity_id) {
+  CredentialScan scan;
   // Bounded: an identity never holds more than max_live_credentials rows once pruned; a larger
   // backlog (from before the cap) shrinks by up to this many per call.
-  auto rows = store_.ListByIndex(store::Table::kCredentials, identity_id, 256);
-  if (!rows.ok()) return writes;
-  Millis now = clock_.NowMillis();
+  MUSTER_ASSIGN_OR_RETURN(auto rows, store_.ListByIndex(store::Table::kCredentials, identity_id, 256));
+  const Millis now = clock_.NowMillis();
   std::vector<std::pair<Millis, std::string>> live;  // (issued, access key)
-  for (const store::Row& r : *rows) {
+  for (const store::Row& r : rows) {
     auto parsed = ParseJson(r.body);
-    if (parsed.ok() && parsed->is_object() && IntField(parsed->as_object(), "expiration") > now) {
-      live.emplace_back(r.updated, r.id);
+    Millis expiration = parsed.ok() && parsed->is_object() ? IntField(parsed->as_object(), "expiration") : 0;
+    if (expiration <= now) {
+      scan.prune.push_back(store::Write::Delete(store::Table::kCredentials, r.id, 0));
       continue;
     }
-    writes.push_back(store::Write::Delete(store::Table::kCredentials, r.id, 0));
+    live.emplace_back(r.updated, r.id);
+    const bool newer = !scan.reusable || expiration > scan.reusable->expiration;
+    if (newer && expiration - now > config_.credentials_ttl_ms / 2) {
+      const json::object& o = parsed->as_object();
+      scan.reusable = IssuedCredentials{identity_id, r.id, StringField(o, "secret"),
+                                        StringField(o, "session_token"), expiration};
+    }
   }
   const std::size_t keep = static_cast<std::size_t>(std::max(config_.max_live_credentials, 1)) - 1;
   if (live.size() > keep) {
     std::sort(live.begin(), live.end());
     for (std::size_t i = 0; i < live.size() - keep; ++i) {
-      writes.push_back(store::Write::Delete(store::Table::kCredentials, live[i].second, 0));
+      scan.prune.push_back(store::Write::Delete(store::Table::kCredentials, live[i].second, 0));
     }
   }
-  return writes;
+  return scan;
 }
 
 Result<IdentityService::IssuedCredentials> IdentityService::GetCredentialsForIdentity(
@@ -115,8 +121,10 @@ Result<IdentityService::IssuedCredentials> IdentityService::GetCredentialsForIde
   MUSTER_ASSIGN_OR_RETURN(IdentityRecord rec, LoadIdentity(identity_id));
   if (rec.disabled) return Error::Unauthorized("Identity '" + rec.row.id + "' is disabled.");
   MUSTER_RETURN_IF_ERROR(CheckLogins(logins));
+  MUSTER_ASSIGN_OR_RETURN(CredentialScan scan, ScanCredentials(rec.row.id));
+  if (scan.reusable) return *scan.reusable;
   // Pruning and the new row commit together: the identity's live credentials stay bounded.
-  std::vector<store::Write> prune = PruneCredentials(rec.row.id);
+  const std::vector<store::Write>& prune = scan.prune;
   Millis now = clock_.NowMillis();
   IssuedCredentials c;
   c.identity_id = rec.row.id;

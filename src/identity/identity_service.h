@@ -6,9 +6,10 @@
 //   kCredentials id = access key id ("ASIA" + 16 [A-Z0-9]), index = identity id, status ACTIVE,
 //                body {"identity","secret","session_token","expiration"}. Secrets are stored as
 //                issued: the verifier needs them for HMAC.
-// Credentials live at most one hour; expired ones of an identity are deleted when it gets new ones,
-// and an identity holds at most max_live_credentials live ones (the oldest are revoked), so the
-// rows of one identity are bounded however often it asks.
+// Credentials live at most one hour. An identity that asks again while its newest credentials
+// have more than half their lifetime left gets those again (so asking in a loop stores nothing,
+// and cannot revoke credentials a player is using); otherwise it gets new ones, its expired ones
+// are deleted, and it holds at most max_live_credentials live ones (the oldest are revoked).
 // Bytes stored per guest identity: docs/store.md ("Size").
 
 //
@@ -90,9 +91,14 @@ class IdentityService {
   Result<IdentityRecord> LoadIdentity(std::string_view identity_id);
   const PoolConfig* FindPool(std::string_view pool_id) const;
   Status CheckLogins(const json::object* logins) const;
-  // Deletes of the identity's expired credentials, and of its oldest live ones beyond
-  // max_live_credentials - 1 (room for one more).
-  std::vector<store::Write> PruneCredentials(const std::string& identity_id);
+  struct CredentialScan {
+    // Deletes of the identity's expired credentials, and of its oldest live ones beyond
+    // max_live_credentials - 1 (room for one more).
+    std::vector<store::Write> prune;
+    // Its newest credentials, when more than half their lifetime is left.
+    std::optional<IssuedCredentials> reusable;
+  };
+  Result<CredentialScan> ScanCredentials(const std::string& identity_id);
 
   store::Store& store_;
   const Clock& clock_;

@@ -182,26 +182,56 @@ TEST_F(IdentityServiceTest, SurvivesReopeningTheDatabase) {
   EXPECT_EQ(info->identity_id, id);
 }
 
-TEST_F(IdentityServiceTest, LiveCredentialsOfOneIdentityAreBounded) {
+TEST_F(IdentityServiceTest, AskingAgainGetsTheSameCredentialsWhileMoreThanHalfTheirLifeIsLeft) {
   auto id = svc_.GetId(kPool, nullptr);
   ASSERT_TRUE(id.ok());
-  std::vector<std::string> keys;
+  auto first = svc_.GetCredentialsForIdentity(*id, nullptr);
+  ASSERT_TRUE(first.ok());
+  // A loop of requests stores nothing more and revokes nothing.
   for (int i = 0; i < 20; ++i) {
     clock_.Advance(1000);
-    auto c = svc_.GetCredentialsForIdentity(*id, nullptr);
-    ASSERT_TRUE(c.ok()) << c.error().message;
-    keys.push_back(c->access_key_id);
+    auto again = svc_.GetCredentialsForIdentity(*id, nullptr);
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    EXPECT_EQ(again->access_key_id, first->access_key_id);
+    EXPECT_EQ(again->secret_key, first->secret_key);
+    EXPECT_EQ(again->session_token, first->session_token);
+    EXPECT_EQ(again->expiration, first->expiration);
   }
   auto rows = (*store_).ListByIndex(store::Table::kCredentials, *id, 100);
   ASSERT_TRUE(rows.ok());
-  EXPECT_EQ(rows->size(), 5u);
-  // The newest five work; the older ones were revoked.
+  EXPECT_EQ(rows->size(), 1u);
+  // Past half their lifetime, new ones; the old ones keep working until they expire.
+  clock_.Advance(kMaxCredentialsTtlMs / 2);
+  auto fresh = svc_.GetCredentialsForIdentity(*id, nullptr);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_NE(fresh->access_key_id, first->access_key_id);
+  EXPECT_TRUE(svc_.LookupAccessKey(first->access_key_id).ok());
+  EXPECT_TRUE(svc_.LookupAccessKey(fresh->access_key_id).ok());
+}
+
+TEST_F(IdentityServiceTest, LiveCredentialsOfOneIdentityAreBounded) {
+  IdentityConfig cfg = Config();
+  cfg.max_live_credentials = 2;
+  IdentityService svc(*store_, clock_, cfg);
+  auto id = svc.GetId(kPool, nullptr);
+  ASSERT_TRUE(id.ok());
+  std::vector<std::string> keys;
+  for (int i = 0; i < 4; ++i) {
+    auto c = svc.GetCredentialsForIdentity(*id, nullptr);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    keys.push_back(c->access_key_id);
+    clock_.Advance(kMaxCredentialsTtlMs / 2 - 1000);  // the next request gets new ones
+  }
+  auto rows = (*store_).ListByIndex(store::Table::kCredentials, *id, 100);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->size(), 2u);
+  // The newest two work; the older ones were revoked (or expired).
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    EXPECT_EQ(svc_.LookupAccessKey(keys[i]).ok(), i >= keys.size() - 5) << i;
+    EXPECT_EQ(svc.LookupAccessKey(keys[i]).ok(), i >= keys.size() - 2) << i;
   }
   // Expired ones go first, before any live one is revoked.
   clock_.Advance(kMaxCredentialsTtlMs);
-  auto fresh = svc_.GetCredentialsForIdentity(*id, nullptr);
+  auto fresh = svc.GetCredentialsForIdentity(*id, nullptr);
   ASSERT_TRUE(fresh.ok());
   rows = (*store_).ListByIndex(store::Table::kCredentials, *id, 100);
   ASSERT_TRUE(rows.ok());
