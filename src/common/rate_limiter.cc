@@ -7,6 +7,9 @@
 #include <cstring>
 
 namespace muster {
+namespace {
+constexpr Millis kSweepIntervalMs = 1000;
+}  // namespace
 
 RateLimiter::RateLimiter(RateLimit limit, std::size_t max_keys)
     : limit_(limit), max_keys_(std::max<std::size_t>(max_keys, 1)) {
@@ -33,7 +36,11 @@ void RateLimiter::DropFullBuckets(Millis now) {
 RateLimiter::Bucket& RateLimiter::Find(std::string_view key, Millis now) {
   auto it = buckets_.find(std::string(key));
   if (it != buckets_.end()) return it->second;
-  if (buckets_.size() >= max_keys_) DropFullBuckets(now);
+  if (buckets_.size() >= max_keys_ && (!swept_ || now - swept_at_ >= kSweepIntervalMs)) {
+    DropFullBuckets(now);
+    swept_ = true;
+    swept_at_ = now;
+  }
   if (buckets_.size() >= max_keys_) return overflow_;
   Bucket fresh{std::max(limit_.burst, 1.0), now};
   return buckets_.emplace(std::string(key), fresh).first->second;

@@ -1,8 +1,9 @@
 #pragma once
 // Token buckets per key (a client address, an identity), in bounded memory. Each key may act
 // `burst` times at once and then `per_minute` times a minute. When the table holds `max_keys`
-// keys, buckets that have refilled are dropped (they hold no state); if none can be, a new key
-// shares one overflow bucket with every other key that did not fit, so an attacker with very many
+// keys, buckets that have refilled are dropped (they hold no state; the table is swept at most
+// once a second, so newcomers cannot make every call scan it); if none can be, a new key shares
+// one overflow bucket with every other key that did not fit, so an attacker with very many
 // addresses is limited together instead of growing the table without bound.
 //
 // ClientKey() turns a peer address into its key: an IPv4 address as is, an IPv6 address by its
@@ -52,6 +53,8 @@ class RateLimiter {
   std::mutex mu_;
   std::unordered_map<std::string, Bucket> buckets_;  // guarded by mu_
   Bucket overflow_;                                  // guarded by mu_
+  Millis swept_at_ = 0;                              // guarded by mu_
+  bool swept_ = false;                               // guarded by mu_
 };
 
 // The key of a peer address (see above). Returns `address` unchanged if it does not parse.

@@ -42,6 +42,20 @@ TEST(RateLimiter, MemoryIsBoundedAndOverflowKeysShareOneBucket) {
   EXPECT_TRUE(limiter.Allow("y", t + 10 * 60'000));
 }
 
+TEST(RateLimiter, AFullTableIsSweptAtMostOnceASecond) {
+  RateLimiter limiter({/*per_minute=*/60'000, /*burst=*/1}, /*max_keys=*/2);
+  EXPECT_TRUE(limiter.Allow("a", 0));
+  EXPECT_TRUE(limiter.Allow("b", 0));
+  EXPECT_TRUE(limiter.Allow("c", 0));  // swept (nothing had refilled): the overflow bucket
+  // a and b refill within a millisecond, but the next sweep waits: newcomers share the overflow.
+  EXPECT_TRUE(limiter.Allow("d", 10));
+  EXPECT_EQ(limiter.size(), 2u);  // a and b are still there: d did not sweep
+  // A second later the sweep drops the refilled buckets and newcomers get their own.
+  EXPECT_TRUE(limiter.Allow("e", 1000));
+  EXPECT_TRUE(limiter.Allow("f", 1000));
+  EXPECT_EQ(limiter.size(), 2u);
+}
+
 TEST(ClientKey, Ipv4AsIsIpv6ByItsSlash64) {
   EXPECT_EQ(ClientKey("203.0.113.9"), "203.0.113.9");
   EXPECT_EQ(ClientKey("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
