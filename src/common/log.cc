@@ -32,6 +32,17 @@ std::string Sanitize(std::string_view line) {
   out.reserve(std::min(line.size(), kMaxLineBytes) + 16);
   for (std::size_t i = 0; i < line.size(); ++i) {
     if (out.size() >= kMaxLineBytes) {
+      // Cut before a UTF-8 sequence, not inside it.
+      while (i > 0 && !out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80 &&
+             (static_cast<unsigned char>(line[i - 1]) & 0xC0) == 0x80) {
+        out.pop_back();
+        --i;
+      }
+      if (i > 0 && !out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0 &&
+          static_cast<unsigned char>(line[i - 1]) >= 0xC0) {
+        out.pop_back();
+        --i;
+      }
       out += "... (" + std::to_string(line.size() - i) + " more bytes)";
       break;
     }

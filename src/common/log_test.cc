@@ -18,6 +18,17 @@ TEST(LogSanitize, LongLinesAreCut) {
   std::string out = Sanitize(std::string(10'000, 'a'));
   EXPECT_LT(out.size(), kMaxLineBytes + 40);
   EXPECT_NE(out.find("(7952 more bytes)"), std::string::npos) << out.substr(kMaxLineBytes);
+  // A cut never splits a UTF-8 sequence.
+  for (std::size_t pad : {kMaxLineBytes - 1, kMaxLineBytes - 2, kMaxLineBytes - 3}) {
+    std::string line = std::string(pad, 'a');
+    for (int i = 0; i < 10; ++i) line += "\xe2\x82\xac";  // €
+    std::string cut = Sanitize(line);
+    std::size_t dots = cut.find("... (");
+    ASSERT_NE(dots, std::string::npos);
+    std::string kept = cut.substr(0, dots);
+    EXPECT_EQ((kept.size() - pad) % 3, 0u) << pad;  // whole euro signs only
+    EXPECT_NE(cut.find("(" + std::to_string(line.size() - kept.size()) + " more bytes)"), std::string::npos) << cut.substr(dots);
+  }
 }
 
 }  // namespace
