@@ -17,7 +17,8 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(http_fuzz ws_frame_fuzz identity_fuzz management_fuzz sigv4_fuzz
                                      server_protocol_fuzz api_query_fuzz ruleset_fuzz expression_fuzz)
-jobs=$(nproc)
+jobs=${FUZZ_JOBS:-$(nproc)}  # fuzzers at once
+# CAMPAIGN_REPORT_ONLY=1: no runs, only the report and the merge of what earlier runs found.
 out="$fuzz/campaign"
 mkdir -p "$out"
 
@@ -46,7 +47,8 @@ run_one() {
 }
 
 running=0
-for t in "${targets[@]}"; do
+[ "${CAMPAIGN_REPORT_ONLY:-0}" = 1 ] && targets_to_run=() || targets_to_run=("${targets[@]}")
+for t in "${targets_to_run[@]}"; do
   [ -x "$fuzz/fuzz/$t" ] || { echo "campaign: $fuzz/fuzz/$t is not built" >&2; exit 2; }
   run_one "$t" &
   running=$((running + 1))
@@ -57,12 +59,13 @@ wait
 printf '%-22s %9s %12s %10s %8s %8s %s\n' target cpu-s executions exec/s cov ft findings
 for t in "${targets[@]}"; do
   log="$out/$t.log"
-  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
-  rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | awk '{print $2}' | tail -1)
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')
-  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | awk '{print $2}')
-  found=$(ls "$out/$t-"* 2>/dev/null | wc -l)
-  cpu=$(awk '{printf "%d", $1 + $2}' "$out/$t.time" 2>/dev/null)
+  # (|| true: a missing line or file is reported as "?" or 0, it does not end the report)
+  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1 || true)
+  rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | awk '{print $2}' | tail -1 || true)
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}' || true)
+  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | awk '{print $2}' || true)
+  found=$(find "$out" -maxdepth 1 -name "$t-*" | wc -l)
+  cpu=$(awk '{printf "%d", $1 + $2}' "$out/$t.time" 2>/dev/null || true)
   printf '%-22s %9s %12s %10s %8s %8s %s\n' "$t" "${cpu:-?}" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "$found"
   # Keep what adds coverage: merged into the committed corpus.
   before=$(ls "$(corpus_of "$t")" | wc -l)
