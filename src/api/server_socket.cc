@@ -86,6 +86,11 @@ bool ServerSocket::SameProcess(const Live& live, const std::string& token) {
          ConstantTimeEquals(live.idempotency_token, token);
 }
 
+bool ServerSocket::ProcessEnded(const std::string& key) const {
+  const fleet::Process* process = node_.fleet().FindProcess(key);
+  return !process || process->status == fleet::ProcessStatus::kTerminated;
+}
+
 std::optional<std::string> ServerSocket::ClaimConflict(const std::string& key, const std::string& token) const {
   auto live = connections_.find(key);
   if (live != connections_.end()) {
@@ -93,9 +98,7 @@ std::optional<std::string> ServerSocket::ClaimConflict(const std::string& key, c
     return "is connected on another connection";
   }
   auto bound = tokens_.find(key);
-  if (bound == tokens_.end() || bound->second.empty()) return std::nullopt;
-  const fleet::Process* process = node_.fleet().FindProcess(key);
-  if (!process || process->status == fleet::ProcessStatus::kTerminated) return std::nullopt;
+  if (bound == tokens_.end() || bound->second.empty() || ProcessEnded(key)) return std::nullopt;
   if (!token.empty() && ConstantTimeEquals(bound->second, token)) return std::nullopt;
   return "was connected with another IdempotencyToken and has not ended";
 }
@@ -208,9 +211,7 @@ void ServerSocket::Sweep() {
   }
   // Tokens are kept while their process lives (a claim during its reconnect is refused).
   for (auto it = tokens_.begin(); it != tokens_.end();) {
-    const fleet::Process* process = node_.fleet().FindProcess(it->first);
-    bool ended = !process || process->status == fleet::ProcessStatus::kTerminated;
-    if (!connections_.count(it->first) && ended) it = tokens_.erase(it);
+    if (!connections_.count(it->first) && ProcessEnded(it->first)) it = tokens_.erase(it);
     else ++it;
   }
 }

@@ -73,6 +73,8 @@ class ServerSocket {
   // the process is live on another connection, or was connected with another token and has not
   // terminated.
   std::optional<std::string> ClaimConflict(const std::string& key, const std::string& token) const;
+  // Whether the fleet no longer has process `key`, or has it terminated.
+  bool ProcessEnded(const std::string& key) const;
   void OnOpen(const std::shared_ptr<net::WsConnection>& c, const Pending& p);
   void OnMessage(const std::shared_ptr<net::WsConnection>& c, std::string&& text);
   void OnClose(const std::shared_ptr<net::WsConnection>& c);
