@@ -34,7 +34,9 @@
 //
 // Concurrency: every Commit is BEGIN IMMEDIATE (takes the write lock up front, so two writers
 // never deadlock upgrading read locks), re-reads the version of each written row inside the
-// transaction, and COMMITs. Readers never block writers in WAL mode. Within the process one
+// transaction, and COMMITs. A group commit (CommitGroup) is one such transaction with each batch
+// inside its own SAVEPOINT, rolled back alone when its condition fails. Readers never block writers
+// in WAL mode. Within the process one
 // connection is shared behind mu_.
 
 #include "store/sqlite_store.h"
@@ -299,27 +301,50 @@ class SqliteStore final : public Store {
 
   Status Commit(const std::vector<Write>& writes,
                 const std::vector<EventAppend>& events) override {
-    for (const Write& w : writes) {
-      if (!ValidTable(w.table)) return BadTable(w.table);
-      if (!ValidOp(w.op)) {
-        return Error::InvalidArgument("invalid write op " + std::to_string(static_cast<int>(w.op)) +
-                                      " for " + TableName(w.table));
-      }
-      if (w.row.id.empty()) {
-        return Error::InvalidArgument(std::string(OpName(w.op)) + " into " +
-                                      TableName(w.table) + ": empty row id");
-      }
-    }
+    MUSTER_RETURN_IF_ERROR(Validate(writes));
     if (writes.empty() && events.empty()) return OkStatus();
     std::lock_guard lock(mu_);
     MUSTER_RETURN_IF_ERROR(RunConstant("BEGIN IMMEDIATE", "begin commit"));
     Status st = [&]() -> Status {
-      for (const Write& w : writes) MUSTER_RETURN_IF_ERROR(Apply(w));
-      for (const EventAppend& e : events) MUSTER_RETURN_IF_ERROR(Append(e));
+      MUSTER_RETURN_IF_ERROR(ApplyAll(writes, events));
       return RunConstant("COMMIT", "commit");
     }();
     if (!st.ok()) conn_->RollbackIfOpen();
     return st;
+  }
+
+  // One BEGIN IMMEDIATE ... COMMIT for the whole group; each batch runs inside its own SAVEPOINT,
+  // rolled back alone when one of its writes fails its condition.
+  Result<std::vector<Status>> CommitGroup(const std::vector<Batch>& batches) override {
+    std::vector<Status> out(batches.size());
+    bool any = false;
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+      out[i] = Validate(batches[i].writes);
+      any = any || (out[i].ok() && !batches[i].empty());
+    }
+    if (!any) return out;
+    std::lock_guard lock(mu_);
+    MUSTER_RETURN_IF_ERROR(RunConstant("BEGIN IMMEDIATE", "begin group commit"));
+    Status st = [&]() -> Status {
+      for (std::size_t i = 0; i < batches.size(); ++i) {
+        if (!out[i].ok() || batches[i].empty()) continue;
+        MUSTER_RETURN_IF_ERROR(RunConstant("SAVEPOINT muster_batch", "begin batch"));
+        Status applied = ApplyAll(batches[i].writes, batches[i].events);
+        if (!applied.ok()) {
+          // Anything but a failed condition (I/O, full disk...) fails the whole group.
+          if (applied.error().code != ErrorCode::kConflict) return applied;
+          MUSTER_RETURN_IF_ERROR(RunConstant("ROLLBACK TO muster_batch", "undo batch"));
+          out[i] = std::move(applied);
+        }
+        MUSTER_RETURN_IF_ERROR(RunConstant("RELEASE muster_batch", "end batch"));
+      }
+      return RunConstant("COMMIT", "group commit");
+    }();
+    if (!st.ok()) {
+      conn_->RollbackIfOpen();
+      return st.take_error();
+    }
+    return out;
   }
 
   Result<std::vector<Event>> ReadEvents(std::int64_t after_seq, std::size_t limit) override {
@@ -401,6 +426,28 @@ class SqliteStore final : public Store {
     st.Bind(5, static_cast<std::int64_t>(w.row.updated));
     return st.Run(std::string(OpName(w.op)) + " " + TableName(w.table) + " id '" + w.row.id +
                   "'");
+  }
+
+  static Status Validate(const std::vector<Write>& writes) {
+    for (const Write& w : writes) {
+      if (!ValidTable(w.table)) return BadTable(w.table);
+      if (!ValidOp(w.op)) {
+        return Error::InvalidArgument("invalid write op " + std::to_string(static_cast<int>(w.op)) +
+                                      " for " + TableName(w.table));
+      }
+      if (w.row.id.empty()) {
+        return Error::InvalidArgument(std::string(OpName(w.op)) + " into " +
+                                      TableName(w.table) + ": empty row id");
+      }
+    }
+    return OkStatus();
+  }
+
+  // REQUIRES: mu_ is held and a write transaction is open.
+  Status ApplyAll(const std::vector<Write>& writes, const std::vector<EventAppend>& events) {
+    for (const Write& w : writes) MUSTER_RETURN_IF_ERROR(Apply(w));
+    for (const EventAppend& e : events) MUSTER_RETURN_IF_ERROR(Append(e));
+    return OkStatus();
   }
 
   // REQUIRES: mu_ is held and a write transaction is open.

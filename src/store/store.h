@@ -98,6 +98,14 @@ struct EventAppend {
   Millis time = 0;
 };
 
+// One commit among the several of a group commit (Store::CommitGroup).
+struct Batch {
+  std::vector<Write> writes;
+  std::vector<EventAppend> events;
+
+  bool empty() const { return writes.empty() && events.empty(); }
+};
+
 struct Event {
   std::int64_t seq = 0;  // strictly increasing across the whole store; never reused, even after
                          // TrimEvents removed every event
@@ -130,6 +138,15 @@ class Store {
   // write whose condition failed. Durable when it returns ok (per the engine's sync setting).
   virtual Status Commit(const std::vector<Write>& writes,
                         const std::vector<EventAppend>& events = {}) = 0;
+
+  // Group commit: applies several independent batches in ONE transaction, so that many callers
+  // share one durable sync. Each batch is all-or-nothing on its own: a batch that is invalid
+  // (kInvalidArgument) or whose write fails its condition (kConflict) is undone alone, with its
+  // events, and its slot of the result says why; the other batches commit. Batches apply in order
+  // (a later batch sees the writes of the earlier ones that committed).
+  // The result has one Status per batch. An error for the whole call (the transaction failed: I/O,
+  // a full disk, the write lock not obtained in time) means that no batch was applied.
+  virtual Result<std::vector<Status>> CommitGroup(const std::vector<Batch>& batches) = 0;
 
   // Outbox events with seq > after_seq, in seq order, at most `limit`.
   virtual Result<std::vector<Event>> ReadEvents(std::int64_t after_seq, std::size_t limit) = 0;

@@ -410,6 +410,121 @@ TEST_P(StoreConformance, InvalidWritesAreRejectedWithoutEffect) {
   EXPECT_EQ(ls.error().code, ErrorCode::kInvalidArgument);
 }
 
+// ---- group commit ------------------------------------------------------------------------
+
+Batch MakeBatch(std::vector<Write> writes, std::vector<EventAppend> events = {}) {
+  Batch b;
+  b.writes = std::move(writes);
+  b.events = std::move(events);
+  return b;
+}
+
+TEST_P(StoreConformance, GroupCommitAppliesEveryBatchWithItsEventsInOrder) {
+  OPEN_OR_FAIL(s);
+  std::vector<Batch> group;
+  for (int i = 0; i < 50; ++i) {
+    std::string id = "t-" + std::to_string(100 + i);
+    group.push_back(MakeBatch({Write::Insert(Table::kTickets, MakeRow(id, "p", "QUEUED", "{}", i))},
+                              {EventAppend{"matchmaking", "{\"i\":" + std::to_string(i) + "}", i}}));
+  }
+  auto r = s->CommitGroup(group);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 50u);
+  for (const Status& st : *r) EXPECT_TRUE(st.ok());
+  EXPECT_EQ(MustList(s->ListByIndex(Table::kTickets, "p", 100)).size(), 50u);
+  auto ev = MustEvents(s->ReadEvents(0, 100));
+  ASSERT_EQ(ev.size(), 50u);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(ev[i].body, "{\"i\":" + std::to_string(i) + "}");
+}
+
+TEST_P(StoreConformance, GroupCommitUndoesOnlyTheBatchWhoseConditionFails) {
+  OPEN_OR_FAIL(s);
+  ASSERT_OK(CommitOne(*s, Write::Insert(Table::kTickets, MakeRow("taken", "", "", "orig"))));
+  std::vector<Batch> group;
+  group.push_back(MakeBatch({Write::Insert(Table::kTickets, MakeRow("a", "", "", "a"))},
+                            {EventAppend{"t", "a", 1}}));
+  // Its first write would apply; its second fails: the whole batch and its event are undone.
+  group.push_back(MakeBatch({Write::Insert(Table::kTickets, MakeRow("b", "", "", "b")),
+                             Write::Insert(Table::kTickets, MakeRow("taken", "", "", "stolen"))},
+                            {EventAppend{"t", "b", 2}}));
+  group.push_back(MakeBatch({Write::Update(Table::kTickets, MakeRow("a", "", "", "a2"), 1)},
+                            {EventAppend{"t", "c", 3}}));  // sees batch 0's insert
+  group.push_back(MakeBatch({Write::Update(Table::kTickets, MakeRow("b", "", "", "b2"), 1)}));
+  auto r = s->CommitGroup(group);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 4u);
+  EXPECT_TRUE((*r)[0].ok());
+  ASSERT_EQ(CodeOf((*r)[1]), ErrorCode::kConflict);
+  EXPECT_THAT((*r)[1].error().message, HasSubstr("taken"));
+  EXPECT_TRUE((*r)[2].ok());
+  EXPECT_EQ(CodeOf((*r)[3]), ErrorCode::kConflict);  // "b" was never inserted
+  EXPECT_EQ(MustGet(*s, Table::kTickets, "a").body, "a2");
+  EXPECT_EQ(MustGet(*s, Table::kTickets, "taken").body, "orig");
+  auto b = s->Get(Table::kTickets, "b");
+  ASSERT_TRUE(b.ok());
+  EXPECT_FALSE(b->has_value());
+  auto ev = MustEvents(s->ReadEvents(0, 100));
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].body, "a");
+  EXPECT_EQ(ev[1].body, "c");
+}
+
+TEST_P(StoreConformance, GroupCommitReportsAnInvalidBatchInItsSlot) {
+  OPEN_OR_FAIL(s);
+  std::vector<Batch> group;
+  group.push_back(MakeBatch({Write::Insert(Table::kTickets, MakeRow("", "", "", "{}"))},
+                            {EventAppend{"t", "bad", 1}}));
+  group.push_back(MakeBatch({}));  // an empty batch is a success that writes nothing
+  group.push_back(MakeBatch({Write::Insert(Table::kTickets, MakeRow("good", "", "", "{}"))}));
+  auto r = s->CommitGroup(group);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_EQ(CodeOf((*r)[0]), ErrorCode::kInvalidArgument);
+  EXPECT_TRUE((*r)[1].ok());
+  EXPECT_TRUE((*r)[2].ok());
+  EXPECT_EQ(MustGet(*s, Table::kTickets, "good").version, 1);
+  EXPECT_THAT(MustEvents(s->ReadEvents(0, 10)), IsEmpty());
+
+  auto none = s->CommitGroup({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_THAT(*none, IsEmpty());
+}
+
+TEST_P(StoreConformance, GroupCommitsFromTwoInstancesLoseNothing) {
+  OPEN_OR_FAIL(a);
+  OPEN_OR_FAIL(b);
+  constexpr int kGroups = 20, kPerGroup = 25;
+  auto run = [&](Store* s, std::string prefix, std::string* failure) {
+    for (int g = 0; g < kGroups; ++g) {
+      std::vector<Batch> group;
+      for (int i = 0; i < kPerGroup; ++i) {
+        group.push_back(MakeBatch(
+            {Write::Insert(Table::kTickets, MakeRow(prefix + std::to_string(g * kPerGroup + i), "x", "", "{}"))},
+            {EventAppend{"t", prefix, 1}}));
+      }
+      auto r = s->CommitGroup(group);
+      if (!r.ok()) {
+        *failure = r.error().message;
+        return;
+      }
+      for (const Status& st : *r) {
+        if (!st.ok()) {
+          *failure = st.error().message;
+          return;
+        }
+      }
+    }
+  };
+  std::string fa, fb;
+  std::thread ta(run, a.get(), "a-", &fa), tb(run, b.get(), "b-", &fb);
+  ta.join();
+  tb.join();
+  ASSERT_EQ(fa, "");
+  ASSERT_EQ(fb, "");
+  EXPECT_EQ(MustList(a->ListByIndex(Table::kTickets, "x", 10000)).size(), 2u * kGroups * kPerGroup);
+  EXPECT_EQ(MustEvents(b->ReadEvents(0, 10000)).size(), 2u * kGroups * kPerGroup);
+}
+
 TEST_P(StoreConformance, EventsHaveIncreasingSeqAndPage) {
   OPEN_OR_FAIL(s);
   for (int i = 0; i < 5; ++i) {

@@ -1,0 +1,96 @@
+#pragma once
+// The group-commit writer: store writes leave the event loops and the shard owner threads. A
+// caller submits a batch (the writes and outbox events of one decision) with a completion; the
+// writer's own thread takes everything queued, commits it as ONE store transaction
+// (Store::CommitGroup: one durable sync for many tickets), and then calls each completion with
+// that batch's own outcome. A caller answers its client only from the completion, so nobody is
+// told "accepted" before the fact is durable.
+//
+// Failures:
+//   - A group that fails as a whole (lock timeout, I/O error, full disk) applied nothing; it is
+//     retried with a doubling backoff, `retries` times. If it still fails, every batch in it
+//     completes with that error; the submitter then fences its shard and reloads it from the
+//     store (nothing was applied, so memory that was staged but not applied is simply dropped).
+//   - A batch whose own condition fails (kConflict: memory and store disagree) or that is invalid
+//     completes with that error alone; the rest of its group commits.
+// Back-pressure: at most `max_queued` batches wait. Submit beyond that refuses at once with
+// kUnavailable and does not call the completion (the API answers 503 with Retry-After); it never
+// blocks the caller's thread.
+//
+// Thread safety: Submit and stats from any thread. Completions run on the writer thread, in
+// submit order; they must be short (post the outcome to your own loop). Stop (and the destructor)
+// commits everything queued, calls every completion, then joins the thread; Submit after Stop
+// refuses with kUnavailable.
+
+#include <condition_variable>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/result.h"
+#include "store/store.h"
+
+namespace muster::store {
+
+struct CommitWriterOptions {
+  std::size_t max_group = 512;     // batches per transaction
+  std::size_t max_queued = 65536;  // batches waiting for the writer
+  int retries = 3;                 // attempts after the first for a group failing as a whole
+  std::chrono::milliseconds retry_backoff{20};  // before the first retry; doubles each time
+};
+
+class CommitWriter {
+ public:
+  using Completion = std::function<void(Status)>;
+
+  // `store` must outlive the writer. Starts the writer thread.
+  CommitWriter(Store& store, CommitWriterOptions options = {});
+  ~CommitWriter();
+  CommitWriter(const CommitWriter&) = delete;
+  CommitWriter& operator=(const CommitWriter&) = delete;
+
+  // Queues `batch`; `done` is called once with its outcome when that is durable (or final).
+  // kUnavailable (and `done` is not called) when the queue is full or the writer has stopped.
+  Status Submit(Batch batch, Completion done);
+
+  // Commits what is queued, completes it, and joins the writer thread. Idempotent.
+  void Stop();
+
+  struct Stats {
+    std::uint64_t submitted = 0;
+    std::uint64_t refused = 0;        // Submit calls refused (queue full or stopped)
+    std::uint64_t groups = 0;         // transactions attempted (not counting retries)
+    std::uint64_t retries = 0;
+    std::uint64_t failed_groups = 0;  // groups that failed after every retry
+    std::uint64_t completed = 0;      // completions called
+    std::size_t largest_group = 0;
+    std::size_t queued = 0;           // waiting now
+  };
+  Stats stats() const;
+
+ private:
+  struct Item {
+    Batch batch;
+    Completion done;
+  };
+  void Run();
+  // Commits `items` (one group; their batches are moved out) with retries; returns one outcome
+  // per item.
+  std::vector<Status> CommitWithRetries(std::vector<Item>& items);
+
+  Store& store_;
+  const CommitWriterOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;  // GUARDED_BY(mu_)
+  bool stopping_ = false;   // GUARDED_BY(mu_)
+  Stats stats_;             // GUARDED_BY(mu_)
+  std::once_flag joined_;
+  std::thread thread_;      // last: starts after everything above is set
+};
+
+}  // namespace muster::store
