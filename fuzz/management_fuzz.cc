@@ -60,11 +60,13 @@ node::NodeSetup Setup() {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static fuzzing::FuzzStore store("management", 500);
   static ManualClock clock;
+  static SeededRandom random(1);
+  static const Env env{clock, random};
   static std::unique_ptr<node::Node> node;
   static std::unique_ptr<api::ManagementApi> api;
   if (store.Tick() || !node) {
     api.reset();
-    node = std::make_unique<node::Node>(*store, clock);
+    node = std::make_unique<node::Node>(*store, env);
     if (!node->Start(Setup()).ok()) __builtin_trap();
     api = std::make_unique<api::ManagementApi>(*node);
   }

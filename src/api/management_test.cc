@@ -73,7 +73,7 @@ class ManagementTest : public ::testing::Test {
     auto s = store::OpenSqliteStore({(dir_ / "muster.db").string()});
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s).value();
-    node_ = std::make_unique<node::Node>(*store_, clock_);
+    node_ = std::make_unique<node::Node>(*store_, env_);
     auto st = node_->Start(Setup());
     ASSERT_TRUE(st.ok()) << st.error().message;
     api_ = std::make_unique<ManagementApi>(*node_);
@@ -114,6 +114,8 @@ class ManagementTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   ManualClock clock_;
+  SeededRandom random_{1};
+  Env env_{clock_, random_};
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<node::Node> node_;
   std::unique_ptr<ManagementApi> api_;
@@ -168,7 +170,7 @@ TEST_F(ManagementTest, ARuleSetUsedByAnotherNodesConfigurationIsNotDeleted) {
   // A second node on the same store creates a configuration that uses a new rule set.
   auto other_store = store::OpenSqliteStore({(dir_ / "muster.db").string()});
   ASSERT_TRUE(other_store.ok()) << other_store.error().message;
-  node::Node other(**other_store, clock_);
+  node::Node other(**other_store, env_);
   ASSERT_TRUE(other.Start(Setup()).ok());
   ManagementApi other_api(other);
   ASSERT_EQ(other_api.Handle("CreateMatchmakingRuleSet",

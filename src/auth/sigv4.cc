@@ -6,6 +6,7 @@
 #include <set>
 
 #include "auth/canonical.h"
+#include "common/ascii.h"
 #include "common/crypto.h"
 #include "common/time_util.h"
 
@@ -21,28 +22,17 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 // All values of a header (case-insensitive name).
 std::vector<std::string_view> HeaderValues(const HeaderList& h, std::string_view name) {
   std::vector<std::string_view> out;
   for (const auto& [n, v] : h) {
-    if (IEquals(n, name)) out.push_back(v);
+    if (AsciiIEquals(n, name)) out.push_back(v);
   }
   return out;
 }
 
 void RemoveHeader(HeaderList& h, std::string_view name) {
-  h.erase(std::remove_if(h.begin(), h.end(), [&](const auto& kv) { return IEquals(kv.first, name); }),
+  h.erase(std::remove_if(h.begin(), h.end(), [&](const auto& kv) { return AsciiIEquals(kv.first, name); }),
           h.end());
 }
 

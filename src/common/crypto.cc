@@ -1,5 +1,7 @@
 #include "common/crypto.h"
 
+#include "common/env.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -63,23 +65,9 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::string RandomBytes(std::size_t n) {
-  std::string out(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
-    // Running without entropy is not a recoverable condition for a server issuing credentials.
-    throw std::runtime_error("RAND_bytes failed");
-  }
-  return out;
-}
+std::string RandomBytes(std::size_t n) { return SystemRandom::Instance().Bytes(n); }
 
-std::string Uuid4() {
-  std::string b = RandomBytes(16);
-  b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);
-  b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);
-  std::string h = Hex(b);
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-         "-" + h.substr(20, 12);
-}
+std::string Uuid4() { return SystemRandom::Instance().Uuid4(); }
 
 std::string RandomAlnum(std::size_t n, bool upper) {
   static const char* kLower = "abcdefghijklmnopqrstuvwxyz0123456789";

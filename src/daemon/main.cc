@@ -141,7 +141,7 @@ int Run(int argc, char** argv) {
 
   auto setup = BuildSetup(cfg);
   if (!setup.ok()) return fail("configuration", setup.error());
-  node::Node node(**store, clock);
+  node::Node node(**store, Env::System());
   if (auto st = node.Start(*setup); !st.ok()) return fail("start", st.error());
 
   auto admin_secret = [&cfg](std::string_view ak) -> Result<std::string> {

@@ -26,8 +26,8 @@ json::object ActivatedNotice(const GameSession& gs, const std::map<std::string, 
 }
 }  // namespace
 
-FleetCore::FleetCore(const Clock& clock, FleetOptions options)
-    : clock_(clock), options_(std::move(options)) {}
+FleetCore::FleetCore(const Env& env, FleetOptions options)
+    : clock_(env.clock), random_(env.random), options_(std::move(options)) {}
 
 void FleetCore::Save(core::Effects& fx, const Process& p) const {
   fx.writes.push_back(store::Write::Upsert(store::Table::kProcesses, ProcessRow(p, clock_.NowMillis())));
@@ -182,7 +182,7 @@ Result<core::Effects> FleetCore::ActivateGameSession(const std::string& key, con
 
 std::string FleetCore::Reserve(core::Effects& fx, GameSession& gs, const DesiredPlayer& d, Millis now) {
   PlayerSession s;
-  s.player_session_id = "psess-" + Uuid4();
+  s.player_session_id = "psess-" + random_.Uuid4();
   s.player_id = d.player_id;
   s.player_data = d.player_data;
   s.game_session_id = gs.game_session_id;
@@ -374,7 +374,7 @@ Result<core::Effects> FleetCore::StartGameSession(const std::string& process_key
   Process& p = it->second;
   Millis now = clock_.NowMillis();
   GameSession gs;
-  gs.game_session_id = "arn:aws:gamelift:" + options_.region + "::gamesession/" + p.fleet_id + "/gsess-" + Uuid4();
+  gs.game_session_id = "arn:aws:gamelift:" + options_.region + "::gamesession/" + p.fleet_id + "/gsess-" + random_.Uuid4();
   gs.name = std::move(spec.name);
   gs.fleet_id = p.fleet_id;
   gs.location = p.location;

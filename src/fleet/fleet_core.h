@@ -3,7 +3,7 @@
 // WIRE.md §1, as a deterministic state machine. The server socket shell decodes frames and calls
 // the matching method with the process key it authenticated; placement asks for available
 // processes and starts game sessions. Every method returns Effects (store writes, pushes to game
-// servers, notices to placement); the core itself does no I/O and reads time only from Clock.
+// servers, notices to placement); the core itself does no I/O and reads time and random ids only from its Env.
 //
 // Notices (topic "fleet"):
 //   {"type":"GameSessionActivated","placementId","gameSessionArn","ipAddress","dnsName","port",
@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "common/clock.h"
+#include "common/env.h"
 #include "common/result.h"
 #include "core/effects.h"
 #include "fleet/model.h"
@@ -52,7 +52,7 @@ struct LocationEndpoint {
 
 class FleetCore {
  public:
-  FleetCore(const Clock& clock, FleetOptions options);
+  FleetCore(const Env& env, FleetOptions options);
 
   // --- set-up and recovery -------------------------------------------------------------------
   // Registers (or replaces) a compute; its auth token authenticates server socket connections.
@@ -135,6 +135,7 @@ class FleetCore {
   Result<GameSession*> HostedSession(const std::string& key, const std::string& gs_id);
 
   const Clock& clock_;
+  Random& random_;
   FleetOptions options_;
   std::map<std::string, Compute> computes_;                       // by fleet/compute
   std::map<std::string, Process> processes_;                      // by key

@@ -8,7 +8,7 @@ namespace {
 
 class FleetCoreTest : public ::testing::Test {
  protected:
-  FleetCoreTest() : core_(clock_, FleetOptions{}) {
+  FleetCoreTest() : core_(env_, FleetOptions{}) {
     core_.PutCompute({"fleet-1", "compute-a", "custom-a", "10.0.0.1", "", "tok", 0});
   }
 
@@ -33,6 +33,8 @@ class FleetCoreTest : public ::testing::Test {
   }
 
   ManualClock clock_;
+  SeededRandom random_{1};
+  Env env_{clock_, random_};
   FleetCore core_;
 };
 
@@ -138,7 +140,7 @@ TEST_F(FleetCoreTest, ReconnectRepushesActivatingSession) {
 TEST_F(FleetCoreTest, RestoreBringsBackSessionsDisconnected) {
   std::string key = ReadyProcess("p1", 1);
   std::string gs = StartSession(key, {"alice"});
-  FleetCore restored(clock_, FleetOptions{});
+  FleetCore restored(env_, FleetOptions{});
   restored.Restore({{"fleet-1", "compute-a", "custom-a", "10.0.0.1", "", "tok", 0}},
                    {*core_.FindProcess(key)}, {*core_.FindGameSession(gs)}, {});
   EXPECT_TRUE(restored.Available("fleet-1", "custom-a").empty());  // busy and disconnected
@@ -155,7 +157,7 @@ TEST_F(FleetCoreTest, RestoredProcessesGetAFullHeartbeatWindow) {
   ASSERT_TRUE(core_.ActivateGameSession(key, gs).ok());
   Process stored = *core_.FindProcess(key);  // last_seen as written at activation
   clock_.Advance(10 * 60'000);              // a long game, then musterd restarts
-  FleetCore restored(clock_, FleetOptions{});
+  FleetCore restored(env_, FleetOptions{});
   restored.Restore({{"fleet-1", "compute-a", "custom-a", "10.0.0.1", "", "tok", 0}}, {stored},
                    {*core_.FindGameSession(gs)}, {});
   auto fx = restored.Tick();

@@ -40,11 +40,11 @@ bool IsTerminal(TicketStatus s) {
          s == TicketStatus::kCancelled || s == TicketStatus::kTimedOut;
 }
 
-MatchmakingCore::MatchmakingCore(const Clock& clock, placement::PlacementCore& placement,
+MatchmakingCore::MatchmakingCore(const Env& env, placement::PlacementCore& placement,
                                  std::string region, std::string account)
-    : clock_(clock), placement_(placement), region_(std::move(region)), account_(std::move(account)) {}
+    : clock_(env.clock), random_(env.random), placement_(placement), region_(std::move(region)), account_(std::move(account)) {}
 
-Status MatchmakingCore::PutConfiguration(ConfigurationSpec spec) {
+Status MatchmakingCore::CheckConfiguration(const ConfigurationSpec& spec) const {
   if (!spec.rule_set) return Error::InvalidArgument("configuration " + spec.name + " has no rule set");
   if (spec.acceptance_required &&
       (spec.acceptance_timeout_ms < 1000 || spec.acceptance_timeout_ms > 600'000)) {
@@ -57,6 +57,11 @@ Status MatchmakingCore::PutConfiguration(ConfigurationSpec spec) {
   if (spec.request_timeout_ms < 1000 || spec.request_timeout_ms > 43'200'000) {
     return Error::InvalidArgument("RequestTimeoutSeconds must be between 1 and 43200");
   }
+  return OkStatus();
+}
+
+Status MatchmakingCore::PutConfiguration(ConfigurationSpec spec) {
+  MUSTER_RETURN_IF_ERROR(CheckConfiguration(spec));
   auto& cfg = configs_[spec.name];
   if (!cfg.matcher || cfg.spec.rule_set != spec.rule_set) {
     // A changed rule set starts a fresh pool; tickets already searching are re-added.
@@ -148,7 +153,7 @@ void MatchmakingCore::Event(core::Effects& fx, const Config& cfg, const std::str
   for (auto& kv : extra) detail[kv.key()] = std::move(kv.value());
   Millis now = clock_.NowMillis();
   json::object envelope{{"version", "0"},
-                        {"id", Uuid4()},
+                        {"id", random_.Uuid4()},
                         {"detail-type", "GameLift Matchmaking Event"},
                         {"source", "aws.gamelift"},
                         {"account", account_},
@@ -205,7 +210,7 @@ Result<MatchmakingCore::Config*> MatchmakingCore::CheckNewTicket(const std::stri
   if (cit == configs_.end()) {
     return Error::NotFound("matchmaking configuration '" + configuration + "' does not exist");
   }
-  if (ticket_id->empty()) *ticket_id = Uuid4();
+  if (ticket_id->empty()) *ticket_id = random_.Uuid4();
   MUSTER_RETURN_IF_ERROR(ValidTicketId(*ticket_id));
   if (tickets_.count(*ticket_id)) return Error::Conflict("ticket " + *ticket_id + " already exists");
   return &cit->second;

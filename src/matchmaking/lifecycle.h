@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "common/clock.h"
+#include "common/env.h"
 #include "common/result.h"
 #include "core/effects.h"
 #include "matchmaking/matcher.h"
@@ -100,10 +100,12 @@ json::object TicketToApiJson(const Ticket& t, const std::string& configuration_a
 
 class MatchmakingCore {
  public:
-  MatchmakingCore(const Clock& clock, placement::PlacementCore& placement, std::string region,
+  MatchmakingCore(const Env& env, placement::PlacementCore& placement, std::string region,
                   std::string account);
 
   Status PutConfiguration(ConfigurationSpec spec);
+  // What PutConfiguration would refuse, changing nothing: callers check, commit, then put.
+  Status CheckConfiguration(const ConfigurationSpec& spec) const;
   const ConfigurationSpec* FindConfiguration(const std::string& name) const;
   std::vector<const ConfigurationSpec*> Configurations() const;
   // Removes a configuration; its live tickets end FAILED (reason ConfigurationDeleted) with events.
@@ -194,6 +196,7 @@ class MatchmakingCore {
   void Forget(const std::string& ticket_id);
 
   const Clock& clock_;
+  Random& random_;
   placement::PlacementCore& placement_;
   std::string region_;
   std::string account_;

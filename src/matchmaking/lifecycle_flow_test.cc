@@ -19,7 +19,7 @@ constexpr const char* kRules = R"({
 
 class FlowTest : public ::testing::Test {
  protected:
-  FlowTest() : fleet_(clock_, fleet::FleetOptions{}), placement_(clock_, fleet_), mm_(clock_, placement_, "local", "123") {
+  FlowTest() : fleet_(env_, fleet::FleetOptions{}), placement_(env_, fleet_), mm_(env_, placement_, "local", "123") {
     fleet_.PutCompute({"f", "c", "loc-a", "127.0.0.1", "", "tok", 0});
     placement_.PutFleet("f", {"loc-a"});
     placement::QueueConfig q;
@@ -105,6 +105,8 @@ class FlowTest : public ::testing::Test {
 
   std::string key_;
   ManualClock clock_;
+  SeededRandom random_{1};
+  Env env_{clock_, random_};
   fleet::FleetCore fleet_;
   placement::PlacementCore placement_;
   MatchmakingCore mm_;
@@ -208,7 +210,7 @@ TEST_F(FlowTest, AcceptanceSurvivesARestart) {
   // What the store holds after that commit, read back by a fresh core (a restarted node).
   std::vector<Ticket> rows;
   for (const char* id : {"a", "b"}) rows.push_back(MatchmakingCore::FromRow(MatchmakingCore::ToRow(*mm_.Find(id), 0)).value());
-  MatchmakingCore again(clock_, placement_, "local", "123");
+  MatchmakingCore again(env_, placement_, "local", "123");
   ASSERT_TRUE(again.PutConfiguration(spec).ok());
   again.Restore(rows);
   ASSERT_EQ(again.Find("a")->status, TicketStatus::kRequiresAcceptance);
@@ -218,7 +220,7 @@ TEST_F(FlowTest, AcceptanceSurvivesARestart) {
   EXPECT_EQ(Detail(*done, "AcceptMatchCompleted")->at("acceptance").as_string(), "Accepted");
   EXPECT_EQ(again.Find("a")->status, TicketStatus::kPlacing);
   // The deadline survived too: a second restored copy times out at the original time.
-  MatchmakingCore third(clock_, placement_, "local", "123");
+  MatchmakingCore third(env_, placement_, "local", "123");
   ASSERT_TRUE(third.PutConfiguration(spec).ok());
   third.Restore(rows);
   clock_.Advance(30'000);
@@ -573,7 +575,7 @@ TEST_F(FlowTest, RequestTimeoutIsFixedWhenTheTicketStarts) {
   Ticket stored = MatchmakingCore::FromRow(MatchmakingCore::ToRow(*mm_.Find("a"), 0)).value();
   EXPECT_EQ(stored.search_deadline, stored.start_time + 60'000);
   // A restarted node keeps the same deadline as this one.
-  MatchmakingCore again(clock_, placement_, "local", "123");
+  MatchmakingCore again(env_, placement_, "local", "123");
   ASSERT_TRUE(again.PutConfiguration(spec).ok());
   again.Restore({stored});
   clock_.Advance(59'999);

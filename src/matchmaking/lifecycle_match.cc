@@ -27,7 +27,7 @@ int TeamCapacity(const RuleSet& rs) {
 
 core::Effects MatchmakingCore::OnMatch(Config& cfg, const MatchResult& m) {
   core::Effects fx;
-  std::string match_id = Uuid4();
+  std::string match_id = random_.Uuid4();
   Match match;
   match.configuration = cfg.spec.name;
   match.ticket_ids = m.ticket_ids;
@@ -280,7 +280,7 @@ core::Effects MatchmakingCore::MaybeAutoBackfill(const Config& cfg, const std::s
   if (players.empty() || backfills_.count(arn)) return fx;  // never replaces a running backfill
   if (static_cast<int>(players.size()) >= TeamCapacity(*cfg.spec.rule_set)) return fx;
   if (placement_.fleets().OccupiedSlots(*gs) >= gs->max_players) return fx;
-  auto started = StartBackfill(cfg.spec.name, "auto-backfill-" + Uuid4(), arn, std::move(players));
+  auto started = StartBackfill(cfg.spec.name, "auto-backfill-" + random_.Uuid4(), arn, std::move(players));
   if (!started.ok()) return fx;  // e.g. a manual backfill is already running
   fx.Append(std::move(started).value());
   tickets_.at(backfills_.at(arn)).auto_backfill = true;

@@ -20,7 +20,7 @@ constexpr const char* kRules = R"({
 class LifecycleTest : public ::testing::Test {
  protected:
   LifecycleTest()
-      : fleet_(clock_, fleet::FleetOptions{}), placement_(clock_, fleet_), mm_(clock_, placement_, "local", "123") {
+      : fleet_(env_, fleet::FleetOptions{}), placement_(env_, fleet_), mm_(env_, placement_, "local", "123") {
     fleet_.PutCompute({"f", "c", "loc-a", "127.0.0.1", "", "tok", 0});
     placement_.PutFleet("f", {"loc-a"});
     placement::QueueConfig q;
@@ -60,6 +60,8 @@ class LifecycleTest : public ::testing::Test {
   }
 
   ManualClock clock_;
+  SeededRandom random_{1};
+  Env env_{clock_, random_};
   fleet::FleetCore fleet_;
   placement::PlacementCore placement_;
   MatchmakingCore mm_;
@@ -166,7 +168,7 @@ TEST_F(LifecycleTest, TicketsOfAVanishedConfigurationFailWithTheirEvent) {
   ASSERT_TRUE(mm_.StartTicket("cfg", "t", Player("p", 1000), "").ok());
   Ticket t = *mm_.Find("t");
   t.configuration_name = "gone";
-  MatchmakingCore fresh(clock_, placement_, "local", "123");
+  MatchmakingCore fresh(env_, placement_, "local", "123");
   auto fx = fresh.Restore({t});
   ASSERT_EQ(EventTypes(fx), std::vector<std::string>{"MatchmakingFailed"});
   EXPECT_EQ(fx.notices[0].body.at("resources").as_array()[0].as_string(),
@@ -176,7 +178,7 @@ TEST_F(LifecycleTest, TicketsOfAVanishedConfigurationFailWithTheirEvent) {
 TEST_F(LifecycleTest, RestoreResumesSearchingTickets) {
   ASSERT_TRUE(mm_.StartTicket("cfg", "t", Player("p", 1000), "owner").ok());
   auto row = MatchmakingCore::ToRow(*mm_.Find("t"), 0);
-  MatchmakingCore again(clock_, placement_, "local", "123");
+  MatchmakingCore again(env_, placement_, "local", "123");
   ConfigurationSpec spec;
   spec.name = "cfg";
   spec.rule_set = ParseRuleSet(kRules).value();

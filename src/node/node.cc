@@ -49,16 +49,16 @@ std::optional<T> Readable(Result<T> r, const char* what, const store::Row& row, 
 
 }  // namespace
 
-Node::Node(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+Node::Node(store::Store& store, const Env& env) : store_(store), env_(env), clock_(env.clock) {}
 
 Status Node::Start(const NodeSetup& setup) {
   region_ = setup.region;
   account_ = setup.account;
   fleet::FleetOptions fo = setup.fleet_options;
   fo.region = region_;
-  fleet_ = std::make_unique<fleet::FleetCore>(clock_, fo);
-  placement_ = std::make_unique<placement::PlacementCore>(clock_, *fleet_);
-  matchmaking_ = std::make_unique<matchmaking::MatchmakingCore>(clock_, *placement_, region_, account_);
+  fleet_ = std::make_unique<fleet::FleetCore>(env_, fo);
+  placement_ = std::make_unique<placement::PlacementCore>(env_, *fleet_);
+  matchmaking_ = std::make_unique<matchmaking::MatchmakingCore>(env_, *placement_, region_, account_);
   bus_.Subscribe("fleet", [this](const core::Notice& n) { return placement_->OnFleetNotice(n.body); });
   bus_.Subscribe("placement", [this](const core::Notice& n) { return matchmaking_->OnPlacementNotice(n.body); });
   bus_.Subscribe("fleet", [this](const core::Notice& n) { return matchmaking_->OnFleetNotice(n.body); });
@@ -75,7 +75,7 @@ Status Node::Start(const NodeSetup& setup) {
           auto old = fleet::ComputeFromRow(*row);
           if (old.ok()) c.auth_token = old->auth_token;
         }
-        if (c.auth_token.empty()) c.auth_token = Base64UrlEncode(RandomBytes(32));
+        if (c.auth_token.empty()) c.auth_token = Base64UrlEncode(env_.random.Bytes(32));
       }
       compute_tokens_[c.Key()] = c.auth_token;
       fx.Append(fleet_->PutCompute(std::move(c)));

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "bus/bus.h"
-#include "common/clock.h"
+#include "common/env.h"
 #include "common/result.h"
 #include "fleet/fleet_core.h"
 #include "fleet/protocol.h"
@@ -57,7 +57,8 @@ class Node {
   using PushSink = std::function<void(const std::string& process_key, const std::string& frame)>;
   using NoticeObserver = std::function<void(const core::Notice&)>;
 
-  Node(store::Store& store, const Clock& clock);
+  // `env` (its clock and generator) must outlive the node.
+  Node(store::Store& store, const Env& env);
 
   // Applies the set-up (persisting definitions) and restores live state from the store.
   Status Start(const NodeSetup& setup);
@@ -140,10 +141,13 @@ class Node {
   Status Restore();
   Status ServerStartBackfill(const std::string& key, const fleet::StartMatchBackfill& m,
                              json::object* reply);
+  // Puts a configuration whose row just committed into memory (node_admin.cc).
+  Result<matchmaking::ConfigurationSpec> PutCommittedConfiguration(matchmaking::ConfigurationSpec spec);
   // Rule sets and configurations from the set-up and the store (node_admin.cc).
   Status SetUpDefinitions(const NodeSetup& setup, core::Effects* fx);
 
   store::Store& store_;
+  const Env env_;
   const Clock& clock_;
   std::string region_;
   std::string account_;

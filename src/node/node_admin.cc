@@ -274,18 +274,28 @@ Result<matchmaking::ConfigurationSpec> Node::CreateConfiguration(matchmaking::Co
   MUSTER_RETURN_IF_ERROR(resolve.Queue(spec));
   spec.arn = ConfigurationArn(spec.name);
   spec.creation_time = clock_.NowMillis();
+  // Checked, committed, and only then put in memory: a failed commit leaves nothing to undo.
+  MUSTER_RETURN_IF_ERROR(matchmaking_->CheckConfiguration(spec));
   core::Effects fx;
   fx.writes.push_back(store::Write::Insert(store::Table::kConfigurations, ConfigurationRow(spec, clock_.NowMillis())));
-  MUSTER_RETURN_IF_ERROR(matchmaking_->PutConfiguration(spec));
   auto st = Apply(std::move(fx), /*fatal=*/false);
   if (!st.ok()) {
-    (void)matchmaking_->RemoveConfiguration(spec.name);  // new: no tickets, no effects
     if (st.error().code == ErrorCode::kConflict) {
       return Error::Conflict("matchmaking configuration '" + spec.name + "' already exists");
     }
     return st.take_error();
   }
-  return *matchmaking_->FindConfiguration(spec.name);
+  return PutCommittedConfiguration(std::move(spec));
+}
+
+Result<matchmaking::ConfigurationSpec> Node::PutCommittedConfiguration(matchmaking::ConfigurationSpec spec) {
+  const std::string name = spec.name;
+  Status put = matchmaking_->PutConfiguration(std::move(spec));
+  if (!put.ok()) {  // checked before the commit: only a defect gets here
+    MLOG(kError) << "configuration '" << name << "' was stored but not applied: " << put.error().message;
+    return Error::Internal("configuration '" + name + "' was stored but not applied: " + put.error().message);
+  }
+  return *matchmaking_->FindConfiguration(name);
 }
 
 Result<matchmaking::ConfigurationSpec> Node::UpdateConfiguration(matchmaking::ConfigurationSpec spec) {
@@ -299,15 +309,11 @@ Result<matchmaking::ConfigurationSpec> Node::UpdateConfiguration(matchmaking::Co
   MUSTER_RETURN_IF_ERROR(resolve.Queue(spec));
   spec.arn = old.arn;
   spec.creation_time = old.creation_time;
+  MUSTER_RETURN_IF_ERROR(matchmaking_->CheckConfiguration(spec));
   core::Effects fx;
   fx.writes.push_back(store::Write::Upsert(store::Table::kConfigurations, ConfigurationRow(spec, clock_.NowMillis())));
-  MUSTER_RETURN_IF_ERROR(matchmaking_->PutConfiguration(spec));
-  auto st = Apply(std::move(fx), /*fatal=*/false);
-  if (!st.ok()) {
-    (void)matchmaking_->PutConfiguration(std::move(old));  // it was valid a moment ago
-    return st.take_error();
-  }
-  return *matchmaking_->FindConfiguration(spec.name);
+  MUSTER_RETURN_IF_ERROR(Apply(std::move(fx), /*fatal=*/false));
+  return PutCommittedConfiguration(std::move(spec));
 }
 
 std::vector<matchmaking::ConfigurationSpec> Node::ListConfigurations() const {

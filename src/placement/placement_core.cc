@@ -16,8 +16,8 @@ const char* PlacementStatusName(PlacementStatus s) {
   return "?";
 }
 
-PlacementCore::PlacementCore(const Clock& clock, fleet::FleetCore& fleets)
-    : clock_(clock), fleets_(fleets) {}
+PlacementCore::PlacementCore(const Env& env, fleet::FleetCore& fleets)
+    : clock_(env.clock), fleets_(fleets) {}
 
 void PlacementCore::PutFleet(const std::string& fleet_id, std::vector<std::string> locations) {
   fleet_locations_[fleet_id] = std::move(locations);
@@ -88,9 +88,24 @@ Result<core::Effects> PlacementCore::Start(PlacementRequest request) {
   p.start_time = clock_.NowMillis();
   core::Effects fx;
   Save(fx, p);
-  auto& stored = placements_[p.request.placement_id] = std::move(p);
-  fx.Append(TryPlace(stored));
+  fx.Append(TryPlace(Track(std::move(p))));
   return fx;
+}
+
+Placement& PlacementCore::Track(Placement p) {
+  const std::string id = p.request.placement_id;
+  arrivals_[next_arrival_] = id;
+  arrival_of_[id] = next_arrival_++;
+  return placements_[id] = std::move(p);
+}
+
+void PlacementCore::Untrack(std::string placement_id) {
+  auto it = arrival_of_.find(placement_id);
+  if (it != arrival_of_.end()) {
+    arrivals_.erase(it->second);
+    arrival_of_.erase(it);
+  }
+  placements_.erase(placement_id);
 }
 
 std::vector<PlacementCore::Candidate> PlacementCore::Candidates(const Placement& p,
@@ -192,7 +207,7 @@ core::Effects PlacementCore::Finish(Placement& p, PlacementStatus status, const 
   json::object detail{{"type", type}, {"placementId", p.request.placement_id}, {"reason", reason}};
   fx.events.push_back({"placement", ToJson(detail), clock_.NowMillis()});
   fx.notices.push_back({"placement", std::move(detail)});
-  placements_.erase(p.request.placement_id);
+  Untrack(p.request.placement_id);  // last: `p` refers into placements_
   return fx;
 }
 
@@ -205,8 +220,9 @@ Result<core::Effects> PlacementCore::Stop(const std::string& placement_id) {
 core::Effects PlacementCore::Pump() {
   core::Effects fx;
   Millis now = clock_.NowMillis();
-  std::vector<std::string> ids;
-  for (const auto& [id, p] : placements_) ids.push_back(id);
+  std::vector<std::string> ids;  // in arrival order; Finish and TryPlace may change the maps
+  ids.reserve(arrivals_.size());
+  for (const auto& [arrival, id] : arrivals_) ids.push_back(id);
   for (const auto& id : ids) {
     auto it = placements_.find(id);
     if (it == placements_.end()) continue;
@@ -270,7 +286,7 @@ core::Effects PlacementCore::OnFleetNotice(const json::object& notice) {
                         {"placedPlayerSessions", notice.at("playerSessions")}};
     fx.events.push_back({"placement", ToJson(detail), clock_.NowMillis()});
     fx.notices.push_back({"placement", std::move(detail)});
-    placements_.erase(it);
+    Untrack(p.request.placement_id);
   } else if (type->get_string() == "GameSessionFailed") {
     // The chosen process failed to activate: try again elsewhere until the queue times out.
     p.game_session_arn.clear();
@@ -282,9 +298,14 @@ core::Effects PlacementCore::OnFleetNotice(const json::object& notice) {
 }
 
 void PlacementCore::Restore(std::vector<Placement> pending) {
+  std::stable_sort(pending.begin(), pending.end(), [](const Placement& a, const Placement& b) {
+    if (a.start_time != b.start_time) return a.start_time < b.start_time;
+    return a.request.placement_id < b.request.placement_id;
+  });
   for (auto& p : pending) {
-    if (p.status == PlacementStatus::kPending && queues_.count(p.request.queue_name)) {
-      placements_[p.request.placement_id] = std::move(p);
+    if (p.status == PlacementStatus::kPending && queues_.count(p.request.queue_name) &&
+        !placements_.count(p.request.placement_id)) {
+      Track(std::move(p));
     }
   }
 }

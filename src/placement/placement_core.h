@@ -9,6 +9,10 @@
 // location order. Latency policies apply in order of increasing cap, each for its duration; the
 // last applies until the timeout; with no policy, there is no cap.
 //
+// Waiting placements are served in arrival order: when capacity is scarce, a freed process goes
+// to the placement that has waited longest (that can use it). After a restart, arrival order is
+// the order of start times (then placement ids, for placements started in the same millisecond).
+//
 // Notices (topic "placement"), the detail of the durable "GameLift Queue Placement Event":
 //   {"type":"PlacementFulfilled","placementId","gameSessionArn","ipAddress","dnsName","port",
 //    "location","placedPlayerSessions":[{"playerId","playerSessionId"}]}
@@ -16,11 +20,12 @@
 //
 // Thread safety: none; one owner thread. The FleetCore passed in is owned by the same thread.
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "common/clock.h"
+#include "common/env.h"
 #include "common/result.h"
 #include "core/effects.h"
 #include "fleet/fleet_core.h"
@@ -72,7 +77,7 @@ struct Placement {
 
 class PlacementCore {
  public:
-  PlacementCore(const Clock& clock, fleet::FleetCore& fleets);
+  PlacementCore(const Env& env, fleet::FleetCore& fleets);
 
   void PutFleet(const std::string& fleet_id, std::vector<std::string> locations);
   core::Effects PutQueue(QueueConfig queue);
@@ -116,7 +121,15 @@ class PlacementCore {
   fleet::FleetCore& fleets_;
   std::map<std::string, std::vector<std::string>> fleet_locations_;
   std::map<std::string, QueueConfig> queues_;
+  // Adds a live placement at the end of the arrival order.
+  Placement& Track(Placement p);
+  void Untrack(std::string placement_id);  // by value: callers pass a key inside the map
+
   std::map<std::string, Placement> placements_;  // live (PENDING) placements only
+  // Live placement ids by arrival (a counter, so placements of one millisecond keep their order).
+  std::map<std::uint64_t, std::string> arrivals_;
+  std::map<std::string, std::uint64_t> arrival_of_;
+  std::uint64_t next_arrival_ = 0;
 };
 
 }  // namespace muster::placement

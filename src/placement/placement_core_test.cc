@@ -7,7 +7,7 @@ namespace {
 
 class PlacementTest : public ::testing::Test {
  protected:
-  PlacementTest() : fleet_(clock_, fleet::FleetOptions{}), core_(clock_, fleet_) {
+  PlacementTest() : fleet_(env_, fleet::FleetOptions{}), core_(env_, fleet_) {
     fleet_.PutCompute({"fleet-1", "ca", "loc-a", "10.0.0.1", "", "t", 0});
     fleet_.PutCompute({"fleet-1", "cb", "loc-b", "10.0.0.2", "", "t", 0});
     core_.PutFleet("fleet-1", {"loc-a", "loc-b"});
@@ -37,6 +37,8 @@ class PlacementTest : public ::testing::Test {
   }
 
   ManualClock clock_;
+  SeededRandom random_{1};
+  Env env_{clock_, random_};
   fleet::FleetCore fleet_;
   PlacementCore core_;
   std::uint64_t conn_ = 0;
@@ -102,6 +104,59 @@ TEST_F(PlacementTest, FailedActivationRetriesOnAnotherProcess) {
   auto retry = core_.OnFleetNotice(tick.notices[0].body);
   ASSERT_EQ(retry.pushes.size(), 1u);
   EXPECT_NE(core_.Find("pl")->game_session_arn, "");
+}
+
+TEST_F(PlacementTest, AFreedProcessGoesToThePlacementThatWaitedLongest) {
+  // No process yet: three placements wait. They arrive in the same millisecond, in an order
+  // unlike the order of their ids.
+  for (const char* id : {"m-3", "m-1", "m-2"}) ASSERT_TRUE(core_.Start(Request(id, 10, 10)).ok());
+  Ready("ca", "a1");
+  auto fx = core_.Pump();
+  ASSERT_EQ(fx.pushes.size(), 1u);
+  EXPECT_NE(core_.Find("m-3")->game_session_arn, "");
+  EXPECT_EQ(core_.Find("m-1")->game_session_arn, "");
+  EXPECT_EQ(core_.Find("m-2")->game_session_arn, "");
+  Ready("ca", "a2");
+  core_.Pump();
+  EXPECT_NE(core_.Find("m-1")->game_session_arn, "");
+  EXPECT_EQ(core_.Find("m-2")->game_session_arn, "");
+}
+
+TEST_F(PlacementTest, RestoredPlacementsWaitInTheOrderTheyStarted) {
+  std::vector<Placement> pending;
+  for (auto [id, start] : std::vector<std::pair<std::string, Millis>>{{"z-old", 100}, {"a-new", 300}, {"m-mid", 200}}) {
+    Placement p;
+    p.request = Request(id, 10, 10);
+    p.start_time = clock_.NowMillis() - 1000 + start;
+    pending.push_back(std::move(p));
+  }
+  PlacementCore restored(env_, fleet_);
+  restored.PutFleet("fleet-1", {"loc-a", "loc-b"});
+  restored.PutQueue(*core_.FindQueue("q"));
+  restored.Restore(std::move(pending));
+  ASSERT_EQ(restored.PendingCount(), 3u);
+  Ready("ca", "a1");
+  restored.Pump();
+  EXPECT_NE(restored.Find("z-old")->game_session_arn, "");
+  EXPECT_EQ(restored.Find("m-mid")->game_session_arn, "");
+  EXPECT_EQ(restored.Find("a-new")->game_session_arn, "");
+  Ready("ca", "a2");
+  restored.Pump();
+  EXPECT_NE(restored.Find("m-mid")->game_session_arn, "");
+  EXPECT_EQ(restored.Find("a-new")->game_session_arn, "");
+}
+
+TEST_F(PlacementTest, EndedPlacementsLeaveTheArrivalOrder) {
+  ASSERT_TRUE(core_.Start(Request("first", 10, 10)).ok());
+  ASSERT_TRUE(core_.Start(Request("second", 10, 10)).ok());
+  ASSERT_TRUE(core_.Stop("first").ok());
+  EXPECT_EQ(core_.PendingCount(), 1u);
+  // The id can be used again and then queues behind "second".
+  ASSERT_TRUE(core_.Start(Request("first", 10, 10)).ok());
+  Ready("ca", "a1");
+  core_.Pump();
+  EXPECT_NE(core_.Find("second")->game_session_arn, "");
+  EXPECT_EQ(core_.Find("first")->game_session_arn, "");
 }
 
 TEST_F(PlacementTest, RowRoundTrip) {

@@ -6,6 +6,14 @@
 #include "common/log.h"
 
 namespace muster::store {
+namespace {
+
+Error FencedError(const std::string& shard) {
+  return Error::Unavailable("shard '" + shard +
+                            "' is fenced after a failed commit and is being reloaded; retry shortly");
+}
+
+}  // namespace
 
 CommitWriter::CommitWriter(Store& store, CommitWriterOptions options)
     : store_(store), options_(std::move(options)) {
@@ -20,6 +28,10 @@ Status CommitWriter::Submit(Batch batch, Completion done) {
     if (stopping_) {
       ++stats_.refused;
       return Error::Unavailable("the store writer has stopped");
+    }
+    if (!batch.shard.empty() && fenced_.count(batch.shard)) {
+      ++stats_.refused;
+      return FencedError(batch.shard);
     }
     if (queue_.size() >= options_.max_queued) {
       ++stats_.refused;
@@ -44,6 +56,16 @@ void CommitWriter::Stop() {
   });
 }
 
+bool CommitWriter::Fenced(const std::string& shard) const {
+  std::lock_guard lock(mu_);
+  return fenced_.count(shard) > 0;
+}
+
+void CommitWriter::Unfence(const std::string& shard) {
+  std::lock_guard lock(mu_);
+  fenced_.erase(shard);
+}
+
 CommitWriter::Stats CommitWriter::stats() const {
   std::lock_guard lock(mu_);
   Stats s = stats_;
@@ -66,7 +88,7 @@ void CommitWriter::Run() {
       ++stats_.groups;
       if (group.size() > stats_.largest_group) stats_.largest_group = group.size();
     }
-    std::vector<Status> outcomes = CommitWithRetries(group);
+    std::vector<Status> outcomes = CommitGroup(group);
     for (std::size_t i = 0; i < group.size(); ++i) {
       if (!group[i].done) continue;
       try {
@@ -82,22 +104,46 @@ void CommitWriter::Run() {
   }
 }
 
-std::vector<Status> CommitWriter::CommitWithRetries(std::vector<Item>& items) {
+std::vector<Status> CommitWriter::CommitGroup(std::vector<Item>& group) {
+  std::vector<Status> outcomes(group.size());
+  std::vector<std::size_t> live;  // the items to commit
   std::vector<Batch> batches;
-  batches.reserve(items.size());
-  for (Item& it : items) batches.push_back(std::move(it.batch));
+  {
+    std::lock_guard lock(mu_);
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      const std::string& shard = group[i].batch.shard;
+      if (!shard.empty() && fenced_.count(shard)) {
+        outcomes[i] = FencedError(shard);
+        ++stats_.fenced_batches;
+        continue;
+      }
+      live.push_back(i);
+      batches.push_back(std::move(group[i].batch));
+    }
+  }
+  std::vector<Status> committed = CommitWithRetries(batches);
+  std::lock_guard lock(mu_);
+  for (std::size_t k = 0; k < live.size(); ++k) {
+    if (!committed[k].ok() && !batches[k].shard.empty()) fenced_.insert(batches[k].shard);
+    outcomes[live[k]] = std::move(committed[k]);
+  }
+  return outcomes;
+}
+
+std::vector<Status> CommitWriter::CommitWithRetries(const std::vector<Batch>& batches) {
+  if (batches.empty()) return {};
   std::chrono::milliseconds backoff = options_.retry_backoff;
   for (int attempt = 0;; ++attempt) {
     Result<std::vector<Status>> r = store_.CommitGroup(batches);
     if (r.ok()) return std::move(r).value();
     if (attempt >= options_.retries) {
-      MLOG(kError) << "store writer: a group of " << items.size() << " commits failed after "
+      MLOG(kError) << "store writer: a group of " << batches.size() << " commits failed after "
                    << attempt + 1 << " attempts: " << r.error().message;
       {
         std::lock_guard lock(mu_);
         ++stats_.failed_groups;
       }
-      return std::vector<Status>(items.size(), Status(r.error()));
+      return std::vector<Status>(batches.size(), Status(r.error()));
     }
     MLOG(kWarn) << "store writer: group commit failed (attempt " << attempt + 1 << " of "
                 << options_.retries + 1 << "), retrying in " << backoff.count()

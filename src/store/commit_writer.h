@@ -13,6 +13,11 @@
 //     store (nothing was applied, so memory that was staged but not applied is simply dropped).
 //   - A batch whose own condition fails (kConflict: memory and store disagree) or that is invalid
 //     completes with that error alone; the rest of its group commits.
+// Fencing: a batch names its shard (Batch::shard). Once a batch of a shard has failed, the
+// shard is fenced: its later batches are not committed (they complete, or Submit refuses them,
+// with kUnavailable), because they were built on a change that never reached the store. The
+// shard's owner reloads it from the store and then calls Unfence. Batches with no shard are never
+// fenced.
 // Back-pressure: at most `max_queued` batches wait. Submit beyond that refuses at once with
 // kUnavailable and does not call the completion (the API answers 503 with Retry-After); it never
 // blocks the caller's thread.
@@ -28,6 +33,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -60,6 +66,10 @@ class CommitWriter {
   // Commits what is queued, completes it, and joins the writer thread. Idempotent.
   void Stop();
 
+  // Whether a failed commit fenced `shard`; Unfence re-opens it (after its owner reloaded it).
+  bool Fenced(const std::string& shard) const;
+  void Unfence(const std::string& shard);
+
   struct Stats {
     std::uint64_t submitted = 0;
     std::uint64_t refused = 0;        // Submit calls refused (queue full or stopped)
@@ -67,6 +77,7 @@ class CommitWriter {
     std::uint64_t retries = 0;
     std::uint64_t failed_groups = 0;  // groups that failed after every retry
     std::uint64_t completed = 0;      // completions called
+    std::uint64_t fenced_batches = 0; // completed unapplied because their shard was fenced
     std::size_t largest_group = 0;
     std::size_t queued = 0;           // waiting now
   };
@@ -78,9 +89,10 @@ class CommitWriter {
     Completion done;
   };
   void Run();
-  // Commits `items` (one group; their batches are moved out) with retries; returns one outcome
-  // per item.
-  std::vector<Status> CommitWithRetries(std::vector<Item>& items);
+  // Commits one group, with retries; returns one outcome per batch.
+  std::vector<Status> CommitWithRetries(const std::vector<Batch>& batches);
+  // One outcome per item: fenced items are not committed; failures fence their shards.
+  std::vector<Status> CommitGroup(std::vector<Item>& group);
 
   Store& store_;
   const CommitWriterOptions options_;
@@ -88,6 +100,7 @@ class CommitWriter {
   std::condition_variable cv_;
   std::deque<Item> queue_;  // GUARDED_BY(mu_)
   bool stopping_ = false;   // GUARDED_BY(mu_)
+  std::set<std::string> fenced_;  // GUARDED_BY(mu_)
   Stats stats_;             // GUARDED_BY(mu_)
   std::once_flag joined_;
   std::thread thread_;      // last: starts after everything above is set

@@ -219,6 +219,68 @@ TEST_F(CommitWriterTest, StopCommitsEverythingQueuedThenRefuses) {
   EXPECT_EQ(MustList((*db_).ListByIndex(Table::kTickets, "owner", 1000)).size(), 101u);
 }
 
+Batch ShardBatch(const std::string& shard, const std::string& id) {
+  Batch b = TicketBatch(id);
+  b.shard = shard;
+  return b;
+}
+
+TEST_F(CommitWriterTest, AFailedCommitFencesItsShardUntilUnfenced) {
+  ASSERT_OK((*db_).Commit({Write::Insert(Table::kTickets, MakeRow("taken", "owner", "", "{}"))}, {}));
+  CommitWriter writer(faults_);
+  Outcomes out;
+  faults_.CloseGate();
+  ASSERT_OK(writer.Submit(ShardBatch("other", "held"), out.For("held")));
+  ASSERT_TRUE(faults_.WaitForCommitAtGate());
+  // One group: shard "cfg-a" fails on "taken"; its later batch was built on that change.
+  ASSERT_OK(writer.Submit(ShardBatch("cfg-a", "taken"), out.For("taken")));
+  ASSERT_OK(writer.Submit(ShardBatch("cfg-a", "after-taken"), out.For("after-taken")));
+  ASSERT_OK(writer.Submit(ShardBatch("cfg-b", "b-1"), out.For("b-1")));
+  ASSERT_OK(writer.Submit(TicketBatch("no-shard"), out.For("no-shard")));
+  faults_.OpenGate();
+  ASSERT_TRUE(out.Wait(5));
+  auto errors = out.errors();
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors["taken"].code, ErrorCode::kConflict);
+  EXPECT_EQ(errors["after-taken"].code, ErrorCode::kUnavailable);
+  EXPECT_THAT(errors["after-taken"].message, HasSubstr("cfg-a"));
+  EXPECT_TRUE(writer.Fenced("cfg-a"));
+  EXPECT_FALSE(writer.Fenced("cfg-b"));
+  EXPECT_FALSE(writer.Fenced(""));
+
+  // Fenced: refused at once, nothing written, until the owner has reloaded and unfences.
+  Status refused = writer.Submit(ShardBatch("cfg-a", "a-2"), out.For("a-2"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+  EXPECT_THAT(refused.error().message, HasSubstr("fenced"));
+  ASSERT_OK(writer.Submit(ShardBatch("cfg-b", "b-2"), out.For("b-2")));  // others go on
+  ASSERT_TRUE(out.Wait(6));
+  writer.Unfence("cfg-a");
+  ASSERT_OK(writer.Submit(ShardBatch("cfg-a", "a-3"), out.For("a-3")));
+  ASSERT_TRUE(out.Wait(7));
+  EXPECT_EQ(out.errors().size(), 2u);
+  auto stored = testing::Ids(MustList((*db_).ListByIndex(Table::kTickets, "owner", 100)));
+  EXPECT_THAT(stored, ::testing::ElementsAre("a-3", "b-1", "b-2", "held", "no-shard", "taken"));
+}
+
+TEST_F(CommitWriterTest, BatchesQueuedBehindAFailedGroupOfTheirShardAreNotCommitted) {
+  CommitWriter writer(faults_, {.retries = 0});
+  Outcomes out;
+  faults_.CloseGate();
+  ASSERT_OK(writer.Submit(ShardBatch("cfg-a", "a-1"), out.For("a-1")));
+  ASSERT_TRUE(faults_.WaitForCommitAtGate());
+  faults_.FailCommits(0, 1, Error::Unavailable("injected: I/O error"));
+  ASSERT_OK(writer.Submit(ShardBatch("cfg-a", "a-2"), out.For("a-2")));  // queued behind a-1
+  faults_.OpenGate();
+  ASSERT_TRUE(out.Wait(2));
+  auto errors = out.errors();
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_THAT(errors["a-1"].message, HasSubstr("I/O error"));
+  EXPECT_THAT(errors["a-2"].message, HasSubstr("fenced"));
+  EXPECT_EQ(writer.stats().fenced_batches, 1u);
+  EXPECT_TRUE(MustList((*db_).ListByIndex(Table::kTickets, "owner", 10)).empty());
+}
+
 TEST_F(CommitWriterTest, AThrowingCompletionDoesNotStopTheWriter) {
   CommitWriter writer(faults_);
   Outcomes out;

@@ -45,6 +45,8 @@
 #include <chrono>
 #include <limits>
 #include <mutex>
+#include <set>
+#include <string_view>
 #include <thread>
 
 #include "store/sqlite_conn.h"
@@ -317,9 +319,22 @@ class SqliteStore final : public Store {
   // rolled back alone when one of its writes fails its condition.
   Result<std::vector<Status>> CommitGroup(const std::vector<Batch>& batches) override {
     std::vector<Status> out(batches.size());
+    std::set<std::string_view> failed_shards;  // a later batch of one of these is not applied
+    auto shard_failed = [&](std::size_t i) {
+      const std::string& shard = batches[i].shard;
+      if (shard.empty() || !failed_shards.count(shard)) return false;
+      out[i] = Error::Unavailable("not applied: an earlier commit of shard '" + shard +
+                                  "' in the same group failed");
+      return true;
+    };
+    auto fail_shard = [&](std::size_t i) {
+      if (!batches[i].shard.empty()) failed_shards.insert(batches[i].shard);
+    };
     bool any = false;
     for (std::size_t i = 0; i < batches.size(); ++i) {
+      if (shard_failed(i)) continue;
       out[i] = Validate(batches[i].writes);
+      if (!out[i].ok()) fail_shard(i);
       any = any || (out[i].ok() && !batches[i].empty());
     }
     if (!any) return out;
@@ -327,7 +342,7 @@ class SqliteStore final : public Store {
     MUSTER_RETURN_IF_ERROR(RunConstant("BEGIN IMMEDIATE", "begin group commit"));
     Status st = [&]() -> Status {
       for (std::size_t i = 0; i < batches.size(); ++i) {
-        if (!out[i].ok() || batches[i].empty()) continue;
+        if (!out[i].ok() || batches[i].empty() || shard_failed(i)) continue;
         MUSTER_RETURN_IF_ERROR(RunConstant("SAVEPOINT muster_batch", "begin batch"));
         Status applied = ApplyAll(batches[i].writes, batches[i].events);
         if (!applied.ok()) {
@@ -335,6 +350,7 @@ class SqliteStore final : public Store {
           if (applied.error().code != ErrorCode::kConflict) return applied;
           MUSTER_RETURN_IF_ERROR(RunConstant("ROLLBACK TO muster_batch", "undo batch"));
           out[i] = std::move(applied);
+          fail_shard(i);
         }
         MUSTER_RETURN_IF_ERROR(RunConstant("RELEASE muster_batch", "end batch"));
       }

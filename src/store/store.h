@@ -102,6 +102,10 @@ struct EventAppend {
 struct Batch {
   std::vector<Write> writes;
   std::vector<EventAppend> events;
+  // The batches of one shard (a matchmaking configuration, a placement queue...) build on each
+  // other: once one of them fails, the later ones of the same shard are not applied. Empty: the
+  // batch depends on no other.
+  std::string shard;
 
   bool empty() const { return writes.empty() && events.empty(); }
 };
@@ -142,8 +146,9 @@ class Store {
   // Group commit: applies several independent batches in ONE transaction, so that many callers
   // share one durable sync. Each batch is all-or-nothing on its own: a batch that is invalid
   // (kInvalidArgument) or whose write fails its condition (kConflict) is undone alone, with its
-  // events, and its slot of the result says why; the other batches commit. Batches apply in order
-  // (a later batch sees the writes of the earlier ones that committed).
+  // events, and its slot of the result says why; the other batches commit, except the later
+  // batches of the same non-empty shard, which are not applied (kUnavailable, naming the shard).
+  // Batches apply in order (a later batch sees the writes of the earlier ones that committed).
   // The result has one Status per batch. An error for the whole call (the transaction failed: I/O,
   // a full disk, the write lock not obtained in time) means that no batch was applied.
   virtual Result<std::vector<Status>> CommitGroup(const std::vector<Batch>& batches) = 0;

@@ -490,6 +490,39 @@ TEST_P(StoreConformance, GroupCommitReportsAnInvalidBatchInItsSlot) {
   EXPECT_THAT(*none, IsEmpty());
 }
 
+TEST_P(StoreConformance, GroupCommitSkipsTheLaterBatchesOfAShardThatFailed) {
+  OPEN_OR_FAIL(s);
+  ASSERT_OK(CommitOne(*s, Write::Insert(Table::kTickets, MakeRow("taken", "", "", "orig"))));
+  auto shard_batch = [](std::string shard, std::string id) {
+    Batch b = MakeBatch({Write::Insert(Table::kTickets, MakeRow(std::move(id), "", "", "{}"))},
+                        {EventAppend{"t", "{}", 1}});
+    b.shard = std::move(shard);
+    return b;
+  };
+  std::vector<Batch> group;
+  group.push_back(shard_batch("s", "s-1"));
+  group.push_back(shard_batch("s", "taken"));     // fails its condition
+  group.push_back(shard_batch("s", "s-3"));       // built on the failed one: not applied
+  group.push_back(shard_batch("t", "t-1"));       // another shard goes on
+  group.push_back(shard_batch("u", ""));          // invalid
+  group.push_back(shard_batch("u", "u-2"));       // not applied
+  group.push_back(shard_batch("", "free"));       // no shard
+  auto r = s->CommitGroup(group);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 7u);
+  EXPECT_TRUE((*r)[0].ok());
+  EXPECT_EQ(CodeOf((*r)[1]), ErrorCode::kConflict);
+  ASSERT_EQ(CodeOf((*r)[2]), ErrorCode::kUnavailable);
+  EXPECT_THAT((*r)[2].error().message, HasSubstr("'s'"));
+  EXPECT_TRUE((*r)[3].ok());
+  EXPECT_EQ(CodeOf((*r)[4]), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(CodeOf((*r)[5]), ErrorCode::kUnavailable);
+  EXPECT_TRUE((*r)[6].ok());
+  EXPECT_THAT(Ids(MustList(s->List(Table::kTickets, "", 100))),
+              ElementsAre("free", "s-1", "t-1", "taken"));
+  EXPECT_EQ(MustEvents(s->ReadEvents(0, 100)).size(), 3u);
+}
+
 TEST_P(StoreConformance, GroupCommitsFromTwoInstancesLoseNothing) {
   OPEN_OR_FAIL(a);
   OPEN_OR_FAIL(b);

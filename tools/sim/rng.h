@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/xoshiro.h"
+
 namespace muster::sim {
 
 class Rng {
@@ -25,7 +27,7 @@ class Rng {
   int Weighted(const std::vector<double>& weights);
 
  private:
-  std::uint64_t s_[4];
+  Xoshiro256 generator_;
   bool have_spare_ = false;
   double spare_ = 0;
 };
