@@ -382,8 +382,9 @@ Result<std::string> Node::ComputeToken(const std::string& fleet_id, const std::s
 }
 
 void Node::RunMatchmaking() {
-  core::Effects fx = matchmaking_->Run();
-  fx.Append(placement_->Pump());
+  // Waiting placements first: capacity freed since the last pump goes to the oldest of them.
+  core::Effects fx = placement_->Pump();
+  fx.Append(matchmaking_->Run());
   (void)Apply(std::move(fx));
 }
 

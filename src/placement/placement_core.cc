@@ -88,7 +88,13 @@ Result<core::Effects> PlacementCore::Start(PlacementRequest request) {
   p.start_time = clock_.NowMillis();
   core::Effects fx;
   Save(fx, p);
-  fx.Append(TryPlace(Track(std::move(p))));
+  Placement& tracked = Track(std::move(p));
+  // While older placements wait for capacity, a new one waits its turn (the next Pump serves
+  // them in arrival order), so it cannot take a process that freed up for them.
+  const bool older_waiting = std::any_of(placements_.begin(), placements_.end(), [&](const auto& kv) {
+    return &kv.second != &tracked && kv.second.game_session_arn.empty();
+  });
+  if (!older_waiting) fx.Append(TryPlace(tracked));
   return fx;
 }
 

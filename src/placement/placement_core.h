@@ -10,8 +10,10 @@
 // last applies until the timeout; with no policy, there is no cap.
 //
 // Waiting placements are served in arrival order: when capacity is scarce, a freed process goes
-// to the placement that has waited longest (that can use it). After a restart, arrival order is
-// the order of start times (then placement ids, for placements started in the same millisecond).
+// to the placement that has waited longest (that can use it). A new placement is tried at once
+// only when no older one is waiting; otherwise it waits for the next Pump. After a restart,
+// arrival order is the order of start times (then placement ids, for placements started in the
+// same millisecond).
 //
 // Notices (topic "placement"), the detail of the durable "GameLift Queue Placement Event":
 //   {"type":"PlacementFulfilled","placementId","gameSessionArn","ipAddress","dnsName","port",

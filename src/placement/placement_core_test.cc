@@ -122,6 +122,18 @@ TEST_F(PlacementTest, AFreedProcessGoesToThePlacementThatWaitedLongest) {
   EXPECT_EQ(core_.Find("m-2")->game_session_arn, "");
 }
 
+TEST_F(PlacementTest, ANewPlacementDoesNotTakeCapacityFromOlderWaitingOnes) {
+  ASSERT_TRUE(core_.Start(Request("old", 10, 10)).ok());  // waits: no process yet
+  Ready("ca", "a1");                                       // capacity appears, no Pump yet
+  auto fx = core_.Start(Request("new", 10, 10));
+  ASSERT_TRUE(fx.ok());
+  EXPECT_TRUE(fx->pushes.empty());
+  EXPECT_EQ(core_.Find("new")->game_session_arn, "");
+  core_.Pump();
+  EXPECT_NE(core_.Find("old")->game_session_arn, "");
+  EXPECT_EQ(core_.Find("new")->game_session_arn, "");
+}
+
 TEST_F(PlacementTest, RestoredPlacementsWaitInTheOrderTheyStarted) {
   std::vector<Placement> pending;
   for (auto [id, start] : std::vector<std::pair<std::string, Millis>>{{"z-old", 100}, {"a-new", 300}, {"m-mid", 200}}) {

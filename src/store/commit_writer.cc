@@ -8,6 +8,13 @@
 namespace muster::store {
 namespace {
 
+CommitWriterOptions Checked(CommitWriterOptions o) {
+  if (o.max_group == 0) o.max_group = 1;
+  if (o.max_queued == 0) o.max_queued = 1;
+  if (o.retries < 0) o.retries = 0;
+  return o;
+}
+
 Error FencedError(const std::string& shard) {
   return Error::Unavailable("shard '" + shard +
                             "' is fenced after a failed commit and is being reloaded; retry shortly");
@@ -16,7 +23,7 @@ Error FencedError(const std::string& shard) {
 }  // namespace
 
 CommitWriter::CommitWriter(Store& store, CommitWriterOptions options)
-    : store_(store), options_(std::move(options)) {
+    : store_(store), options_(Checked(std::move(options))) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -38,7 +45,12 @@ Status CommitWriter::Submit(Batch batch, Completion done) {
       return Error::Unavailable("the store is behind: " + std::to_string(queue_.size()) +
                                 " commits are waiting; retry shortly");
     }
-    queue_.push_back(Item{std::move(batch), std::move(done)});
+    std::uint64_t epoch = 0;
+    if (!batch.shard.empty()) {
+      auto it = epochs_.find(batch.shard);
+      if (it != epochs_.end()) epoch = it->second;
+    }
+    queue_.push_back(Item{std::move(batch), std::move(done), epoch});
     ++stats_.submitted;
   }
   cv_.notify_one();
@@ -63,7 +75,7 @@ bool CommitWriter::Fenced(const std::string& shard) const {
 
 void CommitWriter::Unfence(const std::string& shard) {
   std::lock_guard lock(mu_);
-  fenced_.erase(shard);
+  if (fenced_.erase(shard) > 0) ++epochs_[shard];  // what was queued before stays unapplied
 }
 
 CommitWriter::Stats CommitWriter::stats() const {
@@ -112,7 +124,9 @@ std::vector<Status> CommitWriter::CommitGroup(std::vector<Item>& group) {
     std::lock_guard lock(mu_);
     for (std::size_t i = 0; i < group.size(); ++i) {
       const std::string& shard = group[i].batch.shard;
-      if (!shard.empty() && fenced_.count(shard)) {
+      auto epoch = shard.empty() ? epochs_.end() : epochs_.find(shard);
+      const bool stale = epoch != epochs_.end() && epoch->second != group[i].epoch;
+      if (!shard.empty() && (stale || fenced_.count(shard))) {
         outcomes[i] = FencedError(shard);
         ++stats_.fenced_batches;
         continue;

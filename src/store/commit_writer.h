@@ -16,8 +16,9 @@
 // Fencing: a batch names its shard (Batch::shard). Once a batch of a shard has failed, the
 // shard is fenced: its later batches are not committed (they complete, or Submit refuses them,
 // with kUnavailable), because they were built on a change that never reached the store. The
-// shard's owner reloads it from the store and then calls Unfence. Batches with no shard are never
-// fenced.
+// shard's owner reloads it from the store and then calls Unfence. Batches submitted before the
+// Unfence are never committed, even those still queued when it comes (each shard has an epoch
+// that Unfence advances). Batches with no shard are never fenced.
 // Back-pressure: at most `max_queued` batches wait. Submit beyond that refuses at once with
 // kUnavailable and does not call the completion (the API answers 503 with Retry-After); it never
 // blocks the caller's thread.
@@ -33,6 +34,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -87,6 +89,7 @@ class CommitWriter {
   struct Item {
     Batch batch;
     Completion done;
+    std::uint64_t epoch = 0;  // the shard's epoch at Submit
   };
   void Run();
   // Commits one group, with retries; returns one outcome per batch.
@@ -101,6 +104,7 @@ class CommitWriter {
   std::deque<Item> queue_;  // GUARDED_BY(mu_)
   bool stopping_ = false;   // GUARDED_BY(mu_)
   std::set<std::string> fenced_;  // GUARDED_BY(mu_)
+  std::map<std::string, std::uint64_t> epochs_;  // GUARDED_BY(mu_); absent = 0
   Stats stats_;             // GUARDED_BY(mu_)
   std::once_flag joined_;
   std::thread thread_;      // last: starts after everything above is set

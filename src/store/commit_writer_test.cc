@@ -281,6 +281,33 @@ TEST_F(CommitWriterTest, BatchesQueuedBehindAFailedGroupOfTheirShardAreNotCommit
   EXPECT_TRUE(MustList((*db_).ListByIndex(Table::kTickets, "owner", 10)).empty());
 }
 
+TEST_F(CommitWriterTest, BatchesQueuedBeforeAnUnfenceAreNeverCommitted) {
+  // One batch per group, so the failed batch and the one built on it are in different groups.
+  CommitWriter writer(faults_, {.max_group = 1, .retries = 0});
+  Outcomes out;
+  faults_.CloseGate();
+  std::promise<void> unfenced;
+  ASSERT_OK(writer.Submit(ShardBatch("cfg-a", "a-1"), [&](Status st) {
+    EXPECT_FALSE(st.ok());
+    // A very fast owner reloads and unfences before the writer takes its next group.
+    writer.Unfence("cfg-a");
+    unfenced.set_value();
+  }));
+  ASSERT_TRUE(faults_.WaitForCommitAtGate());
+  faults_.FailCommits(0, 1, Error::Unavailable("injected: I/O error"));
+  ASSERT_OK(writer.Submit(ShardBatch("cfg-a", "a-2"), out.For("a-2")));  // built on a-1
+  faults_.OpenGate();
+  unfenced.get_future().get();
+  ASSERT_TRUE(out.Wait(1));
+  EXPECT_THAT(out.errors()["a-2"].message, HasSubstr("fenced"));
+  EXPECT_FALSE(writer.Fenced("cfg-a"));
+  ASSERT_OK(writer.Submit(ShardBatch("cfg-a", "a-3"), out.For("a-3")));  // after the reload
+  ASSERT_TRUE(out.Wait(2));
+  EXPECT_EQ(out.errors().count("a-3"), 0u);
+  EXPECT_THAT(testing::Ids(MustList((*db_).ListByIndex(Table::kTickets, "owner", 10))),
+              ::testing::ElementsAre("a-3"));
+}
+
 TEST_F(CommitWriterTest, AThrowingCompletionDoesNotStopTheWriter) {
   CommitWriter writer(faults_);
   Outcomes out;

@@ -45,7 +45,7 @@
 #include <chrono>
 #include <limits>
 #include <mutex>
-#include <set>
+#include <map>
 #include <string_view>
 #include <thread>
 
@@ -319,38 +319,47 @@ class SqliteStore final : public Store {
   // rolled back alone when one of its writes fails its condition.
   Result<std::vector<Status>> CommitGroup(const std::vector<Batch>& batches) override {
     std::vector<Status> out(batches.size());
-    std::set<std::string_view> failed_shards;  // a later batch of one of these is not applied
-    auto shard_failed = [&](std::size_t i) {
+    // The first failed batch of each shard: the shard's LATER batches are not applied.
+    std::map<std::string_view, std::size_t> first_failure;
+    auto after_failure = [&](std::size_t i) {
       const std::string& shard = batches[i].shard;
-      if (shard.empty() || !failed_shards.count(shard)) return false;
+      if (shard.empty()) return false;
+      auto it = first_failure.find(shard);
+      if (it == first_failure.end() || it->second >= i) return false;
       out[i] = Error::Unavailable("not applied: an earlier commit of shard '" + shard +
                                   "' in the same group failed");
       return true;
     };
-    auto fail_shard = [&](std::size_t i) {
-      if (!batches[i].shard.empty()) failed_shards.insert(batches[i].shard);
+    auto failed = [&](std::size_t i) {
+      if (batches[i].shard.empty()) return;
+      auto [it, inserted] = first_failure.emplace(batches[i].shard, i);
+      if (!inserted && i < it->second) it->second = i;
     };
     bool any = false;
     for (std::size_t i = 0; i < batches.size(); ++i) {
-      if (shard_failed(i)) continue;
       out[i] = Validate(batches[i].writes);
-      if (!out[i].ok()) fail_shard(i);
+      if (!out[i].ok()) failed(i);
       any = any || (out[i].ok() && !batches[i].empty());
     }
-    if (!any) return out;
+    if (!any) {
+      for (std::size_t i = 0; i < batches.size(); ++i) after_failure(i);
+      return out;
+    }
     std::lock_guard lock(mu_);
     MUSTER_RETURN_IF_ERROR(RunConstant("BEGIN IMMEDIATE", "begin group commit"));
     Status st = [&]() -> Status {
       for (std::size_t i = 0; i < batches.size(); ++i) {
-        if (!out[i].ok() || batches[i].empty() || shard_failed(i)) continue;
+        if (after_failure(i) || !out[i].ok() || batches[i].empty()) continue;
         MUSTER_RETURN_IF_ERROR(RunConstant("SAVEPOINT muster_batch", "begin batch"));
         Status applied = ApplyAll(batches[i].writes, batches[i].events);
         if (!applied.ok()) {
-          // Anything but a failed condition (I/O, full disk...) fails the whole group.
-          if (applied.error().code != ErrorCode::kConflict) return applied;
+          // A failed condition, or a statement error that left the transaction open (a row too
+          // big...), fails this batch alone. If SQLite rolled the transaction back itself (I/O
+          // error, full disk...), the whole group failed.
+          if (sqlite3_get_autocommit(conn_->raw()) != 0) return applied;
           MUSTER_RETURN_IF_ERROR(RunConstant("ROLLBACK TO muster_batch", "undo batch"));
           out[i] = std::move(applied);
-          fail_shard(i);
+          failed(i);
         }
         MUSTER_RETURN_IF_ERROR(RunConstant("RELEASE muster_batch", "end batch"));
       }

@@ -521,6 +521,20 @@ TEST_P(StoreConformance, GroupCommitSkipsTheLaterBatchesOfAShardThatFailed) {
   EXPECT_THAT(Ids(MustList(s->List(Table::kTickets, "", 100))),
               ElementsAre("free", "s-1", "t-1", "taken"));
   EXPECT_EQ(MustEvents(s->ReadEvents(0, 100)).size(), 3u);
+
+  // Only LATER batches depend on a failed one: an invalid batch does not undo the earlier ones
+  // of its shard, and an empty batch after a failure is not a success.
+  std::vector<Batch> second;
+  second.push_back(shard_batch("v", "v-1"));
+  second.push_back(shard_batch("v", ""));  // invalid
+  second.push_back(MakeBatch({}));
+  second.back().shard = "v";
+  auto r2 = s->CommitGroup(second);
+  ASSERT_TRUE(r2.ok()) << r2.error().message;
+  EXPECT_TRUE((*r2)[0].ok());
+  EXPECT_EQ(CodeOf((*r2)[1]), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(CodeOf((*r2)[2]), ErrorCode::kUnavailable);
+  EXPECT_EQ(MustGet(*s, Table::kTickets, "v-1").version, 1);
 }
 
 TEST_P(StoreConformance, GroupCommitsFromTwoInstancesLoseNothing) {

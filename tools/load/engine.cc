@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 namespace muster::load {
 
@@ -34,6 +35,9 @@ void EngineStats::Merge(const EngineStats& o) {
   connect_errors += o.connect_errors;
   io_errors += o.io_errors;
   protocol_errors += o.protocol_errors;
+  timeouts += o.timeouts;
+  unfinished += o.unfinished;
+  unsent += o.unsent;
   if (!o.last_error.empty()) last_error = o.last_error;
   max_backlog = std::max(max_backlog, o.max_backlog);
 }
@@ -45,7 +49,7 @@ std::uint64_t EngineStats::answered() const {
 }
 
 std::uint64_t EngineStats::errors() const {
-  std::uint64_t n = connect_errors + io_errors + protocol_errors;
+  std::uint64_t n = connect_errors + io_errors + protocol_errors + timeouts + unfinished + unsent;
   for (const auto& k : kinds) n += k.failed;
   return n;
 }
@@ -137,6 +141,7 @@ void Engine::Drop(Conn& c, Failure failure, const std::string& why) {
       break;
     case Failure::kIo: ++stats_.io_errors; break;
     case Failure::kProtocol: ++stats_.protocol_errors; break;
+    case Failure::kTimeout: ++stats_.timeouts; break;
   }
   if (failure != Failure::kNone) {
     errors_.fetch_add(1, std::memory_order_relaxed);
@@ -192,7 +197,7 @@ void Engine::Read(Conn& c, std::int64_t now_us) {
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     if (n < 0 && errno == EINTR) continue;
-    if (!c.busy && n == 0) {
+    if (!c.busy) {
       Drop(c, Failure::kNone, "");  // an idle keep-alive connection closed: reconnect when used
     } else {
       Drop(c, Failure::kIo, n == 0 ? "the server closed the connection during a request"
@@ -226,6 +231,9 @@ void Engine::Read(Conn& c, std::int64_t now_us) {
 
 void Engine::Run(std::int64_t start_us) {
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+  if (const std::int64_t wait = start_us - MonotonicMicros(); wait > 0) {
+    std::this_thread::sleep_for(std::chrono::microseconds(wait));
+  }
   measure_from_us_ = start_us + options_.warmup_us;
   const std::int64_t end_us = measure_from_us_ + options_.duration_us;
   const bool open_loop = options_.rate > 0;
@@ -237,12 +245,25 @@ void Engine::Run(std::int64_t start_us) {
   }
   std::vector<epoll_event> events(conns_.size() + 1);
   std::vector<std::size_t> parked;  // nothing sent this round (no connection, or nothing to send)
+  // Requests due by `t` (open loop): one at start_us, then one per interval.
+  auto due_by = [&](std::int64_t t) -> std::uint64_t {
+    return t < start_us ? 0 : static_cast<std::uint64_t>(static_cast<double>(t - start_us) / interval_us) + 1;
+  };
+  std::int64_t next_timeout_check = start_us;
   for (;;) {
     std::int64_t now = MonotonicMicros();
     if (now >= end_us) break;
+    if (now >= next_timeout_check) {
+      for (Conn& c : conns_) {
+        if (c.busy && now - c.sent_us > options_.request_timeout_us) {
+          Drop(c, Failure::kTimeout, "a request was unanswered after " +
+                                         std::to_string(options_.request_timeout_us / 1000) + " ms");
+        }
+      }
+      next_timeout_check = now + 100'000;
+    }
     if (open_loop) {
-      const auto due = static_cast<std::uint64_t>(static_cast<double>(now - start_us) / interval_us) + 1;
-      if (due > sent_due) stats_.max_backlog = std::max(stats_.max_backlog, due - sent_due);
+      const std::uint64_t due = due_by(now);
       while (sent_due < due && !idle_.empty()) {
         const std::size_t i = idle_.back();
         idle_.pop_back();
@@ -253,6 +274,7 @@ void Engine::Run(std::int64_t start_us) {
         }
         ++sent_due;
       }
+      if (due > sent_due) stats_.max_backlog = std::max(stats_.max_backlog, due - sent_due);
     } else {
       // At most one send per connection per round (a server resetting every connection at once
       // must not spin this loop).
@@ -263,7 +285,7 @@ void Engine::Run(std::int64_t start_us) {
       }
     }
     int timeout_ms = 100;
-    if (open_loop) {
+    if (open_loop && !idle_.empty()) {  // with no free connection, only an answer can help
       const auto next_due = start_us + static_cast<std::int64_t>(static_cast<double>(sent_due) * interval_us);
       timeout_ms = static_cast<int>(std::clamp<std::int64_t>((next_due - now) / 1000, 0, 100));
     }
@@ -291,6 +313,14 @@ void Engine::Run(std::int64_t start_us) {
     // Parked connections are asked again in the next round (after at most a millisecond).
     for (std::size_t i : parked) idle_.push_back(i);
     parked.clear();
+  }
+  for (const Conn& c : conns_) {
+    if (c.busy && c.sent_us >= measure_from_us_) ++stats_.unfinished;
+  }
+  if (open_loop) {
+    const std::uint64_t due = due_by(end_us - 1), measured_from = due_by(measure_from_us_ - 1);
+    const std::uint64_t first_unsent = std::max(sent_due, measured_from);
+    if (due > first_unsent) stats_.unsent = due - first_unsent;
   }
 }
 

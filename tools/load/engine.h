@@ -7,7 +7,10 @@
 //   open loop (rate R): requests are due at a fixed rate; a due request goes out on the next free
 //     connection and its latency counts from when it was DUE, so a server that falls behind shows
 //     in the latency instead of silently lowering the load (no coordinated omission).
-// Answers that complete during the warm-up are not counted in the result.
+// Requests due (open loop) or sent (closed loop) during the warm-up are not counted in the
+// result. A request unanswered after `request_timeout_us` is counted as a timeout and its
+// connection is replaced; at the end, requests still unanswered and (open loop) requests due but
+// never sent are counted too, so a stalled server cannot hide in the percentiles.
 //
 // Thread safety: Run on one thread; progress() from any thread.
 
@@ -47,8 +50,11 @@ struct EngineStats {
   std::uint64_t connect_errors = 0;
   std::uint64_t io_errors = 0;        // resets and closes while a request was in flight
   std::uint64_t protocol_errors = 0;  // unreadable answers
+  std::uint64_t timeouts = 0;         // requests unanswered after the request timeout
+  std::uint64_t unfinished = 0;       // measured requests still unanswered at the end
+  std::uint64_t unsent = 0;           // open loop: requests due by the end but never sent
   std::string last_error;
-  std::uint64_t max_backlog = 0;      // open loop: most requests due at once with no free connection
+  std::uint64_t max_backlog = 0;      // open loop: most requests overdue at once (no free connection)
   void Merge(const EngineStats& o);
   std::uint64_t answered() const;
   std::uint64_t errors() const;       // failed answers and connection errors
@@ -61,6 +67,7 @@ struct EngineOptions {
   double rate = 0;                 // requests per second for this engine; 0 = closed loop
   std::int64_t warmup_us = 0;
   std::int64_t duration_us = 10'000'000;
+  std::int64_t request_timeout_us = 30'000'000;
 };
 
 class Engine {
@@ -84,7 +91,7 @@ class Engine {
 
  private:
   struct Conn;
-  enum class Failure { kNone, kConnect, kIo, kProtocol };
+  enum class Failure { kNone, kConnect, kIo, kProtocol, kTimeout };
   bool Connect(Conn& c, std::int64_t now_us);
   // Closes the connection (it reconnects when next used), counts `failure`, and frees a
   // connection that had a request in flight.

@@ -44,6 +44,7 @@ Load:
   --threads N            load threads, each with its share of connections (default 1)
   --duration S           measured seconds (default 10)
   --warmup S             seconds before measuring (default 1)
+  --timeout S            a request unanswered this long is counted as a timeout (default 30)
   --server-pid PID       report this process's CPU time and memory (musterd's pid)
   --json FILE            also write the result as JSON
   --quiet                no progress line
@@ -71,6 +72,7 @@ struct Args {
   int threads = 1;
   double duration = 10;
   double warmup = 1;
+  double timeout = 30;
   int server_pid = 0;
   std::string json_file;
   bool quiet = false;
@@ -122,6 +124,7 @@ Args Parse(int argc, char** argv) {
     else if (f == "--threads") a.threads = static_cast<int>(Number(f, v, 1, 64));
     else if (f == "--duration") a.duration = Number(f, v, 0.1, 86400);
     else if (f == "--warmup") a.warmup = Number(f, v, 0, 3600);
+    else if (f == "--timeout") a.timeout = Number(f, v, 0.001, 3600);
     else if (f == "--server-pid") a.server_pid = static_cast<int>(Number(f, v, 1, 1 << 30));
     else if (f == "--json") a.json_file = v;
     else if (f == "--configuration") a.configuration = v;
@@ -241,6 +244,7 @@ int Run(int argc, char** argv) {
     o.rate = open_loop ? a.rate / threads : 0;
     o.warmup_us = static_cast<std::int64_t>(a.warmup * 1e6);
     o.duration_us = static_cast<std::int64_t>(a.duration * 1e6);
+    o.request_timeout_us = static_cast<std::int64_t>(a.timeout * 1e6);
     workloads.push_back(MakeWorkload(s, t, threads, o.connections));
     engines.push_back(std::make_unique<Engine>(o, *workloads.back(), kinds.size()));
   }
@@ -280,17 +284,23 @@ int Run(int argc, char** argv) {
   bool measuring = false;
   Engine::Progress last_progress;
   std::int64_t last_us = MonotonicMicros();
-  for (std::int64_t tick = start_us + 1'000'000;; tick += 1'000'000) {
-    const std::int64_t wake = std::min(tick, measuring ? end_us : measure_us);
-    const std::int64_t now = MonotonicMicros();
-    if (wake > now) std::this_thread::sleep_for(std::chrono::microseconds(wake - now));
+  std::int64_t next_print = start_us + 1'000'000;
+  auto start_measuring = [&] {
     if (!measuring && MonotonicMicros() >= measure_us) {
       at_measure = sample();
       measuring = true;
-      if (wake == measure_us) tick -= 1'000'000;  // the progress tick is still to come
     }
+  };
+  for (;;) {
+    start_measuring();
+    const std::int64_t wake = std::min(next_print, measuring ? end_us : measure_us);
+    if (const std::int64_t now = MonotonicMicros(); wake > now) {
+      std::this_thread::sleep_for(std::chrono::microseconds(wake - now));
+    }
+    start_measuring();
     if (MonotonicMicros() >= end_us) break;
-    if (wake != tick) continue;
+    if (MonotonicMicros() < next_print) continue;
+    next_print += 1'000'000;
     const auto p = totals();
     const ServerCost c = sample();
     const double secs = static_cast<double>(MonotonicMicros() - last_us) / 1e6;
@@ -342,8 +352,13 @@ int Run(int argc, char** argv) {
               Thousands(static_cast<double>(all.connect_errors)).c_str(), Thousands(static_cast<double>(all.io_errors)).c_str(),
               Thousands(static_cast<double>(all.protocol_errors)).c_str(),
               all.last_error.empty() ? "" : "; last: ", all.last_error.c_str());
+  if (all.timeouts + all.unfinished + all.unsent > 0) {
+    std::printf("  never answered: %s timed out, %s still in flight at the end, %s due but never sent\n",
+                Thousands(static_cast<double>(all.timeouts)).c_str(), Thousands(static_cast<double>(all.unfinished)).c_str(),
+                Thousands(static_cast<double>(all.unsent)).c_str());
+  }
   if (!total.first_failure.empty()) std::printf("  first failed answer: %s\n", total.first_failure.c_str());
-  if (open_loop) std::printf("  open loop: at most %s requests were due with no free connection\n", Thousands(static_cast<double>(all.max_backlog)).c_str());
+  if (open_loop) std::printf("  open loop: at most %s requests were overdue at once (no free connection)\n", Thousands(static_cast<double>(all.max_backlog)).c_str());
   json::object result{{"mode", a.mode},
                       {"answers", answered},
                       {"seconds", a.duration},
@@ -351,6 +366,9 @@ int Run(int argc, char** argv) {
                       {"ok", total.ok},
                       {"failed", total.failed},
                       {"connection_errors", all.connect_errors + all.io_errors + all.protocol_errors},
+                      {"timeouts", all.timeouts},
+                      {"unfinished", all.unfinished},
+                      {"unsent", all.unsent},
                       {"latency_us", json::object{{"p50", total.latency_us.Percentile(50)},
                                                   {"p90", total.latency_us.Percentile(90)},
                                                   {"p99", total.latency_us.Percentile(99)},

@@ -17,6 +17,14 @@ std::string_view Trim(std::string_view v) {
 }  // namespace
 
 ResponseReader::State ResponseReader::Next(Response* out) {
+  for (;;) {
+    const State st = NextOne(out);
+    // An interim answer (100 Continue, 103 Early Hints) is followed by the real one.
+    if (st != State::kDone || out->status >= 200) return st;
+  }
+}
+
+ResponseReader::State ResponseReader::NextOne(Response* out) {
   if (!error_.empty()) return State::kError;
   const std::size_t end = buffer_.find("\r\n\r\n");
   if (end == std::string::npos) {
@@ -34,7 +42,8 @@ ResponseReader::State ResponseReader::Next(Response* out) {
   std::size_t line_end = head.find("\r\n");
   std::string_view status_line = head.substr(0, line_end);
   // "HTTP/1.1 200 OK"
-  if (status_line.size() < 12 || status_line.substr(0, 5) != "HTTP/" || status_line[8] != ' ') {
+  if (status_line.size() < 12 || status_line.substr(0, 5) != "HTTP/" || status_line[8] != ' ' ||
+      (status_line.size() > 12 && status_line[12] != ' ')) {
     error_ = "malformed status line '" + std::string(status_line.substr(0, 80)) + "'";
     return State::kError;
   }
@@ -74,13 +83,26 @@ ResponseReader::State ResponseReader::Next(Response* out) {
       error_ = "chunked responses are not supported (Transfer-Encoding: " + std::string(value.substr(0, 40)) + ")";
       return State::kError;
     } else if (AsciiIEquals(name, "connection")) {
-      if (AsciiIEquals(value, "close")) r.close = true;
-      if (AsciiIEquals(value, "keep-alive")) r.close = false;
+      // A list of tokens: "close" anywhere in it closes; "keep-alive" keeps an HTTP/1.0 answer's
+      // connection open.
+      bool close = false, keep_alive = false;
+      while (!value.empty()) {
+        const std::size_t comma = value.find(',');
+        const std::string_view token = Trim(value.substr(0, comma));
+        close = close || AsciiIEquals(token, "close");
+        keep_alive = keep_alive || AsciiIEquals(token, "keep-alive");
+        value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
+      }
+      if (close) r.close = true;
+      else if (keep_alive) r.close = false;
     } else if (AsciiIEquals(name, "x-muster-ticket-status")) {
       r.ticket_status = std::string(value);
     }
   }
-  if (!has_length && status != 204 && status != 304 && status >= 200) {
+  // 1xx, 204 and 304 answers never have a body, whatever their headers say.
+  const bool bodiless = status < 200 || status == 204 || status == 304;
+  if (bodiless) length = 0;
+  if (!has_length && !bodiless) {
     error_ = "response " + std::to_string(status) + " without Content-Length";
     return State::kError;
   }

@@ -27,7 +27,8 @@ class ResponseReader {
 
   // Appends received bytes.
   void Append(const char* data, std::size_t n) { buffer_.append(data, n); }
-  // Takes one whole response off the front of what was received, if there is one.
+  // Takes one whole final response off the front of what was received, if there is one
+  // (interim 1xx answers before it are skipped).
   State Next(Response* out);
   const std::string& error() const { return error_; }
   void Reset() {
@@ -37,6 +38,8 @@ class ResponseReader {
   std::size_t buffered() const { return buffer_.size(); }
 
  private:
+  State NextOne(Response* out);
+
   std::string buffer_;
   std::string error_;
 };

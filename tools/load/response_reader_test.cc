@@ -65,6 +65,27 @@ TEST(ResponseReaderTest, RefusesWhatItCannotRead) {
   }
 }
 
+TEST(ResponseReaderTest, InterimAnswersBodilessStatusesAndConnectionLists) {
+  const std::string wire =
+      "HTTP/1.1 100 Continue\r\n\r\n"
+      "HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\n\r\n"
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive, close\r\n\r\nok";
+  ResponseReader r;
+  Response out;
+  r.Append(wire.data(), wire.size());
+  ASSERT_EQ(r.Next(&out), State::kDone);
+  EXPECT_EQ(out.status, 304);  // the 100 was skipped; the 304 has no body despite its length
+  EXPECT_EQ(out.body, "");
+  ASSERT_EQ(r.Next(&out), State::kDone);
+  EXPECT_EQ(out.status, 200);
+  EXPECT_EQ(out.body, "ok");
+  EXPECT_TRUE(out.close);
+  const std::string bad = "HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n";
+  ResponseReader r2;
+  r2.Append(bad.data(), bad.size());
+  EXPECT_EQ(r2.Next(&out), State::kError);
+}
+
 TEST(ResponseReaderTest, AHeaderSectionThatNeverEndsIsAnError) {
   ResponseReader r;
   Response out;

@@ -1,5 +1,7 @@
 #include "tools/load/workloads.h"
 
+#include <algorithm>
+
 #include "common/clock.h"
 #include "common/json.h"
 
@@ -126,11 +128,12 @@ class RequestWorkload final : public Workload {
     auto& mine = per_conn_[conn];
     State& g = mine[next_[conn] % mine.size()];
     ++next_[conn];
-    if (r.status != 200) return false;
     if (kind == kCancel) {
+      // Refused (the ticket was matched, ended or is gone): the guest starts a new one anyway.
       g.live_ticket.clear();
-      return true;
+      return r.status == 200;
     }
+    if (r.status != 200) return false;
     auto parsed = ParseJson(r.body, JsonLimits{.max_bytes = 1 << 20});
     const json::value* id = parsed.ok() && parsed->is_object() ? parsed->get_object().if_contains("TicketId") : nullptr;
     if (!id || !id->is_string()) return false;
@@ -163,10 +166,11 @@ std::unique_ptr<Workload> MakeWorkload(const Setup& setup, int thread, int threa
   if (setup.mode == "start") return std::make_unique<StartWorkload>(setup, thread);
   if (setup.mode == "describe") return std::make_unique<DescribeWorkload>(setup, thread, threads);
   if (setup.mode == "status") return std::make_unique<StatusWorkload>(setup, thread, threads);
-  // request: the guests are split into contiguous shares, one per thread.
+  // request: the guests are split between the threads as the connections are (the first
+  // n % threads threads get one more), so a thread has at least one guest per connection.
   const std::size_t n = setup.guests.size(), t = static_cast<std::size_t>(thread), ts = static_cast<std::size_t>(threads);
-  const std::size_t first = n * t / ts, last = n * (t + 1) / ts;
-  return std::make_unique<RequestWorkload>(setup, first, last - first, connections);
+  const std::size_t first = t * (n / ts) + std::min(t, n % ts), count = n / ts + (t < n % ts ? 1 : 0);
+  return std::make_unique<RequestWorkload>(setup, first, count, connections);
 }
 
 std::string Serialize(const auth::SignableRequest& r) {
