@@ -79,9 +79,14 @@ class Compiler {
   void Run(std::string_view body);
 
  private:
+  // Records a problem (the first 100 are kept for the message). Code that asks whether a step
+  // found a problem compares problem_count_, which counts them all: `problems` stops growing at
+  // the cap, so its size cannot tell.
   void Problem(std::string path, std::string message) {
+    ++problem_count_;
     if (problems.size() < 100) problems.push_back({std::move(path), std::move(message)});
   }
+  std::size_t problem_count_ = 0;
   std::string JsonKind(const json::value& v) {
     switch (v.kind()) {
       case json::kind::null: return "null";
@@ -435,9 +440,9 @@ void Compiler::ParseRules(const json::value& v) {
   for (std::size_t i = 0; i < a->size(); ++i) {
     const json::object* o = (*a)[i].if_object();
     if (!o) continue;
-    std::size_t before = problems.size();
+    std::size_t before = problem_count_;
     ParseRule(*o, rule_paths_[i], &rs.rules[i]);
-    rule_ok_[i] = problems.size() == before;
+    rule_ok_[i] = problem_count_ == before;
   }
   ParseCompounds(*a);
 }
@@ -722,9 +727,10 @@ void Compiler::ParseCompounds(const json::array& rules) {
     const json::object& o = rules[i].as_object();
     std::string p = JoinPath(rule_paths_[i], "statement");
     const json::value* v = Get(o, "statement");
+    if (!v || !v->is_string()) continue;  // ParseRule reported it
     std::string_view text(v->get_string().data(), v->get_string().size());
     std::size_t pos = 0;
-    std::size_t before = problems.size();
+    std::size_t before = problem_count_;
     bool ok = ParseStatement(text, &pos, 0, p, static_cast<int>(i), &r.statement);
     if (ok) {
       while (pos < text.size() && std::isspace(static_cast<unsigned char>(text[pos]))) ++pos;
@@ -733,7 +739,7 @@ void Compiler::ParseCompounds(const json::array& rules) {
       } else if (r.statement.kind == CompoundNode::kRule) {
         Problem(p, "must be a call: and(...), or(...), not(...) or xor(...)");
       }
-    } else if (problems.size() == before) {
+    } else if (problem_count_ == before) {
       Problem(p, "malformed statement " + Quote(text));
     }
   }

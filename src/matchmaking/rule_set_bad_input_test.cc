@@ -101,6 +101,19 @@ TEST(BadCompounds, MalformedStatements) {
   Refused(Body(kLatency + R"J(,{"name":"C","type":"compound"})J"), {"rules[1].statement: is required"});
 }
 
+// Found by the ruleset_fuzz campaign: once 100 problems were recorded, later ones were dropped,
+// so a compound rule without a statement looked valid and its statement was read as a string
+// that was not there (a null dereference).
+TEST(BadCompounds, AMissingStatementAfterAHundredProblemsIsStillAProblem) {
+  std::string rules;
+  for (int i = 0; i < 120; ++i) rules += R"J({"name":"r)J" + std::to_string(i) + R"J(","type":"no-such-type"},)J";
+  rules += R"J({"name":"c","type":"compound","wtatement":"and(r1, r2)"},)J";
+  rules += R"J({"name":"d","type":"compound","statement":17})J";
+  Refused(Body(rules), {"rules[0].type"});
+  auto rs = ParseRuleSet(Body(rules));
+  ASSERT_FALSE(rs.ok());
+}
+
 TEST(BadCompounds, TenThousandLevelsAreRefusedByTheDepthLimit) {
   std::string stmt;
   for (int i = 0; i < 10'000; ++i) stmt += "not(";
