@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "api/management_codec.h"
 #include "api/query.h"
 #include "auth/sigv4.h"
 #include "common/time_util.h"
@@ -57,8 +58,10 @@ net::HttpResponse JsonResponse(int status, const json::value& body) {
 }
 
 net::HttpResponse ErrorResponse(const Error& error) {
-  return JsonResponse(HttpStatus(error.code),
-                      json::object{{"error", ErrorCodeName(error.code)}, {"message", error.message}});
+  net::HttpResponse r = JsonResponse(HttpStatus(error.code),
+                                     json::object{{"error", ErrorCodeName(error.code)}, {"message", error.message}});
+  if (error.code == ErrorCode::kUnavailable) r.headers.emplace_back("Retry-After", kRetryAfterSeconds);
+  return r;
 }
 
 Result<std::map<std::string, int>> ParseLatencies(std::string_view text, int max_ms) {
@@ -117,32 +120,39 @@ Result<std::string> ClientApi::Authenticate(const net::HttpRequest& request) {
   return identity;
 }
 
-bool ClientApi::Handle(const net::HttpRequest& request, net::HttpResponse* response) {
+bool ClientApi::Handle(const net::HttpRequest& request, const net::Responder& respond) {
+  net::HttpResponse r;
+  net::HttpResponse* response = &r;
+  // The ticket-starting routes answer from the commit's completion; the others at once.
+  bool later = false;
   std::string_view path = request.path;
   std::string_view last = LastSegment(path);
   bool compat = last == "requestmatchmaking" || last == "requestmatchstatus";
   bool native = path.rfind("/v1/matchmaking", 0) == 0;
   if (path == "/v1/locations" && request.method == "GET") {
-    *response = Locations();
+    respond(Locations());
     return true;
   }
   if (!compat && !native) return false;
   if (compat && request.method != "GET") {
     *response = ErrorResponse(Error::InvalidArgument(std::string(last) + " takes GET"));
     response->status = 405;
+    respond(std::move(r));
     return true;
   }
   auto identity = Authenticate(request);
   if (!identity.ok()) {
-    *response = ErrorResponse(identity.error());
+    respond(ErrorResponse(identity.error()));
     return true;
   }
   if (last == "requestmatchmaking") {
-    *response = RequestMatchmaking(*identity, request.remote_address, request.query);
+    RequestMatchmaking(*identity, request.remote_address, request.query, respond);
+    later = true;
   } else if (last == "requestmatchstatus") {
     *response = RequestMatchStatus(*identity, request.query);
   } else if (path == "/v1/matchmaking" && request.method == "POST") {
-    *response = NativeStart(*identity, request.remote_address, request.body);
+    NativeStart(*identity, request.remote_address, request.body, respond);
+    later = true;
   } else if (path.rfind("/v1/matchmaking/", 0) == 0 && last == "accept" && request.method == "POST" &&
              path.size() > 16 + 7) {
     *response = NativeAccept(*identity, std::string(path.substr(16, path.size() - 16 - 7)), request.body);
@@ -153,11 +163,19 @@ bool ClientApi::Handle(const net::HttpRequest& request, net::HttpResponse* respo
   } else {
     *response = ErrorResponse(Error::NotFound("no route for " + request.method + " " + request.path));
   }
+  if (!later) respond(std::move(r));
   return true;
 }
 
-Result<matchmaking::Ticket> ClientApi::Start(const std::string& identity, const std::string& address,
-                                             std::map<std::string, int> latencies) {
+void ClientApi::Start(const std::string& identity, const std::string& address,
+                      std::map<std::string, int> latencies, node::Node::TicketDone done) {
+  auto player = StartingPlayer(identity, address, std::move(latencies));
+  if (!player.ok()) return done(player.take_error());
+  node_.StartMatchmakingAsync(options_.configuration, {std::move(player).value()}, identity, "", std::move(done));
+}
+
+Result<matchmaking::PlayerInput> ClientApi::StartingPlayer(const std::string& identity, const std::string& address,
+                                                           std::map<std::string, int> latencies) {
   // Each ticket is a row kept for the ticket retention: a player (or an address making players in
   // turn) that starts and cancels in a loop is slowed down, not stored without bound.
   const Millis now = clock_.NowMillis();
@@ -187,24 +205,24 @@ Result<matchmaking::Ticket> ClientApi::Start(const std::string& identity, const 
     if (!v.ok()) return Error::Internal("stored player data is invalid: " + v.error().message);
     player.attributes[std::string(kv.key())] = std::move(v).value();
   }
-  MUSTER_ASSIGN_OR_RETURN(auto ticket, node_.StartMatchmaking(options_.configuration, {std::move(player)}, identity));
-  return ticket;
+  return player;
 }
 
-net::HttpResponse ClientApi::RequestMatchmaking(const std::string& identity, const std::string& address,
-                                                const std::string& query) {
+void ClientApi::RequestMatchmaking(const std::string& identity, const std::string& address,
+                                   const std::string& query, const net::Responder& respond) {
   auto q = ParseQuery(query);
-  if (!q.ok()) return ErrorResponse(q.error());
+  if (!q.ok()) return respond(ErrorResponse(q.error()));
   for (const auto& [k, v] : *q) {
     if (k != "latencies" && !IsSignatureParameter(k)) {
-      return ErrorResponse(Error::InvalidArgument("unknown query parameter '" + k + "'"));
+      return respond(ErrorResponse(Error::InvalidArgument("unknown query parameter '" + k + "'")));
     }
   }
   auto lat = ParseLatencies(q->count("latencies") ? q->at("latencies") : "", options_.max_latency_ms);
-  if (!lat.ok()) return ErrorResponse(lat.error());
-  auto t = Start(identity, address, std::move(lat).value());
-  if (!t.ok()) return ErrorResponse(t.error());
-  return JsonResponse(200, matchmaking::TicketToApiJson(*t, node_.ConfigurationArn(t->configuration_name)));
+  if (!lat.ok()) return respond(ErrorResponse(lat.error()));
+  Start(identity, address, std::move(lat).value(), [this, respond](Result<matchmaking::Ticket> t) {
+    if (!t.ok()) return respond(ErrorResponse(t.error()));
+    respond(JsonResponse(200, matchmaking::TicketToApiJson(*t, node_.ConfigurationArn(t->configuration_name))));
+  });
 }
 
 Result<matchmaking::Ticket> ClientApi::OwnTicket(const std::string& identity, const std::string& ticket_id) {
@@ -243,28 +261,29 @@ net::HttpResponse ClientApi::RequestMatchStatus(const std::string& identity, con
   return r;
 }
 
-net::HttpResponse ClientApi::NativeStart(const std::string& identity, const std::string& address,
-                                         const std::string& body) {
+void ClientApi::NativeStart(const std::string& identity, const std::string& address, const std::string& body,
+                            const net::Responder& respond) {
   std::map<std::string, int> latencies;
   if (!body.empty()) {
     auto v = ParseJson(body, JsonLimits{.max_bytes = 16 * 1024, .max_depth = 8});
-    if (!v.ok()) return ErrorResponse(v.error());
+    if (!v.ok()) return respond(ErrorResponse(v.error()));
     JsonObjectReader r(*v, "");
     if (const json::object* lat = r.Object("latencies")) {
       // Read through a reader bound to the latencies object itself (it keeps a pointer).
       JsonObjectReader lr(*r.raw("latencies"), "latencies", /*strict=*/false);
       for (const auto& kv : *lat) {
         auto ms = lr.Int(kv.key(), true, 0, options_.max_latency_ms);
-        if (!ms) return ErrorResponse(lr.Finish().error());
+        if (!ms) return respond(ErrorResponse(lr.Finish().error()));
         latencies[std::string(kv.key())] = static_cast<int>(*ms);
       }
     }
     auto st = r.Finish();
-    if (!st.ok()) return ErrorResponse(st.error());
+    if (!st.ok()) return respond(ErrorResponse(st.error()));
   }
-  auto t = Start(identity, address, std::move(latencies));
-  if (!t.ok()) return ErrorResponse(t.error());
-  return JsonResponse(201, NativeTicket(*t));
+  Start(identity, address, std::move(latencies), [respond](Result<matchmaking::Ticket> t) {
+    if (!t.ok()) return respond(ErrorResponse(t.error()));
+    respond(JsonResponse(201, NativeTicket(*t)));
+  });
 }
 
 net::HttpResponse ClientApi::NativeGet(const std::string& identity, const std::string& ticket_id, bool cancel) {

@@ -50,22 +50,26 @@ class ClientApi {
   ClientApi(node::Node& node, identity::IdentityService& identities,
             identity::PlayerDataService& players, const Clock& clock, ClientApiOptions options);
 
-  // Returns true and fills `response` when the request is for this API.
-  bool Handle(const net::HttpRequest& request, net::HttpResponse* response);
+  // Returns true when the request is for this API; it is then answered through `respond`, at once
+  // or (the routes that start a ticket) from the commit's completion, on the node's thread.
+  bool Handle(const net::HttpRequest& request, const net::Responder& respond);
 
  private:
   Result<std::string> Authenticate(const net::HttpRequest& request);
-  net::HttpResponse RequestMatchmaking(const std::string& identity, const std::string& address,
-                                       const std::string& query);
+  void RequestMatchmaking(const std::string& identity, const std::string& address, const std::string& query,
+                          const net::Responder& respond);
   net::HttpResponse RequestMatchStatus(const std::string& identity, const std::string& query);
-  net::HttpResponse NativeStart(const std::string& identity, const std::string& address,
-                                const std::string& body);
+  void NativeStart(const std::string& identity, const std::string& address, const std::string& body,
+                   const net::Responder& respond);
   net::HttpResponse NativeAccept(const std::string& identity, const std::string& ticket_id,
                                  const std::string& body);
   net::HttpResponse NativeGet(const std::string& identity, const std::string& ticket_id, bool cancel);
   net::HttpResponse Locations();
-  Result<matchmaking::Ticket> Start(const std::string& identity, const std::string& address,
-                                    std::map<std::string, int> latencies);
+  void Start(const std::string& identity, const std::string& address, std::map<std::string, int> latencies,
+             node::Node::TicketDone done);
+  // Rate limits, locations and stored player data: the player a new ticket is for.
+  Result<matchmaking::PlayerInput> StartingPlayer(const std::string& identity, const std::string& address,
+                                                  std::map<std::string, int> latencies);
   Result<matchmaking::Ticket> OwnTicket(const std::string& identity, const std::string& ticket_id);
 
   node::Node& node_;

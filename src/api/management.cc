@@ -127,12 +127,33 @@ net::HttpResponse ManagementApi::Handle(std::string_view op, std::string_view bo
                         "GameLift." + std::string(op) + " is not an operation of the Muster management API "
                         "(see docs/management-api.md)");
   }
-  auto parsed = ParseJson(body.empty() ? std::string_view("{}") : body, kBodyLimits);
-  if (!parsed.ok()) return AwsJsonError(400, "InvalidRequestException", "request body: " + parsed.error().message);
+  auto parsed = ParseBody(body);
+  if (!parsed.ok()) return AwsJsonError(parsed.error());
   JsonObjectReader reader(*parsed, "");
   auto out = (this->*(found->handler))(reader);
   if (!out.ok()) return AwsJsonError(out.error());
   return AwsJsonResponse(*out);
+}
+
+void ManagementApi::Handle(std::string_view op, std::string_view body, net::Responder respond) {
+  if (op != "StartMatchmaking") return respond(Handle(op, body));
+  // The intake path: answered once the ticket is durable, without holding the loop meanwhile.
+  auto parsed = ParseBody(body);
+  if (!parsed.ok()) return respond(AwsJsonError(parsed.error()));
+  JsonObjectReader reader(*parsed, "");
+  auto start = ReadStart(reader);
+  if (!start.ok()) return respond(AwsJsonError(start.error()));
+  node_.StartMatchmakingAsync(start->configuration, std::move(start->players), "", std::move(start->ticket_id),
+                              [this, respond = std::move(respond)](Result<matchmaking::Ticket> t) {
+                                if (!t.ok()) return respond(AwsJsonError(t.error()));
+                                respond(AwsJsonResponse(json::object{{"MatchmakingTicket", TicketJson(*t)}}));
+                              });
+}
+
+Result<json::value> ManagementApi::ParseBody(std::string_view body) {
+  auto parsed = ParseJson(body.empty() ? std::string_view("{}") : body, kBodyLimits);
+  if (!parsed.ok()) return Error::InvalidArgument("request body: " + parsed.error().message);
+  return parsed;
 }
 
 json::object ManagementApi::TicketJson(const matchmaking::Ticket& t) const {
@@ -256,14 +277,20 @@ Result<json::object> ManagementApi::DeleteMatchmakingConfiguration(JsonObjectRea
 
 // --- tickets --------------------------------------------------------------------------------
 
-Result<json::object> ManagementApi::StartMatchmaking(JsonObjectReader& r) {
+Result<ManagementApi::StartRequest> ManagementApi::ReadStart(JsonObjectReader& r) {
   auto ticket_id = ReadTicketId(r, false);
   auto configuration = ReadName(r, "ConfigurationName", true, 256, "matchmakingconfiguration");
   const json::array* players_json = r.Array("Players", true);
   MUSTER_RETURN_IF_ERROR(r.Finish());
   MUSTER_ASSIGN_OR_RETURN(auto players, ParsePlayers(*players_json, "Players", kMaxPlayersPerTicket, false));
-  MUSTER_ASSIGN_OR_RETURN(auto ticket, node_.StartMatchmaking(NameFromArn(*configuration, "matchmakingconfiguration"),
-                                                              std::move(players), "", ticket_id.value_or("")));
+  return StartRequest{NameFromArn(*configuration, "matchmakingconfiguration"), std::move(players),
+                      ticket_id.value_or("")};
+}
+
+Result<json::object> ManagementApi::StartMatchmaking(JsonObjectReader& r) {
+  MUSTER_ASSIGN_OR_RETURN(auto start, ReadStart(r));
+  MUSTER_ASSIGN_OR_RETURN(auto ticket, node_.StartMatchmaking(start.configuration, std::move(start.players), "",
+                                                              std::move(start.ticket_id)));
   return json::object{{"MatchmakingTicket", TicketJson(ticket)}};
 }
 

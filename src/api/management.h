@@ -11,7 +11,8 @@
 // Every request is parsed completely (unknown fields, types, lengths, ranges) before anything
 // changes. Shapes and errors: docs/management-api.md.
 //
-// Thread safety: none; runs on the node's loop thread like the Node it calls.
+// Thread safety: none; runs on the node's loop thread like the Node it calls. Asynchronous answers
+// come back on that thread too.
 
 #include <string_view>
 
@@ -28,11 +29,21 @@ class ManagementApi {
 
   // `op` is the part of X-Amz-Target after "GameLift.".
   net::HttpResponse Handle(std::string_view op, std::string_view body);
+  // The same, answered through `respond`: StartMatchmaking answers from its commit's completion
+  // (Node::StartMatchmakingAsync), the other operations at once.
+  void Handle(std::string_view op, std::string_view body, net::Responder respond);
 
   // Operations answered by this class (for the router's "unknown operation" message and tests).
   static bool Knows(std::string_view op);
 
  private:
+  struct StartRequest {
+    std::string configuration;
+    std::vector<matchmaking::PlayerInput> players;
+    std::string ticket_id;
+  };
+  static Result<json::value> ParseBody(std::string_view body);
+  static Result<StartRequest> ReadStart(JsonObjectReader& r);
   Result<json::object> CreateMatchmakingRuleSet(JsonObjectReader& r);
   Result<json::object> ValidateMatchmakingRuleSet(JsonObjectReader& r);
   Result<json::object> DescribeMatchmakingRuleSets(JsonObjectReader& r);

@@ -66,7 +66,9 @@ const char* AwsErrorType(ErrorCode code) {
 }
 
 int AwsErrorStatus(ErrorCode code) {
-  return code == ErrorCode::kInternal || code == ErrorCode::kUnavailable ? 500 : 400;
+  // 503 is what the AWS SDKs retry as a transient error (with their backoff).
+  if (code == ErrorCode::kUnavailable) return 503;
+  return code == ErrorCode::kInternal ? 500 : 400;
 }
 
 net::HttpResponse AwsJsonResponse(const json::value& body) {
@@ -86,7 +88,9 @@ net::HttpResponse AwsJsonError(int status, std::string_view type, std::string_vi
 }
 
 net::HttpResponse AwsJsonError(const Error& error) {
-  return AwsJsonError(AwsErrorStatus(error.code), AwsErrorType(error.code), error.message);
+  net::HttpResponse r = AwsJsonError(AwsErrorStatus(error.code), AwsErrorType(error.code), error.message);
+  if (error.code == ErrorCode::kUnavailable) r.headers.emplace_back("Retry-After", kRetryAfterSeconds);
+  return r;
 }
 
 bool ValidName(std::string_view s, std::size_t max_len, std::string_view arn_kind) {

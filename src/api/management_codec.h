@@ -29,7 +29,9 @@ int AwsErrorStatus(ErrorCode code);  // 400, or 500 for kInternal / kUnavailable
 
 net::HttpResponse AwsJsonResponse(const json::value& body);
 net::HttpResponse AwsJsonError(int status, std::string_view type, std::string_view message);
+// kUnavailable (the store is behind, or the node reloads) answers 503 with this Retry-After.
 net::HttpResponse AwsJsonError(const Error& error);
+inline constexpr const char* kRetryAfterSeconds = "1";
 
 // Identifiers: 1..max_len of [a-zA-Z0-9-.]; with arn_kind also "arn:<...>:<arn_kind>/<name>".
 bool ValidName(std::string_view s, std::size_t max_len, std::string_view arn_kind = {});

@@ -16,11 +16,11 @@ Router::Router(ClientApi& client, identity::IdentityService& identities, const C
   if (options_.node) management_ = std::make_unique<ManagementApi>(*options_.node);
 }
 
-net::HttpResponse Router::Handle(const net::HttpRequest& request) {
+void Router::Handle(const net::HttpRequest& request, net::Responder respond) {
   if (request.path == "/" && request.method == "POST") {
     const std::string* target = request.Header("x-amz-target");
     if (!target) {
-      return AwsJsonError(400, "InvalidRequestException", "POST / needs an X-Amz-Target header");
+      return respond(AwsJsonError(400, "InvalidRequestException", "POST / needs an X-Amz-Target header"));
     }
     std::string_view t = *target;
     std::size_t dot = t.find('.');
@@ -32,20 +32,20 @@ net::HttpResponse Router::Handle(const net::HttpRequest& request) {
       r.status = res.http_status;
       r.content_type = "application/x-amz-json-1.1";
       r.body = std::move(res.body);
-      return r;
+      return respond(std::move(r));
     }
-    if (service == "GameLift") return Management(request, op);
-    return AwsJsonError(400, "UnknownOperationException", "unknown X-Amz-Target service '" + std::string(service) + "'");
+    if (service == "GameLift") return Management(request, op, std::move(respond));
+    return respond(AwsJsonError(400, "UnknownOperationException",
+                                "unknown X-Amz-Target service '" + std::string(service) + "'"));
   }
   if (request.path == "/healthz" && request.method == "GET") {
-    return JsonResponse(200, json::object{{"status", "ok"}});
+    return respond(JsonResponse(200, json::object{{"status", "ok"}}));
   }
-  net::HttpResponse r;
-  if (client_.Handle(request, &r)) return r;
-  return ErrorResponse(Error::NotFound("no route for " + request.method + " " + request.path));
+  if (client_.Handle(request, respond)) return;
+  respond(ErrorResponse(Error::NotFound("no route for " + request.method + " " + request.path)));
 }
 
-net::HttpResponse Router::Management(const net::HttpRequest& request, std::string_view op) {
+void Router::Management(const net::HttpRequest& request, std::string_view op, net::Responder respond) {
   auth::SignableRequest sr{request.method, request.path, request.query, request.headers, request.body};
   auth::SecretLookup lookup = [&](std::string_view ak) -> Result<auth::SecretLookupResult> {
     if (!options_.admin_secret) return Error::Unauthorized("the management API is disabled");
@@ -55,19 +55,19 @@ net::HttpResponse Router::Management(const net::HttpRequest& request, std::strin
   const std::string client = ClientKey(request.remote_address);
   const Millis now = clock_.NowMillis();
   if (int wait = admin_failures_.RetryAfterSeconds(client, now); wait > 0) {
-    return AwsJsonError(429, "ThrottlingException",
-                        "too many failed signatures from your address; retry in " + std::to_string(wait) + " s");
+    return respond(AwsJsonError(429, "ThrottlingException",
+                                "too many failed signatures from your address; retry in " + std::to_string(wait) + " s"));
   }
   auto v = auth::VerifyRequest(sr, lookup, {"gamelift", options_.region, 5 * 60 * 1000}, now);
   if (!v.ok()) {
     (void)admin_failures_.Allow(client, now);  // a failure spends one of the address's tokens
-    return AwsJsonError(400, "UnauthorizedException", v.error().message);
+    return respond(AwsJsonError(400, "UnauthorizedException", v.error().message));
   }
   if (!management_) {
-    return AwsJsonError(500, "InternalServiceException",
-                        "the management API is not connected to a node (RouterOptions.node)");
+    return respond(AwsJsonError(500, "InternalServiceException",
+                                "the management API is not connected to a node (RouterOptions.node)"));
   }
-  return management_->Handle(op, request.body);
+  management_->Handle(op, request.body, std::move(respond));
 }
 
 }  // namespace muster::api

@@ -9,7 +9,7 @@
 //   GET  /healthz                                          → {"status":"ok"}
 //   the client API routes (client_api.h)
 //
-// Thread safety: none; runs on the node's loop thread.
+// Thread safety: none; runs on the node's loop thread (asynchronous answers come back on it).
 
 #include <functional>
 #include <memory>
@@ -40,10 +40,12 @@ class Router {
  public:
   Router(ClientApi& client, identity::IdentityService& identities, const Clock& clock,
          RouterOptions options);
-  net::HttpResponse Handle(const net::HttpRequest& request);
+  // Answers through `respond`: at once, or (the routes that start tickets) once the ticket is
+  // durable, on the node's thread.
+  void Handle(const net::HttpRequest& request, net::Responder respond);
 
  private:
-  net::HttpResponse Management(const net::HttpRequest& request, std::string_view op);
+  void Management(const net::HttpRequest& request, std::string_view op, net::Responder respond);
 
   ClientApi& client_;
   identity::IdentityService& identities_;

@@ -150,6 +150,10 @@ int Run(int argc, char** argv) {
   };
 
   boost::asio::io_context ioc;
+  // Store writes of the live state leave the loop: group commits on the writer's thread, answers
+  // from its completions (posted back to the loop). Declared after the loop, so it stops first.
+  store::CommitWriter writer(**store);
+  node.UseWriter(writer, [&ioc](std::function<void()> f) { boost::asio::post(ioc, std::move(f)); });
   api::ServerSocketOptions socket_options;
   socket_options.admin_secret = admin_secret;
   socket_options.region = cfg.region;
@@ -240,7 +244,7 @@ int Run(int argc, char** argv) {
   server_limits.max_connections_per_address = static_cast<std::size_t>(cfg.server_max_connections_per_address);
 
   net::HttpServer http(ioc), ws(ioc), wss(ioc);
-  auto handler = [&](net::HttpRequest&& r, net::Responder respond) { respond(router.Handle(r)); };
+  auto handler = [&](net::HttpRequest&& r, net::Responder respond) { router.Handle(r, std::move(respond)); };
   auto socket_http = [](net::HttpRequest&& r, net::Responder respond) {
     respond(api::ErrorResponse(Error::NotFound("this port serves game server WebSocket connections only")));
   };

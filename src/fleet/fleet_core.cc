@@ -119,6 +119,11 @@ Result<core::Effects> FleetCore::Connect(std::uint64_t connection, const std::st
   return fx;
 }
 
+void FleetCore::Reattach(std::uint64_t connection, const std::string& key) {
+  auto it = processes_.find(key);
+  if (it != processes_.end()) it->second.connection = connection;
+}
+
 void FleetCore::Disconnect(std::uint64_t connection, const std::string& key) {
   auto it = processes_.find(key);
   if (it != processes_.end() && it->second.connection == connection) it->second.connection = 0;

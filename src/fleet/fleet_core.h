@@ -73,6 +73,8 @@ class FleetCore {
                                 std::string* key);
   // The socket closed. The process stays until its heartbeat deadline passes.
   void Disconnect(std::uint64_t connection, const std::string& key);
+  // After the node reloaded from the store: the socket of restored process `key` is still open.
+  void Reattach(std::uint64_t connection, const std::string& key);
 
   Result<core::Effects> ActivateServerProcess(const std::string& key, int port,
                                               const std::string& sdk_version,

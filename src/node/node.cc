@@ -49,19 +49,49 @@ std::optional<T> Readable(Result<T> r, const char* what, const store::Row& row, 
 
 }  // namespace
 
+// Shards of the writer: the node's live state, and definitions (committed before memory changes,
+// so their failure fences nothing that needs a reload).
+constexpr const char* kLiveShard = "node";
+constexpr const char* kDefinitionsShard = "definitions";
+
+struct Node::InFlight {
+  std::vector<core::Push> pushes;      // announced once the commit is durable
+  std::vector<core::Notice> notices;
+  std::function<void(Status)> then;
+  std::uint64_t epoch = 0;
+  bool fatal = true;
+  bool done = false;                   // GUARDED_BY(done_mu_)
+  Status status;                       // GUARDED_BY(done_mu_)
+};
+
 Node::Node(store::Store& store, const Env& env) : store_(store), env_(env), clock_(env.clock) {}
 
+void Node::UseWriter(store::CommitWriter& writer, Post post) {
+  writer_ = &writer;
+  post_ = std::move(post);
+}
+
 Status Node::Start(const NodeSetup& setup) {
+  setup_ = setup;
+  MUSTER_RETURN_IF_ERROR(Build(setup, /*reload=*/false));
+  return Restore();
+}
+
+Status Node::Build(const NodeSetup& setup, bool reload) {
   region_ = setup.region;
   account_ = setup.account;
   fleet::FleetOptions fo = setup.fleet_options;
   fo.region = region_;
+  bus_ = bus::Bus();
+  matchmaking_.reset();
+  placement_.reset();
   fleet_ = std::make_unique<fleet::FleetCore>(env_, fo);
   placement_ = std::make_unique<placement::PlacementCore>(env_, *fleet_);
   matchmaking_ = std::make_unique<matchmaking::MatchmakingCore>(env_, *placement_, region_, account_);
   bus_.Subscribe("fleet", [this](const core::Notice& n) { return placement_->OnFleetNotice(n.body); });
   bus_.Subscribe("placement", [this](const core::Notice& n) { return matchmaking_->OnPlacementNotice(n.body); });
   bus_.Subscribe("fleet", [this](const core::Notice& n) { return matchmaking_->OnFleetNotice(n.body); });
+  compute_tokens_.clear();
 
   core::Effects fx;
   // Fleets and computes. A compute keeps the auth token it was given in an earlier run, so game
@@ -82,9 +112,33 @@ Status Node::Start(const NodeSetup& setup) {
     }
   }
   for (const auto& q : setup.queues) fx.Append(placement_->PutQueue(q));
-  MUSTER_RETURN_IF_ERROR(SetUpDefinitions(setup, &fx));
-  MUSTER_RETURN_IF_ERROR(Apply(std::move(fx), /*fatal=*/false));
-  return Restore();
+  if (reload) {
+    // What the management API changed since the start is in the store; the set-up's own rule
+    // sets and configurations were stored at Start and may have been updated since.
+    NodeSetup stored_only = setup;
+    stored_only.rule_sets.clear();
+    stored_only.configurations.clear();
+    MUSTER_RETURN_IF_ERROR(SetUpDefinitions(stored_only, &fx));
+  } else {
+    MUSTER_RETURN_IF_ERROR(SetUpDefinitions(setup, &fx));
+  }
+  return CommitNow(std::move(fx));
+}
+
+Status Node::CommitNow(core::Effects fx) {
+  fx = bus_.Cascade(std::move(fx));
+  if (!fx.writes.empty() || !fx.events.empty()) MUSTER_RETURN_IF_ERROR(store_.Commit(fx.writes, fx.events));
+  Announce(fx.pushes, fx.notices);
+  return OkStatus();
+}
+
+void Node::Announce(const std::vector<core::Push>& pushes, const std::vector<core::Notice>& notices) {
+  if (push_) {
+    for (const auto& p : pushes) push_(p.process_key, p.frame);
+  }
+  for (const auto& n : notices) {
+    for (const auto& o : observers_) o(n);
+  }
 }
 
 Status Node::Restore() {
@@ -143,7 +197,7 @@ Status Node::Restore() {
     }
   }
   std::size_t n_t = tickets.size();
-  MUSTER_RETURN_IF_ERROR(Apply(matchmaking_->Restore(std::move(tickets)), /*fatal=*/false));
+  MUSTER_RETURN_IF_ERROR(CommitNow(matchmaking_->Restore(std::move(tickets))));
   if (n_proc + n_gs + n_pl + n_t > 0) {
     MLOG(kInfo) << "restored from " << store_.Engine() << ": " << n_t << " tickets, " << n_pl
                 << " placements, " << n_gs << " game sessions, " << n_proc << " processes";
@@ -156,51 +210,150 @@ Status Node::Restore() {
 }
 
 Status Node::Apply(core::Effects fx, bool fatal) {
+  Status out;
+  Commit(std::move(fx), fatal, [&out](Status st) { out = std::move(st); }, /*wait=*/true);
+  return out;
+}
+
+void Node::Commit(core::Effects fx, bool fatal, std::function<void(Status)> then, bool wait) {
   fx = bus_.Cascade(std::move(fx));
-  if (!fx.writes.empty() || !fx.events.empty()) {
-    auto st = store_.Commit(fx.writes, fx.events);
-    if (!st.ok()) {
-      MLOG(kError) << "store commit failed (" << fx.writes.size() << " writes): " << st.error().message;
-      if (fatal) {
-        // The cores already moved on; continuing would leave memory and store disagreeing, with
-        // players waiting forever. Stop instead: a restart rebuilds every core from the store.
-        MLOG(kError) << "stopping: state could not be made durable; restart resumes from the store";
-        std::abort();
+  auto item = std::make_shared<InFlight>();
+  item->pushes = std::move(fx.pushes);
+  item->notices = std::move(fx.notices);
+  item->then = std::move(then);
+  item->epoch = epoch_;
+  item->fatal = fatal;
+  inflight_.push_back(item);
+  const bool writes = !fx.writes.empty() || !fx.events.empty();
+  if (!writes || !writer_) {
+    Status st = writes ? store_.Commit(fx.writes, fx.events) : OkStatus();
+    std::lock_guard lock(done_mu_);
+    item->done = true;
+    item->status = std::move(st);
+  } else {
+    store::Batch batch{std::move(fx.writes), std::move(fx.events), fatal ? kLiveShard : kDefinitionsShard};
+    Status submitted = writer_->Submit(std::move(batch), [this, item](Status st) {
+      {
+        std::lock_guard lock(done_mu_);
+        item->done = true;
+        item->status = std::move(st);
       }
-      return st;
+      done_cv_.notify_all();
+      post_([this] { Deliver(); });
+    });
+    if (!submitted.ok()) {
+      std::lock_guard lock(done_mu_);
+      item->done = true;
+      item->status = std::move(submitted);
     }
   }
-  if (push_) {
-    for (const auto& p : fx.pushes) push_(p.process_key, p.frame);
+  if (wait) {
+    // Completions come in submit order: once this one is done, so is everything before it.
+    std::unique_lock lock(done_mu_);
+    done_cv_.wait(lock, [&] { return item->done; });
   }
-  for (const auto& n : fx.notices) {
-    for (const auto& o : observers_) o(n);
+  Deliver();
+}
+
+void Node::Deliver() {
+  for (;;) {
+    std::shared_ptr<InFlight> item;
+    {
+      std::lock_guard lock(done_mu_);
+      if (inflight_.empty() || !inflight_.front()->done) return;
+      item = std::move(inflight_.front());
+    }
+    inflight_.pop_front();
+    if (item->status.ok()) {
+      Announce(item->pushes, item->notices);
+    } else if (item->fatal && item->epoch == epoch_) {
+      // The cores moved on and the store did not: memory is ahead of it, and so is every batch
+      // built on it (the writer fenced them). Drop memory and read back what committed.
+      MLOG(kError) << "store commit failed: " << item->status.error().message
+                   << "; reloading the node from the store";
+      Reload();
+    } else if (!item->fatal && writer_) {
+      writer_->Unfence(kDefinitionsShard);  // nothing was staged in memory
+    }
+    if (item->then) item->then(item->status);
   }
+}
+
+Status Node::Serving() const {
+  if (fenced_) {
+    return Error::Unavailable("the node is reloading its state from the store after a failed commit; retry shortly");
+  }
+  if (writer_) return writer_->Room(kLiveShard);
   return OkStatus();
+}
+
+void Node::Reload() {
+  ++epoch_;
+  ++reloads_;
+  fenced_ = true;
+  Status st = Build(setup_, /*reload=*/true);
+  if (st.ok()) st = Restore();
+  if (!st.ok()) {
+    MLOG(kError) << "reload from the store failed (" << st.error().message
+                 << "); the node refuses changes and tries again on the next tick";
+    return;
+  }
+  for (const auto& [key, connection] : connections_) fleet_->Reattach(connection, key);
+  if (writer_) writer_->Unfence(kLiveShard);
+  fenced_ = false;
+  MLOG(kInfo) << "node reloaded from the store; serving again";
+  if (schedule_run_) schedule_run_();
 }
 
 std::string Node::ConfigurationArn(const std::string& configuration) const {
   return "arn:aws:gamelift:" + region_ + ":" + account_ + ":matchmakingconfiguration/" + configuration;
 }
 
+Result<core::Effects> Node::StageTicket(const std::string& configuration,
+                                        std::vector<matchmaking::PlayerInput> players,
+                                        const std::string& owner, const std::string& ticket_id) {
+  MUSTER_RETURN_IF_ERROR(Serving());
+  if (!ticket_id.empty()) {
+    // An id taken by an ended ticket is refused here, not by the commit (a failed commit of
+    // staged memory would reload the node).
+    MUSTER_ASSIGN_OR_RETURN(auto row, store_.Get(store::Table::kTickets, ticket_id));
+    if (row) return Error::Conflict("ticket " + ticket_id + " already exists");
+  }
+  return matchmaking_->StartTicket(configuration, ticket_id, std::move(players), owner);
+}
+
 Result<matchmaking::Ticket> Node::StartMatchmaking(const std::string& configuration,
                                                    std::vector<matchmaking::PlayerInput> players,
                                                    const std::string& owner,
                                                    std::string ticket_id) {
-  MUSTER_ASSIGN_OR_RETURN(auto fx, matchmaking_->StartTicket(configuration, std::move(ticket_id),
-                                                             std::move(players), owner));
-  std::string id = fx.writes.front().row.id;
-  // Only the ticket itself changed: a failed commit is undone in memory and reported.
-  auto st = Apply(std::move(fx), /*fatal=*/false);
-  if (!st.ok()) {
-    matchmaking_->AbortStart(id);
-    if (st.error().code == ErrorCode::kConflict) {
-      return Error::Conflict("ticket " + id + " already exists");
-    }
-    return Error::Unavailable("the ticket could not be stored: " + st.error().message);
-  }
-  if (schedule_run_) schedule_run_();
-  return *matchmaking_->Find(id);
+  Result<matchmaking::Ticket> out = Error::Internal("StartMatchmaking was not answered");
+  StartTicket(configuration, std::move(players), owner, std::move(ticket_id),
+              [&out](Result<matchmaking::Ticket> r) { out = std::move(r); }, /*wait=*/true);
+  return out;
+}
+
+void Node::StartMatchmakingAsync(const std::string& configuration, std::vector<matchmaking::PlayerInput> players,
+                                 const std::string& owner, std::string ticket_id, TicketDone done) {
+  StartTicket(configuration, std::move(players), owner, std::move(ticket_id), std::move(done), /*wait=*/false);
+}
+
+void Node::StartTicket(const std::string& configuration, std::vector<matchmaking::PlayerInput> players,
+                       const std::string& owner, std::string ticket_id, TicketDone done, bool wait) {
+  auto fx = StageTicket(configuration, std::move(players), owner, ticket_id);
+  if (!fx.ok()) return done(fx.take_error());
+  std::string id = fx->writes.front().row.id;
+  // The answer is the ticket as staged: its row is what commits.
+  matchmaking::Ticket staged = *matchmaking_->Find(id);
+  Commit(std::move(fx).value(), /*fatal=*/true,
+         [this, staged = std::move(staged), done = std::move(done)](Status st) {
+           if (!st.ok()) {
+             return done(Error::Unavailable("the ticket could not be stored (" + st.error().message +
+                                            "); nothing was accepted, retry shortly"));
+           }
+           if (schedule_run_) schedule_run_();
+           done(staged);
+         },
+         wait);
 }
 
 Result<matchmaking::Ticket> Node::GetTicket(const std::string& ticket_id) {
@@ -210,6 +363,7 @@ Result<matchmaking::Ticket> Node::GetTicket(const std::string& ticket_id) {
 }
 
 Result<matchmaking::Ticket> Node::StopMatchmaking(const std::string& ticket_id) {
+  MUSTER_RETURN_IF_ERROR(Serving());
   MUSTER_ASSIGN_OR_RETURN(auto fx, matchmaking_->StopTicket(ticket_id));
   MUSTER_RETURN_IF_ERROR(Apply(std::move(fx)));
   return GetTicket(ticket_id);
@@ -217,6 +371,7 @@ Result<matchmaking::Ticket> Node::StopMatchmaking(const std::string& ticket_id) 
 
 Status Node::AcceptMatch(const std::string& ticket_id, const std::vector<std::string>& player_ids,
                          bool accept) {
+  MUSTER_RETURN_IF_ERROR(Serving());
   MUSTER_ASSIGN_OR_RETURN(auto fx, matchmaking_->AcceptMatch(ticket_id, player_ids, accept));
   fx.Append(placement_->Pump());
   return Apply(std::move(fx));
@@ -226,14 +381,19 @@ Result<matchmaking::Ticket> Node::StartMatchBackfill(const std::string& configur
                                                      const std::string& game_session_arn,
                                                      std::vector<matchmaking::PlayerInput> players,
                                                      std::string ticket_id) {
+  MUSTER_RETURN_IF_ERROR(Serving());
+  if (!ticket_id.empty()) {
+    MUSTER_ASSIGN_OR_RETURN(auto row, store_.Get(store::Table::kTickets, ticket_id));
+    if (row) return Error::Conflict("ticket " + ticket_id + " already exists");
+  }
   MUSTER_ASSIGN_OR_RETURN(auto fx, matchmaking_->StartBackfill(configuration, std::move(ticket_id),
                                                                game_session_arn, std::move(players)));
   std::string id = fx.writes.front().row.id;
-  auto st = Apply(std::move(fx), /*fatal=*/false);
+  // A failed commit reloads the node, which drops the staged ticket.
+  auto st = Apply(std::move(fx));
   if (!st.ok()) {
-    matchmaking_->AbortStart(id);
-    if (st.error().code == ErrorCode::kConflict) return Error::Conflict("ticket " + id + " already exists");
-    return Error::Unavailable("the backfill ticket could not be stored: " + st.error().message);
+    return Error::Unavailable("the backfill ticket could not be stored (" + st.error().message +
+                              "); nothing was accepted, retry shortly");
   }
   matchmaking_->CommitStart(id);
   if (schedule_run_) schedule_run_();
@@ -257,6 +417,7 @@ Result<std::vector<std::string>> Node::ConfigurationLocations(const std::string&
 Result<std::string> Node::ServerConnect(std::uint64_t connection, const std::string& fleet_id,
                                         const std::string& compute_name,
                                         const std::string& process_id) {
+  MUSTER_RETURN_IF_ERROR(Serving());
   std::string key = fleet::ProcessKey(fleet_id, compute_name, process_id);
   // A process Muster already terminated (e.g. silent past its heartbeat timeout) that comes back
   // with the same pID would otherwise linger: the SDK never activates it again. Tell it to end.
@@ -274,17 +435,21 @@ Result<std::string> Node::ServerConnect(std::uint64_t connection, const std::str
     MLOG(kWarn) << "process " << key << " reconnected after it was terminated; asking it to end";
   }
   MUSTER_RETURN_IF_ERROR(Apply(std::move(fx)));
+  connections_[key] = connection;
   return key;
 }
 
 void Node::ServerDisconnect(std::uint64_t connection, const std::string& process_key) {
   fleet_->Disconnect(connection, process_key);
+  auto it = connections_.find(process_key);
+  if (it != connections_.end() && it->second == connection) connections_.erase(it);
 }
 
 Status Node::ServerRequest(const std::string& key, const fleet::ClientMessage& message,
                            json::object* reply) {
-  Result<core::Effects> fx = core::Effects{};
   const auto& body = message.body;
+  if (!std::holds_alternative<fleet::GetFleetRoleCredentials>(body)) MUSTER_RETURN_IF_ERROR(Serving());
+  Result<core::Effects> fx = core::Effects{};
   if (auto* m = std::get_if<fleet::ActivateServerProcess>(&body)) {
     fx = fleet_->ActivateServerProcess(key, m->port, m->sdk_version, m->sdk_language);
   } else if (auto* m = std::get_if<fleet::HeartbeatServerProcess>(&body)) {
@@ -382,17 +547,20 @@ Result<std::string> Node::ComputeToken(const std::string& fleet_id, const std::s
 }
 
 void Node::RunMatchmaking() {
+  if (!Serving().ok()) return;  // the next tick or run tries again
   // Waiting placements first: capacity freed since the last pump goes to the oldest of them.
   core::Effects fx = placement_->Pump();
   fx.Append(matchmaking_->Run());
-  (void)Apply(std::move(fx));
+  Commit(std::move(fx), /*fatal=*/true, nullptr, /*wait=*/false);  // nobody waits for an answer
 }
 
 void Node::Tick() {
+  if (fenced_) Reload();  // a reload that failed is tried again
+  if (!Serving().ok()) return;
   core::Effects fx = fleet_->Tick();
   fx.Append(placement_->Pump());
   fx.Append(matchmaking_->Run());
-  (void)Apply(std::move(fx));
+  Commit(std::move(fx), /*fatal=*/true, nullptr, /*wait=*/false);
 }
 
 }  // namespace muster::node

@@ -1,12 +1,26 @@
 #pragma once
 // One Muster node: the deterministic cores (fleet, placement, matchmaking) wired through the bus
-// to the store. Every change runs as a cascade on the owner thread and is committed in ONE store
-// transaction before anything is announced (pushed to a game server, answered to a client).
+// to the store. Every change runs as a cascade on the owner thread and is committed as ONE batch
+// before anything is announced (pushed to a game server, answered to a client).
 // On start the node restores every live ticket, placement, game session and process from the
 // store, so a restart (even after SIGKILL) continues where the last run stopped.
 //
+// Commits. Without a writer, each change commits on the calling thread. With one (UseWriter), a
+// change is applied to the cores' memory at once and its batch goes to the group-commit writer;
+// its pushes, notices and answer follow from the writer's completion, in commit order, on the
+// node's thread. The *Async operations return at once and answer from the completion; the others
+// wait for their own commit. A failed commit never rolls memory back by hand and never stops the
+// process: the node is fenced (it refuses changes with kUnavailable), drops its memory, reloads
+// it from the store (which holds exactly what committed) and serves again. Game servers stay
+// connected through a reload. Changes of definitions (rule sets, configurations) are checked,
+// committed, and only then put in memory; their failure is reported and changes nothing.
+//
 // Thread safety: none. All methods run on the node's loop thread; the daemon posts work to it.
+// Only the writer's completions come from its thread, and they post to the loop (UseWriter).
 
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <functional>
 #include <memory>
 #include <string>
@@ -19,6 +33,7 @@
 #include "fleet/protocol.h"
 #include "matchmaking/lifecycle.h"
 #include "placement/placement_core.h"
+#include "store/commit_writer.h"
 #include "store/store.h"
 
 namespace muster::node {
@@ -56,12 +71,24 @@ class Node {
  public:
   using PushSink = std::function<void(const std::string& process_key, const std::string& frame)>;
   using NoticeObserver = std::function<void(const core::Notice&)>;
+  // Runs a closure on the node's loop thread (asio::post to its io_context, for example).
+  using Post = std::function<void(std::function<void()>)>;
+  using TicketDone = std::function<void(Result<matchmaking::Ticket>)>;
 
   // `env` (its clock and generator) must outlive the node.
   Node(store::Store& store, const Env& env);
 
   // Applies the set-up (persisting definitions) and restores live state from the store.
   Status Start(const NodeSetup& setup);
+
+  // Commits through `writer` from now on (see the top of this file). `writer` must outlive the
+  // node's use of it; stop it before the node and before the loop that `post` feeds.
+  void UseWriter(store::CommitWriter& writer, Post post);
+
+  // How often a failed commit made the node reload from the store; whether it is fenced now
+  // (a reload failed too: it is retried on every Tick).
+  std::uint64_t reloads() const { return reloads_; }
+  bool fenced() const { return fenced_; }
 
   void SetPushSink(PushSink sink) { push_ = std::move(sink); }
   void AddObserver(NoticeObserver o) { observers_.push_back(std::move(o)); }
@@ -74,6 +101,10 @@ class Node {
                                                std::vector<matchmaking::PlayerInput> players,
                                                const std::string& owner,
                                                std::string ticket_id = "");
+  // The same, answered from the commit's completion (at once when refused before staging):
+  // kUnavailable when the writer is full or the node is fenced (HTTP 503, retry later).
+  void StartMatchmakingAsync(const std::string& configuration, std::vector<matchmaking::PlayerInput> players,
+                             const std::string& owner, std::string ticket_id, TicketDone done);
   // Reads the ticket as committed (any status).
   Result<matchmaking::Ticket> GetTicket(const std::string& ticket_id);
   Result<matchmaking::Ticket> StopMatchmaking(const std::string& ticket_id);
@@ -134,10 +165,31 @@ class Node {
   const fleet::FleetCore& fleet() const { return *fleet_; }
 
  private:
-  // Cascades `fx` through the bus and commits it in one transaction, then pushes and notifies.
-  // fatal: a failed commit aborts the process (see node.cc); only callers that can undo their
-  // in-memory change themselves pass false.
+  struct InFlight;
+  // Cascades `fx` through the bus and commits it as one batch; then (in commit order) pushes,
+  // notifies and calls `then` with the outcome. wait: returns only after `then` ran.
+  // fatal: `fx` changed the cores' memory, so a failed commit reloads the node from the store;
+  // otherwise (definitions, committed before memory changes) the failure is only reported.
+  void Commit(core::Effects fx, bool fatal, std::function<void(Status)> then, bool wait);
   Status Apply(core::Effects fx, bool fatal = true);
+  // Delivers completed commits in order (loop thread).
+  void Deliver();
+  // kUnavailable while the node is fenced or the writer has no room for another batch.
+  Status Serving() const;
+  // Builds the cores from the set-up and the store. reload: definitions come from the store
+  // (the set-up's rule sets and configurations apply only at Start).
+  Status Build(const NodeSetup& setup, bool reload);
+  // Fence and reload after a failed commit.
+  void Reload();
+  // Start and reload: commits on this thread (no batch of the writer is in flight for the live
+  // state then), and announces at once.
+  Status CommitNow(core::Effects fx);
+  void Announce(const std::vector<core::Push>& pushes, const std::vector<core::Notice>& notices);
+  void StartTicket(const std::string& configuration, std::vector<matchmaking::PlayerInput> players,
+                   const std::string& owner, std::string ticket_id, TicketDone done, bool wait);
+  // Checks and stages a new ticket (StartMatchmaking and its async form).
+  Result<core::Effects> StageTicket(const std::string& configuration, std::vector<matchmaking::PlayerInput> players,
+                                    const std::string& owner, const std::string& ticket_id);
   Status Restore();
   Status ServerStartBackfill(const std::string& key, const fleet::StartMatchBackfill& m,
                              json::object* reply);
@@ -159,6 +211,17 @@ class Node {
   std::function<void()> schedule_run_;
   std::vector<NoticeObserver> observers_;
   std::map<std::string, std::string> compute_tokens_;  // fleet/compute → token
+  NodeSetup setup_;                                      // for reloads
+  std::map<std::string, std::uint64_t> connections_;     // process key → open server connection
+
+  store::CommitWriter* writer_ = nullptr;
+  Post post_;
+  std::deque<std::shared_ptr<InFlight>> inflight_;  // submit order; loop thread
+  std::uint64_t epoch_ = 0;    // advanced by each reload; older failures do not reload again
+  std::uint64_t reloads_ = 0;
+  bool fenced_ = false;
+  std::mutex done_mu_;               // InFlight::done and ::status, set on the writer thread
+  std::condition_variable done_cv_;
 };
 
 }  // namespace muster::node

@@ -324,6 +324,7 @@ std::vector<matchmaking::ConfigurationSpec> Node::ListConfigurations() const {
 
 Status Node::DeleteConfiguration(const std::string& name_or_arn) {
   std::string name = NameOf(name_or_arn, "matchmakingconfiguration");
+  MUSTER_RETURN_IF_ERROR(Serving());
   MUSTER_ASSIGN_OR_RETURN(auto fx, matchmaking_->RemoveConfiguration(name));
   fx.writes.push_back(store::Write::Delete(store::Table::kConfigurations, name));
   // The configuration and its tickets are gone from memory: the commit must happen.

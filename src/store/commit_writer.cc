@@ -29,21 +29,27 @@ CommitWriter::CommitWriter(Store& store, CommitWriterOptions options)
 
 CommitWriter::~CommitWriter() { Stop(); }
 
+Status CommitWriter::RoomLocked(const std::string& shard) const {
+  if (stopping_) return Error::Unavailable("the store writer has stopped");
+  if (!shard.empty() && fenced_.count(shard)) return FencedError(shard);
+  if (queue_.size() >= options_.max_queued) {
+    return Error::Unavailable("the store is behind: " + std::to_string(queue_.size()) +
+                              " commits are waiting; retry shortly");
+  }
+  return OkStatus();
+}
+
+Status CommitWriter::Room(const std::string& shard) const {
+  std::lock_guard lock(mu_);
+  return RoomLocked(shard);
+}
+
 Status CommitWriter::Submit(Batch batch, Completion done) {
   {
     std::lock_guard lock(mu_);
-    if (stopping_) {
+    if (Status room = RoomLocked(batch.shard); !room.ok()) {
       ++stats_.refused;
-      return Error::Unavailable("the store writer has stopped");
-    }
-    if (!batch.shard.empty() && fenced_.count(batch.shard)) {
-      ++stats_.refused;
-      return FencedError(batch.shard);
-    }
-    if (queue_.size() >= options_.max_queued) {
-      ++stats_.refused;
-      return Error::Unavailable("the store is behind: " + std::to_string(queue_.size()) +
-                                " commits are waiting; retry shortly");
+      return room;
     }
     std::uint64_t epoch = 0;
     if (!batch.shard.empty()) {

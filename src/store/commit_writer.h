@@ -65,6 +65,10 @@ class CommitWriter {
   // kUnavailable (and `done` is not called) when the queue is full or the writer has stopped.
   Status Submit(Batch batch, Completion done);
 
+  // Why Submit would refuse a batch of `shard` now (full, stopped or fenced), or OK. A caller
+  // that stages memory before submitting asks first; only its own Submits can fill the queue.
+  Status Room(const std::string& shard) const;
+
   // Commits what is queued, completes it, and joins the writer thread. Idempotent.
   void Stop();
 
@@ -92,6 +96,7 @@ class CommitWriter {
     std::uint64_t epoch = 0;  // the shard's epoch at Submit
   };
   void Run();
+  Status RoomLocked(const std::string& shard) const;  // REQUIRES(mu_)
   // Commits one group, with retries; returns one outcome per batch.
   std::vector<Status> CommitWithRetries(const std::vector<Batch>& batches);
   // One outcome per item: fenced items are not committed; failures fence their shards.
