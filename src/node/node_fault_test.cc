@@ -2,7 +2,12 @@
 // injected failure, memory and store agree.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "node/node.h"
 #include "store/fault_store.h"
@@ -62,6 +67,12 @@ class NodeFaultTest : public ::testing::Test {
     }
     ADD_FAILURE() << "no configuration cfg";
     return {};
+  }
+
+  matchmaking::PlayerInput Player(const std::string& id) {
+    matchmaking::PlayerInput p;
+    p.player_id = id;
+    return p;
   }
 
   store::testing::TempSqliteStore db_;
@@ -124,6 +135,169 @@ TEST_F(NodeFaultTest, ACreateWhoseCommitFailsLeavesNoConfiguration) {
   auto again = node_.CreateConfiguration(spec);
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_EQ(again->name, "cfg-new");
+}
+
+TEST_F(NodeFaultTest, AFailedMatchmakingRunReloadsTheNodeInsteadOfStoppingIt) {
+  const std::string a = StartPair("p1", "p2");
+  const std::string b = StartPair("p3", "p4");
+  // The run matches a and b in memory; its commit fails. The old node aborted the process here.
+  faults_.FailCommits(0, 1, Error::Unavailable("injected: disk I/O error"));
+  node_.RunMatchmaking();
+  EXPECT_EQ(node_.reloads(), 1u);
+  EXPECT_FALSE(node_.fenced());
+  // Memory was read back from the store: the tickets search again (not COMPLETED in memory only).
+  EXPECT_NE(StoredStatus(a), "COMPLETED");
+  EXPECT_NE(StoredStatus(b), "COMPLETED");
+  // Their players still hold them (a second ticket is refused), and the next run matches them.
+  matchmaking::PlayerInput p1 = Player("p1");
+  auto again = node_.StartMatchmaking("cfg", {p1}, "owner");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+  node_.RunMatchmaking();
+  EXPECT_EQ(StoredStatus(a), "COMPLETED");
+  EXPECT_EQ(StoredStatus(b), "COMPLETED");
+}
+
+TEST_F(NodeFaultTest, AReloadThatFailsFencesTheNodeUntilATickReloadsIt) {
+  const std::string a = StartPair("p1", "p2");
+  faults_.FailCommits(0, 1, Error::Unavailable("injected: disk I/O error"));
+  faults_.SetReadFault(Error::Unavailable("injected: read error"));
+  // Its commit fails, and the reload cannot read the store.
+  EXPECT_FALSE(node_.StartMatchmaking("cfg", {Player("p3"), Player("p4")}, "owner").ok());
+  EXPECT_TRUE(node_.fenced());
+  auto refused = node_.StartMatchmaking("cfg", {Player("p5"), Player("p6")}, "owner");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+  faults_.ClearFaults();
+  // Polled while fenced: the committed ticket reads as stored.
+  auto polled = node_.GetTicket(a);
+  ASSERT_TRUE(polled.ok()) << polled.error().message;
+  node_.Tick();  // reloads
+  EXPECT_FALSE(node_.fenced());
+  EXPECT_EQ(node_.reloads(), 2u);
+  // p3 and p4 were never accepted: they may start now; p1 still holds its ticket.
+  EXPECT_TRUE(node_.StartMatchmaking("cfg", {Player("p3"), Player("p4")}, "owner").ok());
+  EXPECT_FALSE(node_.StartMatchmaking("cfg", {Player("p1")}, "owner").ok());
+}
+
+// The node with the group-commit writer, as musterd runs it: completions come back through a
+// posted queue (the loop), which the test drains.
+class NodeWriterTest : public NodeFaultTest {
+ protected:
+  static store::CommitWriterOptions Options() {
+    store::CommitWriterOptions o;
+    o.max_queued = 4;
+    o.retries = 1;
+    o.retry_backoff = std::chrono::milliseconds(1);
+    return o;
+  }
+  void SetUp() override {
+    NodeFaultTest::SetUp();
+    node_.UseWriter(writer_, [this](std::function<void()> f) {
+      std::lock_guard lock(mu_);
+      posted_.push_back(std::move(f));
+    });
+  }
+  void TearDown() override { writer_.Stop(); }
+
+  // Runs posted work until `done` holds (false after 10 s).
+  bool RunUntil(const std::function<bool()>& done) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::deque<std::function<void()>> batch;
+      {
+        std::lock_guard lock(mu_);
+        batch.swap(posted_);
+      }
+      for (auto& f : batch) f();
+      if (batch.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+  }
+
+  struct Answer {
+    bool done = false;
+    Result<matchmaking::Ticket> ticket = Error::Internal("unanswered");
+  };
+  // Starts a one-player ticket; the answer lands in the returned slot.
+  std::shared_ptr<Answer> StartAsync(const std::string& player) {
+    auto a = std::make_shared<Answer>();
+    node_.StartMatchmakingAsync("cfg", {Player(player)}, "owner", "", [a](Result<matchmaking::Ticket> t) {
+      a->ticket = std::move(t);
+      a->done = true;
+    });
+    return a;
+  }
+  static bool AllDone(const std::vector<std::shared_ptr<Answer>>& as) {
+    for (const auto& a : as) {
+      if (!a->done) return false;
+    }
+    return true;
+  }
+
+  store::CommitWriter writer_{faults_, Options()};
+  std::mutex mu_;
+  std::deque<std::function<void()>> posted_;
+};
+
+TEST_F(NodeWriterTest, ATicketIsAnsweredOnlyOnceItsRowIsDurableAndTicketsShareACommit) {
+  faults_.CloseGate();
+  std::vector<std::shared_ptr<Answer>> answers{StartAsync("a1")};
+  ASSERT_TRUE(faults_.WaitForCommitAtGate(1));
+  answers.push_back(StartAsync("a2"));
+  answers.push_back(StartAsync("a3"));
+  RunUntil([] { return false; });  // drains what is posted; nothing may be answered
+  for (const auto& a : answers) EXPECT_FALSE(a->done);
+  EXPECT_EQ(StoredStatus("(none)"), "(absent)");
+  faults_.OpenGate();
+  ASSERT_TRUE(RunUntil([&] { return AllDone(answers); }));
+  for (const auto& a : answers) {
+    ASSERT_TRUE(a->ticket.ok()) << a->ticket.error().message;
+    EXPECT_EQ(StoredStatus(a->ticket->ticket_id), "QUEUED");
+  }
+  // a2 and a3 waited behind a1's commit and went in one transaction.
+  EXPECT_EQ(writer_.stats().largest_group, 2u);
+}
+
+TEST_F(NodeWriterTest, ACommitRefusedMidBurstLosesNothingAcceptedAndAcceptsNothingRefused) {
+  std::vector<std::shared_ptr<Answer>> first{StartAsync("a1"), StartAsync("a2")};
+  ASSERT_TRUE(RunUntil([&] { return AllDone(first); }));
+  faults_.FailCommits(0, -1, Error::Unavailable("injected: disk I/O error"));
+  std::vector<std::shared_ptr<Answer>> second{StartAsync("b1"), StartAsync("b2"), StartAsync("b3")};
+  ASSERT_TRUE(RunUntil([&] { return AllDone(second); }));
+  for (const auto& a : second) {
+    ASSERT_FALSE(a->ticket.ok());
+    EXPECT_EQ(a->ticket.error().code, ErrorCode::kUnavailable);
+  }
+  // Reloading needs the store to read only; it happened once, not once per refused ticket.
+  EXPECT_EQ(node_.reloads(), 1u);
+  faults_.ClearFaults();
+  // The refused players hold nothing (memory agrees with the store); the accepted ones do.
+  std::vector<std::shared_ptr<Answer>> third{StartAsync("b1"), StartAsync("b2"), StartAsync("b3"), StartAsync("a1")};
+  ASSERT_TRUE(RunUntil([&] { return AllDone(third); }));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(third[i]->ticket.ok()) << third[i]->ticket.error().message;
+  ASSERT_FALSE(third[3]->ticket.ok());
+  EXPECT_EQ(third[3]->ticket.error().code, ErrorCode::kConflict);
+  for (const auto& a : first) EXPECT_EQ(StoredStatus(a->ticket->ticket_id), "QUEUED");
+}
+
+TEST_F(NodeWriterTest, AFullWriterRefusesAtOnceAndStagesNothing) {
+  faults_.CloseGate();
+  std::vector<std::shared_ptr<Answer>> held{StartAsync("a1")};
+  ASSERT_TRUE(faults_.WaitForCommitAtGate(1));
+  for (const char* p : {"a2", "a3", "a4", "a5"}) held.push_back(StartAsync(p));  // max_queued = 4
+  auto refused = StartAsync("a6");
+  ASSERT_TRUE(refused->done);  // at once, from the loop thread
+  ASSERT_FALSE(refused->ticket.ok());
+  EXPECT_EQ(refused->ticket.error().code, ErrorCode::kUnavailable);
+  faults_.OpenGate();
+  ASSERT_TRUE(RunUntil([&] { return AllDone(held); }));
+  for (const auto& a : held) EXPECT_TRUE(a->ticket.ok());
+  EXPECT_EQ(node_.reloads(), 0u);
+  auto later = StartAsync("a6");  // nothing of the refused attempt stayed in memory
+  ASSERT_TRUE(RunUntil([&] { return later->done; }));
+  EXPECT_TRUE(later->ticket.ok()) << later->ticket.error().message;
 }
 
 }  // namespace
