@@ -144,7 +144,23 @@ Result<IdentityService::IssuedCredentials> IdentityService::GetCredentialsForIde
     if (st.ok()) break;
     if (st.error().code != ErrorCode::kConflict || attempt >= kCasRetries) return st.take_error();
   }
+  {
+    std::lock_guard lock(view_mu_);
+    for (const auto& w : prune) view_.erase(w.row.id);  // revoked at once
+    CacheLocked(c.access_key_id, CredentialInfo{c.identity_id, c.secret_key, c.session_token, c.expiration});
+  }
   return c;
+}
+
+void IdentityService::CacheLocked(const std::string& access_key_id, CredentialInfo info) {
+  if (view_.size() >= config_.max_cached_credentials) {
+    const Millis now = clock_.NowMillis();
+    for (auto it = view_.begin(); it != view_.end();) {
+      it = now >= it->second.expiration ? view_.erase(it) : std::next(it);
+    }
+    if (view_.size() >= config_.max_cached_credentials) return;  // read from the store instead
+  }
+  view_[access_key_id] = std::move(info);
 }
 
 Result<Es256Key> IdentityService::SigningKey() {
@@ -200,6 +216,15 @@ Result<IdentityService::CredentialInfo> IdentityService::LookupAccessKey(
   if (access_key_id.empty() || access_key_id.size() > 128) {
     return Error::Unauthorized("unknown access key id");
   }
+  const Millis now = clock_.NowMillis();
+  {
+    std::lock_guard lock(view_mu_);
+    auto it = view_.find(std::string(access_key_id));
+    if (it != view_.end()) {
+      if (now < it->second.expiration) return it->second;
+      view_.erase(it);  // expired: the store path below says so
+    }
+  }
   MUSTER_ASSIGN_OR_RETURN(auto row, store_.Get(store::Table::kCredentials, access_key_id));
   if (!row) return Error::Unauthorized("unknown access key id '" + std::string(access_key_id) + "'");
   auto parsed = ParseJson(row->body);
@@ -209,7 +234,6 @@ Result<IdentityService::CredentialInfo> IdentityService::LookupAccessKey(
   const json::object& o = parsed->as_object();
   CredentialInfo info{StringField(o, "identity"), StringField(o, "secret"),
                       StringField(o, "session_token"), IntField(o, "expiration")};
-  Millis now = clock_.NowMillis();
   if (now >= info.expiration) {
     return Error::Unauthorized("the credentials of access key '" + row->id + "' expired " +
                                std::to_string((now - info.expiration) / 1000) +
@@ -225,6 +249,8 @@ Result<IdentityService::CredentialInfo> IdentityService::LookupAccessKey(
   if (rec->disabled) {
     return Error::Unauthorized("the identity of access key '" + row->id + "' is disabled");
   }
+  std::lock_guard lock(view_mu_);
+  CacheLocked(row->id, info);
   return info;
 }
 
@@ -250,7 +276,13 @@ Status IdentityService::DisableIdentity(std::string_view identity_id) {
       }
     }
     Status st = store_.Commit(writes);
-    if (st.ok()) return st;
+    if (st.ok()) {
+      std::lock_guard lock(view_mu_);
+      for (auto it = view_.begin(); it != view_.end();) {
+        it = it->second.identity_id == rec.row.id ? view_.erase(it) : std::next(it);
+      }
+      return st;
+    }
     if (st.error().code != ErrorCode::kConflict || attempt >= kCasRetries) return st;
   }
 }

@@ -13,10 +13,18 @@
 // Bytes stored per guest identity: docs/store.md ("Size").
 
 //
-// Thread safety: safe from any thread (the store serialises; the signing key is cached under a
-// mutex). Deterministic: time comes from the Clock.
+// The credential view: LookupAccessKey (every signed client request) reads credentials from
+// memory once it has read them from the store (or issued them). Credentials this service revokes
+// (pruned, or their identity disabled) leave the view when that commit succeeds, so they are
+// refused at once; expired ones are refused by their expiration. The view is this service's:
+// a revocation made by another node on the same store reaches this one when the credentials
+// expire (at most one hour; the scale-out work will carry revocations between nodes).
+//
+// Thread safety: safe from any thread (the store serialises; the signing key and the view are
+// under mutexes). Deterministic: time comes from the Clock.
 
 #include <mutex>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +52,9 @@ struct IdentityConfig {
   // Live credentials one identity may hold; issuing more revokes its oldest (a client refreshing
   // every hour holds two at most). At least 1.
   int max_live_credentials = 5;
+  // Credentials held in memory for signature checks (about 300 bytes each); beyond, expired ones
+  // are dropped, and if none is, further lookups read the store.
+  std::size_t max_cached_credentials = 200'000;
 };
 
 inline constexpr Millis kMaxCredentialsTtlMs = 3'600'000;
@@ -100,9 +111,13 @@ class IdentityService {
   };
   Result<CredentialScan> ScanCredentials(const std::string& identity_id);
 
+  void CacheLocked(const std::string& access_key_id, CredentialInfo info);  // REQUIRES(view_mu_)
+
   store::Store& store_;
   const Clock& clock_;
   IdentityConfig config_;
+  std::mutex view_mu_;
+  std::unordered_map<std::string, CredentialInfo> view_;  // GUARDED_BY(view_mu_); by access key
   std::mutex key_mu_;
   std::optional<Es256Key> key_;  // GUARDED_BY(key_mu_)
 };

@@ -6,6 +6,7 @@
 
 #include "auth/sigv4.h"
 #include "identity/test_store.h"
+#include "store/fault_store.h"
 #include "store/sqlite_store.h"
 
 namespace muster::identity {
@@ -236,6 +237,30 @@ TEST_F(IdentityServiceTest, LiveCredentialsOfOneIdentityAreBounded) {
   rows = (*store_).ListByIndex(store::Table::kCredentials, *id, 100);
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(rows->size(), 1u);
+}
+
+TEST_F(IdentityServiceTest, SignatureChecksReadCredentialsFromMemoryUpToTheBound) {
+  store::FaultStore faults(*store_);
+  IdentityConfig cfg = Config();
+  cfg.max_cached_credentials = 1;
+  IdentityService svc(faults, clock_, cfg);
+  auto first = svc.GetCredentialsForIdentity(*svc.GetId(kPool, nullptr), nullptr);
+  auto second = svc.GetCredentialsForIdentity(*svc.GetId(kPool, nullptr), nullptr);
+  ASSERT_TRUE(first.ok() && second.ok());
+  faults.SetReadFault(Error::Unavailable("injected: read error"));
+  // The first is in the view: no store read. The second did not fit: it needs the store.
+  auto a = svc.LookupAccessKey(first->access_key_id);
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->secret_key, first->secret_key);
+  EXPECT_FALSE(svc.LookupAccessKey(second->access_key_id).ok());
+  faults.ClearFaults();
+  EXPECT_TRUE(svc.LookupAccessKey(second->access_key_id).ok());
+  // An expired one leaves the view: it is refused, by the store's answer (here a read error).
+  clock_.Advance(kMaxCredentialsTtlMs);
+  faults.SetReadFault(Error::Unavailable("injected: read error"));
+  auto expired = svc.LookupAccessKey(first->access_key_id);
+  ASSERT_FALSE(expired.ok());
+  EXPECT_EQ(expired.error().code, ErrorCode::kUnavailable);
 }
 
 }  // namespace

@@ -55,6 +55,7 @@ constexpr const char* kLiveShard = "node";
 constexpr const char* kDefinitionsShard = "definitions";
 
 struct Node::InFlight {
+  std::vector<store::Write> tickets;   // the batch's ticket writes, for the view once durable
   std::vector<core::Push> pushes;      // announced once the commit is durable
   std::vector<core::Notice> notices;
   std::function<void(Status)> then;
@@ -128,6 +129,7 @@ Status Node::Build(const NodeSetup& setup, bool reload) {
 Status Node::CommitNow(core::Effects fx) {
   fx = bus_.Cascade(std::move(fx));
   if (!fx.writes.empty() || !fx.events.empty()) MUSTER_RETURN_IF_ERROR(store_.Commit(fx.writes, fx.events));
+  ticket_view_.Apply(fx.writes);
   Announce(fx.pushes, fx.notices);
   return OkStatus();
 }
@@ -193,7 +195,9 @@ Status Node::Restore() {
     MUSTER_ASSIGN_OR_RETURN(auto rows, AllWithStatus(store_, Table::kTickets, st));
     for (const auto& r : rows) {
       auto t = Readable(matchmaking::MatchmakingCore::FromRow(r), "matchmaking ticket", r, &skipped);
-      if (t) tickets.push_back(std::move(*t));
+      if (!t) continue;
+      tickets.push_back(std::move(*t));
+      ticket_view_.Put(r);
     }
   }
   std::size_t n_t = tickets.size();
@@ -218,6 +222,9 @@ Status Node::Apply(core::Effects fx, bool fatal) {
 void Node::Commit(core::Effects fx, bool fatal, std::function<void(Status)> then, bool wait) {
   fx = bus_.Cascade(std::move(fx));
   auto item = std::make_shared<InFlight>();
+  for (const auto& w : fx.writes) {
+    if (w.table == store::Table::kTickets) item->tickets.push_back(w);
+  }
   item->pushes = std::move(fx.pushes);
   item->notices = std::move(fx.notices);
   item->then = std::move(then);
@@ -265,6 +272,7 @@ void Node::Deliver() {
     }
     inflight_.pop_front();
     if (item->status.ok()) {
+      ticket_view_.Apply(item->tickets);
       Announce(item->pushes, item->notices);
     } else if (item->fatal && item->epoch == epoch_) {
       // The cores moved on and the store did not: memory is ahead of it, and so is every batch
@@ -357,6 +365,7 @@ void Node::StartTicket(const std::string& configuration, std::vector<matchmaking
 }
 
 Result<matchmaking::Ticket> Node::GetTicket(const std::string& ticket_id) {
+  if (auto viewed = ticket_view_.Find(ticket_id)) return std::move(*viewed);
   MUSTER_ASSIGN_OR_RETURN(auto row, store_.Get(store::Table::kTickets, ticket_id));
   if (!row) return Error::NotFound("ticket " + ticket_id + " does not exist");
   return matchmaking::MatchmakingCore::FromRow(*row);

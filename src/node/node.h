@@ -34,6 +34,7 @@
 #include "matchmaking/lifecycle.h"
 #include "placement/placement_core.h"
 #include "store/commit_writer.h"
+#include "node/ticket_view.h"
 #include "store/store.h"
 
 namespace muster::node {
@@ -105,7 +106,8 @@ class Node {
   // kUnavailable when the writer is full or the node is fenced (HTTP 503, retry later).
   void StartMatchmakingAsync(const std::string& configuration, std::vector<matchmaking::PlayerInput> players,
                              const std::string& owner, std::string ticket_id, TicketDone done);
-  // Reads the ticket as committed (any status).
+  // Reads the ticket as committed (any status): from memory (TicketView) for live and recently
+  // ended tickets, else from the store.
   Result<matchmaking::Ticket> GetTicket(const std::string& ticket_id);
   Result<matchmaking::Ticket> StopMatchmaking(const std::string& ticket_id);
   // Locations a configuration can place into (through its queue).
@@ -212,6 +214,7 @@ class Node {
   std::vector<NoticeObserver> observers_;
   std::map<std::string, std::string> compute_tokens_;  // fleet/compute → token
   NodeSetup setup_;                                      // for reloads
+  TicketView ticket_view_;                               // committed tickets (kept through reloads)
   std::map<std::string, std::uint64_t> connections_;     // process key → open server connection
 
   store::CommitWriter* writer_ = nullptr;

@@ -1,0 +1,57 @@
+#pragma once
+// The committed matchmaking tickets, in memory, for the hot reads (the status routes, and
+// DescribeMatchmaking): a read never touches the store for a ticket this view holds.
+//
+// The view changes only when a commit succeeded (Node::Deliver hands it the batch's ticket rows),
+// so nobody reads a change that is not durable. It holds every live ticket (loaded at start and
+// at a reload) and the latest `max_ended` ended ones (COMPLETED, FAILED, CANCELLED, TIMED_OUT),
+// oldest dropped first; a ticket it does not hold is read from the store by the caller. Rows are
+// decoded on their first read, once.
+//
+// Thread safety: Apply and Load on the node's thread; Find from any thread.
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "matchmaking/lifecycle.h"
+#include "store/store.h"
+
+namespace muster::node {
+
+class TicketView {
+ public:
+  explicit TicketView(std::size_t max_ended = 100'000) : max_ended_(max_ended) {}
+
+  // Ticket rows of a commit that succeeded (other tables are skipped).
+  void Apply(const std::vector<store::Write>& writes);
+  // A row read from the store (start, reload).
+  void Put(const store::Row& row);
+
+  // The ticket as committed; nullopt when the view does not hold it. A row that does not decode
+  // is an error (kInternal), as it would be from the store.
+  std::optional<Result<matchmaking::Ticket>> Find(const std::string& ticket_id) const;
+
+  std::size_t size() const;
+
+ private:
+  struct Entry {
+    store::Row row;
+    std::shared_ptr<const matchmaking::Ticket> decoded;  // filled on first read
+    bool ended = false;
+  };
+  void PutLocked(store::Row row);  // REQUIRES(mu_)
+
+  const std::size_t max_ended_;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<std::string, Entry> tickets_;  // GUARDED_BY(mu_)
+  std::deque<std::string> ended_;  // GUARDED_BY(mu_); ids as they ended, oldest first
+  std::size_t ended_count_ = 0;    // GUARDED_BY(mu_); entries with ended = true
+};
+
+}  // namespace muster::node
