@@ -190,7 +190,8 @@ Result<matchmaking::PlayerInput> ClientApi::StartingPlayer(const std::string& id
   }
   MUSTER_ASSIGN_OR_RETURN(auto locations, node_.ConfigurationLocations(options_.configuration));
   for (const auto& [loc, ms] : latencies) {
-    if (std::find(locations.begin(), locations.end(), loc) == locations.end()) {
+    // A STANDALONE configuration places nothing: any location name the game uses is fine.
+    if (!locations.empty() && std::find(locations.begin(), locations.end(), loc) == locations.end()) {
       std::string known;
       for (const auto& l : locations) known += (known.empty() ? "" : ", ") + l;
       return Error::InvalidArgument("latencies: unknown location '" + loc + "' (known: " + known + ")");

@@ -130,6 +130,7 @@ const std::vector<std::pair<std::string, Key>>& Keys() {
       {"rule_set_file", Str("rule_set_file", &Config::rule_set_file, "rule set body (JSON) for the configuration (default: built-in 2v2)")},
       {"request_timeout_seconds", Int("request_timeout_seconds", &Config::request_timeout_seconds, 1, 43200, "matchmaking request timeout")},
       {"acceptance_timeout_seconds", Int("acceptance_timeout_seconds", &Config::acceptance_timeout_seconds, 0, 600, "players must accept each match within this time (0 = no acceptance step)")},
+      {"flexmatch_mode", Str("flexmatch_mode", &Config::flexmatch_mode, "WITH_QUEUE (matches are placed on game servers) or STANDALONE (a match completes without placement; the game makes its own session)")},
       {"backfill_mode", Str("backfill_mode", &Config::backfill_mode, "MANUAL (game servers ask for backfill) or AUTOMATIC (Muster fills open slots of matched sessions)")},
       {"queue", Str("queue", &Config::queue, "game session queue name")},
       {"queue_timeout_seconds", Int("queue_timeout_seconds", &Config::queue_timeout_seconds, 10, 600, "placement timeout")},
@@ -180,6 +181,12 @@ Status Validate(const Config& c) {
   }
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {
     return Error::InvalidArgument("log_level: '" + c.log_level + "' is not debug, info, warn or error");
+  }
+  if (c.flexmatch_mode != "WITH_QUEUE" && c.flexmatch_mode != "STANDALONE") {
+    return Error::InvalidArgument("flexmatch_mode: '" + c.flexmatch_mode + "' is not WITH_QUEUE or STANDALONE");
+  }
+  if (c.flexmatch_mode == "STANDALONE" && c.backfill_mode == "AUTOMATIC") {
+    return Error::InvalidArgument("backfill_mode: AUTOMATIC needs flexmatch_mode WITH_QUEUE (a STANDALONE match has no game session to fill)");
   }
   if (c.backfill_mode != "MANUAL" && c.backfill_mode != "AUTOMATIC") {
     return Error::InvalidArgument("backfill_mode: '" + c.backfill_mode + "' is not MANUAL or AUTOMATIC");

@@ -64,6 +64,7 @@ struct Config {
   std::string rule_set_file;           // empty: the built-in demo 2v2 rule set
   int request_timeout_seconds = 120;
   int acceptance_timeout_seconds = 0;   // > 0: players must accept each match (AcceptanceRequired)
+  std::string flexmatch_mode = "WITH_QUEUE";  // WITH_QUEUE or STANDALONE
   std::string backfill_mode = "MANUAL";  // MANUAL or AUTOMATIC
   std::string queue = "demo-queue";
   int queue_timeout_seconds = 600;

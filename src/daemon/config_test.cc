@@ -82,6 +82,18 @@ TEST(Config, DemoSecretOnlyOnLoopback) {
   EXPECT_TRUE(Load({"--listen-address", "0.0.0.0", "--admin-secret-key", "s3cret-for-real"}).ok());
 }
 
+TEST(Config, FlexMatchModeIsCheckedWithTheBackfillMode) {
+  auto standalone = Load({"--flexmatch-mode", "STANDALONE"});
+  ASSERT_TRUE(standalone.ok()) << standalone.error().message;
+  EXPECT_EQ(standalone->flexmatch_mode, "STANDALONE");
+  auto unknown = Load({"--flexmatch-mode", "SOLO"});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("flexmatch_mode"), std::string::npos);
+  auto both = Load({"--flexmatch-mode", "STANDALONE", "--backfill-mode", "AUTOMATIC"});
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.error().message.find("WITH_QUEUE"), std::string::npos);
+}
+
 TEST(Config, HelpListsEveryFlag) {
   std::string h = HelpText();
   for (const char* f : {"--http-port", "--server-wss-port", "--identity-pool", "--admin-secret-key", "--locations",

@@ -100,7 +100,9 @@ Result<node::NodeSetup> BuildSetup(const Config& cfg) {
   spec.acceptance_timeout_ms = cfg.acceptance_timeout_seconds * 1000LL;
   spec.backfill_mode = cfg.backfill_mode == "AUTOMATIC" ? matchmaking::BackfillMode::kAutomatic
                                                         : matchmaking::BackfillMode::kManual;
-  spec.queue_name = cfg.queue;
+  spec.mode = cfg.flexmatch_mode == "STANDALONE" ? matchmaking::FlexMatchMode::kStandalone
+                                                  : matchmaking::FlexMatchMode::kWithQueue;
+  if (spec.mode == matchmaking::FlexMatchMode::kWithQueue) spec.queue_name = cfg.queue;
   s.configurations.push_back(std::move(spec));
   return s;
 }
