@@ -1,4 +1,5 @@
 // musterd: one Muster node. See `musterd --help` and docs/configuration.md.
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <thread>
 
 #include "api/client_api.h"
 #include "api/router.h"
@@ -151,7 +153,18 @@ int Run(int argc, char** argv) {
     return cfg.admin_secret_key;
   };
 
-  boost::asio::io_context ioc;
+  boost::asio::io_context ioc;  // the node's loop (loop 0)
+  // Client connections spread over `threads` loops; the first is the node's own.
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t threads = cfg.threads > 0 ? static_cast<std::size_t>(cfg.threads) : cores;
+  std::vector<std::unique_ptr<boost::asio::io_context>> extra_loops;
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> extra_work;
+  std::vector<boost::asio::io_context*> client_loops{&ioc};
+  for (std::size_t i = 1; i < threads; ++i) {
+    extra_loops.push_back(std::make_unique<boost::asio::io_context>(1));
+    extra_work.push_back(boost::asio::make_work_guard(*extra_loops.back()));
+    client_loops.push_back(extra_loops.back().get());
+  }
   // Store writes of the live state leave the loop: group commits on the writer's thread, answers
   // from its completions (posted back to the loop). Declared after the loop, so it stops first.
   store::CommitWriter writer(**store);
@@ -245,8 +258,15 @@ int Run(int argc, char** argv) {
   net::Limits server_limits = client_limits;
   server_limits.max_connections_per_address = static_cast<std::size_t>(cfg.server_max_connections_per_address);
 
-  net::HttpServer http(ioc), ws(ioc), wss(ioc);
-  auto handler = [&](net::HttpRequest&& r, net::Responder respond) { router.Handle(r, std::move(respond)); };
+  net::HttpServer http(client_loops), ws(ioc), wss(ioc);
+  // A request that arrived on another loop is handed to the node's loop; its answer goes back
+  // through the Responder (posted to the connection's own loop).
+  auto handler = [&](net::HttpRequest&& r, net::Responder respond) {
+    if (ioc.get_executor().running_in_this_thread()) return router.Handle(r, std::move(respond));
+    boost::asio::post(ioc, [&router, r = std::move(r), respond = std::move(respond)]() mutable {
+      router.Handle(r, std::move(respond));
+    });
+  };
   auto socket_http = [](net::HttpRequest&& r, net::Responder respond) {
     respond(api::ErrorResponse(Error::NotFound("this port serves game server WebSocket connections only")));
   };
@@ -343,8 +363,16 @@ int Run(int argc, char** argv) {
     supervisor.BeginStop();
     wait_children();
   });
-  MLOG(kInfo) << "musterd ready (store " << (*store)->Engine() << " in " << cfg.data_dir << ")";
+  std::vector<std::thread> loop_threads;
+  for (std::size_t i = 0; i < extra_loops.size(); ++i) {
+    loop_threads.emplace_back([&, i] { net::RunLoop(*extra_loops[i], "musterd client loop"); });
+  }
+  MLOG(kInfo) << "musterd ready (store " << (*store)->Engine() << " in " << cfg.data_dir << ", " << threads
+              << (threads == 1 ? " loop)" : " loops)");
   net::RunLoop(ioc, "musterd loop");
+  extra_work.clear();
+  for (auto& l : extra_loops) l->stop();
+  for (auto& t : loop_threads) t.join();
   MLOG(kInfo) << "musterd stopped";
   return 0;
 }

@@ -234,19 +234,22 @@ Result<std::unique_ptr<asio::ssl::context>> MakeTlsContext(const TlsOptions& tls
 }  // namespace
 
 struct HttpServer::Impl {
-  explicit Impl(asio::io_context& c) : ioc(c) {}
-  asio::io_context& ioc;
+  explicit Impl(std::vector<asio::io_context*> l) : loops(std::move(l)) {}
+  std::vector<asio::io_context*> loops;
   std::shared_ptr<ServerState> state;
-  std::shared_ptr<Listener> listener;
+  std::vector<std::shared_ptr<Listener>> listeners;  // one per loop
 };
 
-HttpServer::HttpServer(asio::io_context& ioc) : impl_(std::make_unique<Impl>(ioc)) {}
+HttpServer::HttpServer(asio::io_context& ioc) : impl_(std::make_unique<Impl>(std::vector<asio::io_context*>{&ioc})) {}
+
+HttpServer::HttpServer(std::vector<asio::io_context*> loops) : impl_(std::make_unique<Impl>(std::move(loops))) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
 Result<std::uint16_t> HttpServer::Listen(const ListenOptions& options, HttpHandler handler,
                                          WsUpgradeHandler ws_handler) {
-  if (impl_->listener) return Error::Conflict("HttpServer is already listening");
+  if (!impl_->listeners.empty()) return Error::Conflict("HttpServer is already listening");
+  if (impl_->loops.empty()) return Error::InvalidArgument("an HttpServer needs at least one loop");
   if (!handler) return Error::InvalidArgument("an HTTP handler is required");
   if (options.limits.max_header_bytes > internal::kMaxHeaderBytesLimit) {
     return Error::InvalidArgument("max_header_bytes must be at most " +
@@ -264,19 +267,32 @@ Result<std::uint16_t> HttpServer::Listen(const ListenOptions& options, HttpHandl
   }
   auto state = std::make_shared<ServerState>(options.limits, std::move(handler),
                                              std::move(ws_handler), std::move(tls));
-  auto listener = std::make_shared<Listener>(impl_->ioc, state);
-  MUSTER_RETURN_IF_ERROR(listener->Open(tcp::endpoint(address, options.port), options.reuse_port));
+  // One acceptor per loop on the same port (SO_REUSEPORT): the kernel spreads new connections
+  // over the loops, and a connection stays on the loop that accepted it. The limits are the
+  // server's, shared by its loops through one ServerState.
+  const bool reuse_port = options.reuse_port || impl_->loops.size() > 1;
+  std::vector<std::shared_ptr<Listener>> listeners;
+  std::uint16_t port = options.port;
+  for (asio::io_context* loop : impl_->loops) {
+    auto listener = std::make_shared<Listener>(*loop, state);
+    Status opened = listener->Open(tcp::endpoint(address, port), reuse_port);
+    if (!opened.ok()) {
+      for (auto& l : listeners) l->Close();
+      return opened.take_error();
+    }
+    if (listeners.empty()) port = listener->Port();  // port 0: the others join the one bound
+    listeners.push_back(std::move(listener));
+  }
   impl_->state = std::move(state);
-  impl_->listener = std::move(listener);
-  impl_->listener->Accept();
-  std::uint16_t port = impl_->listener->Port();
-  MLOG(kInfo) << "net: listening on " << options.address << ":" << port
-              << (options.tls ? " (tls)" : "");
+  impl_->listeners = std::move(listeners);
+  for (auto& l : impl_->listeners) l->Accept();
+  MLOG(kInfo) << "net: listening on " << options.address << ":" << port << (options.tls ? " (tls)" : "")
+              << (impl_->loops.size() > 1 ? " on " + std::to_string(impl_->loops.size()) + " loops" : "");
   return port;
 }
 
 void HttpServer::Stop() {
-  if (impl_->listener) impl_->listener->Close();
+  for (auto& l : impl_->listeners) l->Close();
   if (impl_->state) {
     for (auto& session : impl_->state->BeginStop()) session->PostShutdown();
   }

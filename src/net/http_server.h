@@ -4,8 +4,9 @@
 // Boost.Beast; this header stays light (no Beast, no Asio beyond a forward declaration) because
 // many modules include it.
 //
-// Threads: an HttpServer belongs to one io_context ("loop"). Every connection runs on its own
-// strand of that loop. Listen/Stop/ConnectionCount/~HttpServer may be called from any thread.
+// Threads: an HttpServer belongs to one io_context ("loop"), or spreads its connections over
+// several (one acceptor per loop on one port). Every connection runs on its own strand of its
+// loop. Listen/Stop/ConnectionCount/~HttpServer may be called from any thread.
 // Handlers are invoked on the connection's strand; a Responder and WsConnection::Send/Close may be
 // called from any thread (they post to the connection). Several loops may each run an HttpServer
 // on the same port with ListenOptions::reuse_port.
@@ -119,6 +120,9 @@ struct ListenOptions {
 class HttpServer {
  public:
   explicit HttpServer(boost::asio::io_context& ioc);
+  // One listener per loop on the same port (SO_REUSEPORT): the kernel spreads connections over
+  // the loops; each connection stays on the loop that accepted it. Limits are shared.
+  explicit HttpServer(std::vector<boost::asio::io_context*> loops);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

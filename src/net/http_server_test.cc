@@ -5,8 +5,11 @@
 
 #include <atomic>
 #include <mutex>
+#include <set>
 #include <thread>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
 #include "net/guard.h"
@@ -455,6 +458,54 @@ TEST(HttpServerTest, ReusePortLetsTwoServersShareAPort) {
     ASSERT_TRUE(res.ok()) << res.error().message;
     EXPECT_EQ(res->status, 200);
   }
+}
+
+TEST(HttpServerTest, SeveralLoopsShareOnePortAndOneSetOfLimits) {
+  boost::asio::io_context a, b;
+  auto work_a = boost::asio::make_work_guard(a);
+  auto work_b = boost::asio::make_work_guard(b);
+  std::mutex mu;
+  std::set<std::thread::id> loops_seen;
+  ListenOptions options;
+  options.limits.max_connections_per_address = 30;
+  HttpServer server({&a, &b});
+  auto port = server.Listen(options, [&](HttpRequest&& req, Responder respond) {
+    {
+      std::lock_guard lock(mu);
+      loops_seen.insert(std::this_thread::get_id());
+    }
+    EchoHandler(std::move(req), std::move(respond));
+  });
+  ASSERT_TRUE(port.ok()) << port.error().message;
+  std::thread ta([&] { RunLoop(a, "loop a"); });
+  std::thread tb([&] { RunLoop(b, "loop b"); });
+  {
+    std::vector<std::unique_ptr<RawClient>> clients;
+    for (int i = 0; i < 30; ++i) {
+      clients.push_back(std::make_unique<RawClient>(*port, "127.0.0.2"));
+      auto res = clients.back()->Get("/" + std::to_string(i));
+      ASSERT_TRUE(res.has_value());
+      EXPECT_EQ(res->status, 200);
+    }
+    // The kernel spread the connections over both loops (30 on one: odds of 2^-29).
+    {
+      std::lock_guard lock(mu);
+      EXPECT_EQ(loops_seen.size(), 2u);
+    }
+    // The per-address cap is the server's, not each loop's: the 31st is refused.
+    RawClient extra(*port, "127.0.0.2");
+    auto refused = extra.Get("/");
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(refused->status, 503);
+    EXPECT_EQ(server.ConnectionCount(), 30u);
+  }
+  server.Stop();
+  work_a.reset();
+  work_b.reset();
+  a.stop();
+  b.stop();
+  ta.join();
+  tb.join();
 }
 
 // An exception escaping a completion handler used to leave io_context::run() and end the loop's
