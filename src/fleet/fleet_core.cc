@@ -55,14 +55,23 @@ void FleetCore::Restore(std::vector<Compute> computes, std::vector<Process> proc
     // Heartbeats are not written to the store; the stored last_seen is old. Give every restored
     // process a full heartbeat timeout to reconnect from now.
     p.last_seen = clock_.NowMillis();
+    Schedule(p.last_seen + options_.heartbeat_timeout_ms, Due::kHeartbeat, p.Key());
+    if (!p.healthy && p.unhealthy_since != 0) {
+      Schedule(p.unhealthy_since + options_.heartbeat_timeout_ms, Due::kUnhealthy, p.Key());
+    }
     processes_[p.Key()] = std::move(p);
   }
   for (auto& g : sessions) {
     if (g.status == GameSessionStatus::kTerminated || g.status == GameSessionStatus::kError) continue;
+    if (g.status == GameSessionStatus::kActivating) Schedule(g.activation_deadline, Due::kActivation, g.game_session_id);
     sessions_[g.game_session_id] = std::move(g);
   }
   for (auto& s : players) {
-    if (sessions_.count(s.game_session_id)) players_[s.player_session_id] = std::move(s);
+    if (!sessions_.count(s.game_session_id)) continue;
+    if (s.status == PlayerSessionStatus::kReserved) {
+      Schedule(s.creation_time + options_.reserved_timeout_ms, Due::kReservation, s.player_session_id);
+    }
+    players_[s.player_session_id] = std::move(s);
   }
 }
 
@@ -104,6 +113,7 @@ Result<core::Effects> FleetCore::Connect(std::uint64_t connection, const std::st
     p.dns_name = compute.dns_name;
     p.status = ProcessStatus::kConnected;
     it = processes_.emplace(k, std::move(p)).first;
+    Schedule(clock_.NowMillis() + options_.heartbeat_timeout_ms, Due::kHeartbeat, k);
   }
   Process& p = it->second;
   p.connection = connection;
@@ -155,6 +165,7 @@ Result<core::Effects> FleetCore::Heartbeat(const std::string& key, bool healthy)
   if (p.healthy != healthy) {
     p.healthy = healthy;
     p.unhealthy_since = healthy ? 0 : clock_.NowMillis();
+    if (!healthy) Schedule(p.unhealthy_since + options_.heartbeat_timeout_ms, Due::kUnhealthy, key);
     Save(fx, p);
   }
   return fx;
@@ -197,6 +208,7 @@ std::string FleetCore::Reserve(core::Effects& fx, GameSession& gs, const Desired
   gs.player_session_ids.push_back(s.player_session_id);
   Save(fx, s);
   std::string id = s.player_session_id;
+  Schedule(now + options_.reserved_timeout_ms, Due::kReservation, id);
   players_[id] = std::move(s);
   return id;
 }
@@ -318,34 +330,59 @@ Result<core::Effects> FleetCore::UpdatePlayerSessionCreationPolicy(const std::st
 
 core::Effects FleetCore::Tick() {
   core::Effects fx;
-  Millis now = clock_.NowMillis();
-  std::vector<std::string> silent;
-  std::vector<std::string> unhealthy;
-  for (auto& [key, p] : processes_) {
-    if (now - p.last_seen > options_.heartbeat_timeout_ms) silent.push_back(key);
-    else if (!p.healthy && p.unhealthy_since != 0 && now - p.unhealthy_since > options_.heartbeat_timeout_ms) {
-      unhealthy.push_back(key);
-    }
-  }
-  for (const auto& key : silent) {
-    fx.Append(TerminateProcess(processes_.at(key), "no heartbeat from the server process"));
-  }
-  for (const auto& key : unhealthy) {
-    fx.Append(TerminateProcess(processes_.at(key), "the server process reported unhealthy for too long"));
-  }
-  std::vector<std::string> stale;
-  for (auto& [id, gs] : sessions_) {
-    if (gs.status == GameSessionStatus::kActivating && now > gs.activation_deadline) stale.push_back(id);
-  }
-  for (const auto& id : stale) {
-    fx.Append(EndGameSession(sessions_.at(id), GameSessionStatus::kError,
-                             "the server process did not activate the game session in time"));
-  }
-  for (auto& [id, s] : players_) {
-    if (s.status == PlayerSessionStatus::kReserved && now - s.creation_time > options_.reserved_timeout_ms) {
-      s.status = PlayerSessionStatus::kTimedOut;
-      s.termination_time = now;
-      Save(fx, s);
+  const Millis now = clock_.NowMillis();
+  const Millis timeout = options_.heartbeat_timeout_ms;
+  // Due means past the deadline (the conditions are strict: now - last_seen > timeout).
+  while (!deadlines_.empty() && deadlines_.top().at < now) {
+    Deadline d = deadlines_.top();
+    deadlines_.pop();
+    switch (d.kind) {
+      case Due::kHeartbeat: {
+        auto it = processes_.find(d.id);
+        if (it == processes_.end()) break;
+        const Millis at = it->second.last_seen + timeout;
+        if (at < now) {
+          fx.Append(TerminateProcess(it->second, "no heartbeat from the server process"));
+        } else {
+          Schedule(at, Due::kHeartbeat, d.id);  // heard from since: wait for the new deadline
+        }
+        break;
+      }
+      case Due::kUnhealthy: {
+        auto it = processes_.find(d.id);
+        if (it == processes_.end() || it->second.healthy || it->second.unhealthy_since == 0) break;
+        const Millis at = it->second.unhealthy_since + timeout;
+        if (at < now) {
+          fx.Append(TerminateProcess(it->second, "the server process reported unhealthy for too long"));
+        } else if (at != d.at) {
+          Schedule(at, Due::kUnhealthy, d.id);
+        }
+        break;
+      }
+      case Due::kActivation: {
+        auto it = sessions_.find(d.id);
+        if (it == sessions_.end() || it->second.status != GameSessionStatus::kActivating) break;
+        if (it->second.activation_deadline < now) {
+          fx.Append(EndGameSession(it->second, GameSessionStatus::kError,
+                                   "the server process did not activate the game session in time"));
+        } else {
+          Schedule(it->second.activation_deadline, Due::kActivation, d.id);
+        }
+        break;
+      }
+      case Due::kReservation: {
+        auto it = players_.find(d.id);
+        if (it == players_.end() || it->second.status != PlayerSessionStatus::kReserved) break;
+        PlayerSession& s = it->second;
+        if (s.creation_time + options_.reserved_timeout_ms < now) {
+          s.status = PlayerSessionStatus::kTimedOut;
+          s.termination_time = now;
+          Save(fx, s);
+        } else {
+          Schedule(s.creation_time + options_.reserved_timeout_ms, Due::kReservation, d.id);
+        }
+        break;
+      }
     }
   }
   return fx;
@@ -402,6 +439,7 @@ Result<core::Effects> FleetCore::StartGameSession(const std::string& process_key
   Save(fx, p);
   fx.pushes.push_back({process_key, CreateGameSessionFrame(gs)});
   *game_session_id = gs.game_session_id;
+  Schedule(gs.activation_deadline, Due::kActivation, gs.game_session_id);
   sessions_[gs.game_session_id] = std::move(gs);
   return fx;
 }

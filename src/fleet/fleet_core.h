@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <map>
+#include <queue>
 #include <memory>
 #include <string>
 #include <vector>
@@ -143,6 +144,20 @@ class FleetCore {
   std::map<std::string, Process> processes_;                      // by key
   std::map<std::string, GameSession> sessions_;                   // by ARN
   std::map<std::string, PlayerSession> players_;                  // by psess id
+
+  // Timeouts as ordered deadlines, so Tick touches only what is due, not every process and
+  // session. An entry is a hint: when it comes due, Tick checks the object as it is now (a
+  // heartbeat may have moved the deadline: the entry is put back at the new one; an object that
+  // left the state is dropped). Each waiting object has one entry at a time.
+  enum class Due { kHeartbeat, kUnhealthy, kActivation, kReservation };
+  struct Deadline {
+    Millis at = 0;
+    Due kind = Due::kHeartbeat;
+    std::string id;  // process key, game session ARN or player session id
+    bool operator>(const Deadline& o) const { return at != o.at ? at > o.at : id > o.id; }
+  };
+  void Schedule(Millis at, Due kind, std::string id) { deadlines_.push({at, kind, std::move(id)}); }
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<Deadline>> deadlines_;
 };
 
 }  // namespace muster::fleet

@@ -125,6 +125,24 @@ TEST_F(FleetCoreTest, SilentProcessIsTerminated) {
   EXPECT_EQ(fx.notices.at(0).body.at("type").as_string(), "GameSessionEnded");
 }
 
+TEST_F(FleetCoreTest, AHeartbeatMovesTheDeadlineAndManyProcessesTimeOutInOneTick) {
+  const Millis timeout = FleetOptions{}.heartbeat_timeout_ms;
+  std::vector<std::string> keys;
+  for (std::uint64_t i = 1; i <= 50; ++i) keys.push_back(ReadyProcess("p" + std::to_string(i), i));
+  clock_.Advance(timeout - 1);
+  ASSERT_TRUE(core_.Heartbeat(keys[0], true).ok());  // p1 is heard from; the others are not
+  clock_.Advance(2);
+  core_.Tick();
+  for (std::size_t i = 1; i < keys.size(); ++i) EXPECT_EQ(core_.FindProcess(keys[i]), nullptr) << keys[i];
+  ASSERT_NE(core_.FindProcess(keys[0]), nullptr);  // its deadline moved with the heartbeat
+  clock_.Advance(timeout - 2);
+  core_.Tick();
+  ASSERT_NE(core_.FindProcess(keys[0]), nullptr);
+  clock_.Advance(2);
+  core_.Tick();
+  EXPECT_EQ(core_.FindProcess(keys[0]), nullptr);
+}
+
 TEST_F(FleetCoreTest, ReconnectRepushesActivatingSession) {
   std::string key = ReadyProcess("p1", 1);
   std::string gs = StartSession(key, {"alice"});
