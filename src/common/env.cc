@@ -23,6 +23,17 @@ std::string Random::Uuid4() {
          "-" + h.substr(20, 12);
 }
 
+std::string Random::Uuid7(Millis unix_ms) {
+  std::string b = Bytes(16);
+  const auto ms = static_cast<std::uint64_t>(unix_ms < 0 ? 0 : unix_ms);
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<char>((ms >> (8 * (5 - i))) & 0xff);
+  b[6] = static_cast<char>((b[6] & 0x0f) | 0x70);  // version 7
+  b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);  // variant 10
+  std::string h = Hex(b);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+         "-" + h.substr(20, 12);
+}
+
 void SystemRandom::Fill(unsigned char* out, std::size_t n) {
   if (RAND_bytes(out, static_cast<int>(n)) != 1) {
     // Running without entropy is not a recoverable condition for a server issuing credentials.

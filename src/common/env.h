@@ -25,6 +25,11 @@ class Random {
   std::string Bytes(std::size_t n);
   // A version-4 UUID, 8-4-4-4-12 lowercase hex.
   std::string Uuid4();
+  // A version-7 UUID (RFC 9562): the first 48 bits are `unix_ms`, the other 74 free bits random.
+  // Ids made in time order land next to each other in the store's B-trees, so a group commit of
+  // many new rows dirties a few pages instead of one page per row. For row ids that are not
+  // secrets (their creation time is public anyway).
+  std::string Uuid7(Millis unix_ms);
 };
 
 // OpenSSL's generator (RAND_bytes): for the daemon, and for every secret.

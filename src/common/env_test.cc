@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <cstdio>
 #include <set>
 
 namespace muster {
@@ -34,6 +35,24 @@ TEST(RandomTest, Uuid4HasTheVersionAndVariantBits) {
     EXPECT_TRUE(std::regex_match(seeded.Uuid4(), shape));
     EXPECT_TRUE(std::regex_match(SystemRandom::Instance().Uuid4(), shape));
   }
+}
+
+TEST(RandomTest, Uuid7StartsWithItsMillisecondsAndSortsByThem) {
+  const std::regex shape("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  SeededRandom seeded(1);
+  const Millis t = 1'764'000'000'123;  // 0x19AB... ms since the epoch
+  std::string a = seeded.Uuid7(t);
+  EXPECT_TRUE(std::regex_match(a, shape)) << a;
+  char hex[13];
+  std::snprintf(hex, sizeof hex, "%012llx", static_cast<unsigned long long>(t));
+  EXPECT_EQ(a.substr(0, 8) + a.substr(9, 4), hex);
+  std::string prev;
+  for (Millis ms = t; ms < t + 100; ++ms) {
+    std::string id = seeded.Uuid7(ms);
+    EXPECT_LT(prev, id);
+    prev = id;
+  }
+  EXPECT_NE(seeded.Uuid7(t), seeded.Uuid7(t));  // the same millisecond: still distinct
 }
 
 TEST(RandomTest, SystemRandomDoesNotRepeat) {

@@ -198,7 +198,7 @@ Result<core::Effects> FleetCore::ActivateGameSession(const std::string& key, con
 
 std::string FleetCore::Reserve(core::Effects& fx, GameSession& gs, const DesiredPlayer& d, Millis now) {
   PlayerSession s;
-  s.player_session_id = "psess-" + random_.Uuid4();
+  s.player_session_id = "psess-" + random_.Uuid7(clock_.NowMillis());
   s.player_id = d.player_id;
   s.player_data = d.player_data;
   s.game_session_id = gs.game_session_id;
@@ -416,7 +416,7 @@ Result<core::Effects> FleetCore::StartGameSession(const std::string& process_key
   Process& p = it->second;
   Millis now = clock_.NowMillis();
   GameSession gs;
-  gs.game_session_id = "arn:aws:gamelift:" + options_.region + "::gamesession/" + p.fleet_id + "/gsess-" + random_.Uuid4();
+  gs.game_session_id = "arn:aws:gamelift:" + options_.region + "::gamesession/" + p.fleet_id + "/gsess-" + random_.Uuid7(clock_.NowMillis());
   gs.name = std::move(spec.name);
   gs.fleet_id = p.fleet_id;
   gs.location = p.location;

@@ -210,7 +210,7 @@ Result<MatchmakingCore::Config*> MatchmakingCore::CheckNewTicket(const std::stri
   if (cit == configs_.end()) {
     return Error::NotFound("matchmaking configuration '" + configuration + "' does not exist");
   }
-  if (ticket_id->empty()) *ticket_id = random_.Uuid4();
+  if (ticket_id->empty()) *ticket_id = random_.Uuid7(clock_.NowMillis());
   MUSTER_RETURN_IF_ERROR(ValidTicketId(*ticket_id));
   if (tickets_.count(*ticket_id)) return Error::Conflict("ticket " + *ticket_id + " already exists");
   return &cit->second;
