@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 APT_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev libssl-dev openssl libpq-dev libtomlplusplus-dev
+  libsqlite3-dev libssl-dev openssl libpq-dev libtomlplusplus-dev libjemalloc-dev
 )
 # What the tests, fuzzers and benchmarks need besides.
 if [ "${1:-}" = "--tests" ]; then
