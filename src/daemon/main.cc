@@ -145,6 +145,21 @@ int Run(int argc, char** argv) {
 
   auto setup = BuildSetup(cfg);
   if (!setup.ok()) return fail("configuration", setup.error());
+  // The loops are declared before the node and everything that holds a Responder or posts to
+  // them, so they are destroyed last: a Responder dropped at shutdown still has a loop to post to.
+  // Client connections spread over `threads` loops; the first is the node's own (loop 0).
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t threads = cfg.threads > 0 ? static_cast<std::size_t>(cfg.threads) : cores;
+  std::vector<std::unique_ptr<boost::asio::io_context>> extra_loops;
+  for (std::size_t i = 1; i < threads; ++i) extra_loops.push_back(std::make_unique<boost::asio::io_context>(1));
+  boost::asio::io_context ioc;  // the node's loop
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> extra_work;
+  std::vector<boost::asio::io_context*> client_loops{&ioc};
+  for (auto& l : extra_loops) {
+    extra_work.push_back(boost::asio::make_work_guard(*l));
+    client_loops.push_back(l.get());
+  }
+
   node::Node node(**store, Env::System());
   if (auto st = node.Start(*setup); !st.ok()) return fail("start", st.error());
 
@@ -153,18 +168,6 @@ int Run(int argc, char** argv) {
     return cfg.admin_secret_key;
   };
 
-  boost::asio::io_context ioc;  // the node's loop (loop 0)
-  // Client connections spread over `threads` loops; the first is the node's own.
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t threads = cfg.threads > 0 ? static_cast<std::size_t>(cfg.threads) : cores;
-  std::vector<std::unique_ptr<boost::asio::io_context>> extra_loops;
-  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> extra_work;
-  std::vector<boost::asio::io_context*> client_loops{&ioc};
-  for (std::size_t i = 1; i < threads; ++i) {
-    extra_loops.push_back(std::make_unique<boost::asio::io_context>(1));
-    extra_work.push_back(boost::asio::make_work_guard(*extra_loops.back()));
-    client_loops.push_back(extra_loops.back().get());
-  }
   // Store writes of the live state leave the loop: group commits on the writer's thread, answers
   // from its completions (posted back to the loop). Declared after the loop, so it stops first.
   store::CommitWriter writer(**store);
@@ -355,7 +358,13 @@ int Run(int argc, char** argv) {
     wss.Stop();
     ticker.cancel();
     drain.expires_after(std::chrono::milliseconds(200));
-    drain.async_wait([&](const boost::system::error_code&) { ioc.stop(); });
+    drain.async_wait([&](const boost::system::error_code&) {
+      // Commits still queued go in, and their answers out, before the loops stop.
+      writer.Stop();
+      node.DeliverCompleted();
+      drain.expires_after(std::chrono::milliseconds(200));
+      drain.async_wait([&](const boost::system::error_code&) { ioc.stop(); });
+    });
   };
   signals.async_wait([&](const boost::system::error_code& e, int sig) {
     if (e) return;

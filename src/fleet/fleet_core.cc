@@ -336,6 +336,7 @@ core::Effects FleetCore::Tick() {
   while (!deadlines_.empty() && deadlines_.top().at < now) {
     Deadline d = deadlines_.top();
     deadlines_.pop();
+    scheduled_.erase({d.kind, d.id});
     switch (d.kind) {
       case Due::kHeartbeat: {
         auto it = processes_.find(d.id);

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <queue>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -93,6 +94,8 @@ class FleetCore {
 
   // Applies every timeout due at the clock's now.
   core::Effects Tick();
+  // Timeouts waiting (for tests: bounded by the processes and sessions that can time out).
+  std::size_t PendingDeadlines() const { return deadlines_.size(); }
 
   // --- placement -------------------------------------------------------------------------------
   // Processes of `fleet_id` in `location` that can take a new game session now, oldest first.
@@ -156,8 +159,14 @@ class FleetCore {
     std::string id;  // process key, game session ARN or player session id
     bool operator>(const Deadline& o) const { return at != o.at ? at > o.at : id > o.id; }
   };
-  void Schedule(Millis at, Due kind, std::string id) { deadlines_.push({at, kind, std::move(id)}); }
+  // At most one entry per (kind, id): a process key reused by a new process (a server restarted
+  // with the same pID) finds its entry still queued, and that entry, re-checked when due, is
+  // never later than the new deadline (deadlines only move later).
+  void Schedule(Millis at, Due kind, std::string id) {
+    if (scheduled_.emplace(kind, id).second) deadlines_.push({at, kind, std::move(id)});
+  }
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<Deadline>> deadlines_;
+  std::set<std::pair<Due, std::string>> scheduled_;  // what deadlines_ holds
 };
 
 }  // namespace muster::fleet

@@ -143,6 +143,24 @@ TEST_F(FleetCoreTest, AHeartbeatMovesTheDeadlineAndManyProcessesTimeOutInOneTick
   EXPECT_EQ(core_.FindProcess(keys[0]), nullptr);
 }
 
+TEST_F(FleetCoreTest, AProcessKeyReusedAfterItsProcessEndedKeepsOneDeadline) {
+  const Millis timeout = FleetOptions{}.heartbeat_timeout_ms;
+  std::string key = ReadyProcess("p1", 1);
+  for (std::uint64_t round = 2; round < 50; ++round) {
+    ASSERT_TRUE(core_.TerminateServerProcess(key).ok());
+    clock_.Advance(1000);
+    key = ReadyProcess("p1", round);  // a new server with the same pID
+    core_.Tick();
+  }
+  EXPECT_EQ(core_.PendingDeadlines(), 1u);
+  clock_.Advance(timeout - 1);
+  core_.Tick();
+  ASSERT_NE(core_.FindProcess(key), nullptr);
+  clock_.Advance(2);
+  core_.Tick();
+  EXPECT_EQ(core_.FindProcess(key), nullptr);
+}
+
 TEST_F(FleetCoreTest, ReconnectRepushesActivatingSession) {
   std::string key = ReadyProcess("p1", 1);
   std::string gs = StartSession(key, {"alice"});

@@ -118,6 +118,7 @@ Result<IdentityService::CredentialScan> IdentityService::ScanCredentials(const s
 
 Result<IdentityService::IssuedCredentials> IdentityService::GetCredentialsForIdentity(
     std::string_view identity_id, const json::object* logins) {
+  const std::uint64_t revocations_seen = Revocations();  // before reading the identity
   MUSTER_ASSIGN_OR_RETURN(IdentityRecord rec, LoadIdentity(identity_id));
   if (rec.disabled) return Error::Unauthorized("Identity '" + rec.row.id + "' is disabled.");
   MUSTER_RETURN_IF_ERROR(CheckLogins(logins));
@@ -146,21 +147,38 @@ Result<IdentityService::IssuedCredentials> IdentityService::GetCredentialsForIde
   }
   {
     std::lock_guard lock(view_mu_);
+    // Cached only if no other revocation (its identity disabled meanwhile?) committed since.
+    const bool unchanged = revocations_ == revocations_seen;
     for (const auto& w : prune) view_.erase(w.row.id);  // revoked at once
-    CacheLocked(c.access_key_id, CredentialInfo{c.identity_id, c.secret_key, c.session_token, c.expiration});
+    if (!prune.empty()) ++revocations_;
+    if (unchanged) {
+      CacheLocked(c.access_key_id, CredentialInfo{c.identity_id, c.secret_key, c.session_token, c.expiration},
+                  revocations_);
+    }
   }
   return c;
 }
 
-void IdentityService::CacheLocked(const std::string& access_key_id, CredentialInfo info) {
+void IdentityService::CacheLocked(const std::string& access_key_id, CredentialInfo info,
+                                  std::uint64_t revocations_seen) {
+  // A revocation committed since the caller read the store may concern these credentials.
+  if (revocations_ != revocations_seen) return;
   if (view_.size() >= config_.max_cached_credentials) {
+    // Full: drop the expired ones, at most once a second (a sweep walks the whole view).
     const Millis now = clock_.NowMillis();
+    if (now < next_sweep_) return;
     for (auto it = view_.begin(); it != view_.end();) {
       it = now >= it->second.expiration ? view_.erase(it) : std::next(it);
     }
+    next_sweep_ = now + 1000;
     if (view_.size() >= config_.max_cached_credentials) return;  // read from the store instead
   }
   view_[access_key_id] = std::move(info);
+}
+
+std::uint64_t IdentityService::Revocations() {
+  std::lock_guard lock(view_mu_);
+  return revocations_;
 }
 
 Result<Es256Key> IdentityService::SigningKey() {
@@ -197,6 +215,7 @@ Result<Es256Key> IdentityService::SigningKey() {
 
 Result<std::string> IdentityService::GetOpenIdToken(std::string_view identity_id,
                                                     const json::object* logins) {
+  const std::uint64_t revocations_seen = Revocations();  // before reading the identity
   MUSTER_ASSIGN_OR_RETURN(IdentityRecord rec, LoadIdentity(identity_id));
   if (rec.disabled) return Error::Unauthorized("Identity '" + rec.row.id + "' is disabled.");
   MUSTER_RETURN_IF_ERROR(CheckLogins(logins));
@@ -225,6 +244,7 @@ Result<IdentityService::CredentialInfo> IdentityService::LookupAccessKey(
       view_.erase(it);  // expired: the store path below says so
     }
   }
+  const std::uint64_t revocations_seen = Revocations();  // before reading the store
   MUSTER_ASSIGN_OR_RETURN(auto row, store_.Get(store::Table::kCredentials, access_key_id));
   if (!row) return Error::Unauthorized("unknown access key id '" + std::string(access_key_id) + "'");
   auto parsed = ParseJson(row->body);
@@ -250,7 +270,7 @@ Result<IdentityService::CredentialInfo> IdentityService::LookupAccessKey(
     return Error::Unauthorized("the identity of access key '" + row->id + "' is disabled");
   }
   std::lock_guard lock(view_mu_);
-  CacheLocked(row->id, info);
+  CacheLocked(row->id, info, revocations_seen);
   return info;
 }
 
@@ -278,6 +298,7 @@ Status IdentityService::DisableIdentity(std::string_view identity_id) {
     Status st = store_.Commit(writes);
     if (st.ok()) {
       std::lock_guard lock(view_mu_);
+      ++revocations_;
       for (auto it = view_.begin(); it != view_.end();) {
         it = it->second.identity_id == rec.row.id ? view_.erase(it) : std::next(it);
       }

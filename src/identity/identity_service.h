@@ -111,13 +111,18 @@ class IdentityService {
   };
   Result<CredentialScan> ScanCredentials(const std::string& identity_id);
 
-  void CacheLocked(const std::string& access_key_id, CredentialInfo info);  // REQUIRES(view_mu_)
+  // Puts credentials read (or issued) while `revocations_seen` was current into the view, unless a
+  // revocation committed since. REQUIRES(view_mu_).
+  void CacheLocked(const std::string& access_key_id, CredentialInfo info, std::uint64_t revocations_seen);
+  std::uint64_t Revocations();
 
   store::Store& store_;
   const Clock& clock_;
   IdentityConfig config_;
   std::mutex view_mu_;
   std::unordered_map<std::string, CredentialInfo> view_;  // GUARDED_BY(view_mu_); by access key
+  std::uint64_t revocations_ = 0;  // GUARDED_BY(view_mu_); commits that revoked credentials
+  Millis next_sweep_ = 0;          // GUARDED_BY(view_mu_); a full view sweeps no sooner
   std::mutex key_mu_;
   std::optional<Es256Key> key_;  // GUARDED_BY(key_mu_)
 };

@@ -273,6 +273,13 @@ Result<std::uint16_t> HttpServer::Listen(const ListenOptions& options, HttpHandl
   const bool reuse_port = options.reuse_port || impl_->loops.size() > 1;
   std::vector<std::shared_ptr<Listener>> listeners;
   std::uint16_t port = options.port;
+  if (reuse_port && !options.reuse_port && port != 0) {
+    // SO_REUSEPORT is ours, not the caller's: a port another process holds (even one with
+    // SO_REUSEPORT, which would silently share it) must still fail. Probe it without the option.
+    auto probe = std::make_shared<Listener>(*impl_->loops.front(), state);
+    MUSTER_RETURN_IF_ERROR(probe->Open(tcp::endpoint(address, port), /*reuse_port=*/false));
+    probe->Close();
+  }
   for (asio::io_context* loop : impl_->loops) {
     auto listener = std::make_shared<Listener>(*loop, state);
     Status opened = listener->Open(tcp::endpoint(address, port), reuse_port);

@@ -499,6 +499,18 @@ TEST(HttpServerTest, SeveralLoopsShareOnePortAndOneSetOfLimits) {
     EXPECT_EQ(refused->status, 503);
     EXPECT_EQ(server.ConnectionCount(), 30u);
   }
+  // Spreading over loops does not let it share a port another server holds, even one that
+  // allows sharing (SO_REUSEPORT).
+  ServerHarness other;
+  ListenOptions shared;
+  shared.reuse_port = true;
+  std::uint16_t taken = other.Start(shared, EchoHandler);
+  ASSERT_NE(taken, 0) << other.error;
+  HttpServer second({&a, &b});
+  ListenOptions same_port;
+  same_port.port = taken;
+  auto refused_port = second.Listen(same_port, EchoHandler);
+  EXPECT_FALSE(refused_port.ok());
   server.Stop();
   work_a.reset();
   work_b.reset();

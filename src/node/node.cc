@@ -61,9 +61,27 @@ struct Node::InFlight {
   std::function<void(Status)> then;
   std::uint64_t epoch = 0;
   bool fatal = true;
+  bool delivered = false;              // loop thread: popped and answered
   bool done = false;                   // GUARDED_BY(done_mu_)
   Status status;                       // GUARDED_BY(done_mu_)
 };
+
+namespace {
+
+// Runs one delivery step; an exception is logged and delivery goes on (the items after it still
+// get their answers, and a waiting caller its own).
+template <class F>
+void Guard(const char* what, F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    MLOG(kError) << what << " threw: " << e.what();
+  } catch (...) {
+    MLOG(kError) << what << " threw a non-standard exception";
+  }
+}
+
+}  // namespace
 
 Node::Node(store::Store& store, const Env& env) : store_(store), env_(env), clock_(env.clock) {}
 
@@ -214,7 +232,7 @@ Status Node::Restore() {
 }
 
 Status Node::Apply(core::Effects fx, bool fatal) {
-  Status out;
+  Status out = Error::Internal("the commit was not answered");
   Commit(std::move(fx), fatal, [&out](Status st) { out = std::move(st); }, /*wait=*/true);
   return out;
 }
@@ -254,12 +272,17 @@ void Node::Commit(core::Effects fx, bool fatal, std::function<void(Status)> then
       item->status = std::move(submitted);
     }
   }
-  if (wait) {
-    // Completions come in submit order: once this one is done, so is everything before it.
-    std::unique_lock lock(done_mu_);
-    done_cv_.wait(lock, [&] { return item->done; });
-  }
   Deliver();
+  // Waiting: deliver in order until this item is delivered (its `then` may capture the caller's
+  // frame). An item without writes, or refused by the writer, is done at once while batches
+  // before it are still being committed: wait for those, one after the other.
+  while (wait && !item->delivered) {
+    {
+      std::unique_lock lock(done_mu_);
+      done_cv_.wait(lock, [&] { return !inflight_.empty() && inflight_.front()->done; });
+    }
+    Deliver();
+  }
 }
 
 void Node::Deliver() {
@@ -271,9 +294,10 @@ void Node::Deliver() {
       item = std::move(inflight_.front());
     }
     inflight_.pop_front();
+    item->delivered = true;
     if (item->status.ok()) {
       ticket_view_.Apply(item->tickets);
-      Announce(item->pushes, item->notices);
+      Guard("announcing a commit", [&] { Announce(item->pushes, item->notices); });
     } else if (item->fatal && item->epoch == epoch_) {
       // The cores moved on and the store did not: memory is ahead of it, and so is every batch
       // built on it (the writer fenced them). Drop memory and read back what committed.
@@ -283,7 +307,7 @@ void Node::Deliver() {
     } else if (!item->fatal && writer_) {
       writer_->Unfence(kDefinitionsShard);  // nothing was staged in memory
     }
-    if (item->then) item->then(item->status);
+    if (item->then) Guard("answering a commit", [&] { item->then(item->status); });
   }
 }
 
@@ -322,10 +346,10 @@ Result<core::Effects> Node::StageTicket(const std::string& configuration,
                                         const std::string& owner, const std::string& ticket_id) {
   MUSTER_RETURN_IF_ERROR(Serving());
   if (!ticket_id.empty()) {
-    // An id taken by an ended ticket is refused here, not by the commit (a failed commit of
-    // staged memory would reload the node).
+    // An id taken by an ended ticket, or by one whose insert is still on its way to the store,
+    // is refused here, not by the commit (a failed commit of staged memory reloads the node).
     MUSTER_ASSIGN_OR_RETURN(auto row, store_.Get(store::Table::kTickets, ticket_id));
-    if (row) return Error::Conflict("ticket " + ticket_id + " already exists");
+    if (row || inserting_.count(ticket_id)) return Error::Conflict("ticket " + ticket_id + " already exists");
   }
   return matchmaking_->StartTicket(configuration, ticket_id, std::move(players), owner);
 }
@@ -352,8 +376,10 @@ void Node::StartTicket(const std::string& configuration, std::vector<matchmaking
   std::string id = fx->writes.front().row.id;
   // The answer is the ticket as staged: its row is what commits.
   matchmaking::Ticket staged = *matchmaking_->Find(id);
+  inserting_.insert(id);
   Commit(std::move(fx).value(), /*fatal=*/true,
          [this, staged = std::move(staged), done = std::move(done)](Status st) {
+           inserting_.erase(staged.ticket_id);
            if (!st.ok()) {
              return done(Error::Unavailable("the ticket could not be stored (" + st.error().message +
                                             "); nothing was accepted, retry shortly"));

@@ -23,6 +23,7 @@
 #include <mutex>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,10 @@ class Node {
   // Commits through `writer` from now on (see the top of this file). `writer` must outlive the
   // node's use of it; stop it before the node and before the loop that `post` feeds.
   void UseWriter(store::CommitWriter& writer, Post post);
+
+  // Delivers every commit that completed: at shutdown, after the writer stopped (which completes
+  // everything it held), so that no answer waits in the node when the loops stop.
+  void DeliverCompleted() { Deliver(); }
 
   // How often a failed commit made the node reload from the store; whether it is fenced now
   // (a reload failed too: it is retried on every Tick).
@@ -215,6 +220,7 @@ class Node {
   std::map<std::string, std::string> compute_tokens_;  // fleet/compute → token
   NodeSetup setup_;                                      // for reloads
   TicketView ticket_view_;                               // committed tickets (kept through reloads)
+  std::set<std::string> inserting_;                      // tickets staged, their insert not yet done
   std::map<std::string, std::uint64_t> connections_;     // process key → open server connection
 
   store::CommitWriter* writer_ = nullptr;

@@ -282,6 +282,31 @@ TEST_F(NodeWriterTest, ACommitRefusedMidBurstLosesNothingAcceptedAndAcceptsNothi
   for (const auto& a : first) EXPECT_EQ(StoredStatus(a->ticket->ticket_id), "QUEUED");
 }
 
+TEST_F(NodeWriterTest, AWaitingCallerRefusedByAFullWriterGetsItsOwnAnswerInOrder) {
+  faults_.CloseGate();
+  std::vector<std::shared_ptr<Answer>> held{StartAsync("a1")};
+  ASSERT_TRUE(faults_.WaitForCommitAtGate(1));
+  for (const char* p : {"a2", "a3", "a4", "a5"}) held.push_back(StartAsync(p));  // max_queued = 4
+  // A definitions change waits for its own answer; the writer refuses it at once, but its answer
+  // comes after the tickets before it (the old node returned OK here, before them).
+  std::thread opener([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    faults_.OpenGate();
+  });
+  auto created = node_.CreateRuleSet("rules-late", kRules1v1);
+  opener.join();
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().code, ErrorCode::kUnavailable);
+  for (const auto& a : held) {
+    ASSERT_TRUE(a->done);  // delivered before the refused one
+    EXPECT_TRUE(a->ticket.ok());
+  }
+  auto row = (*db_).Get(store::Table::kRuleSets, "rules-late");
+  ASSERT_TRUE(row.ok());
+  EXPECT_FALSE(row->has_value());
+  EXPECT_TRUE(node_.CreateRuleSet("rules-late", kRules1v1).ok());  // and it works with room
+}
+
 TEST_F(NodeWriterTest, AFullWriterRefusesAtOnceAndStagesNothing) {
   faults_.CloseGate();
   std::vector<std::shared_ptr<Answer>> held{StartAsync("a1")};
