@@ -26,7 +26,8 @@ const matches = Number(opt("matches", "200"));
 // 4 guests per match from one address: lift the per-address limits meant for real clients.
 const lifted = ["--identity-rate-per-minute", "--identity-burst", "--credentials-rate-per-minute",
                 "--credentials-burst", "--tickets-rate-per-minute", "--tickets-burst",
-                "--address-tickets-rate-per-minute", "--address-tickets-burst"].flatMap((f) => [f, "1000000"]);
+                "--address-tickets-rate-per-minute", "--address-tickets-burst"].flatMap((f) => [f, "1000000"])
+  .concat(["--max-connections-per-address", "0"]);  // each guest's SDK client opens its own
 const node = await startMusterd({ demoServers: 1, args: lifted });
 try {
   await waitForLocations(node.base, 2);
