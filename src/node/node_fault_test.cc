@@ -260,10 +260,10 @@ TEST_F(NodeWriterTest, ATicketIsAnsweredOnlyOnceItsRowIsDurableAndTicketsShareAC
   EXPECT_EQ(writer_.stats().largest_group, 2u);
 }
 
-TEST_F(NodeWriterTest, ACommitRefusedMidBurstLosesNothingAcceptedAndAcceptsNothingRefused) {
+TEST_F(NodeWriterTest, ADiskFullMidBurstLosesNothingAcceptedAndAcceptsNothingRefused) {
   std::vector<std::shared_ptr<Answer>> first{StartAsync("a1"), StartAsync("a2")};
   ASSERT_TRUE(RunUntil([&] { return AllDone(first); }));
-  faults_.FailCommits(0, -1, Error::Unavailable("injected: disk I/O error"));
+  faults_.SetDiskFull(true);
   std::vector<std::shared_ptr<Answer>> second{StartAsync("b1"), StartAsync("b2"), StartAsync("b3")};
   ASSERT_TRUE(RunUntil([&] { return AllDone(second); }));
   for (const auto& a : second) {
@@ -272,7 +272,7 @@ TEST_F(NodeWriterTest, ACommitRefusedMidBurstLosesNothingAcceptedAndAcceptsNothi
   }
   // Reloading needs the store to read only; it happened once, not once per refused ticket.
   EXPECT_EQ(node_.reloads(), 1u);
-  faults_.ClearFaults();
+  faults_.SetDiskFull(false);
   // The refused players hold nothing (memory agrees with the store); the accepted ones do.
   std::vector<std::shared_ptr<Answer>> third{StartAsync("b1"), StartAsync("b2"), StartAsync("b3"), StartAsync("a1")};
   ASSERT_TRUE(RunUntil([&] { return AllDone(third); }));
