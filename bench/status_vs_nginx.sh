@@ -3,6 +3,7 @@
 # static file of the same size on the same core (wrk on the other core, same connections and
 # duration). Prints both figures and the ratio.
 #   bench/status_vs_nginx.sh [build-dir] [seconds] [connections]
+# MUSTERD_ARGS adds flags to musterd (e.g. MUSTERD_ARGS="--threads 1").
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
@@ -14,7 +15,7 @@ port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 
 hp=$(port); wp=$(port); np=$(port)
 taskset -c 0 "$build/src/daemon/musterd" --data-dir "$work/data" --http-port "$hp" --server-ws-port "$wp" \
-  --server-wss-port 0 --demo-servers 0 --log-level warn > "$work/musterd.log" 2>&1 &
+  --server-wss-port 0 --demo-servers 0 --log-level warn ${MUSTERD_ARGS:-} > "$work/musterd.log" 2>&1 &
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$hp/healthz" >/dev/null && break; sleep 0.1; done
 info=$(cd "$here/tests/e2e" && node "$here/bench/sign_status.mjs" "http://127.0.0.1:$hp" 2>/dev/null)
 path=$(node -e 'console.log(JSON.parse(process.argv[1]).path)' "$info")

@@ -120,6 +120,14 @@ Result<std::string> ClientApi::Authenticate(const net::HttpRequest& request) {
   return identity;
 }
 
+bool ClientApi::IsStatusRead(const net::HttpRequest& request) {
+  if (request.method != "GET") return false;
+  std::string_view path = request.path;
+  if (LastSegment(path) == "requestmatchstatus") return true;
+  // GET /v1/matchmaking/<id>
+  return path.rfind("/v1/matchmaking/", 0) == 0 && path.size() > 16 && path.find('/', 16) == std::string_view::npos;
+}
+
 bool ClientApi::Handle(const net::HttpRequest& request, const net::Responder& respond) {
   net::HttpResponse r;
   net::HttpResponse* response = &r;

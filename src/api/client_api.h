@@ -17,7 +17,8 @@
 // come from the player data table, never from the client. A client reads and cancels only its own
 // tickets.
 //
-// Thread safety: none; runs on the node's loop thread.
+// Thread safety: none, except the status reads (IsStatusRead), which may run on any thread; the
+// rest runs on the node's loop thread.
 
 #include <functional>
 #include <string>
@@ -53,6 +54,12 @@ class ClientApi {
   // Returns true when the request is for this API; it is then answered through `respond`, at once
   // or (the routes that start a ticket) from the commit's completion, on the node's thread.
   bool Handle(const net::HttpRequest& request, const net::Responder& respond);
+
+  // The ticket status reads (GET /requestmatchstatus, GET /v1/matchmaking/<id>): Handle may run
+  // them on any thread, at the same time as the node's own (they read only the credential view,
+  // the ticket view and the store, which are thread-safe), so a connection's loop answers them
+  // without a hop to the node's loop.
+  static bool IsStatusRead(const net::HttpRequest& request);
 
  private:
   Result<std::string> Authenticate(const net::HttpRequest& request);

@@ -9,7 +9,8 @@
 //   GET  /healthz                                          → {"status":"ok"}
 //   the client API routes (client_api.h)
 //
-// Thread safety: none; runs on the node's loop thread (asynchronous answers come back on it).
+// Thread safety: none, except that requests AnyThread accepts may be handled on any thread at the
+// same time; the rest run on the node's loop thread (asynchronous answers come back on it).
 
 #include <functional>
 #include <memory>
@@ -43,6 +44,9 @@ class Router {
   // Answers through `respond`: at once, or (the routes that start tickets) once the ticket is
   // durable, on the node's thread.
   void Handle(const net::HttpRequest& request, net::Responder respond);
+  // Requests Handle may serve on any thread (ClientApi::IsStatusRead); the rest run on the
+  // node's loop.
+  static bool AnyThread(const net::HttpRequest& request) { return ClientApi::IsStatusRead(request); }
 
  private:
   void Management(const net::HttpRequest& request, std::string_view op, net::Responder respond);

@@ -265,7 +265,9 @@ int Run(int argc, char** argv) {
   // A request that arrived on another loop is handed to the node's loop; its answer goes back
   // through the Responder (posted to the connection's own loop).
   auto handler = [&](net::HttpRequest&& r, net::Responder respond) {
-    if (ioc.get_executor().running_in_this_thread()) return router.Handle(r, std::move(respond));
+    if (ioc.get_executor().running_in_this_thread() || api::Router::AnyThread(r)) {
+      return router.Handle(r, std::move(respond));  // status reads: on the connection's own loop
+    }
     boost::asio::post(ioc, [&router, r = std::move(r), respond = std::move(respond)]() mutable {
       router.Handle(r, std::move(respond));
     });

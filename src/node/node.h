@@ -112,7 +112,7 @@ class Node {
   void StartMatchmakingAsync(const std::string& configuration, std::vector<matchmaking::PlayerInput> players,
                              const std::string& owner, std::string ticket_id, TicketDone done);
   // Reads the ticket as committed (any status): from memory (TicketView) for live and recently
-  // ended tickets, else from the store.
+  // ended tickets, else from the store. The one method safe from any thread.
   Result<matchmaking::Ticket> GetTicket(const std::string& ticket_id);
   Result<matchmaking::Ticket> StopMatchmaking(const std::string& ticket_id);
   // Locations a configuration can place into (through its queue).
