@@ -130,7 +130,6 @@ bool ClientApi::IsStatusRead(const net::HttpRequest& request) {
 
 bool ClientApi::Handle(const net::HttpRequest& request, const net::Responder& respond) {
   net::HttpResponse r;
-  net::HttpResponse* response = &r;
   // The ticket-starting routes answer from the commit's completion; the others at once.
   bool later = false;
   std::string_view path = request.path;
@@ -143,8 +142,8 @@ bool ClientApi::Handle(const net::HttpRequest& request, const net::Responder& re
   }
   if (!compat && !native) return false;
   if (compat && request.method != "GET") {
-    *response = ErrorResponse(Error::InvalidArgument(std::string(last) + " takes GET"));
-    response->status = 405;
+    r = ErrorResponse(Error::InvalidArgument(std::string(last) + " takes GET"));
+    r.status = 405;
     respond(std::move(r));
     return true;
   }
@@ -157,19 +156,19 @@ bool ClientApi::Handle(const net::HttpRequest& request, const net::Responder& re
     RequestMatchmaking(*identity, request.remote_address, request.query, respond);
     later = true;
   } else if (last == "requestmatchstatus") {
-    *response = RequestMatchStatus(*identity, request.query);
+    r = RequestMatchStatus(*identity, request.query);
   } else if (path == "/v1/matchmaking" && request.method == "POST") {
     NativeStart(*identity, request.remote_address, request.body, respond);
     later = true;
   } else if (path.rfind("/v1/matchmaking/", 0) == 0 && last == "accept" && request.method == "POST" &&
              path.size() > 16 + 7) {
-    *response = NativeAccept(*identity, std::string(path.substr(16, path.size() - 16 - 7)), request.body);
+    r = NativeAccept(*identity, std::string(path.substr(16, path.size() - 16 - 7)), request.body);
   } else if (path.rfind("/v1/matchmaking/", 0) == 0 && path.size() > 16 &&
              path.find('/', 16) == std::string_view::npos &&
              (request.method == "GET" || request.method == "DELETE")) {
-    *response = NativeGet(*identity, std::string(path.substr(16)), request.method == "DELETE");
+    r = NativeGet(*identity, std::string(path.substr(16)), request.method == "DELETE");
   } else {
-    *response = ErrorResponse(Error::NotFound("no route for " + request.method + " " + request.path));
+    r = ErrorResponse(Error::NotFound("no route for " + request.method + " " + request.path));
   }
   if (!later) respond(std::move(r));
   return true;

@@ -15,6 +15,7 @@
 #include "api/client_api.h"
 #include "api/router.h"
 #include "api/server_socket.h"
+#include "common/guarded.h"
 #include "common/log.h"
 #include "daemon/config.h"
 #include "daemon/fd_budget.h"
@@ -48,18 +49,6 @@ std::string SampleServerPath(const Config& cfg, const char* argv0) {
   if (ec) self = argv0;
   return (self.parent_path().parent_path().parent_path() / "examples" / "sample_game_server" /
           "sample-game-server").string();
-}
-
-// Runs one step of a periodic or posted job; an exception is logged and the job goes on.
-template <class F>
-void Guarded(const char* what, F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    MLOG(kError) << what << " threw: " << e.what();
-  } catch (...) {
-    MLOG(kError) << what << " threw a non-standard exception";
-  }
 }
 
 Result<node::NodeSetup> BuildSetup(const Config& cfg) {

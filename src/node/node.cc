@@ -1,6 +1,7 @@
 #include "node/node.h"
 
 #include "common/crypto.h"
+#include "common/guarded.h"
 #include "common/log.h"
 
 #include <cstdlib>
@@ -65,23 +66,6 @@ struct Node::InFlight {
   bool done = false;                   // GUARDED_BY(done_mu_)
   Status status;                       // GUARDED_BY(done_mu_)
 };
-
-namespace {
-
-// Runs one delivery step; an exception is logged and delivery goes on (the items after it still
-// get their answers, and a waiting caller its own).
-template <class F>
-void Guard(const char* what, F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    MLOG(kError) << what << " threw: " << e.what();
-  } catch (...) {
-    MLOG(kError) << what << " threw a non-standard exception";
-  }
-}
-
-}  // namespace
 
 Node::Node(store::Store& store, const Env& env) : store_(store), env_(env), clock_(env.clock) {}
 
@@ -297,7 +281,7 @@ void Node::Deliver() {
     item->delivered = true;
     if (item->status.ok()) {
       ticket_view_.Apply(item->tickets);
-      Guard("announcing a commit", [&] { Announce(item->pushes, item->notices); });
+      Guarded("announcing a commit", [&] { Announce(item->pushes, item->notices); });
     } else if (item->fatal && item->epoch == epoch_) {
       // The cores moved on and the store did not: memory is ahead of it, and so is every batch
       // built on it (the writer fenced them). Drop memory and read back what committed.
@@ -307,7 +291,7 @@ void Node::Deliver() {
     } else if (!item->fatal && writer_) {
       writer_->Unfence(kDefinitionsShard);  // nothing was staged in memory
     }
-    if (item->then) Guard("answering a commit", [&] { item->then(item->status); });
+    if (item->then) Guarded("answering a commit", [&] { item->then(item->status); });
   }
 }
 
