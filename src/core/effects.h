@@ -3,7 +3,7 @@
 //   1. commit `writes` and `events` to the store in one transaction (nothing is announced before
 //      it is durable);
 //   2. send `pushes` to game server processes;
-//   3. deliver `notices` to the other cores through the bus.
+//   3. deliver `notices` (typed events, core/events.h) to the other cores through the bus.
 // Cores never do I/O themselves; they only fill an Effects.
 //
 // Thread safety: a plain value.
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "common/json.h"
+#include "core/events.h"
 #include "store/store.h"
 
 namespace muster::core {
@@ -20,13 +20,6 @@ namespace muster::core {
 struct Push {
   std::string process_key;
   std::string frame;
-};
-
-// A notice between cores: topic names the kind ("placement", "matchmaking", ...), body carries
-// the event JSON (the same document that goes to the outbox when it is also durable).
-struct Notice {
-  std::string topic;
-  json::object body;
 };
 
 struct Effects {

@@ -7,22 +7,20 @@
 
 namespace muster::fleet {
 
+core::Endpoint EndpointOf(const GameSession& gs) {
+  return {gs.game_session_id, gs.ip_address, gs.dns_name, gs.port, gs.location};
+}
+
 namespace {
-json::object ActivatedNotice(const GameSession& gs, const std::map<std::string, PlayerSession>& players) {
-  json::array ps;
+core::GameSessionActivated ActivatedNotice(const GameSession& gs,
+                                           const std::map<std::string, PlayerSession>& players) {
+  core::GameSessionActivated n{gs.placement_id, EndpointOf(gs), {}};
   for (const auto& id : gs.player_session_ids) {
     auto it = players.find(id);
     if (it == players.end()) continue;
-    ps.push_back(json::object{{"playerId", it->second.player_id}, {"playerSessionId", id}});
+    n.player_sessions.push_back({it->second.player_id, id});
   }
-  return json::object{{"type", "GameSessionActivated"},
-                      {"placementId", gs.placement_id},
-                      {"gameSessionArn", gs.game_session_id},
-                      {"ipAddress", gs.ip_address},
-                      {"dnsName", gs.dns_name},
-                      {"port", gs.port},
-                      {"location", gs.location},
-                      {"playerSessions", std::move(ps)}};
+  return n;
 }
 }  // namespace
 
@@ -192,7 +190,7 @@ Result<core::Effects> FleetCore::ActivateGameSession(const std::string& key, con
   gs->status = GameSessionStatus::kActive;
   for (const auto& d : gs->desired_players) Reserve(fx, *gs, d, now);
   Save(fx, *gs);
-  fx.notices.push_back({"fleet", ActivatedNotice(*gs, players_)});
+  fx.notices.push_back(ActivatedNotice(*gs, players_));
   return fx;
 }
 
@@ -277,11 +275,11 @@ core::Effects FleetCore::EndGameSession(GameSession& gs, GameSessionStatus statu
     players_.erase(it);
   }
   Save(fx, gs);
-  json::object notice{{"type", was_activating ? "GameSessionFailed" : "GameSessionEnded"},
-                      {"placementId", gs.placement_id},
-                      {"gameSessionArn", gs.game_session_id},
-                      {"reason", reason}};
-  fx.notices.push_back({"fleet", std::move(notice)});
+  if (was_activating) {
+    fx.notices.push_back(core::GameSessionFailed{gs.placement_id, gs.game_session_id, reason});
+  } else {
+    fx.notices.push_back(core::GameSessionEnded{gs.placement_id, gs.game_session_id, reason});
+  }
   auto p = processes_.find(gs.process_key);
   if (p != processes_.end() && p->second.game_session_id == gs.game_session_id) {
     p->second.game_session_id.clear();

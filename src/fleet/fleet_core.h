@@ -5,11 +5,8 @@
 // processes and starts game sessions. Every method returns Effects (store writes, pushes to game
 // servers, notices to placement); the core itself does no I/O and reads time and random ids only from its Env.
 //
-// Notices (topic "fleet"):
-//   {"type":"GameSessionActivated","placementId","gameSessionArn","ipAddress","dnsName","port",
-//    "location","playerSessions":[{"playerId","playerSessionId"}]}
-//   {"type":"GameSessionFailed","placementId","gameSessionArn","reason"}
-//   {"type":"GameSessionEnded","placementId","gameSessionArn"}
+// Notices (topic "fleet", core/events.h): GameSessionActivated, GameSessionFailed (it never
+// activated), GameSessionEnded.
 //
 // Thread safety: none; one owner thread.
 
@@ -35,6 +32,9 @@ struct FleetOptions {
   Millis activation_timeout_ms = 60'000;      // ACTIVATING game session not activated → ERROR
   int max_players_per_session = 200;
 };
+
+// Where a game session's players connect, as the events carry it.
+core::Endpoint EndpointOf(const GameSession& gs);
 
 struct GameSessionSpec {
   std::string placement_id;

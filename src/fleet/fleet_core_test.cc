@@ -53,10 +53,11 @@ TEST_F(FleetCoreTest, FullSessionLifecycle) {
   auto act = core_.ActivateGameSession(key, gs);
   ASSERT_TRUE(act.ok());
   ASSERT_EQ(act->notices.size(), 1u);
-  const auto& n = act->notices[0].body;
-  EXPECT_EQ(n.at("type").as_string(), "GameSessionActivated");
-  ASSERT_EQ(n.at("playerSessions").as_array().size(), 2u);
-  std::string ps = std::string(n.at("playerSessions").as_array()[0].as_object().at("playerSessionId").as_string());
+  const auto& n = std::get<core::GameSessionActivated>(act->notices[0]);
+  ASSERT_EQ(n.player_sessions.size(), 2u);
+  EXPECT_GT(n.endpoint.port, 7000);
+  EXPECT_EQ(n.endpoint.game_session_arn, gs);
+  std::string ps = n.player_sessions[0].player_session_id;
   EXPECT_EQ(ps.rfind("psess-", 0), 0u);
 
   // Re-sent ActivateGameSession (same RequestId after a timeout) is harmless.
@@ -73,7 +74,7 @@ TEST_F(FleetCoreTest, FullSessionLifecycle) {
   EXPECT_TRUE(core_.RemovePlayerSession(key, gs, ps).ok());
   auto end = core_.TerminateServerProcess(key);
   ASSERT_TRUE(end.ok());
-  EXPECT_EQ(end->notices.at(0).body.at("type").as_string(), "GameSessionEnded");
+  EXPECT_TRUE(std::holds_alternative<core::GameSessionEnded>(end->notices.at(0)));
   EXPECT_EQ(core_.FindGameSession(gs), nullptr);
 }
 
@@ -84,7 +85,7 @@ TEST_F(FleetCoreTest, RejectsSessionOfAnotherProcess) {
   std::string gs2 = StartSession(k2, {"bob"});
   auto a1 = core_.ActivateGameSession(k1, gs1);
   ASSERT_TRUE(core_.ActivateGameSession(k2, gs2).ok());
-  std::string ps1 = std::string(a1->notices[0].body.at("playerSessions").as_array()[0].at("playerSessionId").as_string());
+  std::string ps1 = std::get<core::GameSessionActivated>(a1->notices[0]).player_sessions.at(0).player_session_id;
   // Process 2 claims process 1's session: not hosted by it.
   EXPECT_EQ(core_.AcceptPlayerSession(k2, gs1, ps1).error().code, ErrorCode::kForbidden);
   // Process 2 presents process 1's player session id for its own session.
@@ -97,7 +98,7 @@ TEST_F(FleetCoreTest, ReservedPlayerSessionExpiresAfter60s) {
   std::string key = ReadyProcess("p1", 1);
   std::string gs = StartSession(key, {"alice"});
   auto a = core_.ActivateGameSession(key, gs);
-  std::string ps = std::string(a->notices[0].body.at("playerSessions").as_array()[0].at("playerSessionId").as_string());
+  std::string ps = std::get<core::GameSessionActivated>(a->notices[0]).player_sessions.at(0).player_session_id;
   clock_.Advance(60'001);
   core_.Tick();
   EXPECT_EQ(core_.FindPlayerSession(ps)->status, PlayerSessionStatus::kTimedOut);
@@ -111,7 +112,7 @@ TEST_F(FleetCoreTest, ActivationTimeoutFailsPlacementAndFreesProcess) {
   ASSERT_TRUE(core_.Heartbeat(key, true).ok());
   auto fx = core_.Tick();
   ASSERT_EQ(fx.notices.size(), 1u);
-  EXPECT_EQ(fx.notices[0].body.at("type").as_string(), "GameSessionFailed");
+  EXPECT_TRUE(std::holds_alternative<core::GameSessionFailed>(fx.notices[0]));
   EXPECT_EQ(core_.Available("fleet-1", "custom-a").size(), 1u);
 }
 
@@ -122,7 +123,7 @@ TEST_F(FleetCoreTest, SilentProcessIsTerminated) {
   clock_.Advance(FleetOptions{}.heartbeat_timeout_ms + 1);
   auto fx = core_.Tick();
   EXPECT_EQ(core_.FindProcess(key), nullptr);
-  EXPECT_EQ(fx.notices.at(0).body.at("type").as_string(), "GameSessionEnded");
+  EXPECT_TRUE(std::holds_alternative<core::GameSessionEnded>(fx.notices.at(0)));
 }
 
 TEST_F(FleetCoreTest, AHeartbeatMovesTheDeadlineAndManyProcessesTimeOutInOneTick) {
@@ -206,7 +207,7 @@ TEST_F(FleetCoreTest, LateAcceptIsRefusedAndTimedOutByTickInTheStore) {
   std::string key = ReadyProcess("p1", 1);
   std::string gs = StartSession(key, {"alice"});
   auto a = core_.ActivateGameSession(key, gs);
-  std::string ps = std::string(a->notices[0].body.at("playerSessions").as_array()[0].at("playerSessionId").as_string());
+  std::string ps = std::get<core::GameSessionActivated>(a->notices[0]).player_sessions.at(0).player_session_id;
   clock_.Advance(60'001);
   EXPECT_FALSE(core_.AcceptPlayerSession(key, gs, ps).ok());
   auto fx = core_.Tick();  // the state change happens here, with its write

@@ -130,9 +130,13 @@ void MatchmakingCore::Event(core::Effects& fx, const Config& cfg, const std::str
                             const std::vector<const Ticket*>& tickets, json::object extra) {
   json::array ts;
   json::array session_players;
+  core::MatchmakingEvent event;
+  event.type = type;
   for (const Ticket* t : tickets) {
+    event.ticket_ids.push_back(t->ticket_id);
     json::array ps;
     for (const auto& p : t->players) {
+      event.player_ids.push_back(p.player_id);
       json::object po{{"playerId", p.player_id}};
       if (!p.team.empty()) po["team"] = p.team;
       if (auto a = t->acceptance.find(p.player_id);
@@ -162,7 +166,8 @@ void MatchmakingCore::Event(core::Effects& fx, const Config& cfg, const std::str
                         {"resources", json::array{json::value(cfg.spec.arn)}},
                         {"detail", std::move(detail)}};
   fx.events.push_back({"matchmaking", ToJson(envelope), now});
-  fx.notices.push_back({"matchmaking", std::move(envelope)});
+  event.envelope = std::move(envelope);
+  fx.notices.push_back(std::move(event));
 }
 
 Millis MatchmakingCore::EstimatedWait(const std::string& configuration) const {

@@ -135,9 +135,9 @@ class MatchmakingCore {
   // Moves QUEUED tickets to SEARCHING, forms matches, hands them to placement, times tickets out.
   core::Effects Run();
   // Placement outcome for a match (topic "placement" notices).
-  core::Effects OnPlacementNotice(const json::object& notice);
+  core::Effects OnPlacementNotice(const core::Notice& notice);
   // Fleet notices: a game session that ended stops its backfill ticket.
-  core::Effects OnFleetNotice(const json::object& notice);
+  core::Effects OnFleetNotice(const core::Notice& notice);
   // Median wait of recent matches of the configuration, or -1 when there is no history.
   Millis EstimatedWait(const std::string& configuration) const;
 

@@ -52,11 +52,11 @@ class FlowTest : public ::testing::Test {
     for (std::size_t i = 0; i < fx.notices.size(); ++i) {
       core::Effects more;
       const auto& n = fx.notices[i];
-      if (n.topic == "fleet") {
-        more = placement_.OnFleetNotice(n.body);
-        more.Append(mm_.OnFleetNotice(n.body));
-      } else if (n.topic == "placement") {
-        more = mm_.OnPlacementNotice(n.body);
+      if (std::string(core::TopicOf(n)) == "fleet") {
+        more = placement_.OnFleetNotice(n);
+        more.Append(mm_.OnFleetNotice(n));
+      } else if (std::string(core::TopicOf(n)) == "placement") {
+        more = mm_.OnPlacementNotice(n);
       }
       fx.Append(std::move(more));
     }
@@ -73,15 +73,14 @@ class FlowTest : public ::testing::Test {
   static std::vector<std::string> Types(const core::Effects& fx) {
     std::vector<std::string> out;
     for (const auto& n : fx.notices) {
-      if (n.topic == "matchmaking") out.emplace_back(n.body.at("detail").at("type").as_string());
+      if (const auto* e = std::get_if<core::MatchmakingEvent>(&n)) out.push_back(e->type);
     }
     return out;
   }
   static const json::object* Detail(const core::Effects& fx, const std::string& type) {
     for (const auto& n : fx.notices) {
-      if (n.topic == "matchmaking" && n.body.at("detail").at("type").as_string() == type) {
-        return &n.body.at("detail").as_object();
-      }
+      const auto* e = std::get_if<core::MatchmakingEvent>(&n);
+      if (e && e->type == type) return &e->envelope.at("detail").as_object();
     }
     return nullptr;
   }
@@ -345,7 +344,7 @@ TEST_F(FlowTest, ManualBackfillFillsTheRunningSession) {
 
   // The game server asks for backfill with its current players and their teams.
   std::vector<PlayerInput> current;
-  for (const auto& pl : active.notices.back().body.at("detail").at("gameSessionInfo").at("players").as_array()) {
+  for (const auto& pl : std::get<core::MatchmakingEvent>(active.notices.back()).envelope.at("detail").at("gameSessionInfo").at("players").as_array()) {
     auto in = Player(std::string(pl.at("playerId").as_string()), 1000, std::string(pl.at("team").as_string()))[0];
     current.push_back(in);
   }

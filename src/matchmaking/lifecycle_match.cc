@@ -170,8 +170,8 @@ core::Effects MatchmakingCore::StartPlacement(const std::string& match_id) {
     started = placement_.Start(std::move(req));
   }
   if (!started.ok()) {
-    json::object notice{{"type", "PlacementFailed"}, {"placementId", match_id}, {"reason", started.error().message}};
-    fx.Append(OnPlacementNotice(notice));
+    fx.Append(OnPlacementNotice(core::PlacementEnded{core::PlacementEnded::Kind::kFailed, match_id,
+                                                     started.error().message}));
     return fx;
   }
   fx.Append(std::move(started).value());
@@ -288,34 +288,33 @@ core::Effects MatchmakingCore::MaybeAutoBackfill(const Config& cfg, const std::s
   return fx;
 }
 
-core::Effects MatchmakingCore::OnPlacementNotice(const json::object& notice) {
+core::Effects MatchmakingCore::OnPlacementNotice(const core::Notice& notice) {
   core::Effects fx;
-  auto* type = notice.if_contains("type");
-  auto* pid = notice.if_contains("placementId");
-  if (!type || !pid || !type->is_string() || !pid->is_string()) return fx;
-  std::string match_id(pid->get_string());
+  const auto* fulfilled = std::get_if<core::PlacementFulfilled>(&notice);
+  const auto* ended = std::get_if<core::PlacementEnded>(&notice);
+  if (!fulfilled && !ended) return fx;
+  const std::string& match_id = fulfilled ? fulfilled->placement_id : ended->placement_id;
   auto mit = matches_.find(match_id);
   if (mit == matches_.end()) return fx;
   Match m = mit->second;
   matches_.erase(mit);
   Config& cfg = configs_.at(m.configuration);
-  if (type->get_string() == "PlacementFulfilled") {
+  if (fulfilled) {
+    const core::Endpoint& where = fulfilled->endpoint;
     std::map<std::string, std::string> psess;  // player → player session
-    for (const auto& ps : notice.at("placedPlayerSessions").as_array()) {
-      psess[std::string(ps.at("playerId").as_string())] = std::string(ps.at("playerSessionId").as_string());
-    }
+    for (const auto& ps : fulfilled->placed_player_sessions) psess[ps.player_id] = ps.player_session_id;
     std::vector<const Ticket*> done;
     json::array players;
     std::vector<PlayerInput> everyone;  // for automatic backfill
-    std::string arn(notice.at("gameSessionArn").as_string());
+    const std::string& arn = where.game_session_arn;
     for (const auto& id : m.ticket_ids) {
       Ticket* tp = MarkCompleted(cfg, id);
       if (!tp) continue;
       Ticket& t = *tp;
       t.game_session_arn = arn;
-      t.ip_address = std::string(notice.at("ipAddress").as_string());
-      t.dns_name = std::string(notice.at("dnsName").as_string());
-      t.port = static_cast<int>(notice.at("port").as_int64());
+      t.ip_address = where.ip_address;
+      t.dns_name = where.dns_name;
+      t.port = where.port;
       t.matched_player_sessions.clear();
       for (const auto& p : t.players) {
         everyone.push_back(p);
@@ -333,19 +332,17 @@ core::Effects MatchmakingCore::OnPlacementNotice(const json::object& notice) {
       Event(fx, cfg, "MatchmakingSucceeded", done,
             json::object{{"matchId", match_id},
                          {"gameSessionInfo",
-                          json::object{{"gameSessionArn", notice.at("gameSessionArn")},
-                                       {"ipAddress", notice.at("ipAddress")},
-                                       {"dnsName", notice.at("dnsName")},
-                                       {"port", notice.at("port")},
+                          json::object{{"gameSessionArn", where.game_session_arn},
+                                       {"ipAddress", where.ip_address},
+                                       {"dnsName", where.dns_name},
+                                       {"port", where.port},
                                        {"players", std::move(players)}}}});
     }
     for (const auto& id : m.ticket_ids) Forget(id);
     fx.Append(MaybeAutoBackfill(cfg, arn, std::move(everyone)));
     return fx;
   }
-  std::string reason = notice.if_contains("reason") && notice.at("reason").is_string()
-                           ? std::string(notice.at("reason").as_string())
-                           : std::string("placement did not succeed");
+  const std::string reason = ended->reason.empty() ? "placement did not succeed" : ended->reason;
   for (const auto& id : m.ticket_ids) {
     auto it = tickets_.find(id);
     if (it == tickets_.end()) continue;
@@ -357,17 +354,16 @@ core::Effects MatchmakingCore::OnPlacementNotice(const json::object& notice) {
     }
     t.auto_backfill = false;  // the session cannot take players: no successor
     fx.Append(End(t, TicketStatus::kFailed, "PlacementFailed",
-                  std::string(type->get_string()) + ": " + reason, "BACKFILL_FAILED"));
+                  std::string(core::PlacementEndedType(ended->kind)) + ": " + reason, "BACKFILL_FAILED"));
   }
   return fx;
 }
 
-core::Effects MatchmakingCore::OnFleetNotice(const json::object& notice) {
+core::Effects MatchmakingCore::OnFleetNotice(const core::Notice& notice) {
   core::Effects fx;
-  auto* type = notice.if_contains("type");
-  auto* arn = notice.if_contains("gameSessionArn");
-  if (!type || !arn || !arn->is_string() || type->get_string() != "GameSessionEnded") return fx;
-  auto b = backfills_.find(std::string(arn->get_string()));
+  const auto* ended = std::get_if<core::GameSessionEnded>(&notice);
+  if (!ended) return fx;
+  auto b = backfills_.find(ended->game_session_arn);
   if (b == backfills_.end()) return fx;
   auto it = tickets_.find(b->second);
   if (it == tickets_.end()) return fx;

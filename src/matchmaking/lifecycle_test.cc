@@ -54,7 +54,7 @@ class LifecycleTest : public ::testing::Test {
   static std::vector<std::string> EventTypes(const core::Effects& fx) {
     std::vector<std::string> out;
     for (const auto& n : fx.notices) {
-      if (n.topic == "matchmaking") out.emplace_back(n.body.at("detail").at("type").as_string());
+      if (const auto* e = std::get_if<core::MatchmakingEvent>(&n)) out.push_back(e->type);
     }
     return out;
   }
@@ -85,8 +85,8 @@ TEST_F(LifecycleTest, FourPlayersSearchMatchPlaceComplete) {
   ASSERT_NE(p, nullptr);
   auto act = fleet_.ActivateGameSession(key, p->game_session_arn);
   ASSERT_TRUE(act.ok());
-  auto placed = placement_.OnFleetNotice(act->notices.at(0).body);
-  auto done = mm_.OnPlacementNotice(placed.notices.at(0).body);
+  auto placed = placement_.OnFleetNotice(act->notices.at(0));
+  auto done = mm_.OnPlacementNotice(placed.notices.at(0));
   EXPECT_EQ(EventTypes(done), std::vector<std::string>{"MatchmakingSucceeded"});
   // Completed tickets leave memory; their final rows carry the connection info.
   EXPECT_EQ(mm_.LiveTickets(), 0u);
@@ -102,7 +102,10 @@ TEST_F(LifecycleTest, FourPlayersSearchMatchPlaceComplete) {
     ++completed;
   }
   EXPECT_EQ(completed, 4);
-  const auto& detail = done.notices.back().body.at("detail").as_object();
+  const auto& event = std::get<core::MatchmakingEvent>(done.notices.back());
+  EXPECT_EQ(event.ticket_ids.size(), 4u);
+  EXPECT_EQ(event.player_ids.size(), 4u);
+  const auto& detail = event.envelope.at("detail").as_object();
   EXPECT_EQ(detail.at("gameSessionInfo").at("players").as_array().size(), 4u);
 }
 
@@ -129,7 +132,7 @@ TEST_F(LifecycleTest, PlacementTimeoutFailsTickets) {
   EXPECT_EQ(mm_.Find("t0")->status, TicketStatus::kPlacing);
   clock_.Advance(600'000);
   auto timed_out = placement_.Pump();
-  auto fx = mm_.OnPlacementNotice(timed_out.notices.at(0).body);
+  auto fx = mm_.OnPlacementNotice(timed_out.notices.at(0));
   auto types = EventTypes(fx);
   EXPECT_EQ(std::count(types.begin(), types.end(), "MatchmakingFailed"), 4);
 }
@@ -171,7 +174,7 @@ TEST_F(LifecycleTest, TicketsOfAVanishedConfigurationFailWithTheirEvent) {
   MatchmakingCore fresh(env_, placement_, "local", "123");
   auto fx = fresh.Restore({t});
   ASSERT_EQ(EventTypes(fx), std::vector<std::string>{"MatchmakingFailed"});
-  EXPECT_EQ(fx.notices[0].body.at("resources").as_array()[0].as_string(),
+  EXPECT_EQ(std::get<core::MatchmakingEvent>(fx.notices[0]).envelope.at("resources").as_array()[0].as_string(),
             "arn:aws:gamelift:local:123:matchmakingconfiguration/gone");
 }
 

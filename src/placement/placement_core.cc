@@ -1,5 +1,7 @@
 #include "placement/placement_core.h"
 
+#include "core/event_codec.h"
+
 #include <algorithm>
 #include <limits>
 
@@ -207,12 +209,13 @@ core::Effects PlacementCore::Finish(Placement& p, PlacementStatus status, const 
   p.status = status;
   p.end_time = clock_.NowMillis();
   Save(fx, p);
-  const char* type = status == PlacementStatus::kTimedOut   ? "PlacementTimedOut"
-                     : status == PlacementStatus::kCancelled ? "PlacementCancelled"
-                                                             : "PlacementFailed";
-  json::object detail{{"type", type}, {"placementId", p.request.placement_id}, {"reason", reason}};
-  fx.events.push_back({"placement", ToJson(detail), clock_.NowMillis()});
-  fx.notices.push_back({"placement", std::move(detail)});
+  using Kind = core::PlacementEnded::Kind;
+  core::PlacementEnded ended{status == PlacementStatus::kTimedOut   ? Kind::kTimedOut
+                             : status == PlacementStatus::kCancelled ? Kind::kCancelled
+                                                                     : Kind::kFailed,
+                             p.request.placement_id, reason};
+  fx.events.push_back({"placement", ToJson(core::PlacementDetail(ended)), clock_.NowMillis()});
+  fx.notices.push_back(std::move(ended));
   Untrack(p.request.placement_id);  // last: `p` refers into placements_
   return fx;
 }
@@ -254,46 +257,29 @@ Result<core::Effects> PlacementCore::Backfill(const std::string& placement_id,
   MUSTER_ASSIGN_OR_RETURN(auto fx, fleets_.AddPlayers(game_session_arn, desired, std::move(matchmaker_data),
                                                       backfill_ticket_id, &placed));
   const fleet::GameSession* gs = fleets_.FindGameSession(game_session_arn);
-  json::array sessions;
-  for (const auto& [player, psess] : placed) {
-    sessions.push_back(json::object{{"playerId", player}, {"playerSessionId", psess}});
-  }
-  json::object detail{{"type", "PlacementFulfilled"},
-                      {"placementId", placement_id},
-                      {"gameSessionArn", game_session_arn},
-                      {"ipAddress", gs->ip_address},
-                      {"dnsName", gs->dns_name},
-                      {"port", gs->port},
-                      {"location", gs->location},
-                      {"placedPlayerSessions", std::move(sessions)}};
-  fx.notices.push_back({"placement", std::move(detail)});
+  core::PlacementFulfilled done{placement_id, fleet::EndpointOf(*gs), {}};
+  for (const auto& [player, psess] : placed) done.placed_player_sessions.push_back({player, psess});
+  fx.notices.push_back(std::move(done));
   return fx;
 }
 
-core::Effects PlacementCore::OnFleetNotice(const json::object& notice) {
+core::Effects PlacementCore::OnFleetNotice(const core::Notice& notice) {
   core::Effects fx;
-  auto* type = notice.if_contains("type");
-  auto* pid = notice.if_contains("placementId");
-  if (!type || !pid || !type->is_string() || !pid->is_string()) return fx;
-  auto it = placements_.find(std::string(pid->get_string()));
-  if (it == placements_.end()) return fx;
-  Placement& p = it->second;
-  if (type->get_string() == "GameSessionActivated") {
+  if (const auto* activated = std::get_if<core::GameSessionActivated>(&notice)) {
+    auto it = placements_.find(activated->placement_id);
+    if (it == placements_.end()) return fx;
+    Placement& p = it->second;
     p.status = PlacementStatus::kFulfilled;
     p.end_time = clock_.NowMillis();
     Save(fx, p);
-    json::object detail{{"type", "PlacementFulfilled"},
-                        {"placementId", p.request.placement_id},
-                        {"gameSessionArn", notice.at("gameSessionArn")},
-                        {"ipAddress", notice.at("ipAddress")},
-                        {"dnsName", notice.at("dnsName")},
-                        {"port", notice.at("port")},
-                        {"location", notice.at("location")},
-                        {"placedPlayerSessions", notice.at("playerSessions")}};
-    fx.events.push_back({"placement", ToJson(detail), clock_.NowMillis()});
-    fx.notices.push_back({"placement", std::move(detail)});
+    core::PlacementFulfilled done{p.request.placement_id, activated->endpoint, activated->player_sessions};
+    fx.events.push_back({"placement", ToJson(core::PlacementDetail(done)), clock_.NowMillis()});
+    fx.notices.push_back(std::move(done));
     Untrack(p.request.placement_id);
-  } else if (type->get_string() == "GameSessionFailed") {
+  } else if (const auto* failed = std::get_if<core::GameSessionFailed>(&notice)) {
+    auto it = placements_.find(failed->placement_id);
+    if (it == placements_.end()) return fx;
+    Placement& p = it->second;
     // The chosen process failed to activate: try again elsewhere until the queue times out.
     p.game_session_arn.clear();
     p.location.clear();

@@ -15,10 +15,8 @@
 // arrival order is the order of start times (then placement ids, for placements started in the
 // same millisecond).
 //
-// Notices (topic "placement"), the detail of the durable "GameLift Queue Placement Event":
-//   {"type":"PlacementFulfilled","placementId","gameSessionArn","ipAddress","dnsName","port",
-//    "location","placedPlayerSessions":[{"playerId","playerSessionId"}]}
-//   {"type":"PlacementTimedOut"|"PlacementCancelled"|"PlacementFailed","placementId","reason"}
+// Notices (topic "placement", core/events.h): PlacementFulfilled and PlacementEnded; both are also
+// written to the outbox as the detail of a "GameLift Queue Placement Event" (core/event_codec.h).
 //
 // Thread safety: none; one owner thread. The FleetCore passed in is owned by the same thread.
 
@@ -98,7 +96,7 @@ class PlacementCore {
   // Tries pending placements and ends those past their timeout.
   core::Effects Pump();
   // Reacts to a fleet notice (GameSessionActivated / GameSessionFailed).
-  core::Effects OnFleetNotice(const json::object& notice);
+  core::Effects OnFleetNotice(const core::Notice& notice);
 
   void Restore(std::vector<Placement> pending);
   const Placement* Find(const std::string& placement_id) const;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/event_codec.h"
+
 namespace muster::placement {
 namespace {
 
@@ -71,7 +73,7 @@ TEST_F(PlacementTest, WaitsForCapacityThenTimesOut) {
   clock_.Advance(30'000);
   auto end = core_.Pump();
   ASSERT_EQ(end.notices.size(), 1u);
-  EXPECT_EQ(end.notices[0].body.at("type").as_string(), "PlacementTimedOut");
+  EXPECT_EQ(std::get<core::PlacementEnded>(end.notices[0]).kind, core::PlacementEnded::Kind::kTimedOut);
   EXPECT_EQ(end.events.size(), 1u);
   EXPECT_EQ(core_.Find("pl"), nullptr);
 }
@@ -83,12 +85,16 @@ TEST_F(PlacementTest, FulfilledAfterActivationWithPlayerSessions) {
   std::string gs = core_.Find("pl")->game_session_arn;
   auto act = fleet_.ActivateGameSession(ka, gs);
   ASSERT_TRUE(act.ok());
-  auto done = core_.OnFleetNotice(act->notices.at(0).body);
+  auto done = core_.OnFleetNotice(act->notices.at(0));
   ASSERT_EQ(done.notices.size(), 1u);
-  const auto& d = done.notices[0].body;
-  EXPECT_EQ(d.at("type").as_string(), "PlacementFulfilled");
-  EXPECT_EQ(d.at("placedPlayerSessions").as_array().size(), 2u);
-  EXPECT_EQ(d.at("port").as_int64(), 7777);
+  const auto& d = std::get<core::PlacementFulfilled>(done.notices[0]);
+  EXPECT_EQ(d.placed_player_sessions.size(), 2u);
+  EXPECT_EQ(d.endpoint.port, 7777);
+  // The outbox carries the same event as the detail of a queue placement event.
+  ASSERT_EQ(done.events.size(), 1u);
+  auto back = core::DecodeOutboxEvent(done.events[0].topic, done.events[0].body);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(std::get<core::PlacementFulfilled>(*back).placed_player_sessions, d.placed_player_sessions);
 }
 
 TEST_F(PlacementTest, FailedActivationRetriesOnAnotherProcess) {
@@ -101,7 +107,8 @@ TEST_F(PlacementTest, FailedActivationRetriesOnAnotherProcess) {
   ASSERT_TRUE(fleet_.Heartbeat(a2, true).ok());
   auto tick = fleet_.Tick();
   ASSERT_EQ(tick.notices.size(), 1u);
-  auto retry = core_.OnFleetNotice(tick.notices[0].body);
+  ASSERT_TRUE(std::holds_alternative<core::GameSessionFailed>(tick.notices[0]));
+  auto retry = core_.OnFleetNotice(tick.notices[0]);
   ASSERT_EQ(retry.pushes.size(), 1u);
   EXPECT_NE(core_.Find("pl")->game_session_arn, "");
 }
