@@ -87,6 +87,44 @@ Key Bool(const char* name, bool Config::*field, const char* help) {
           [=](const Config& c) { return std::string(c.*field ? "true" : "false"); }};
 }
 
+// A duration: a whole number followed by s, m, h or d ("90s", "10m", "24h", "30d"), or a bare
+// whole number of seconds; from 0 to ten years.
+Status ParseDuration(const std::string& name, const std::string& v, std::int64_t* out_ms) {
+  constexpr std::int64_t kMaxMs = 10LL * 366 * 24 * 3600 * 1000;
+  std::int64_t n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  std::string_view unit(p, static_cast<std::size_t>(v.data() + v.size() - p));
+  std::int64_t scale = unit.empty() || unit == "s" ? 1000
+                       : unit == "m"               ? 60'000
+                       : unit == "h"               ? 3'600'000
+                       : unit == "d"               ? 86'400'000
+                                                   : 0;
+  if (ec != std::errc() || p == v.data() || n < 0 || scale == 0 || n > kMaxMs / scale) {
+    return Error::InvalidArgument(name + ": '" + v +
+                                  "' is not a duration such as 90s, 10m, 24h or 30d (at most ten years)");
+  }
+  *out_ms = n * scale;
+  return OkStatus();
+}
+
+std::string ShowDuration(std::int64_t ms) {
+  for (auto [scale, unit] : {std::pair{86'400'000LL, "d"}, {3'600'000LL, "h"}, {60'000LL, "m"}}) {
+    if (ms != 0 && ms % scale == 0) return std::to_string(ms / scale) + unit;
+  }
+  return std::to_string(ms / 1000) + "s";
+}
+
+Key Duration(const char* name, std::int64_t Config::*field, const char* help) {
+  return {help,
+          [=](Config& c, const std::string& v) { return ParseDuration(name, v, &(c.*field)); },
+          [=](Config& c, const toml::node& n) -> Status {
+            if (auto s = n.value_exact<std::string>()) return ParseDuration(name, *s, &(c.*field));
+            if (auto x = n.value_exact<int64_t>()) return ParseDuration(name, std::to_string(*x), &(c.*field));
+            return Error::InvalidArgument(std::string(name) + " must be a duration such as \"10m\" or \"24h\"");
+          },
+          [=](const Config& c) { return ShowDuration(c.*field); }};
+}
+
 const std::vector<std::pair<std::string, Key>>& Keys() {
   static const std::vector<std::pair<std::string, Key>> keys = {
       {"data_dir", Str("data_dir", &Config::data_dir, "directory of the embedded SQLite store (created if missing)")},
@@ -123,10 +161,10 @@ const std::vector<std::pair<std::string, Key>>& Keys() {
       {"address_tickets_rate_per_minute", Int("address_tickets_rate_per_minute", &Config::address_tickets_rate_per_minute, 0, 1000000, "new matchmaking tickets per client address a minute, whatever the players behind it (0 = no limit); beyond: 429")},
       {"address_tickets_burst", Int("address_tickets_burst", &Config::address_tickets_burst, 1, 1000000, "new tickets a client address may start at once")},
       {"max_live_credentials", Int("max_live_credentials", &Config::max_live_credentials, 1, 100, "live credentials per identity; issuing more revokes the oldest")},
-      {"ticket_retention_hours", Int("ticket_retention_hours", &Config::ticket_retention_hours, 0, 87600, "ended tickets stay readable this long, then are deleted (0 = keep forever)")},
-      {"session_retention_days", Int("session_retention_days", &Config::session_retention_days, 0, 3650, "ended game sessions, player sessions and placements are deleted after this (0 = keep forever)")},
-      {"process_retention_hours", Int("process_retention_hours", &Config::process_retention_hours, 0, 87600, "terminated server processes are deleted after this (0 = keep forever)")},
-      {"event_retention_hours", Int("event_retention_hours", &Config::event_retention_hours, 0, 87600, "outbox events are deleted after this (0 = keep forever)")},
+      {"ticket_retention", Duration("ticket_retention", &Config::ticket_retention_ms, "ended tickets stay readable this long, then are deleted (0 = keep forever)")},
+      {"session_retention", Duration("session_retention", &Config::session_retention_ms, "ended game sessions, player sessions and placements are deleted after this (0 = keep forever)")},
+      {"process_retention", Duration("process_retention", &Config::process_retention_ms, "terminated server processes are deleted after this (0 = keep forever)")},
+      {"event_retention", Duration("event_retention", &Config::event_retention_ms, "outbox events every subscriber has read are deleted after this (0 = keep forever)")},
       {"configuration", Str("configuration", &Config::configuration, "matchmaking configuration served by the client API")},
       {"rule_set_file", Str("rule_set_file", &Config::rule_set_file, "rule set body (JSON) for the configuration (default: built-in 2v2)")},
       {"request_timeout_seconds", Int("request_timeout_seconds", &Config::request_timeout_seconds, 1, 43200, "matchmaking request timeout")},

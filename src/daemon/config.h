@@ -56,10 +56,12 @@ struct Config {
   int admin_failures_per_minute = 30;     // failed management signatures per client address
   int admin_failures_burst = 30;
   // Retention of what has ended (0 = keep forever)
-  int ticket_retention_hours = 24;
-  int session_retention_days = 30;        // game sessions, player sessions, placements
-  int process_retention_hours = 24;
-  int event_retention_hours = 24;
+  // Durations in milliseconds; in a file or a flag written "90s", "10m", "24h", "30d" (or whole
+  // seconds as a bare number).
+  std::int64_t ticket_retention_ms = 24LL * 3600 * 1000;
+  std::int64_t session_retention_ms = 30LL * 24 * 3600 * 1000;  // game/player sessions, placements
+  std::int64_t process_retention_ms = 24LL * 3600 * 1000;
+  std::int64_t event_retention_ms = 24LL * 3600 * 1000;
   // Matchmaking and placement
   std::string configuration = "demo-2v2";
   std::string rule_set_file;           // empty: the built-in demo 2v2 rule set

@@ -53,6 +53,35 @@ TEST(Config, TomlFileThenFlagsOverride) {
   std::remove(path.c_str());
 }
 
+TEST(Config, RetentionsAreDurations) {
+  auto d = Load({});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->event_retention_ms, 24LL * 3600 * 1000);
+  EXPECT_EQ(d->session_retention_ms, 30LL * 24 * 3600 * 1000);
+  auto c = Load({"--event-retention", "10m", "--ticket-retention", "90s", "--process-retention", "2d",
+                 "--session-retention", "0"});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->event_retention_ms, 600'000);
+  EXPECT_EQ(c->ticket_retention_ms, 90'000);
+  EXPECT_EQ(c->process_retention_ms, 2LL * 86'400'000);
+  EXPECT_EQ(c->session_retention_ms, 0);
+  std::string path = testing::TempDir() + "/muster-config-duration.toml";
+  {
+    std::ofstream f(path);
+    f << "event_retention = \"36h\"\nticket_retention = 120\n";
+  }
+  auto t = Load({"--config", path});
+  std::remove(path.c_str());
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_EQ(t->event_retention_ms, 36LL * 3'600'000);
+  EXPECT_EQ(t->ticket_retention_ms, 120'000);
+  for (const char* bad : {"10x", "-5m", "h", "", "1.5h", "999999999d"}) {
+    auto b = Load({"--event-retention", bad});
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_NE(b.error().message.find("event_retention"), std::string::npos) << b.error().message;
+  }
+}
+
 TEST(Config, ErrorsNameTheKey) {
   auto a = Load({"--no-such-flag", "1"});
   ASSERT_FALSE(a.ok());

@@ -197,12 +197,11 @@ int Run(int argc, char** argv) {
                                    static_cast<double>(cfg.admin_failures_burst)};
   api::Router router(client, identities, clock, router_options);
 
-  constexpr Millis kHourMs = 3600LL * 1000;
   node::RetentionOptions retention_options;
-  retention_options.ticket_ms = cfg.ticket_retention_hours * kHourMs;
-  retention_options.session_ms = cfg.session_retention_days * 24 * kHourMs;
-  retention_options.process_ms = cfg.process_retention_hours * kHourMs;
-  retention_options.event_ms = cfg.event_retention_hours * kHourMs;
+  retention_options.ticket_ms = cfg.ticket_retention_ms;
+  retention_options.session_ms = cfg.session_retention_ms;
+  retention_options.process_ms = cfg.process_retention_ms;
+  retention_options.event_ms = cfg.event_retention_ms;
   retention_options.credential_lifetime_ms = identity::kMaxCredentialsTtlMs;
   node::Retention retention(**store, clock, retention_options);
   Millis next_retention = 0;
