@@ -27,7 +27,8 @@ core::GameSessionActivated ActivatedNotice(const GameSession& gs,
 FleetCore::FleetCore(const Env& env, FleetOptions options)
     : clock_(env.clock), random_(env.random), options_(std::move(options)) {}
 
-void FleetCore::Save(core::Effects& fx, const Process& p) const {
+void FleetCore::Save(core::Effects& fx, const Process& p) {
+  ++capacity_epoch_;
   fx.writes.push_back(store::Write::Upsert(store::Table::kProcesses, ProcessRow(p, clock_.NowMillis())));
 }
 void FleetCore::Save(core::Effects& fx, const GameSession& g) const {
@@ -57,8 +58,10 @@ void FleetCore::Restore(std::vector<Compute> computes, std::vector<Process> proc
     if (!p.healthy && p.unhealthy_since != 0) {
       Schedule(p.unhealthy_since + options_.heartbeat_timeout_ms, Due::kUnhealthy, p.Key());
     }
+    by_location_[{p.fleet_id, p.location}].insert(p.Key());
     processes_[p.Key()] = std::move(p);
   }
+  ++capacity_epoch_;
   for (auto& g : sessions) {
     if (g.status == GameSessionStatus::kTerminated || g.status == GameSessionStatus::kError) continue;
     if (g.status == GameSessionStatus::kActivating) Schedule(g.activation_deadline, Due::kActivation, g.game_session_id);
@@ -110,6 +113,7 @@ Result<core::Effects> FleetCore::Connect(std::uint64_t connection, const std::st
     p.ip_address = compute.ip_address;
     p.dns_name = compute.dns_name;
     p.status = ProcessStatus::kConnected;
+    by_location_[{p.fleet_id, p.location}].insert(k);
     it = processes_.emplace(k, std::move(p)).first;
     Schedule(clock_.NowMillis() + options_.heartbeat_timeout_ms, Due::kHeartbeat, k);
   }
@@ -130,6 +134,7 @@ Result<core::Effects> FleetCore::Connect(std::uint64_t connection, const std::st
 void FleetCore::Reattach(std::uint64_t connection, const std::string& key) {
   auto it = processes_.find(key);
   if (it != processes_.end()) it->second.connection = connection;
+  ++capacity_epoch_;
 }
 
 void FleetCore::Disconnect(std::uint64_t connection, const std::string& key) {
@@ -303,6 +308,11 @@ core::Effects FleetCore::TerminateProcess(Process& p, const std::string& reason)
   p.status = ProcessStatus::kTerminated;
   p.game_session_id.clear();
   Save(fx, p);
+  auto loc = by_location_.find({p.fleet_id, p.location});
+  if (loc != by_location_.end()) {
+    loc->second.erase(p.Key());
+    if (loc->second.empty()) by_location_.erase(loc);
+  }
   processes_.erase(p.Key());
   return fx;
 }
@@ -390,8 +400,11 @@ core::Effects FleetCore::Tick() {
 std::vector<const Process*> FleetCore::Available(const std::string& fleet_id,
                                                  const std::string& location) const {
   std::vector<const Process*> out;
-  for (const auto& [key, p] : processes_) {
-    if (p.fleet_id == fleet_id && p.location == location && p.Available()) out.push_back(&p);
+  auto loc = by_location_.find({fleet_id, location});
+  if (loc == by_location_.end()) return out;
+  for (const auto& key : loc->second) {
+    auto it = processes_.find(key);
+    if (it != processes_.end() && it->second.Available()) out.push_back(&it->second);
   }
   std::sort(out.begin(), out.end(), [](const Process* a, const Process* b) {
     return a->last_seen < b->last_seen;

@@ -99,8 +99,12 @@ class FleetCore {
 
   // --- placement -------------------------------------------------------------------------------
   // Processes of `fleet_id` in `location` that can take a new game session now, oldest first.
+  // Looks only at that location's processes.
   std::vector<const Process*> Available(const std::string& fleet_id,
                                         const std::string& location) const;
+  // Moves whenever a process changed in a way that may free capacity (a process was written,
+  // connected again or restored): placement retries waiting requests only when it moved.
+  std::uint64_t capacity_epoch() const { return capacity_epoch_; }
   // Creates an ACTIVATING game session on the process and pushes CreateGameSession.
   Result<core::Effects> StartGameSession(const std::string& process_key, GameSessionSpec spec,
                                          std::string* game_session_id);
@@ -130,7 +134,7 @@ class FleetCore {
  private:
   core::Effects EndGameSession(GameSession& gs, GameSessionStatus status, const std::string& reason);
   core::Effects TerminateProcess(Process& p, const std::string& reason);
-  void Save(core::Effects& fx, const Process& p) const;
+  void Save(core::Effects& fx, const Process& p);  // and moves capacity_epoch
   void Save(core::Effects& fx, const GameSession& g) const;
   void Save(core::Effects& fx, const PlayerSession& s) const;
   // Creates a RESERVED player session in `gs`; returns its id.
@@ -145,6 +149,9 @@ class FleetCore {
   FleetOptions options_;
   std::map<std::string, Compute> computes_;                       // by fleet/compute
   std::map<std::string, Process> processes_;                      // by key
+  // Process keys by (fleet, location); every process of processes_ is in exactly one set.
+  std::map<std::pair<std::string, std::string>, std::set<std::string>> by_location_;
+  std::uint64_t capacity_epoch_ = 0;
   std::map<std::string, GameSession> sessions_;                   // by ARN
   std::map<std::string, PlayerSession> players_;                  // by psess id
 

@@ -23,9 +23,11 @@ PlacementCore::PlacementCore(const Env& env, fleet::FleetCore& fleets)
 
 void PlacementCore::PutFleet(const std::string& fleet_id, std::vector<std::string> locations) {
   fleet_locations_[fleet_id] = std::move(locations);
+  ++definitions_epoch_;
 }
 
 core::Effects PlacementCore::PutQueue(QueueConfig queue) {
+  ++definitions_epoch_;
   std::stable_sort(queue.policies.begin(), queue.policies.end(),
                    [](const LatencyPolicy& a, const LatencyPolicy& b) {
                      return a.max_latency_ms < b.max_latency_ms;
@@ -116,9 +118,8 @@ void PlacementCore::Untrack(std::string placement_id) {
   placements_.erase(placement_id);
 }
 
-std::vector<PlacementCore::Candidate> PlacementCore::Candidates(const Placement& p,
-                                                                const QueueConfig& q) const {
-  // The latency cap in force: policies apply one after another for their durations.
+int PlacementCore::CapInForce(const Placement& p, const QueueConfig& q) const {
+  // Policies apply one after another for their durations.
   Millis elapsed = clock_.NowMillis() - p.start_time;
   int cap = std::numeric_limits<int>::max();
   bool has_latency = false;
@@ -133,6 +134,12 @@ std::vector<PlacementCore::Candidate> PlacementCore::Candidates(const Placement&
       t += pol.duration_ms;
     }
   }
+  return cap;
+}
+
+std::vector<PlacementCore::Candidate> PlacementCore::Candidates(const Placement& p,
+                                                                const QueueConfig& q) const {
+  const int cap = CapInForce(p, q);
   std::vector<Candidate> out;
   int order = 0;
   for (const auto& fleet_id : q.fleets) {
@@ -174,6 +181,9 @@ core::Effects PlacementCore::TryPlace(Placement& p) {
   core::Effects fx;
   if (!p.game_session_arn.empty()) return fx;  // a game session is activating for it
   const QueueConfig& q = queues_.at(p.request.queue_name);
+  p.tried_capacity = fleets_.capacity_epoch();
+  p.tried_definitions = definitions_epoch_;
+  p.tried_cap = CapInForce(p, q);
   for (const auto& c : Candidates(p, q)) {
     auto procs = fleets_.Available(c.fleet_id, c.location);
     if (procs.empty()) continue;
@@ -240,6 +250,10 @@ core::Effects PlacementCore::Pump() {
     if (p.game_session_arn.empty() && now - p.start_time >= q.timeout_ms) {
       fx.Append(Finish(p, PlacementStatus::kTimedOut, "no game server process was available in time"));
       continue;
+    }
+    if (p.tried_capacity == fleets_.capacity_epoch() && p.tried_definitions == definitions_epoch_ &&
+        p.tried_cap == CapInForce(p, q)) {
+      continue;  // nothing that could change the answer moved since its last try
     }
     fx.Append(TryPlace(p));
   }

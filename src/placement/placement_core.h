@@ -73,6 +73,11 @@ struct Placement {
   Millis end_time = 0;
   std::string game_session_arn;   // set while a game session is activating or once fulfilled
   std::string location;
+  // In memory only: what the last unsuccessful try saw. Pump tries again only when something
+  // that could change the answer moved (capacity, definitions, the latency cap in force).
+  std::uint64_t tried_capacity = 0;
+  std::uint64_t tried_definitions = 0;
+  int tried_cap = -1;
 };
 
 class PlacementCore {
@@ -93,7 +98,9 @@ class PlacementCore {
                                  const std::string& backfill_ticket_id);
   fleet::FleetCore& fleets() const { return fleets_; }
   Result<core::Effects> Stop(const std::string& placement_id);
-  // Tries pending placements and ends those past their timeout.
+  // Tries pending placements and ends those past their timeout. A waiting placement is tried again
+  // only when capacity may have changed (FleetCore::capacity_epoch), a fleet or queue changed, or
+  // its latency policy stepped; so a Pump with nothing new costs a comparison per placement.
   core::Effects Pump();
   // Reacts to a fleet notice (GameSessionActivated / GameSessionFailed).
   core::Effects OnFleetNotice(const core::Notice& notice);
@@ -113,6 +120,8 @@ class PlacementCore {
     int order = 0;
   };
   std::vector<Candidate> Candidates(const Placement& p, const QueueConfig& q) const;
+  // The latency cap of the policy in force for `p` now (INT_MAX: none).
+  int CapInForce(const Placement& p, const QueueConfig& q) const;
   core::Effects TryPlace(Placement& p);
   core::Effects Finish(Placement& p, PlacementStatus status, const std::string& reason);
   void Save(core::Effects& fx, const Placement& p) const;
@@ -130,6 +139,7 @@ class PlacementCore {
   std::map<std::uint64_t, std::string> arrivals_;
   std::map<std::string, std::uint64_t> arrival_of_;
   std::uint64_t next_arrival_ = 0;
+  std::uint64_t definitions_epoch_ = 0;  // moves with PutFleet and PutQueue
 };
 
 }  // namespace muster::placement

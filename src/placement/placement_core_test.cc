@@ -178,6 +178,49 @@ TEST_F(PlacementTest, EndedPlacementsLeaveTheArrivalOrder) {
   EXPECT_EQ(core_.Find("first")->game_session_arn, "");
 }
 
+// Pump tries a waiting placement again only when something that could change its answer moved;
+// each of these moves must still reach it.
+TEST_F(PlacementTest, AWaitingPlacementIsServedWhenAProcessComesBackOrTheQueueChanges) {
+  std::string a1 = Ready("ca", "a1");
+  fleet_.Disconnect(conn_, a1);  // its socket dropped: not available
+  ASSERT_TRUE(core_.Start(Request("pl", 10, 10)).ok());
+  EXPECT_TRUE(core_.Pump().pushes.empty());
+  EXPECT_TRUE(core_.Pump().pushes.empty());
+  fleet_.Reattach(conn_, a1);  // the process reconnected: no store write, but capacity is back
+  EXPECT_EQ(core_.Pump().pushes.size(), 1u);
+
+  // A queue that only allows loc-b, with a process only in loc-a: the placement waits until the
+  // queue is changed to allow loc-a.
+  Ready("ca", "a2");
+  QueueConfig only_b = *core_.FindQueue("q");
+  only_b.name = "only-b";
+  only_b.allowed_locations = {"loc-b"};
+  core_.PutQueue(only_b);
+  PlacementRequest r = Request("pl-b", 10, 10);
+  r.queue_name = "only-b";
+  ASSERT_TRUE(core_.Start(r).ok());
+  EXPECT_TRUE(core_.Pump().pushes.empty());
+  only_b.allowed_locations = {};
+  core_.PutQueue(only_b);
+  EXPECT_EQ(core_.Pump().pushes.size(), 1u);
+  EXPECT_NE(core_.Find("pl-b")->game_session_arn, "");
+}
+
+TEST_F(PlacementTest, AvailableLooksAtTheLocationsOwnProcessesOnly) {
+  std::string a1 = Ready("ca", "a1");
+  std::string b1 = Ready("cb", "b1");
+  ASSERT_EQ(fleet_.Available("fleet-1", "loc-a").size(), 1u);
+  EXPECT_EQ(fleet_.Available("fleet-1", "loc-a")[0]->Key(), a1);
+  EXPECT_EQ(fleet_.Available("fleet-1", "loc-b")[0]->Key(), b1);
+  EXPECT_TRUE(fleet_.Available("fleet-1", "loc-c").empty());
+  EXPECT_TRUE(fleet_.Available("fleet-2", "loc-a").empty());
+  ASSERT_TRUE(fleet_.TerminateServerProcess(a1).ok());
+  EXPECT_TRUE(fleet_.Available("fleet-1", "loc-a").empty());
+  std::string a2 = Ready("ca", "a2");
+  ASSERT_EQ(fleet_.Available("fleet-1", "loc-a").size(), 1u);
+  EXPECT_EQ(fleet_.Available("fleet-1", "loc-a")[0]->Key(), a2);
+}
+
 TEST_F(PlacementTest, RowRoundTrip) {
   auto fx = core_.Start(Request("pl", 10, 20));
   ASSERT_TRUE(fx.ok());
