@@ -57,6 +57,8 @@ class [[nodiscard]] Result {
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
+  // The value, or `fallback` when this holds an error.
+  T value_or(T fallback) && { return ok() ? std::get<0>(std::move(v_)) : std::move(fallback); }
   const Error& error() const { assert(!ok()); return std::get<1>(v_); }
   Error&& take_error() { assert(!ok()); return std::get<1>(std::move(v_)); }
 

@@ -165,6 +165,8 @@ const std::vector<std::pair<std::string, Key>>& Keys() {
       {"session_retention", Duration("session_retention", &Config::session_retention_ms, "ended game sessions, player sessions and placements are deleted after this (0 = keep forever)")},
       {"process_retention", Duration("process_retention", &Config::process_retention_ms, "terminated server processes are deleted after this (0 = keep forever)")},
       {"event_retention", Duration("event_retention", &Config::event_retention_ms, "outbox events every subscriber has read are deleted after this (0 = keep forever)")},
+      {"event_log", Str("event_log", &Config::event_log, "append every outbox event to this file as a JSON line (empty = off); resumes after a restart from the last event it synced")},
+      {"push_replay_seconds", Int("push_replay_seconds", &Config::push_replay_seconds, 0, 3600, "a push client that reconnects within this long gets the events of its tickets it missed, in order, once")},
       {"configuration", Str("configuration", &Config::configuration, "matchmaking configuration served by the client API")},
       {"rule_set_file", Str("rule_set_file", &Config::rule_set_file, "rule set body (JSON) for the configuration (default: built-in 2v2)")},
       {"request_timeout_seconds", Int("request_timeout_seconds", &Config::request_timeout_seconds, 1, 43200, "matchmaking request timeout")},

@@ -62,6 +62,9 @@ struct Config {
   std::int64_t session_retention_ms = 30LL * 24 * 3600 * 1000;  // game/player sessions, placements
   std::int64_t process_retention_ms = 24LL * 3600 * 1000;
   std::int64_t event_retention_ms = 24LL * 3600 * 1000;
+  // Events
+  std::string event_log;          // a JSON lines file that gets every outbox event ("" = none)
+  int push_replay_seconds = 120;  // a push client that reconnects within this gets what it missed
   // Matchmaking and placement
   std::string configuration = "demo-2v2";
   std::string rule_set_file;           // empty: the built-in demo 2v2 rule set

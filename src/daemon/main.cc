@@ -25,6 +25,9 @@
 #include "net/http_server.h"
 #include "net/loop.h"
 #include "node/node.h"
+#include "node/client_stream.h"
+#include "node/dispatcher.h"
+#include "node/event_log.h"
 #include "node/retention.h"
 #include "store/sqlite_store.h"
 
@@ -157,6 +160,28 @@ int Run(int argc, char** argv) {
     return cfg.admin_secret_key;
   };
 
+  // The outbox's one reader (its own thread): the client-addressed stream for push clients and,
+  // when configured, the event log file.
+  node::DispatcherOptions dispatcher_options;
+  dispatcher_options.retention_ms = cfg.event_retention_ms;
+  node::Dispatcher dispatcher(**store, clock, dispatcher_options);
+  node::ClientStreamOptions stream_options;
+  stream_options.replay_ms = cfg.push_replay_seconds * 1000LL;
+  node::ClientStream client_stream(clock, stream_options);
+  dispatcher.SubscribeRecent("client-stream", stream_options.replay_ms,
+                             [&](const store::Event& e, const core::Notice& n) { client_stream.OnEvent(e, n); });
+  std::unique_ptr<node::EventLog> event_log;
+  if (!cfg.event_log.empty()) {
+    auto opened = node::EventLog::Open(cfg.event_log);
+    if (!opened.ok()) return fail("event log", opened.error());
+    event_log = std::move(opened).value();
+    dispatcher.SubscribeDurable(
+        "event-log", [&](const store::Event& e, const core::Notice& n) { event_log->OnEvent(e, n); },
+        [&] { return event_log->Sync(); });
+  }
+  if (auto st = dispatcher.Start(); !st.ok()) return fail("dispatcher", st.error());
+  node.SetEventsCommitted([&dispatcher] { dispatcher.Notify(); });
+
   // Store writes of the live state leave the loop: group commits on the writer's thread, answers
   // from its completions (posted back to the loop). Declared after the loop, so it stops first.
   store::CommitWriter writer(**store);
@@ -201,7 +226,6 @@ int Run(int argc, char** argv) {
   retention_options.ticket_ms = cfg.ticket_retention_ms;
   retention_options.session_ms = cfg.session_retention_ms;
   retention_options.process_ms = cfg.process_retention_ms;
-  retention_options.event_ms = cfg.event_retention_ms;
   retention_options.credential_lifetime_ms = identity::kMaxCredentialsTtlMs;
   node::Retention retention(**store, clock, retention_options);
   Millis next_retention = 0;
@@ -213,10 +237,7 @@ int Run(int argc, char** argv) {
       next_retention = clock.NowMillis() + 60'000;
       return;
     }
-    if (report->rows > 0 || report->events > 0) {
-      MLOG(kInfo) << "retention: deleted " << report->rows << " ended rows and " << report->events
-                  << " outbox events";
-    }
+    if (report->rows > 0) MLOG(kInfo) << "retention: deleted " << report->rows << " ended rows";
     // A full batch goes on at the next tick; otherwise once a minute.
     next_retention = clock.NowMillis() + (report->more ? 0 : 60'000);
   };
@@ -352,6 +373,7 @@ int Run(int argc, char** argv) {
       // Commits still queued go in, and their answers out, before the loops stop.
       writer.Stop();
       node.DeliverCompleted();
+      dispatcher.Stop();  // delivers what committed and writes its cursors
       drain.expires_after(std::chrono::milliseconds(200));
       drain.async_wait([&](const boost::system::error_code&) { ioc.stop(); });
     });

@@ -59,6 +59,7 @@ struct Node::InFlight {
   std::vector<store::Write> tickets;   // the batch's ticket writes, for the view once durable
   std::vector<core::Push> pushes;      // announced once the commit is durable
   std::vector<core::Notice> notices;
+  bool events = false;                 // the batch appended outbox events
   std::function<void(Status)> then;
   std::uint64_t epoch = 0;
   bool fatal = true;
@@ -229,6 +230,7 @@ void Node::Commit(core::Effects fx, bool fatal, std::function<void(Status)> then
   }
   item->pushes = std::move(fx.pushes);
   item->notices = std::move(fx.notices);
+  item->events = !fx.events.empty();
   item->then = std::move(then);
   item->epoch = epoch_;
   item->fatal = fatal;
@@ -281,6 +283,7 @@ void Node::Deliver() {
     item->delivered = true;
     if (item->status.ok()) {
       ticket_view_.Apply(item->tickets);
+      if (item->events && events_committed_) Guarded("waking the dispatcher", events_committed_);
       Guarded("announcing a commit", [&] { Announce(item->pushes, item->notices); });
     } else if (item->fatal && item->epoch == epoch_) {
       // The cores moved on and the store did not: memory is ahead of it, and so is every batch

@@ -98,6 +98,9 @@ class Node {
 
   void SetPushSink(PushSink sink) { push_ = std::move(sink); }
   void AddObserver(NoticeObserver o) { observers_.push_back(std::move(o)); }
+  // Called (on the node's thread) after a commit that appended outbox events became durable:
+  // the daemon wakes the dispatcher with it.
+  void SetEventsCommitted(std::function<void()> f) { events_committed_ = std::move(f); }
   // Called whenever a ticket was started, so the owner can run matchmaking soon (event-driven
   // matching; the daemon posts RunMatchmaking to its loop, coalescing bursts).
   void SetRunScheduler(std::function<void()> s) { schedule_run_ = std::move(s); }
@@ -216,6 +219,7 @@ class Node {
   bus::Bus bus_;
   PushSink push_;
   std::function<void()> schedule_run_;
+  std::function<void()> events_committed_;
   std::vector<NoticeObserver> observers_;
   std::map<std::string, std::string> compute_tokens_;  // fleet/compute → token
   NodeSetup setup_;                                      // for reloads

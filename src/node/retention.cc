@@ -71,18 +71,6 @@ Result<RetentionReport> Retention::Run() {
       if (n >= options_.batch) report.more = true;
     }
   }
-  if (options_.event_ms > 0) {
-    // The outbox is in seq order and seq follows commit time: trim the prefix that is too old.
-    MUSTER_ASSIGN_OR_RETURN(auto events, store_.ReadEvents(0, options_.batch));
-    std::int64_t up_to = 0;
-    for (const store::Event& e : events) {
-      if (e.time >= now - options_.event_ms) break;
-      up_to = e.seq;
-      ++report.events;
-    }
-    if (up_to > 0) MUSTER_RETURN_IF_ERROR(store_.TrimEvents(up_to));
-    if (report.events >= options_.batch) report.more = true;
-  }
   return report;
 }
 

@@ -9,8 +9,8 @@
 //   processes      TERMINATED                                   process_ms
 //   credentials    every row issued longer ago than the longest credential lifetime (they have
 //                  all expired)
-//   outbox events  older than event_ms (until a dispatcher reads the outbox with cursors, nothing
-//                  else trims it)
+// Outbox events are trimmed by the dispatcher (dispatcher.h), once every durable subscriber read
+// them.
 // "Ended" is the row's `updated` time: the last write of a row in a terminal status is the one
 // that ended it. Zero for a kind keeps it forever.
 //
@@ -31,14 +31,12 @@ struct RetentionOptions {
   Millis ticket_ms = 24LL * 3600 * 1000;
   Millis session_ms = 30LL * 24 * 3600 * 1000;  // the managed service keeps ended sessions 30 days
   Millis process_ms = 24LL * 3600 * 1000;
-  Millis event_ms = 24LL * 3600 * 1000;
   Millis credential_lifetime_ms = 3600LL * 1000;  // identity::kMaxCredentialsTtlMs
   std::size_t batch = 1000;
 };
 
 struct RetentionReport {
   std::size_t rows = 0;     // rows deleted
-  std::size_t events = 0;   // outbox events trimmed
   bool more = false;        // a batch was full: run again soon
 };
 

@@ -1,5 +1,5 @@
 // Retention over a real SQLite store: ended rows go after their retention, live rows and young
-// ones stay, batches are bounded, and the outbox prefix that is too old is trimmed.
+// ones stay, and batches are bounded. (The outbox is trimmed by the dispatcher.)
 
 #include "node/retention.h"
 
@@ -91,23 +91,6 @@ TEST(Retention, BatchesAreBoundedAndZeroKeepsForever) {
   EXPECT_EQ(last->rows, 5u);
   EXPECT_FALSE(last->more);
   EXPECT_TRUE(Has(*db, Table::kGameSessions, "gs"));
-}
-
-TEST(Retention, TrimsTheOutboxPrefixThatIsTooOld) {
-  store::testing::TempSqliteStore db;
-  ManualClock clock(100 * kDay);
-  const Millis now = clock.NowMillis();
-  for (Millis age : {30 * kHour, 26 * kHour, 25 * kHour, 2 * kHour, Millis{0}}) {
-    ASSERT_TRUE((*db).Commit({}, {store::EventAppend{"matchmaking", "{}", now - age}}).ok());
-  }
-  Retention retention(*db, clock, RetentionOptions{});
-  auto report = retention.Run();
-  ASSERT_TRUE(report.ok());
-  EXPECT_EQ(report->events, 3u);
-  auto left = (*db).ReadEvents(0, 100);
-  ASSERT_TRUE(left.ok());
-  ASSERT_EQ(left->size(), 2u);
-  EXPECT_EQ(left->front().time, now - 2 * kHour);
 }
 
 }  // namespace

@@ -138,6 +138,11 @@ Result<std::vector<Event>> FaultStore::ReadEvents(std::int64_t after_seq, std::s
   return inner_.ReadEvents(after_seq, limit);
 }
 
+Result<std::int64_t> FaultStore::LastEventSeq() {
+  if (auto e = ReadFault()) return *e;
+  return inner_.LastEventSeq();
+}
+
 Status FaultStore::TrimEvents(std::int64_t up_to_seq) { return inner_.TrimEvents(up_to_seq); }
 
 Result<std::size_t> FaultStore::PurgeByStatus(Table table, std::string_view status,

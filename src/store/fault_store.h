@@ -64,6 +64,7 @@ class FaultStore final : public Store {
                 const std::vector<EventAppend>& events) override;
   Result<std::vector<Status>> CommitGroup(const std::vector<Batch>& batches) override;
   Result<std::vector<Event>> ReadEvents(std::int64_t after_seq, std::size_t limit) override;
+  Result<std::int64_t> LastEventSeq() override;
   Status TrimEvents(std::int64_t up_to_seq) override;
   Result<std::size_t> PurgeByStatus(Table table, std::string_view status, Millis updated_before,
                                     std::size_t limit) override;

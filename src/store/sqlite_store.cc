@@ -1,6 +1,6 @@
 // The SQLite engine.
 //
-// On-disk layout (schema version 2, kept in PRAGMA user_version):
+// On-disk layout (schema version 3, kept in PRAGMA user_version):
 //
 //   One database file in WAL journal mode (plus the "-wal" and "-shm" files SQLite keeps beside
 //   it).
@@ -17,6 +17,8 @@
 //     CREATE INDEX <name>_idx    ON <name>(idx, id);
 //     CREATE INDEX <name>_status ON <name>(status, id);
 //     CREATE INDEX <name>_status_updated ON <name>(status, updated);   -- version 2: retention
+//
+//   Version 3 added the table "cursors" (Table::kCursors, the outbox subscribers' positions).
 //
 //   The outbox:
 //
@@ -59,8 +61,11 @@ using sqlite::Statement;
 
 // ---- schema -------------------------------------------------------------------------------
 
+// The tables of schema version 1 (the enum's first ones); later versions add theirs.
+constexpr int kTablesV1 = 16;
+
 Status MigrateTo1(Connection& conn) {
-  for (int i = 0; i < kTableCount; ++i) {
+  for (int i = 0; i < kTablesV1; ++i) {
     std::string name = TableName(static_cast<Table>(i));
     MUSTER_RETURN_IF_ERROR(conn.Exec(
         "CREATE TABLE " + name +
@@ -78,7 +83,7 @@ Status MigrateTo1(Connection& conn) {
 
 // Retention purges ended rows oldest first, per status.
 Status MigrateTo2(Connection& conn) {
-  for (int i = 0; i < kTableCount; ++i) {
+  for (int i = 0; i < kTablesV1; ++i) {
     std::string name = TableName(static_cast<Table>(i));
     MUSTER_RETURN_IF_ERROR(conn.Exec("CREATE INDEX " + name + "_status_updated ON " + name +
                                          "(status, updated);",
@@ -87,8 +92,19 @@ Status MigrateTo2(Connection& conn) {
   return OkStatus();
 }
 
+// The outbox subscribers' cursors (a table of the common shape, with every index).
+Status MigrateTo3(Connection& conn) {
+  return conn.Exec(
+      "CREATE TABLE cursors (id TEXT PRIMARY KEY, idx TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT '',"
+      " body TEXT NOT NULL, version INTEGER NOT NULL, updated INTEGER NOT NULL);"
+      "CREATE INDEX cursors_idx ON cursors(idx, id);"
+      "CREATE INDEX cursors_status ON cursors(status, id);"
+      "CREATE INDEX cursors_status_updated ON cursors(status, updated);",
+      "create table cursors");
+}
+
 using MigrationStep = Status (*)(Connection&);
-constexpr std::array<MigrationStep, 2> kMigrations = {&MigrateTo1, &MigrateTo2};
+constexpr std::array<MigrationStep, 3> kMigrations = {&MigrateTo1, &MigrateTo2, &MigrateTo3};
 constexpr std::int64_t kSchemaVersion = static_cast<std::int64_t>(kMigrations.size());
 
 Result<std::int64_t> ReadUserVersion(Connection& conn) {
@@ -390,6 +406,15 @@ class SqliteStore final : public Store {
       e.time = st.ColumnInt(3);
       out.push_back(std::move(e));
     }
+  }
+
+  Result<std::int64_t> LastEventSeq() override {
+    std::lock_guard lock(mu_);
+    // AUTOINCREMENT keeps the highest seq ever used in sqlite_sequence (no row before the first).
+    MUSTER_ASSIGN_OR_RETURN(Statement st,
+                            conn_->Prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'"));
+    MUSTER_ASSIGN_OR_RETURN(bool row, st.Step("read the last event seq"));
+    return row ? st.ColumnInt(0) : 0;
   }
 
   Status TrimEvents(std::int64_t up_to_seq) override {

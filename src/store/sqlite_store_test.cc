@@ -105,7 +105,7 @@ TEST_F(SqliteStoreTest, UsesWalAndCurrentSchema) {
   EXPECT_EQ(s->Engine(), "sqlite");
   sqlite3* db = RawOpen();
   EXPECT_EQ(QueryText(db, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(QueryText(db, "PRAGMA user_version"), "2");
+  EXPECT_EQ(QueryText(db, "PRAGMA user_version"), "3");
   std::set<std::string> names;
   sqlite3_stmt* st = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type IN ('table','index')",
@@ -132,9 +132,10 @@ TEST_F(SqliteStoreTest, AVersion1FileIsMigratedKeepingItsRows) {
     ASSERT_NE(s, nullptr);
     ASSERT_TRUE(s->Commit({Write::Insert(Table::kTickets, MakeRow("old", "", "COMPLETED", "{}", 5))}).ok());
   }
-  // Back to what version 1 had: no retention index.
+  // Back to what version 1 had: no retention index, no cursors table.
   sqlite3* db = RawOpen();
-  for (int i = 0; i < kTableCount; ++i) {
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE cursors", nullptr, nullptr, nullptr), SQLITE_OK);
+  for (int i = 0; i < kTableCount - 1; ++i) {
     std::string drop = std::string("DROP INDEX ") + TableName(static_cast<Table>(i)) + "_status_updated";
     ASSERT_EQ(sqlite3_exec(db, drop.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   }
@@ -144,8 +145,9 @@ TEST_F(SqliteStoreTest, AVersion1FileIsMigratedKeepingItsRows) {
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(MustGet(*s, Table::kTickets, "old").status, "COMPLETED");
   db = RawOpen();
-  EXPECT_EQ(QueryText(db, "PRAGMA user_version"), "2");
+  EXPECT_EQ(QueryText(db, "PRAGMA user_version"), "3");
   EXPECT_EQ(QueryText(db, "SELECT count(*) FROM sqlite_master WHERE name = 'tickets_status_updated'"), "1");
+  EXPECT_EQ(QueryText(db, "SELECT count(*) FROM sqlite_master WHERE name = 'cursors'"), "1");
   sqlite3_close(db);
 }
 

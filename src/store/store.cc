@@ -23,6 +23,7 @@ const char* TableName(Table t) {
     case Table::kQueues: return "queues";
     case Table::kConfigurations: return "configurations";
     case Table::kRuleSets: return "rule_sets";
+    case Table::kCursors: return "cursors";
   }
   return "invalid_table";
 }

@@ -49,8 +49,9 @@ enum class Table {
   kQueues,          // id = queue name
   kConfigurations,  // id = configuration name
   kRuleSets,        // id = rule set name
+  kCursors,         // id = outbox subscriber name; body = {"seq":N}, the last event it handled
 };
-constexpr int kTableCount = 16;
+constexpr int kTableCount = 17;
 // Physical table name ("identities", "tickets", ...).
 const char* TableName(Table t);
 
@@ -155,6 +156,10 @@ class Store {
 
   // Outbox events with seq > after_seq, in seq order, at most `limit`.
   virtual Result<std::vector<Event>> ReadEvents(std::int64_t after_seq, std::size_t limit) = 0;
+
+  // The highest seq ever appended to the outbox (0 when none ever was), even when TrimEvents
+  // removed it.
+  virtual Result<std::int64_t> LastEventSeq() = 0;
 
   // Deletes outbox events with seq <= up_to_seq (after every consumer has seen them). Idempotent.
   virtual Status TrimEvents(std::int64_t up_to_seq) = 0;

@@ -598,6 +598,20 @@ TEST_P(StoreConformance, EventsHaveIncreasingSeqAndPage) {
   EXPECT_EQ(MustEvents(s->ReadEvents(-5, 100)).size(), 10u);
 }
 
+TEST_P(StoreConformance, LastEventSeqIsTheHighestEverAppendedEvenAfterTrimming) {
+  OPEN_OR_FAIL(s);
+  EXPECT_EQ(s->LastEventSeq().value_or(-1), 0);
+  ASSERT_OK(s->Commit({}, {EventAppend{"t", "{}", 1}, EventAppend{"t", "{}", 2}}));
+  auto all = MustEvents(s->ReadEvents(0, 10));
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(s->LastEventSeq().value_or(-1), all[1].seq);
+  ASSERT_OK(s->TrimEvents(all[1].seq));
+  EXPECT_EQ(s->LastEventSeq().value_or(-1), all[1].seq);
+  // A commit without events does not move it.
+  ASSERT_OK(s->Commit({Write::Upsert(Table::kFleets, MakeRow("f", "", "", "{}", 1))}));
+  EXPECT_EQ(s->LastEventSeq().value_or(-1), all[1].seq);
+}
+
 TEST_P(StoreConformance, TrimEventsDropsPrefixAndSeqNeverRepeats) {
   std::int64_t last = 0;
   {

@@ -1,8 +1,10 @@
 // The node's shell (issue 9) with a real musterd: tickets are answered once their commit is
 // durable (group commits on the writer thread), and a SIGKILL in the middle of a burst of
-// StartMatchmaking loses no acknowledged ticket and leaves no half-written one.
+// StartMatchmaking loses no acknowledged ticket and leaves no half-written one. The dispatcher
+// hands every outbox event to the event log once, in seq order, across restarts, and trims what
+// its subscribers consumed once it is past the retention window.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -101,6 +103,67 @@ describe("shell", () => {
         const list = await describe10(node.base, rows.slice(i, i + 10).map((r) => r.id));
         assert.equal(list.length, Math.min(10, rows.length - i));
       }
+    } finally {
+      await node.stop();
+      node.cleanup();
+    }
+  });
+
+  test("the dispatcher: every outbox event reaches the event log once and in order across restarts, then is trimmed", async () => {
+    const dataDir = tempDir("dispatch");
+    const logFile = path.join(tempDir("events"), "events.jsonl");
+    const args = [...standaloneArgs(), "--event-log", logFile];
+    // Complete lines only: the log is written through a buffer, so its last line may be partial.
+    const readLog = () =>
+      existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").slice(0, -1).map((l) => JSON.parse(l)) : [];
+    const outboxSeqs = (db) => sql(db, "select seq from events order by seq").map((r) => r.seq);
+    const untilLogHas = async (db, what) => {
+      const deadline = Date.now() + 20000;
+      for (;;) {
+        const want = outboxSeqs(db);
+        const have = new Set(readLog().map((l) => l.seq));
+        if (want.length > 0 && want.every((s) => have.has(s))) return;
+        assert.ok(Date.now() < deadline, `${what}: the event log lacks ${want.filter((s) => !have.has(s)).length} of ${want.length} events`);
+        await sleep(100);
+      }
+    };
+    const burst = async (base, n) => {
+      const answers = await Promise.all(Array.from({ length: n }, () => startTicket(base)));
+      for (const r of answers) assert.equal(r.status, 200, r.text);
+    };
+
+    let node = await startMusterd({ dataDir, demoServers: 0, args });
+    try {
+      await burst(node.base, 20);
+      await untilLogHas(node.db, "first run");
+      await node.stop();
+      // A clean stop writes the cursor at the last event handed over.
+      const last = Math.max(...outboxSeqs(node.db));
+      assert.deepEqual(sql(node.db, "select body from cursors where id = 'event-log'").map((r) => JSON.parse(r.body)), [{ seq: last }]);
+
+      node = await startMusterd({ dataDir, ports: node.ports, demoServers: 0, args });
+      await burst(node.base, 20);
+      await untilLogHas(node.db, "second run");
+      const lines = readLog();
+      const seqs = lines.map((l) => l.seq);
+      for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i] > seqs[i - 1], `seq ${seqs[i]} after ${seqs[i - 1]}: repeated or out of order`);
+      assert.deepEqual(seqs, outboxSeqs(node.db));
+      const types = lines.filter((l) => l.topic === "matchmaking").map((l) => l.event.detail.type);
+      assert.equal(types.filter((t) => t === "MatchmakingSucceeded").length, 20, "one per duel, 20 duels");
+      assert.ok(lines.every((l) => typeof l.time === "string" && l.event["detail-type"]), "lines carry the outbox event");
+      await node.stop();
+
+      // With a short retention, what the event log consumed is trimmed; new events still arrive.
+      node = await startMusterd({ dataDir, ports: node.ports, demoServers: 0, args: [...args, "--event-retention", "1s"] });
+      const deadline = Date.now() + 20000;
+      while (outboxSeqs(node.db).length > 0) {
+        assert.ok(Date.now() < deadline, "consumed events older than event_retention were not trimmed");
+        await sleep(100);
+      }
+      await burst(node.base, 2);
+      await untilLogHas(node.db, "after trimming");
+      const all = readLog().map((l) => l.seq);
+      assert.equal(new Set(all).size, all.length, "no event was logged twice");
     } finally {
       await node.stop();
       node.cleanup();

@@ -1,0 +1,42 @@
+#include "node/event_log.h"
+
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "common/time_util.h"
+
+namespace muster::node {
+
+Result<std::unique_ptr<EventLog>> EventLog::Open(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "ae");
+  if (!f) return Error::InvalidArgument("event_log '" + path + "': " + std::strerror(errno));
+  return std::unique_ptr<EventLog>(new EventLog(path, f));
+}
+
+EventLog::~EventLog() {
+  if (file_) std::fclose(file_);
+}
+
+void EventLog::OnEvent(const store::Event& raw, const core::Notice&) {
+  if (!failed_.empty()) return;
+  std::string line = "{\"seq\":" + std::to_string(raw.seq) + ",\"topic\":" + ToJson(json::value(raw.topic)) +
+                     ",\"time\":\"" + FormatIso8601(raw.time) + "\",\"event\":" + raw.body + "}\n";
+  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) {
+    failed_ = std::strerror(errno);
+    MLOG(kError) << "event_log '" << path_ << "': " << failed_ << "; the log stops until musterd restarts";
+  }
+}
+
+Status EventLog::Sync() {
+  if (failed_.empty() && (std::fflush(file_) != 0 || ::fdatasync(fileno(file_)) != 0)) {
+    failed_ = std::strerror(errno);
+    MLOG(kError) << "event_log '" << path_ << "': " << failed_ << "; the log stops until musterd restarts";
+  }
+  if (!failed_.empty()) return Error::Internal("event_log '" + path_ + "': " + failed_);
+  return OkStatus();
+}
+
+}  // namespace muster::node
