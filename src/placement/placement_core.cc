@@ -95,27 +95,36 @@ Result<core::Effects> PlacementCore::Start(PlacementRequest request) {
   Placement& tracked = Track(std::move(p));
   // While older placements wait for capacity, a new one waits its turn (the next Pump serves
   // them in arrival order), so it cannot take a process that freed up for them.
-  const bool older_waiting = std::any_of(placements_.begin(), placements_.end(), [&](const auto& kv) {
-    return &kv.second != &tracked && kv.second.game_session_arn.empty();
-  });
+  const bool older_waiting = waiting_.size() > 1;  // the new one waits too
   if (!older_waiting) fx.Append(TryPlace(tracked));
   return fx;
 }
 
 Placement& PlacementCore::Track(Placement p) {
   const std::string id = p.request.placement_id;
-  arrivals_[next_arrival_] = id;
   arrival_of_[id] = next_arrival_++;
-  return placements_[id] = std::move(p);
+  Placement& tracked = placements_[id] = std::move(p);
+  UpdateWaiting(tracked);
+  return tracked;
 }
 
 void PlacementCore::Untrack(std::string placement_id) {
   auto it = arrival_of_.find(placement_id);
   if (it != arrival_of_.end()) {
-    arrivals_.erase(it->second);
+    waiting_.erase(it->second);
     arrival_of_.erase(it);
   }
   placements_.erase(placement_id);
+}
+
+void PlacementCore::UpdateWaiting(Placement& p) {
+  auto it = arrival_of_.find(p.request.placement_id);
+  if (it == arrival_of_.end()) return;
+  if (p.game_session_arn.empty()) {
+    waiting_[it->second] = &p;
+  } else {
+    waiting_.erase(it->second);
+  }
 }
 
 int PlacementCore::CapInForce(const Placement& p, const QueueConfig& q) const {
@@ -207,6 +216,7 @@ core::Effects PlacementCore::TryPlace(Placement& p) {
     }
     p.game_session_arn = gs;
     p.location = c.location;
+    UpdateWaiting(p);
     fx.Append(std::move(started).value());
     Save(fx, p);
     return fx;
@@ -239,23 +249,19 @@ Result<core::Effects> PlacementCore::Stop(const std::string& placement_id) {
 core::Effects PlacementCore::Pump() {
   core::Effects fx;
   Millis now = clock_.NowMillis();
-  std::vector<std::string> ids;  // in arrival order; Finish and TryPlace may change the maps
-  ids.reserve(arrivals_.size());
-  for (const auto& [arrival, id] : arrivals_) ids.push_back(id);
-  for (const auto& id : ids) {
-    auto it = placements_.find(id);
-    if (it == placements_.end()) continue;
-    Placement& p = it->second;
+  // Only waiting placements can time out or be placed; walk them in arrival order. Finish and
+  // TryPlace change waiting_, so the walk goes by arrival number, looking up the next each time.
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    const std::uint64_t arrival = it->first;
+    Placement& p = *it->second;
     const QueueConfig& q = queues_.at(p.request.queue_name);
-    if (p.game_session_arn.empty() && now - p.start_time >= q.timeout_ms) {
+    if (now - p.start_time >= q.timeout_ms) {
       fx.Append(Finish(p, PlacementStatus::kTimedOut, "no game server process was available in time"));
-      continue;
-    }
-    if (p.tried_capacity == fleets_.capacity_epoch() && p.tried_definitions == definitions_epoch_ &&
-        p.tried_cap == CapInForce(p, q)) {
-      continue;  // nothing that could change the answer moved since its last try
-    }
-    fx.Append(TryPlace(p));
+    } else if (p.tried_capacity != fleets_.capacity_epoch() || p.tried_definitions != definitions_epoch_ ||
+               p.tried_cap != CapInForce(p, q)) {
+      fx.Append(TryPlace(p));
+    }  // else nothing that could change the answer moved since its last try
+    it = waiting_.upper_bound(arrival);
   }
   return fx;
 }
@@ -297,6 +303,7 @@ core::Effects PlacementCore::OnFleetNotice(const core::Notice& notice) {
     // The chosen process failed to activate: try again elsewhere until the queue times out.
     p.game_session_arn.clear();
     p.location.clear();
+    UpdateWaiting(p);
     Save(fx, p);
     fx.Append(TryPlace(p));
   }

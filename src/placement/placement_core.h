@@ -135,9 +135,14 @@ class PlacementCore {
   void Untrack(std::string placement_id);  // by value: callers pass a key inside the map
 
   std::map<std::string, Placement> placements_;  // live (PENDING) placements only
-  // Live placement ids by arrival (a counter, so placements of one millisecond keep their order).
-  std::map<std::uint64_t, std::string> arrivals_;
+  // Live placements' arrival numbers (a counter, so placements of one millisecond keep their
+  // order).
   std::map<std::string, std::uint64_t> arrival_of_;
+  // The placements waiting for a process (no game session activating for them), by arrival:
+  // what Pump walks. Pointers into placements_ (its nodes do not move).
+  std::map<std::uint64_t, Placement*> waiting_;
+  // Puts `p` in or out of waiting_ after its game session ARN changed.
+  void UpdateWaiting(Placement& p);
   std::uint64_t next_arrival_ = 0;
   std::uint64_t definitions_epoch_ = 0;  // moves with PutFleet and PutQueue
 };
