@@ -224,6 +224,7 @@ Status Node::Apply(core::Effects fx, bool fatal) {
 
 void Node::Commit(core::Effects fx, bool fatal, std::function<void(Status)> then, bool wait) {
   fx = bus_.Cascade(std::move(fx));
+  store::CoalesceWrites(&fx.writes);  // e.g. a ticket that entered the search and was matched in one run
   auto item = std::make_shared<InFlight>();
   for (const auto& w : fx.writes) {
     if (w.table == store::Table::kTickets) item->tickets.push_back(w);

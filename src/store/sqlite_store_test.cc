@@ -151,6 +151,34 @@ TEST_F(SqliteStoreTest, AVersion1FileIsMigratedKeepingItsRows) {
   sqlite3_close(db);
 }
 
+TEST_F(SqliteStoreTest, CoalescedWritesLeaveWhatTheWritesOneByOneWouldLeave) {
+  std::vector<Write> writes = {
+      Write::Insert(Table::kTickets, MakeRow("t1", "p", "QUEUED", "{\"n\":1}", 1)),
+      Write::Upsert(Table::kTickets, MakeRow("t1", "p", "SEARCHING", "{\"n\":2}", 2)),
+      Write::Upsert(Table::kMatches, MakeRow("t1", "", "", "{}", 2)),  // another table, same id
+      Write::Upsert(Table::kTickets, MakeRow("t1", "p", "COMPLETED", "{\"n\":3}", 3)),
+      Write::Upsert(Table::kFleets, MakeRow("f", "", "", "{\"v\":1}", 1)),
+      Write::Delete(Table::kFleets, "f"),
+      Write::Upsert(Table::kFleets, MakeRow("f", "", "", "{\"v\":2}", 4)),
+  };
+  CoalesceWrites(&writes);
+  ASSERT_EQ(writes.size(), 5u);
+  EXPECT_EQ(writes[0].op, Write::Op::kInsert);
+  EXPECT_EQ(writes[0].row.status, "COMPLETED");
+  EXPECT_EQ(writes[1].table, Table::kMatches);
+  EXPECT_EQ(writes[2].op, Write::Op::kUpsert);  // f: kept apart from the Delete
+  EXPECT_EQ(writes[3].op, Write::Op::kDelete);
+  EXPECT_EQ(writes[4].row.body, "{\"v\":2}");
+  auto s = MustOpen();
+  ASSERT_NE(s, nullptr);
+  ASSERT_OK(s->Commit(writes));
+  Row t1 = MustGet(*s, Table::kTickets, "t1");
+  EXPECT_EQ(t1.status, "COMPLETED");
+  EXPECT_EQ(t1.body, "{\"n\":3}");
+  EXPECT_EQ(t1.version, 1);
+  EXPECT_EQ(MustGet(*s, Table::kFleets, "f").body, "{\"v\":2}");
+}
+
 TEST_F(SqliteStoreTest, RowsLandInTheDocumentedColumns) {
   auto s = MustOpen();
   ASSERT_NE(s, nullptr);

@@ -3,6 +3,8 @@
 
 #include "store/store.h"
 
+#include <unordered_map>
+
 namespace muster::store {
 
 const char* TableName(Table t) {
@@ -26,6 +28,27 @@ const char* TableName(Table t) {
     case Table::kCursors: return "cursors";
   }
   return "invalid_table";
+}
+
+void CoalesceWrites(std::vector<Write>* writes) {
+  if (writes->size() < 2) return;
+  std::unordered_map<std::string, std::size_t> last;  // table + id → index in `out` of its last write
+  std::vector<Write> out;
+  out.reserve(writes->size());
+  for (Write& w : *writes) {
+    std::string key = std::to_string(static_cast<int>(w.table)) + '\0' + w.row.id;
+    auto it = last.find(key);
+    if (it != last.end() && w.op == Write::Op::kUpsert) {
+      Write& prev = out[it->second];
+      if (prev.op == Write::Op::kInsert || prev.op == Write::Op::kUpsert) {
+        prev.row = std::move(w.row);
+        continue;
+      }
+    }
+    last[std::move(key)] = out.size();
+    out.push_back(std::move(w));
+  }
+  *writes = std::move(out);
 }
 
 }  // namespace muster::store

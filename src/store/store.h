@@ -175,6 +175,13 @@ class Store {
   virtual std::string Engine() const = 0;
 };
 
+// Folds the writes of one batch that hit the same row into one, where that changes nothing that
+// committing them one after the other would leave: an Upsert after an Insert or an Upsert of the
+// same table and id replaces the earlier write's row (keeping its place and its op). Writes next
+// to an Update or a Delete of the row are kept as they are. (A row's version then moves by one
+// for the batch instead of once per write.)
+void CoalesceWrites(std::vector<Write>* writes);
+
 // Convenience: a single-write commit.
 inline Status CommitOne(Store& s, Write w) { return s.Commit({std::move(w)}); }
 
