@@ -188,13 +188,23 @@ Result<std::size_t> Dispatcher::Trim() {
   return n;
 }
 
+std::vector<std::string> Dispatcher::Laggards() const {
+  std::vector<std::string> out;
+  for (const Subscriber& s : subs_) {
+    if (!s.durable) continue;
+    std::int64_t behind = position_ - std::max<std::int64_t>(s.saved, 0);
+    if (behind > options_.lag_warning) out.push_back(s.name + " (" + std::to_string(behind) + " events behind)");
+  }
+  return out;
+}
+
 DispatcherStats Dispatcher::Stats() const {
   std::lock_guard lock(mu_);
   return stats_;
 }
 
 void Dispatcher::Run() {
-  Millis next_save = 0, next_trim = 0;
+  Millis next_save = 0, next_trim = 0, next_lag_check = 0;
   Millis backoff = 0;  // after a store error
   for (;;) {
     {
@@ -215,6 +225,13 @@ void Dispatcher::Run() {
       if (now >= next_save) {
         st = SaveCursors();
         next_save = now + options_.cursor_interval_ms;
+      }
+      if (now >= next_lag_check) {
+        next_lag_check = now + 60'000;
+        for (const auto& l : Laggards()) {
+          MLOG(kWarn) << "dispatcher: durable subscriber " << l
+                      << "; the outbox is not trimmed past it";
+        }
       }
       if (st.ok() && now >= next_trim) {
         auto trimmed = Trim();

@@ -9,7 +9,8 @@
 //     event after that row, so it may see an event twice (after a crash) but never misses one;
 //     handlers must be idempotent. A new durable subscriber starts at the end of the outbox. The
 //     outbox is not trimmed past a durable cursor, so a durable subscriber that stops moving holds
-//     the outbox (its lag is reported by Stats).
+//     the outbox: Stats reports the slowest cursor, and the thread logs a warning (at most once a
+//     minute) naming a subscriber that is more than `lag_warning` events behind.
 //   Recent: in memory only; at start it gets the events of the last `window_ms` (found by time),
 //     then everything new. It never holds back trimming. For views such as the client stream.
 // An event that does not decode is logged, counted and skipped (every cursor moves past it).
@@ -19,7 +20,9 @@
 //
 // Thread rules: Subscribe before Start. Start, Stop and the destructor from the owner's thread.
 // Handlers run on the dispatcher's own thread, one event at a time, in seq order; they must not
-// block for long (post to a loop instead). Notify, Stats and TrimBound are safe from any thread.
+// block for long (post to a loop instead). Pump, SaveCursors, Trim and Laggards belong to the
+// dispatcher's thread (to the caller when started without one). Notify and Stats are safe from
+// any thread.
 
 #include <atomic>
 #include <condition_variable>
@@ -43,6 +46,7 @@ struct DispatcherOptions {
   Millis poll_ms = 1000;                     // read even without Notify
   Millis trim_interval_ms = 60'000;
   std::size_t batch = 1000;                  // events per read, and per trim
+  std::int64_t lag_warning = 100'000;        // events a durable cursor may lag before a warning
 };
 
 struct DispatcherStats {
@@ -81,6 +85,9 @@ class Dispatcher {
   // Writes the durable cursors that moved, and trims what may be trimmed (now).
   Status SaveCursors();
   Result<std::size_t> Trim();
+  // Durable subscribers whose written cursor is more than `lag_warning` events behind what the
+  // dispatcher has read, as "name (N events behind)".
+  std::vector<std::string> Laggards() const;
 
   DispatcherStats Stats() const;
 

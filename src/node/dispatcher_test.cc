@@ -130,6 +130,27 @@ TEST_F(DispatcherTest, TrimmingWaitsForEveryDurableCursorAndForTheRetentionWindo
   EXPECT_EQ(slow.seqs.size(), 4u);
 }
 
+TEST_F(DispatcherTest, ADurableSubscriberThatCannotKeepUpIsNamed) {
+  DispatcherOptions o;
+  o.lag_warning = 2;
+  bool can_sync = true;
+  Dispatcher d(*db_, clock_, o);
+  d.SubscribeDurable("stuck", [](const store::Event&, const core::Notice&) {}, [&]() -> Status {
+    if (!can_sync) return Error::Internal("disk full");
+    return OkStatus();
+  });
+  ASSERT_TRUE(d.Start(false).ok());
+  can_sync = false;
+  for (int i = 0; i < 3; ++i) Append(MatchmakingAt(clock_.NowMillis()));
+  ASSERT_TRUE(d.Pump().ok());
+  ASSERT_TRUE(d.SaveCursors().ok());
+  ASSERT_EQ(d.Laggards().size(), 1u);
+  EXPECT_EQ(d.Laggards()[0], "stuck (3 events behind)");
+  can_sync = true;
+  ASSERT_TRUE(d.SaveCursors().ok());
+  EXPECT_TRUE(d.Laggards().empty());
+}
+
 TEST_F(DispatcherTest, WithoutDurableSubscribersTheOutboxIsTrimmedByAgeOnceRead) {
   DispatcherOptions o;
   o.retention_ms = kHour;
