@@ -125,6 +125,29 @@ Key Duration(const char* name, std::int64_t Config::*field, const char* help) {
           [=](const Config& c) { return ShowDuration(c.*field); }};
 }
 
+// A duration given as a whole number of `unit_ms` (the old *_hours and *_days keys).
+Key Scaled(const char* name, std::int64_t Config::*field, std::int64_t unit_ms, const char* help) {
+  auto set = [=](Config& c, std::int64_t n) -> Status {
+    if (n < 0 || n > 10LL * 366 * 86'400'000 / unit_ms) {
+      return Error::InvalidArgument(std::string(name) + ": " + std::to_string(n) + " is out of range");
+    }
+    c.*field = n * unit_ms;
+    return OkStatus();
+  };
+  return {help,
+          [=](Config& c, const std::string& v) -> Status {
+            int n = 0;
+            MUSTER_RETURN_IF_ERROR(ParseInt(name, v, 0, 1'000'000, &n));
+            return set(c, n);
+          },
+          [=](Config& c, const toml::node& n) -> Status {
+            auto x = n.value_exact<int64_t>();
+            if (!x) return Error::InvalidArgument(std::string(name) + " must be a whole number");
+            return set(c, *x);
+          },
+          [=](const Config& c) { return std::to_string(c.*field / unit_ms); }};
+}
+
 const std::vector<std::pair<std::string, Key>>& Keys() {
   static const std::vector<std::pair<std::string, Key>> keys = {
       {"data_dir", Str("data_dir", &Config::data_dir, "directory of the embedded SQLite store (created if missing)")},
@@ -165,6 +188,11 @@ const std::vector<std::pair<std::string, Key>>& Keys() {
       {"session_retention", Duration("session_retention", &Config::session_retention_ms, "ended game sessions, player sessions and placements are deleted after this (0 = keep forever)")},
       {"process_retention", Duration("process_retention", &Config::process_retention_ms, "terminated server processes are deleted after this (0 = keep forever)")},
       {"event_retention", Duration("event_retention", &Config::event_retention_ms, "outbox events every subscriber has read are deleted after this (0 = keep forever)")},
+      // The keys before retentions were durations (still read: a value in hours or days).
+      {"ticket_retention_hours", Scaled("ticket_retention_hours", &Config::ticket_retention_ms, 3'600'000, "old spelling of ticket_retention, in hours")},
+      {"session_retention_days", Scaled("session_retention_days", &Config::session_retention_ms, 86'400'000, "old spelling of session_retention, in days")},
+      {"process_retention_hours", Scaled("process_retention_hours", &Config::process_retention_ms, 3'600'000, "old spelling of process_retention, in hours")},
+      {"event_retention_hours", Scaled("event_retention_hours", &Config::event_retention_ms, 3'600'000, "old spelling of event_retention, in hours")},
       {"event_log", Str("event_log", &Config::event_log, "append every outbox event to this file as a JSON line (empty = off); resumes after a restart from the last event it synced")},
       {"push_replay_seconds", Int("push_replay_seconds", &Config::push_replay_seconds, 0, 3600, "a push client that reconnects within this long gets the events of its tickets it missed, in order, once")},
       {"configuration", Str("configuration", &Config::configuration, "matchmaking configuration served by the client API")},

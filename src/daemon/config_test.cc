@@ -75,6 +75,10 @@ TEST(Config, RetentionsAreDurations) {
   ASSERT_TRUE(t.ok()) << t.error().message;
   EXPECT_EQ(t->event_retention_ms, 36LL * 3'600'000);
   EXPECT_EQ(t->ticket_retention_ms, 120'000);
+  auto old = Load({"--ticket-retention-hours", "48", "--session-retention-days", "7"});
+  ASSERT_TRUE(old.ok()) << old.error().message;
+  EXPECT_EQ(old->ticket_retention_ms, 48LL * 3'600'000);
+  EXPECT_EQ(old->session_retention_ms, 7LL * 86'400'000);
   for (const char* bad : {"10x", "-5m", "h", "", "1.5h", "999999999d"}) {
     auto b = Load({"--event-retention", bad});
     ASSERT_FALSE(b.ok()) << bad;

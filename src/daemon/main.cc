@@ -161,22 +161,25 @@ int Run(int argc, char** argv) {
   };
 
   // The outbox's one reader (its own thread): the client-addressed stream for push clients and,
-  // when configured, the event log file.
-  node::DispatcherOptions dispatcher_options;
-  dispatcher_options.retention_ms = cfg.event_retention_ms;
-  node::Dispatcher dispatcher(**store, clock, dispatcher_options);
+  // when configured, the event log file. The subscribers are declared before the dispatcher, so
+  // that on any early return its thread stops before they are destroyed.
   node::ClientStreamOptions stream_options;
   stream_options.replay_ms = cfg.push_replay_seconds * 1000LL;
   node::ClientStream client_stream(clock, stream_options);
-  dispatcher.SubscribeRecent("client-stream", stream_options.replay_ms,
-                             [&](const store::Event& e, const core::Notice& n) { client_stream.OnEvent(e, n); });
   std::unique_ptr<node::EventLog> event_log;
   if (!cfg.event_log.empty()) {
     auto opened = node::EventLog::Open(cfg.event_log);
     if (!opened.ok()) return fail("event log", opened.error());
     event_log = std::move(opened).value();
+  }
+  node::DispatcherOptions dispatcher_options;
+  dispatcher_options.retention_ms = cfg.event_retention_ms;
+  node::Dispatcher dispatcher(**store, clock, dispatcher_options);
+  dispatcher.SubscribeRecent("client-stream", stream_options.replay_ms,
+                             [&](const store::Event& e, const core::Notice* n) { client_stream.OnEvent(e, n); });
+  if (event_log) {
     dispatcher.SubscribeDurable(
-        "event-log", [&](const store::Event& e, const core::Notice& n) { event_log->OnEvent(e, n); },
+        "event-log", [&](const store::Event& e, const core::Notice* n) { event_log->OnEvent(e, n); },
         [&] { return event_log->Sync(); });
   }
   if (auto st = dispatcher.Start(); !st.ok()) return fail("dispatcher", st.error());

@@ -102,8 +102,9 @@ class FleetCore {
   // Looks only at that location's processes.
   std::vector<const Process*> Available(const std::string& fleet_id,
                                         const std::string& location) const;
-  // Moves whenever a process changed in a way that may free capacity (a process was written,
-  // connected again or restored): placement retries waiting requests only when it moved.
+  // Moves whenever a process changed (it was written, connected again or restored), which
+  // includes every change that may free capacity: placement retries waiting requests only when
+  // it moved. (It also moves when capacity is taken; that only costs a retry.)
   std::uint64_t capacity_epoch() const { return capacity_epoch_; }
   // Creates an ACTIVATING game session on the process and pushes CreateGameSession.
   Result<core::Effects> StartGameSession(const std::string& process_key, GameSessionSpec spec,

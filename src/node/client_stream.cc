@@ -8,8 +8,8 @@ namespace muster::node {
 
 ClientStream::ClientStream(const Clock& clock, ClientStreamOptions options) : clock_(clock), options_(options) {}
 
-void ClientStream::OnEvent(const store::Event& raw, const core::Notice& event) {
-  const auto* m = std::get_if<core::MatchmakingEvent>(&event);
+void ClientStream::OnEvent(const store::Event& raw, const core::Notice* event) {
+  const auto* m = event ? std::get_if<core::MatchmakingEvent>(event) : nullptr;
   if (!m) return;
   const Millis now = clock_.NowMillis();
   std::lock_guard lock(mu_);

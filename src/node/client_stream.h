@@ -41,7 +41,7 @@ class ClientStream {
   ClientStream(const Clock& clock, ClientStreamOptions options = {});
 
   // The dispatcher's handler.
-  void OnEvent(const store::Event& raw, const core::Notice& event);
+  void OnEvent(const store::Event& raw, const core::Notice* event);
 
   // Attaches a listener for `player_id` (replaying what it missed, see above); returns its id.
   std::uint64_t Attach(const std::string& player_id, Listener listener);

@@ -33,7 +33,7 @@ class ClientStreamTest : public ::testing::Test {
                      clock_.NowMillis()};
     auto n = core::DecodeOutboxEvent(raw.topic, raw.body);
     ASSERT_TRUE(n.ok()) << n.error().message;
-    stream_.OnEvent(raw, *n);
+    stream_.OnEvent(raw, &*n);
   }
 
   ManualClock clock_{1'000'000};
@@ -106,7 +106,9 @@ TEST_F(ClientStreamTest, OtherEventsAreIgnored) {
   Sink s;
   stream_.Attach("alice", s.Listener());
   store::Event raw{1, "placement", "{}", clock_.NowMillis()};
-  stream_.OnEvent(raw, core::PlacementEnded{core::PlacementEnded::Kind::kFailed, "m", "x"});
+  core::Notice placement = core::PlacementEnded{core::PlacementEnded::Kind::kFailed, "m", "x"};
+  stream_.OnEvent(raw, &placement);
+  stream_.OnEvent(raw, nullptr);  // an event that did not decode
   EXPECT_TRUE(s.seqs.empty());
 }
 

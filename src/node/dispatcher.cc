@@ -71,6 +71,17 @@ Status Dispatcher::Start(bool thread) {
         s.cursor = std::min(IntOr(*body, "seq", last), last);
       }
       s.saved = row ? s.cursor : -1;
+      if (row) {
+        MUSTER_ASSIGN_OR_RETURN(auto oldest, store_.ReadEvents(0, 1));
+        const std::int64_t first = oldest.empty() ? last + 1 : oldest[0].seq;
+        if (first > s.cursor + 1) {
+          MLOG(kError) << "dispatcher: durable subscriber '" << s.name << "' was at event " << s.cursor
+                       << " but the oldest stored event is " << first << ": " << first - s.cursor - 1
+                       << " events were trimmed before it read them (raise event_retention)";
+          std::lock_guard lock(mu_);
+          stats_.gaps += static_cast<std::uint64_t>(first - s.cursor - 1);
+        }
+      }
     } else {
       MUSTER_ASSIGN_OR_RETURN(std::int64_t first, FirstSeqAtOrAfter(clock_.NowMillis() - s.window_ms, last));
       s.cursor = first - 1;
@@ -107,9 +118,9 @@ void Dispatcher::Notify() {
   cv_.notify_all();
 }
 
-Result<std::size_t> Dispatcher::Pump() {
+Result<std::size_t> Dispatcher::Pump(std::size_t max_batches) {
   std::size_t delivered = 0, undecodable = 0;
-  for (;;) {
+  for (std::size_t batch = 0; batch < max_batches; ++batch) {
     MUSTER_ASSIGN_OR_RETURN(auto events, store_.ReadEvents(position_, options_.batch));
     for (const store::Event& e : events) {
       auto decoded = core::DecodeOutboxEvent(e.topic, e.body);
@@ -117,9 +128,10 @@ Result<std::size_t> Dispatcher::Pump() {
         MLOG(kError) << "dispatcher: outbox event " << e.seq << " skipped: " << decoded.error().message;
         ++undecodable;
       }
+      const core::Notice* event = decoded.ok() ? &*decoded : nullptr;
       for (Subscriber& s : subs_) {
         if (s.cursor >= e.seq) continue;
-        if (decoded.ok()) Guarded("an outbox subscriber", [&] { s.handler(e, *decoded); });
+        Guarded("an outbox subscriber", [&] { s.handler(e, event); });
         s.cursor = e.seq;
       }
       position_ = e.seq;
@@ -215,12 +227,14 @@ void Dispatcher::Run() {
       if (stop_) break;
     }
     Status st = OkStatus();
+    bool more = false;
     Guarded("the dispatcher", [&] {
       auto pumped = Pump();
       if (!pumped.ok()) {
         st = pumped.error();
         return;
       }
+      more = *pumped >= 100 * options_.batch;
       const Millis now = clock_.NowMillis();
       if (now >= next_save) {
         st = SaveCursors();
@@ -248,11 +262,12 @@ void Dispatcher::Run() {
       backoff = std::min<Millis>(std::max<Millis>(backoff * 2, 100), 5000);
     } else {
       backoff = 0;
+      if (more) Notify();  // a long backlog: go on at once
     }
   }
   // Stopping: deliver what committed, keep the positions.
   Guarded("the dispatcher's last pass", [&] {
-    auto pumped = Pump();
+    auto pumped = Pump(std::numeric_limits<std::size_t>::max());
     Status saved = SaveCursors();
     if (!pumped.ok() || !saved.ok()) MLOG(kError) << "dispatcher: the last pass failed; durable subscribers resume from their last saved cursor";
   });

@@ -13,7 +13,12 @@
 //     minute) naming a subscriber that is more than `lag_warning` events behind.
 //   Recent: in memory only; at start it gets the events of the last `window_ms` (found by time),
 //     then everything new. It never holds back trimming. For views such as the client stream.
-// An event that does not decode is logged, counted and skipped (every cursor moves past it).
+// An event that does not decode is logged and counted; subscribers get its raw row with a null
+// event (the event log writes it as it is, the others skip it).
+// A handler that throws is logged; the event counts as handled (the cursor moves past it).
+// A durable cursor that points before the oldest event still stored (the subscriber was off for
+// longer than the retention window) is reported at Start as a gap, with the number of events
+// lost to it.
 //
 // Latency: Notify() (called when a commit with events completed) wakes the thread, which reads
 // at once; with no notification it looks every `poll_ms` (events committed by another process).
@@ -54,12 +59,14 @@ struct DispatcherStats {
   std::uint64_t delivered = 0;   // events handed to subscribers (each event once)
   std::uint64_t undecodable = 0;
   std::uint64_t trimmed = 0;
+  std::uint64_t gaps = 0;        // events durable subscribers missed because they were trimmed
   std::int64_t slowest_cursor = 0;  // lowest durable cursor (what trimming waits for)
 };
 
 class Dispatcher {
  public:
-  using Handler = std::function<void(const store::Event& raw, const core::Notice& event)>;
+  // `event` is the decoded event, or null when the row does not decode (see above).
+  using Handler = std::function<void(const store::Event& raw, const core::Notice* event)>;
 
   Dispatcher(store::Store& store, const Clock& clock, DispatcherOptions options = {});
   ~Dispatcher();
@@ -73,15 +80,18 @@ class Dispatcher {
   void SubscribeRecent(std::string name, Millis window_ms, Handler handler);
 
   // Reads the cursors and positions the recent subscribers; with `thread`, starts the reading
-  // thread (without it, the caller drives Pump and Maintain: tests).
+  // thread (without it, the caller drives Pump, SaveCursors and Trim: tests).
   Status Start(bool thread = true);
-  // Delivers what is committed, writes the cursors, stops the thread.
+  // Stops the thread after a last pass that delivers what is committed and writes the cursors
+  // (without a thread: nothing to do).
   void Stop();
 
   void Notify();
 
-  // One pass: reads and delivers every event committed so far. Returns how many it delivered.
-  Result<std::size_t> Pump();
+  // One pass: reads and delivers what is committed, at most `max_batches` reads of `batch`
+  // events (so cursors are saved and Stop is heard during a long backlog). Returns how many
+  // events it delivered.
+  Result<std::size_t> Pump(std::size_t max_batches = 100);
   // Writes the durable cursors that moved, and trims what may be trimmed (now).
   Status SaveCursors();
   Result<std::size_t> Trim();

@@ -31,12 +31,17 @@ store::EventAppend MatchmakingAt(Millis time, const std::string& ticket = "t", c
 }
 
 struct Seen {
-  std::vector<std::int64_t> seqs;
+  std::vector<std::int64_t> seqs;         // decoded events
   std::vector<std::string> kinds;
+  std::vector<std::int64_t> undecodable;  // rows handed over without an event
   Dispatcher::Handler Handler() {
-    return [this](const store::Event& e, const core::Notice& n) {
+    return [this](const store::Event& e, const core::Notice* n) {
+      if (!n) {
+        undecodable.push_back(e.seq);
+        return;
+      }
       seqs.push_back(e.seq);
-      kinds.push_back(core::TopicOf(n));
+      kinds.push_back(core::TopicOf(*n));
     };
   }
 };
@@ -135,7 +140,7 @@ TEST_F(DispatcherTest, ADurableSubscriberThatCannotKeepUpIsNamed) {
   o.lag_warning = 2;
   bool can_sync = true;
   Dispatcher d(*db_, clock_, o);
-  d.SubscribeDurable("stuck", [](const store::Event&, const core::Notice&) {}, [&]() -> Status {
+  d.SubscribeDurable("stuck", [](const store::Event&, const core::Notice*) {}, [&]() -> Status {
     if (!can_sync) return Error::Internal("disk full");
     return OkStatus();
   });
@@ -186,11 +191,12 @@ TEST_F(DispatcherTest, AnEventThatDoesNotDecodeIsSkippedAndCounted) {
   Dispatcher d(*db_, clock_);
   d.SubscribeDurable("log", seen.Handler());
   ASSERT_TRUE(d.Start(false).ok());
-  Append({"matchmaking", "{\"detail\":{}}", clock_.NowMillis()});
-  Append({"mystery", "{}", clock_.NowMillis()});
+  std::int64_t bad1 = Append({"matchmaking", "{\"detail\":{}}", clock_.NowMillis()});
+  std::int64_t bad2 = Append({"mystery", "{}", clock_.NowMillis()});
   std::int64_t good = Append(MatchmakingAt(clock_.NowMillis()));
   ASSERT_TRUE(d.Pump().ok());
   EXPECT_EQ(seen.seqs, std::vector<std::int64_t>{good});
+  EXPECT_EQ(seen.undecodable, (std::vector<std::int64_t>{bad1, bad2}));  // raw rows, no event
   EXPECT_EQ(d.Stats().undecodable, 2u);
   ASSERT_TRUE(d.SaveCursors().ok());
   EXPECT_EQ(d.Stats().slowest_cursor, good);  // moved past them
@@ -217,7 +223,7 @@ TEST_F(DispatcherTest, ItsThreadDeliversSoonAfterNotifyAndSavesCursorsAtStop) {
   DispatcherOptions o;
   o.poll_ms = 60'000;  // only Notify wakes it in this test
   Dispatcher d(*db_, SystemClock::Instance(), o);
-  d.SubscribeDurable("log", [&](const store::Event& e, const core::Notice&) {
+  d.SubscribeDurable("log", [&](const store::Event& e, const core::Notice*) {
     std::lock_guard lock(mu);
     got.push_back(e.seq);
     cv.notify_all();
@@ -235,6 +241,66 @@ TEST_F(DispatcherTest, ItsThreadDeliversSoonAfterNotifyAndSavesCursorsAtStop) {
   auto row = (*db_).Get(store::Table::kCursors, "log");
   ASSERT_TRUE(row.ok() && row->has_value());
   EXPECT_EQ((*row)->body, "{\"seq\":" + std::to_string(b) + "}");
+}
+
+TEST_F(DispatcherTest, ACursorBehindWhatWasTrimmedIsReportedAsAGap) {
+  {
+    Dispatcher d(*db_, clock_);
+    Seen seen;
+    d.SubscribeDurable("log", seen.Handler());
+    ASSERT_TRUE(d.Start(false).ok());  // its cursor row: before everything below
+  }
+  std::int64_t last = 0;
+  for (int i = 0; i < 5; ++i) last = Append(MatchmakingAt(clock_.NowMillis()));
+  ASSERT_TRUE((*db_).TrimEvents(last - 2).ok());  // three it never read are gone
+  Seen seen;
+  Dispatcher d(*db_, clock_);
+  d.SubscribeDurable("log", seen.Handler());
+  ASSERT_TRUE(d.Start(false).ok());
+  EXPECT_EQ(d.Stats().gaps, 3u);
+  ASSERT_TRUE(d.Pump().ok());
+  EXPECT_EQ(seen.seqs, (std::vector<std::int64_t>{last - 1, last}));
+}
+
+TEST_F(DispatcherTest, TheRecentWindowIsFoundAfterATrimmedPrefix) {
+  const Millis now = clock_.NowMillis();
+  std::vector<std::int64_t> seqs;
+  for (int i = 100; i >= 0; --i) seqs.push_back(Append(MatchmakingAt(now - i * 1000)));
+  ASSERT_TRUE((*db_).TrimEvents(seqs[40]).ok());  // the 41 oldest are gone
+  for (Millis window : std::vector<Millis>{0, 10'000, 59'000, 70'000, 500'000}) {
+    Seen seen;
+    Dispatcher d(*db_, clock_);
+    d.SubscribeRecent("view", window, seen.Handler());
+    ASSERT_TRUE(d.Start(false).ok());
+    ASSERT_TRUE(d.Pump().ok());
+    std::size_t want = std::min<std::size_t>(static_cast<std::size_t>(window / 1000) + 1, 60);
+    ASSERT_EQ(seen.seqs.size(), want) << "window " << window;
+    EXPECT_EQ(seen.seqs.front(), seqs[101 - want]);
+  }
+}
+
+TEST_F(DispatcherTest, APumpStopsAfterItsBatchesSoCursorsAndStopAreHeard) {
+  DispatcherOptions o;
+  o.batch = 10;
+  Seen seen;
+  Dispatcher d(*db_, clock_, o);
+  d.SubscribeDurable("log", seen.Handler());
+  ASSERT_TRUE(d.Start(false).ok());
+  for (int i = 0; i < 35; ++i) Append(MatchmakingAt(clock_.NowMillis()));
+  EXPECT_EQ(d.Pump(2).value_or(0), 20u);
+  EXPECT_EQ(d.Pump(2).value_or(0), 15u);
+  EXPECT_EQ(seen.seqs.size(), 35u);
+}
+
+TEST_F(DispatcherTest, AHandlerThatThrowsIsLoggedAndTheOthersGoOn) {
+  Seen seen;
+  Dispatcher d(*db_, clock_);
+  d.SubscribeDurable("thrower", [](const store::Event&, const core::Notice*) { throw std::runtime_error("boom"); });
+  d.SubscribeDurable("log", seen.Handler());
+  ASSERT_TRUE(d.Start(false).ok());
+  std::int64_t a = Append(MatchmakingAt(clock_.NowMillis()));
+  ASSERT_TRUE(d.Pump().ok());
+  EXPECT_EQ(seen.seqs, std::vector<std::int64_t>{a});
 }
 
 }  // namespace

@@ -11,8 +11,10 @@
 namespace muster::node {
 
 Result<std::unique_ptr<EventLog>> EventLog::Open(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "ae");
+  std::FILE* f = std::fopen(path.c_str(), "a+e");
   if (!f) return Error::InvalidArgument("event_log '" + path + "': " + std::strerror(errno));
+  // A crash may have left a partial last line: end it, so the next line is whole.
+  if (std::fseek(f, -1, SEEK_END) == 0 && std::fgetc(f) != '\n') std::fputc('\n', f);
   return std::unique_ptr<EventLog>(new EventLog(path, f));
 }
 
@@ -20,10 +22,11 @@ EventLog::~EventLog() {
   if (file_) std::fclose(file_);
 }
 
-void EventLog::OnEvent(const store::Event& raw, const core::Notice&) {
+void EventLog::OnEvent(const store::Event& raw, const core::Notice* event) {
   if (!failed_.empty()) return;
   std::string line = "{\"seq\":" + std::to_string(raw.seq) + ",\"topic\":" + ToJson(json::value(raw.topic)) +
-                     ",\"time\":\"" + FormatIso8601(raw.time) + "\",\"event\":" + raw.body + "}\n";
+                     ",\"time\":\"" + FormatIso8601(raw.time) + "\"" +
+                     (event ? ",\"event\":" + raw.body : ",\"undecodable\":" + ToJson(json::value(raw.body))) + "}\n";
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) {
     failed_ = std::strerror(errno);
     MLOG(kError) << "event_log '" << path_ << "': " << failed_ << "; the log stops until musterd restarts";

@@ -6,8 +6,10 @@
 // (at least once): a reader that must not see one twice skips a seq it has seen.
 //
 //   {"seq":41,"topic":"matchmaking","time":"2026-12-05T16:00:00.000Z","event":{...the outbox body...}}
+//   {"seq":42,"topic":"mystery","time":"...","undecodable":"...the body as a string..."}
 //
-// A write error stops the log (later events are not written, its cursor stays) until musterd
+// A line left half-written by a crash is ended at the next start (its event follows again on
+// its own line). A write error stops the log (later events are not written, its cursor stays) until musterd
 // restarts, which resumes from the last durable line; the error is logged.
 //
 // Thread rules: OnEvent and Sync on the dispatcher's thread only.
@@ -27,7 +29,9 @@ class EventLog {
   static Result<std::unique_ptr<EventLog>> Open(const std::string& path);
   ~EventLog();
 
-  void OnEvent(const store::Event& raw, const core::Notice& event);
+  // Every event. One that does not decode (`event` null) is written with its body as a JSON
+  // string under "undecodable" instead of "event".
+  void OnEvent(const store::Event& raw, const core::Notice* event);
   Status Sync();
 
  private:

@@ -133,6 +133,7 @@ Status Node::CommitNow(core::Effects fx) {
   fx = bus_.Cascade(std::move(fx));
   if (!fx.writes.empty() || !fx.events.empty()) MUSTER_RETURN_IF_ERROR(store_.Commit(fx.writes, fx.events));
   ticket_view_.Apply(fx.writes);
+  if (!fx.events.empty() && events_committed_) Guarded("waking the dispatcher", events_committed_);
   Announce(fx.pushes, fx.notices);
   return OkStatus();
 }

@@ -193,6 +193,7 @@ core::Effects PlacementCore::TryPlace(Placement& p) {
   p.tried_capacity = fleets_.capacity_epoch();
   p.tried_definitions = definitions_epoch_;
   p.tried_cap = CapInForce(p, q);
+  ++tries_;
   for (const auto& c : Candidates(p, q)) {
     auto procs = fleets_.Available(c.fleet_id, c.location);
     if (procs.empty()) continue;

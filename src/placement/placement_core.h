@@ -108,6 +108,8 @@ class PlacementCore {
   void Restore(std::vector<Placement> pending);
   const Placement* Find(const std::string& placement_id) const;
   std::size_t PendingCount() const { return placements_.size(); }
+  // How many times a placement was tried against the fleets (for metrics and tests).
+  std::uint64_t tries() const { return tries_; }
 
   static store::Row ToRow(const Placement& p, Millis now);
   static Result<Placement> FromRow(const store::Row& row);
@@ -145,6 +147,7 @@ class PlacementCore {
   void UpdateWaiting(Placement& p);
   std::uint64_t next_arrival_ = 0;
   std::uint64_t definitions_epoch_ = 0;  // moves with PutFleet and PutQueue
+  std::uint64_t tries_ = 0;
 };
 
 }  // namespace muster::placement

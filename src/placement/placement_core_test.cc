@@ -206,6 +206,35 @@ TEST_F(PlacementTest, AWaitingPlacementIsServedWhenAProcessComesBackOrTheQueueCh
   EXPECT_NE(core_.Find("pl-b")->game_session_arn, "");
 }
 
+TEST_F(PlacementTest, APumpWithNothingNewTriesNothingAndEachChangeThatMayFreeAProcessTriesAgain) {
+  std::string a1 = Ready("ca", "a1");
+  ASSERT_TRUE(core_.Start(Request("first", 10, 10)).ok());  // takes a1
+  const std::string gs = core_.Find("first")->game_session_arn;
+  ASSERT_NE(gs, "");
+  ASSERT_TRUE(core_.Start(Request("waits", 10, 10)).ok());
+  std::string a2 = Ready("ca", "a2");
+  ASSERT_TRUE(fleet_.Heartbeat(a2, false).ok());  // a2 unhealthy: not available
+  core_.Pump();
+  const auto tries = core_.tries();
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(core_.Pump().pushes.empty());
+  EXPECT_EQ(core_.tries(), tries);  // nothing moved: no try
+  clock_.Advance(1000);
+  core_.Pump();
+  EXPECT_EQ(core_.tries(), tries);  // time alone (no policy step) does not either
+  ASSERT_TRUE(fleet_.Heartbeat(a2, true).ok());  // healthy again: capacity
+  EXPECT_EQ(core_.Pump().pushes.size(), 1u);
+  EXPECT_NE(core_.Find("waits")->game_session_arn, "");
+
+  // A process that connects is not available until it activates.
+  ASSERT_TRUE(core_.Start(Request("third", 10, 10)).ok());
+  std::string a3;
+  ASSERT_TRUE(fleet_.Connect(++conn_, "fleet-1", "ca", "a3", &a3).ok());
+  EXPECT_TRUE(core_.Pump().pushes.empty());
+  ASSERT_TRUE(fleet_.ActivateServerProcess(a3, 7777, "5", "Cpp").ok());
+  EXPECT_EQ(core_.Pump().pushes.size(), 1u);
+  EXPECT_NE(core_.Find("third")->game_session_arn, "");
+}
+
 TEST_F(PlacementTest, AvailableLooksAtTheLocationsOwnProcessesOnly) {
   std::string a1 = Ready("ca", "a1");
   std::string b1 = Ready("cb", "b1");

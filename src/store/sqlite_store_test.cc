@@ -160,9 +160,13 @@ TEST_F(SqliteStoreTest, CoalescedWritesLeaveWhatTheWritesOneByOneWouldLeave) {
       Write::Upsert(Table::kFleets, MakeRow("f", "", "", "{\"v\":1}", 1)),
       Write::Delete(Table::kFleets, "f"),
       Write::Upsert(Table::kFleets, MakeRow("f", "", "", "{\"v\":2}", 4)),
+      // An Update counts on the versions of the writes before it: none of them is folded.
+      Write::Upsert(Table::kQueues, MakeRow("q", "", "", "{\"v\":1}", 1)),
+      Write::Upsert(Table::kQueues, MakeRow("q", "", "", "{\"v\":2}", 1)),
+      Write::Update(Table::kQueues, MakeRow("q", "", "", "{\"v\":3}", 1), 2),
   };
   CoalesceWrites(&writes);
-  ASSERT_EQ(writes.size(), 5u);
+  ASSERT_EQ(writes.size(), 8u);
   EXPECT_EQ(writes[0].op, Write::Op::kInsert);
   EXPECT_EQ(writes[0].row.status, "COMPLETED");
   EXPECT_EQ(writes[1].table, Table::kMatches);
@@ -177,6 +181,8 @@ TEST_F(SqliteStoreTest, CoalescedWritesLeaveWhatTheWritesOneByOneWouldLeave) {
   EXPECT_EQ(t1.body, "{\"n\":3}");
   EXPECT_EQ(t1.version, 1);
   EXPECT_EQ(MustGet(*s, Table::kFleets, "f").body, "{\"v\":2}");
+  EXPECT_EQ(MustGet(*s, Table::kQueues, "q").body, "{\"v\":3}");
+  EXPECT_EQ(MustGet(*s, Table::kQueues, "q").version, 3);
 }
 
 TEST_F(SqliteStoreTest, RowsLandInTheDocumentedColumns) {

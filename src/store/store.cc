@@ -32,13 +32,19 @@ const char* TableName(Table t) {
 
 void CoalesceWrites(std::vector<Write>* writes) {
   if (writes->size() < 2) return;
+  auto key_of = [](const Write& w) { return std::to_string(static_cast<int>(w.table)) + '\0' + w.row.id; };
+  // A row that an Update or a Delete touches in this batch keeps every write (its versions count).
+  std::unordered_map<std::string, bool> versioned;
+  for (const Write& w : *writes) {
+    if (w.op == Write::Op::kUpdate || w.op == Write::Op::kDelete) versioned[key_of(w)] = true;
+  }
   std::unordered_map<std::string, std::size_t> last;  // table + id → index in `out` of its last write
   std::vector<Write> out;
   out.reserve(writes->size());
   for (Write& w : *writes) {
-    std::string key = std::to_string(static_cast<int>(w.table)) + '\0' + w.row.id;
+    std::string key = key_of(w);
     auto it = last.find(key);
-    if (it != last.end() && w.op == Write::Op::kUpsert) {
+    if (it != last.end() && w.op == Write::Op::kUpsert && !versioned.count(key)) {
       Write& prev = out[it->second];
       if (prev.op == Write::Op::kInsert || prev.op == Write::Op::kUpsert) {
         prev.row = std::move(w.row);

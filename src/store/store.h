@@ -175,11 +175,11 @@ class Store {
   virtual std::string Engine() const = 0;
 };
 
-// Folds the writes of one batch that hit the same row into one, where that changes nothing that
-// committing them one after the other would leave: an Upsert after an Insert or an Upsert of the
-// same table and id replaces the earlier write's row (keeping its place and its op). Writes next
-// to an Update or a Delete of the row are kept as they are. (A row's version then moves by one
-// for the batch instead of once per write.)
+// Folds the writes of one batch that hit the same row into one: an Upsert after an Insert or an
+// Upsert of the same table and id replaces the earlier write's row (keeping its place and its
+// op). The row ends as the writes one by one would leave it, except its version, which moves by
+// one for the batch instead of once per write; so a row that an Update or a Delete (which check
+// versions) touches in the batch keeps all its writes.
 void CoalesceWrites(std::vector<Write>* writes);
 
 // Convenience: a single-write commit.

@@ -9,7 +9,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { gameliftFetch, sql, startMusterd, tempDir } from "./lib.mjs";
+import { MUSTERD, freePort, gameliftFetch, run, sql, startMusterd, tempDir } from "./lib.mjs";
 
 const RULES_1V1 = JSON.stringify({
   name: "duel", ruleLanguageVersion: "1.0",
@@ -164,6 +164,28 @@ describe("shell", () => {
       await untilLogHas(node.db, "after trimming");
       const all = readLog().map((l) => l.seq);
       assert.equal(new Set(all).size, all.length, "no event was logged twice");
+    } finally {
+      await node.stop();
+      node.cleanup();
+    }
+  });
+
+  test("a start that fails after the dispatcher runs (port taken, event log on) exits 1 cleanly", async () => {
+    // A store whose event-log cursor is behind: the dispatcher has work when the start fails.
+    const dataDir = tempDir("taken");
+    const logFile = path.join(tempDir("events"), "events.jsonl");
+    let node = await startMusterd({ dataDir, demoServers: 0, args: [...standaloneArgs(), "--event-log", logFile] });
+    for (let i = 0; i < 20; i++) assert.equal((await startTicket(node.base)).status, 200);
+    await node.stop();
+    sql(node.db, `update cursors set body = '{"seq":0}' where id = 'event-log'`);
+    node = await startMusterd({ demoServers: 0 });  // holds the port
+    try {
+      const r = await run(MUSTERD, [
+        "--data-dir", dataDir, "--http-port", String(node.ports.http), "--server-ws-port", String(await freePort()),
+        "--server-wss-port", "0", "--demo-servers", "0", "--event-log", logFile, ...standaloneArgs(),
+      ]);
+      assert.equal(r.code, 1, r.out);
+      assert.match(r.out, /http listener/);
     } finally {
       await node.stop();
       node.cleanup();
