@@ -3,7 +3,7 @@
 // status routes (GET /requestmatchstatus) returning the connection info, over N matches, with the
 // sample game servers already running. Real musterd, real sample servers, signed requests.
 //
-//   node bench/e2e_latency.mjs [--matches 200] [--build build]
+//   [MUSTERD_ARGS="--flag value ..."] node bench/e2e_latency.mjs [--matches 200] [--build build]
 //
 // Each match: four guest players request tickets; the clock starts when the fourth request
 // returns; every player polls its status route back to back (no sleep) until it is placed; the
@@ -28,7 +28,8 @@ const lifted = ["--identity-rate-per-minute", "--identity-burst", "--credentials
                 "--credentials-burst", "--tickets-rate-per-minute", "--tickets-burst",
                 "--address-tickets-rate-per-minute", "--address-tickets-burst"].flatMap((f) => [f, "1000000"])
   .concat(["--max-connections-per-address", "0"]);  // each guest's SDK client opens its own
-const node = await startMusterd({ demoServers: 1, args: lifted });
+const extra = (process.env.MUSTERD_ARGS || "").split(" ").filter(Boolean);
+const node = await startMusterd({ demoServers: 1, args: lifted.concat(extra) });
 try {
   await waitForLocations(node.base, 2);
   const samples = [];

@@ -18,6 +18,7 @@ struct Config {
   // Storage
   std::string data_dir = "./muster-data";
   bool sync_full = false;
+  int sqlite_checkpoint_pages = 1000;
   // Listeners
   std::string listen_address = "127.0.0.1";
   int http_port = 8080;

@@ -125,7 +125,10 @@ int Run(int argc, char** argv) {
   if (ec) return fail("data_dir " + cfg.data_dir, Error::Internal(ec.message()));
   SystemClock& clock = SystemClock::Instance();
 
-  auto store = store::OpenSqliteStore({cfg.data_dir + "/muster.db", cfg.sync_full});
+  auto store = store::OpenSqliteStore({.path = cfg.data_dir + "/muster.db",
+                                       .synchronous_full = cfg.sync_full,
+                                       .checkpoint_pages = cfg.sqlite_checkpoint_pages,
+                                       .checkpoint_max_pages = 4 * cfg.sqlite_checkpoint_pages});
   if (!store.ok()) return fail("store", store.error());
 
   identity::IdentityConfig icfg;
@@ -240,7 +243,9 @@ int Run(int argc, char** argv) {
       next_retention = clock.NowMillis() + 60'000;
       return;
     }
-    if (report->rows > 0) MLOG(kInfo) << "retention: deleted " << report->rows << " ended rows";
+    if (report->rows > 0) {
+      MLOG(kInfo) << "retention: deleted " << report->rows << " ended rows";
+    }
     // A full batch goes on at the next tick; otherwise once a minute.
     next_retention = clock.NowMillis() + (report->more ? 0 : 60'000);
   };

@@ -51,6 +51,7 @@
 #include <string_view>
 #include <thread>
 
+#include "store/sqlite_checkpointer.h"
 #include "store/sqlite_conn.h"
 
 namespace muster::store {
@@ -276,8 +277,19 @@ const char* OpName(Write::Op op) {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(std::unique_ptr<Connection> conn) : conn_(std::move(conn)) {
+  SqliteStore(std::unique_ptr<Connection> conn, std::unique_ptr<sqlite::Checkpointer> checkpointer)
+      : conn_(std::move(conn)), checkpointer_(std::move(checkpointer)) {
     for (int i = 0; i < kTableCount; ++i) sql_[i] = MakeTableSql(static_cast<Table>(i));
+    if (checkpointer_) checkpointer_->Attach(*conn_);
+  }
+  ~SqliteStore() override {
+    if (checkpointer_) sqlite3_wal_hook(conn_->raw(), nullptr, nullptr);
+    checkpointer_.reset();  // before the connection it was attached to
+  }
+
+  std::optional<SqliteCheckpointStats> checkpoints() const {
+    if (!checkpointer_) return std::nullopt;
+    return checkpointer_->stats();
   }
 
   Result<std::optional<Row>> Get(Table table, std::string_view id) override {
@@ -537,6 +549,7 @@ class SqliteStore final : public Store {
 
   std::mutex mu_;
   std::unique_ptr<Connection> conn_;  // GUARDED_BY(mu_)
+  std::unique_ptr<sqlite::Checkpointer> checkpointer_;
   std::array<TableSql, kTableCount> sql_;
 };
 
@@ -555,7 +568,25 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
                           Connection::Open(options.path, options.busy_timeout_ms));
   MUSTER_RETURN_IF_ERROR(Configure(*conn, options));
   MUSTER_RETURN_IF_ERROR(Migrate(*conn));
-  return std::unique_ptr<Store>(new SqliteStore(std::move(conn)));
+  std::unique_ptr<sqlite::Checkpointer> checkpointer;
+  if (options.checkpoint_pages > 0) {
+    if (options.checkpoint_max_pages < options.checkpoint_pages) {
+      return Error::InvalidArgument("sqlite store '" + options.path +
+                                    "': checkpoint_max_pages is below checkpoint_pages");
+    }
+    MUSTER_ASSIGN_OR_RETURN(std::unique_ptr<Connection> own,
+                            Connection::Open(options.path, options.busy_timeout_ms));
+    MUSTER_RETURN_IF_ERROR(Configure(*own, options));
+    checkpointer = std::make_unique<sqlite::Checkpointer>(std::move(own), options.checkpoint_pages,
+                                                          options.checkpoint_max_pages);
+  }
+  return std::unique_ptr<Store>(new SqliteStore(std::move(conn), std::move(checkpointer)));
+}
+
+std::optional<SqliteCheckpointStats> SqliteCheckpoints(const Store& store) {
+  auto* s = dynamic_cast<const SqliteStore*>(&store);
+  if (s == nullptr) return std::nullopt;
+  return s->checkpoints();
 }
 
 }  // namespace muster::store

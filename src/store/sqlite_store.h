@@ -8,7 +8,9 @@
 // from any thread: calls are serialised on one connection. Do not carry an open Store across
 // fork(); open a new one in the child.
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
@@ -20,7 +22,25 @@ struct SqliteOptions {
   std::string path;               // database file; ":memory:" and "" are rejected
   bool synchronous_full = false;  // PRAGMA synchronous=FULL instead of NORMAL (see docs/store.md)
   int busy_timeout_ms = 5000;     // how long a call waits for another writer before kUnavailable
+  // Checkpoints of the write-ahead log (see sqlite_checkpointer.h): from `checkpoint_pages` pages
+  // in the log, a background thread on its own connection copies it into the database; commits
+  // checkpoint themselves only when the log reaches `checkpoint_max_pages` anyway.
+  // checkpoint_pages = 0: SQLite's own automatic checkpoint inside the commit at 1,000 pages.
+  int checkpoint_pages = 1000;
+  int checkpoint_max_pages = 4000;
 };
+
+// What the background checkpointer did (an OpenSqliteStore store with checkpoint_pages > 0).
+struct SqliteCheckpointStats {
+  std::uint64_t background = 0;        // checkpoints on the checkpointer's thread
+  std::uint64_t inline_on_commit = 0;  // by a commit that found the log at checkpoint_max_pages
+  std::uint64_t caught_up = 0;         // background ones that copied the whole log
+  std::uint64_t busy = 0;              // skipped: another checkpoint was running
+  std::uint64_t failed = 0;
+  int wal_pages = 0;                   // the log's size after the last commit
+};
+// nullopt when `store` is not such a store.
+std::optional<SqliteCheckpointStats> SqliteCheckpoints(const Store& store);
 
 // Opens (creating if absent) and migrates the database at options.path. Errors name the path:
 // kInvalidArgument for a bad path, kUnavailable when the file cannot be opened or locked,

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <functional>
 #include <set>
+#include <thread>
 
 #include "store/conformance_util.h"
 #include "store/store_conformance.h"
@@ -280,6 +281,99 @@ TEST_F(SqliteStoreTest, BadOptionsAreRejected) {
   auto neg = OpenSqliteStore({.path = path_, .busy_timeout_ms = -1});
   ASSERT_FALSE(neg.ok());
   EXPECT_EQ(neg.error().code, ErrorCode::kInvalidArgument);
+  auto caps = OpenSqliteStore({.path = path_, .checkpoint_pages = 100, .checkpoint_max_pages = 50});
+  ASSERT_FALSE(caps.ok());
+  EXPECT_EQ(caps.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(caps.error().message, HasSubstr("checkpoint_max_pages"));
+}
+
+// ---- checkpoints of the write-ahead log -----------------------------------------------------
+
+// `n` commits of one 2 KiB row each (every commit appends a few pages to the log).
+void CommitRows(Store& s, const std::string& prefix, int n) {
+  const std::string body = "{\"pad\":\"" + std::string(2000, 'x') + "\"}";
+  for (int i = 0; i < n; ++i) {
+    ASSERT_OK(CommitOne(s, Write::Insert(Table::kTickets, MakeRow(prefix + std::to_string(i), "p", "QUEUED", body, 1))));
+  }
+}
+
+std::uintmax_t FileSize(const std::string& path) {
+  std::error_code ec;
+  auto n = std::filesystem::file_size(path, ec);
+  return ec ? 0 : n;
+}
+
+TEST_F(SqliteStoreTest, CheckpointsRunOffTheCommittingThread) {
+  auto s = MustOpen({.path = path_, .checkpoint_pages = 50, .checkpoint_max_pages = 100000});
+  ASSERT_NE(s, nullptr);
+  ASSERT_TRUE(SqliteCheckpoints(*s).has_value());
+  // Bursts of 20 commits (each appends several pages to the log), each followed by a quiet
+  // moment in which the background thread catches up.
+  for (int burst = 0; burst < 20; ++burst) {
+    const std::uint64_t before = SqliteCheckpoints(*s)->caught_up;
+    CommitRows(*s, "b" + std::to_string(burst) + "-", 20);
+    if (SqliteCheckpoints(*s)->wal_pages < 50) continue;  // below the threshold: nothing to do yet
+    for (int i = 0; i < 500 && SqliteCheckpoints(*s)->caught_up == before; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  auto st = *SqliteCheckpoints(*s);
+  EXPECT_GE(st.caught_up, 5u);
+  EXPECT_EQ(st.inline_on_commit, 0u);  // no commit checkpointed: the cap was never reached
+  EXPECT_EQ(st.failed, 0u);
+  // The log was reused from its start instead of growing: 400 commits appended about 2,000 pages
+  // to it (SQLite's own automatic checkpoint lets it reach 1,000 before reusing it).
+  EXPECT_LT(FileSize(path_ + "-wal"), 400u * 4096u);
+  // Everything committed is there, in the log or the database, for another connection too.
+  sqlite3* db = RawOpen();
+  EXPECT_EQ(QueryText(db, "SELECT count(*) FROM tickets"), "400");
+  EXPECT_GT(std::stoll(QueryText(db, "PRAGMA page_count")), 200);  // 800 KB copied into the database
+  sqlite3_close(db);
+}
+
+TEST_F(SqliteStoreTest, ACommitCheckpointsItselfAtTheCap) {
+  // At the cap the commit checkpoints before the background is woken: only the cap bounds the
+  // log, though the commits come back to back.
+  auto s = MustOpen({.path = path_, .checkpoint_pages = 60, .checkpoint_max_pages = 60});
+  ASSERT_NE(s, nullptr);
+  CommitRows(*s, "a", 300);
+  auto st = *SqliteCheckpoints(*s);
+  EXPECT_GE(st.inline_on_commit, 1u);
+  EXPECT_EQ(st.background, 0u);
+  EXPECT_LT(st.wal_pages, 100);
+  EXPECT_LT(FileSize(path_ + "-wal"), 100u * 4096u);
+}
+
+TEST_F(SqliteStoreTest, SqlitesOwnCheckpointWhenTheCheckpointerIsOff) {
+  auto s = MustOpen({.path = path_, .checkpoint_pages = 0});
+  ASSERT_NE(s, nullptr);
+  EXPECT_FALSE(SqliteCheckpoints(*s).has_value());
+  CommitRows(*s, "a", 50);
+  EXPECT_EQ(MustGet(*s, Table::kTickets, "a49").status, "QUEUED");
+}
+
+TEST_F(SqliteStoreTest, CommitsFromThreadsWhileCheckpointingLoseNothing) {
+  auto s = MustOpen({.path = path_, .checkpoint_pages = 20, .checkpoint_max_pages = 200});
+  ASSERT_NE(s, nullptr);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&s, t] { CommitRows(*s, "t" + std::to_string(t) + "-", 150); });
+  }
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&s] {
+      for (int i = 0; i < 200; ++i) (void)s->List(Table::kTickets, "", 50);
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto st = *SqliteCheckpoints(*s);
+  EXPECT_GE(st.background + st.inline_on_commit, 1u);
+  EXPECT_EQ(st.failed, 0u);
+  s.reset();  // closes (the last connection checkpoints what is left)
+  auto again = MustOpen();
+  ASSERT_NE(again, nullptr);
+  auto all = again->List(Table::kTickets, "", 10000);
+  ASSERT_OK(all);
+  EXPECT_EQ(all->size(), 600u);
 }
 
 TEST_F(SqliteStoreTest, ReadOnlyFileNamesPath) {
