@@ -32,7 +32,8 @@ class Random {
   std::string Uuid7(Millis unix_ms);
 };
 
-// OpenSSL's generator (RAND_bytes): for the daemon, and for every secret.
+// OpenSSL's generator (RAND_bytes, drawn 4 KiB at a time per thread; a forked child never hands
+// out its parent's bytes): for the daemon, and for every secret. Safe from any thread.
 class SystemRandom final : public Random {
  public:
   void Fill(unsigned char* out, std::size_t n) override;

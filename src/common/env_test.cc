@@ -5,6 +5,12 @@
 #include <regex>
 #include <cstdio>
 #include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace muster {
 namespace {
@@ -59,6 +65,47 @@ TEST(RandomTest, SystemRandomDoesNotRepeat) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) seen.insert(SystemRandom::Instance().Bytes(16));
   EXPECT_EQ(seen.size(), 1000u);
+}
+
+TEST(RandomTest, SystemRandomBuffersPerThreadWithoutRepeating) {
+  // Small requests come from each thread's buffer, large ones straight from OpenSSL; across
+  // refills and threads nothing repeats.
+  std::vector<std::thread> threads;
+  std::vector<std::set<std::string>> seen(4);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&seen, t] {
+      for (int i = 0; i < 3000; ++i) seen[t].insert(SystemRandom::Instance().Bytes(i % 3 == 0 ? 16 : 300));
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<std::string> all;
+  for (const auto& s : seen) all.insert(s.begin(), s.end());
+  EXPECT_EQ(all.size(), 12000u);
+}
+
+TEST(RandomTest, AForkedChildDoesNotHandOutItsParentsBytes) {
+  (void)SystemRandom::Instance().Bytes(16);  // the parent's buffer holds unhanded bytes now
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::string b = SystemRandom::Instance().Bytes(32);
+    ssize_t w = write(fds[1], b.data(), b.size());
+    _exit(w == 32 ? 0 : 1);
+  }
+  close(fds[1]);
+  std::string child(32, '\0');
+  ssize_t got = 0;
+  while (got < 32) {
+    ssize_t r = read(fds[0], child.data() + got, 32 - static_cast<std::size_t>(got));
+    if (r <= 0) break;
+    got += r;
+  }
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_EQ(got, 32);
+  EXPECT_NE(child, SystemRandom::Instance().Bytes(32));
 }
 
 TEST(EnvTest, ReadsItsClock) {

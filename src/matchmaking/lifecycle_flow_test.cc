@@ -387,7 +387,9 @@ TEST_F(FlowTest, ManualBackfillFillsTheRunningSession) {
   for (const auto& team : data.at("teams").as_array()) {
     for (const auto& pl : team.at("players").as_array()) {
       for (const auto& cur : current) {
-        if (pl.at("playerId").as_string() == cur.player_id) EXPECT_EQ(team.at("name").as_string(), cur.team);
+        if (pl.at("playerId").as_string() == cur.player_id) {
+          EXPECT_EQ(team.at("name").as_string(), cur.team);
+        }
       }
     }
   }
