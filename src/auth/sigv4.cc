@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "auth/canonical.h"
 #include "common/ascii.h"
@@ -15,6 +16,30 @@ namespace muster::auth {
 namespace {
 
 constexpr std::string_view kHeaderSha256 = "x-amz-content-sha256";
+
+// The signing key of a credential changes once a day (four HMACs to derive, a fifth of a signed
+// request's verification). Each thread keeps the keys it derived, by access key and scope, and
+// uses one only for the very secret it was derived from (a credential whose secret changed gets
+// a new key). Bounded: the cache is emptied when it holds kMaxCachedKeys.
+constexpr std::size_t kMaxCachedKeys = 4096;
+
+std::string CachedSigningKey(std::string_view access_key, std::string_view secret,
+                             std::string_view date8, std::string_view region, std::string_view service) {
+  struct Entry {
+    std::string secret;
+    std::string key;
+  };
+  thread_local std::unordered_map<std::string, Entry> cache;
+  std::string id;
+  id.reserve(access_key.size() + date8.size() + region.size() + service.size() + 3);
+  id.append(access_key).append(1, '/').append(date8).append(1, '/').append(region).append(1, '/').append(service);
+  auto it = cache.find(id);
+  if (it != cache.end() && it->second.secret == secret) return it->second.key;
+  std::string key = DeriveSigningKey(secret, date8, region, service);
+  if (cache.size() >= kMaxCachedKeys) cache.clear();
+  cache[std::move(id)] = Entry{std::string(secret), key};
+  return key;
+}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -456,7 +481,7 @@ Result<VerifiedIdentity> VerifyRequest(const SignableRequest& req, const SecretL
   std::string canonical_uri = CanonicalUri(req.path);
   std::string canonical_query = CanonicalQuery(query, true);
   std::string scope = CredentialScope(p.date8, p.region, p.service);
-  std::string key = DeriveSigningKey(s.secret_access_key, p.date8, p.region, p.service);
+  std::string key = CachedSigningKey(p.access_key, s.secret_access_key, p.date8, p.region, p.service);
   bool match = false;
   for (const std::string& ph : payload_hashes) {
     std::string creq = CanonicalRequest(req.method, canonical_uri, canonical_query,

@@ -186,6 +186,27 @@ TEST(VerifyErrors, SignatureMismatch) {
   ExpectError(r, ErrorCode::kForbidden, "signature does not match");
 }
 
+TEST(VerifyErrors, ASigningKeyIsReusedOnlyForTheSecretItCameFrom) {
+  // The verifier keeps derived signing keys per access key and day: a credential whose secret
+  // changed must not pass with the old secret's key, and each day has its own key.
+  std::string current = Creds().secret_access_key;
+  SecretLookup lookup = [&current](std::string_view) -> Result<SecretLookupResult> {
+    return SecretLookupResult{current, "session-token"};
+  };
+  const Credentials old_secret = Creds();
+  const Credentials new_secret = {old_secret.access_key_id, "another-secret-another-secret-another-se", "session-token"};
+  ASSERT_TRUE(VerifyRequest(Signed(kNow, old_secret), lookup, kOpt, kNow).ok());
+  ASSERT_TRUE(VerifyRequest(Signed(kNow, old_secret), lookup, kOpt, kNow).ok());  // from the cache
+  current = new_secret.secret_access_key;
+  auto stale = VerifyRequest(Signed(kNow, old_secret), lookup, kOpt, kNow);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().code, ErrorCode::kForbidden);
+  EXPECT_TRUE(VerifyRequest(Signed(kNow, new_secret), lookup, kOpt, kNow).ok());
+  const Millis next_day = kNow + 24 * 3600 * 1000;
+  EXPECT_TRUE(VerifyRequest(Signed(next_day, new_secret), lookup, kOpt, next_day).ok());
+  EXPECT_FALSE(VerifyRequest(Signed(next_day, old_secret), lookup, kOpt, next_day).ok());
+}
+
 TEST(VerifyErrors, SignedHeadersMustIncludeHostAndDate) {
   SignableRequest r = Signed();
   std::string& a = HeaderRef(r, "Authorization");
