@@ -67,7 +67,10 @@ bool Checkpointer::Checkpoint(sqlite3* db, const std::string& path, std::atomic<
   if (rc == SQLITE_OK) {
     done.fetch_add(1, std::memory_order_relaxed);
     if (copied < log) return false;
-    caught_up_.fetch_add(1, std::memory_order_relaxed);
+    if (&done == &background_) {
+      caught_up_pages_.store(log, std::memory_order_relaxed);
+      caught_up_.fetch_add(1, std::memory_order_relaxed);
+    }
     return true;
   }
   if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
@@ -95,7 +98,8 @@ SqliteCheckpointStats Checkpointer::stats() const {
           .caught_up = caught_up_.load(std::memory_order_relaxed),
           .busy = busy_.load(std::memory_order_relaxed),
           .failed = failed_.load(std::memory_order_relaxed),
-          .wal_pages = last_pages_.load(std::memory_order_relaxed)};
+          .wal_pages = last_pages_.load(std::memory_order_relaxed),
+          .caught_up_pages = caught_up_pages_.load(std::memory_order_relaxed)};
 }
 
 }  // namespace muster::store::sqlite

@@ -59,6 +59,7 @@ class Checkpointer {
   bool stopping_ = false;  // GUARDED_BY(mu_)
   std::atomic<std::uint64_t> background_{0}, inline_{0}, caught_up_{0}, busy_{0}, failed_{0};
   std::atomic<int> last_pages_{0};
+  std::atomic<int> caught_up_pages_{0};
   std::thread thread_;
 };
 

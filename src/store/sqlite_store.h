@@ -38,6 +38,7 @@ struct SqliteCheckpointStats {
   std::uint64_t busy = 0;              // skipped: another checkpoint was running
   std::uint64_t failed = 0;
   int wal_pages = 0;                   // the log's size after the last commit
+  int caught_up_pages = 0;             // the log's size when a background one last copied it all
 };
 // nullopt when `store` is not such a store.
 std::optional<SqliteCheckpointStats> SqliteCheckpoints(const Store& store);

@@ -308,12 +308,14 @@ TEST_F(SqliteStoreTest, CheckpointsRunOffTheCommittingThread) {
   ASSERT_NE(s, nullptr);
   ASSERT_TRUE(SqliteCheckpoints(*s).has_value());
   // Bursts of 20 commits (each appends several pages to the log), each followed by a quiet
-  // moment in which the background thread catches up.
+  // moment in which the background thread catches up with the burst's last commit.
+  auto caught_up_with_last_commit = [&] {
+    auto st = *SqliteCheckpoints(*s);
+    return st.wal_pages < 50 || st.caught_up_pages == st.wal_pages;  // below the threshold: not woken
+  };
   for (int burst = 0; burst < 20; ++burst) {
-    const std::uint64_t before = SqliteCheckpoints(*s)->caught_up;
     CommitRows(*s, "b" + std::to_string(burst) + "-", 20);
-    if (SqliteCheckpoints(*s)->wal_pages < 50) continue;  // below the threshold: nothing to do yet
-    for (int i = 0; i < 500 && SqliteCheckpoints(*s)->caught_up == before; ++i) {
+    for (int i = 0; i < 500 && !caught_up_with_last_commit(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
