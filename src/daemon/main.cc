@@ -296,12 +296,14 @@ int Run(int argc, char** argv) {
   http_options.address = cfg.listen_address;
   http_options.port = static_cast<std::uint16_t>(cfg.http_port);
   http_options.limits = client_limits;
+  http_options.one_thread_per_loop = true;  // each loop here runs on one thread of its own
   auto http_port = http.Listen(http_options, handler);
   if (!http_port.ok()) return fail("http listener", http_port.error());
   net::ListenOptions ws_options;
   ws_options.address = cfg.listen_address;
   ws_options.port = static_cast<std::uint16_t>(cfg.server_ws_port);
   ws_options.limits = server_limits;
+  ws_options.one_thread_per_loop = true;
   auto ws_port = ws.Listen(ws_options, socket_http, server_socket.UpgradeHandler());
   if (!ws_port.ok()) return fail("server socket listener", ws_port.error());
   MLOG(kInfo) << "client API on http://" << cfg.listen_address << ":" << *http_port;
@@ -315,6 +317,7 @@ int Run(int argc, char** argv) {
     lo.port = static_cast<std::uint16_t>(cfg.server_wss_port);
     lo.tls = *tls;
     lo.limits = server_limits;
+    lo.one_thread_per_loop = true;
     auto wss_port = wss.Listen(lo, socket_http, server_socket.UpgradeHandler());
     if (!wss_port.ok()) return fail("server socket TLS listener", wss_port.error());
     MLOG(kInfo) << "server socket on wss://" << cfg.listen_address << ":" << *wss_port;

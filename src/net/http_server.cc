@@ -38,8 +38,9 @@ using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>
 // node starts inherits a listening or connected socket, whatever thread forks.
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(asio::io_context& ioc, std::shared_ptr<ServerState> state)
-      : ioc_(ioc), acceptor_(ioc), retry_(ioc), state_(std::move(state)) {}
+  // strands: each connection gets a strand of `ioc` (else: `ioc` is run by one thread).
+  Listener(asio::io_context& ioc, std::shared_ptr<ServerState> state, bool strands)
+      : ioc_(ioc), acceptor_(ioc), retry_(ioc), state_(std::move(state)), strands_(strands) {}
 
   Status Open(const tcp::endpoint& endpoint, bool reuse_port) {
     std::lock_guard lock(mu_);
@@ -152,15 +153,16 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
 
   void Handle(int fd, const sockaddr_storage& peer) {
-    // The socket is bound to its own strand; the session starts there. Until the socket owns the
-    // descriptor, it is closed here whatever happens.
+    // The socket is bound to its own strand (or to the one-thread loop); the session starts
+    // there. Until the socket owns the descriptor, it is closed here whatever happens.
     struct Owned {
       int fd;
       ~Owned() {
         if (fd >= 0) ::close(fd);
       }
     } owned{fd};
-    tcp::socket socket(asio::make_strand(ioc_));
+    tcp::socket socket(strands_ ? asio::any_io_executor(asio::make_strand(ioc_))
+                                : asio::any_io_executor(ioc_.get_executor()));
     tcp::endpoint ep;
     std::size_t peer_len = std::min<std::size_t>(sizeof peer, ep.capacity());
     std::memcpy(ep.data(), &peer, peer_len);
@@ -203,6 +205,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   asio::steady_timer retry_;   // guarded by mu_
   bool closed_ = false;        // guarded by mu_
   std::shared_ptr<ServerState> state_;
+  const bool strands_;
   std::chrono::steady_clock::time_point last_accept_error_log_{};  // the accept handler's
 };
 
@@ -276,12 +279,12 @@ Result<std::uint16_t> HttpServer::Listen(const ListenOptions& options, HttpHandl
   if (reuse_port && !options.reuse_port && port != 0) {
     // SO_REUSEPORT is ours, not the caller's: a port another process holds (even one with
     // SO_REUSEPORT, which would silently share it) must still fail. Probe it without the option.
-    auto probe = std::make_shared<Listener>(*impl_->loops.front(), state);
+    auto probe = std::make_shared<Listener>(*impl_->loops.front(), state, true);
     MUSTER_RETURN_IF_ERROR(probe->Open(tcp::endpoint(address, port), /*reuse_port=*/false));
     probe->Close();
   }
   for (asio::io_context* loop : impl_->loops) {
-    auto listener = std::make_shared<Listener>(*loop, state);
+    auto listener = std::make_shared<Listener>(*loop, state, !options.one_thread_per_loop);
     Status opened = listener->Open(tcp::endpoint(address, port), reuse_port);
     if (!opened.ok()) {
       for (auto& l : listeners) l->Close();

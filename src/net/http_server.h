@@ -6,7 +6,7 @@
 //
 // Threads: an HttpServer belongs to one io_context ("loop"), or spreads its connections over
 // several (one acceptor per loop on one port). Every connection runs on its own strand of its
-// loop. Listen/Stop/ConnectionCount/~HttpServer may be called from any thread.
+// loop (or on the loop itself with ListenOptions::one_thread_per_loop). Listen/Stop/ConnectionCount/~HttpServer may be called from any thread.
 // Handlers are invoked on the connection's strand; a Responder and WsConnection::Send/Close may be
 // called from any thread (they post to the connection). Several loops may each run an HttpServer
 // on the same port with ListenOptions::reuse_port.
@@ -115,6 +115,10 @@ struct ListenOptions {
   std::optional<TlsOptions> tls;  // TLS 1.2 and 1.3 when set
   Limits limits;
   bool reuse_port = false;  // SO_REUSEPORT, for one HttpServer per loop on the same port
+  // Every loop of this server is run by exactly one thread: connections then use the loop's
+  // executor directly instead of a strand each (a strand costs a lock and copies of type-erased
+  // executors on every handler). Leave false when several threads run one io_context.
+  bool one_thread_per_loop = false;
 };
 
 class HttpServer {

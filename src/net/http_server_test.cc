@@ -128,12 +128,12 @@ TEST(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_TRUE(c.closed());
 }
 
-TEST(HttpServerTest, ResponderAnsweredLaterFromAnotherThread) {
+void ExpectRespondersFromAnotherThreadAnswerInOrder(const ListenOptions& options) {
   std::vector<std::thread> workers;
   std::mutex mu;
   {
     ServerHarness h;
-    std::uint16_t port = h.Start({}, [&](HttpRequest&& req, Responder respond) {
+    std::uint16_t port = h.Start(options, [&](HttpRequest&& req, Responder respond) {
       std::lock_guard lock(mu);
       workers.emplace_back([respond, body = req.body] {
         std::this_thread::sleep_for(std::chrono::milliseconds(30));
@@ -154,6 +154,30 @@ TEST(HttpServerTest, ResponderAnsweredLaterFromAnotherThread) {
     EXPECT_EQ(r2->body, "later:ho");
   }
   for (auto& t : workers) t.join();
+}
+
+TEST(HttpServerTest, ResponderAnsweredLaterFromAnotherThread) {
+  ExpectRespondersFromAnotherThreadAnswerInOrder({});
+}
+
+// A loop run by one thread needs no strand per connection: the same behaviour without them.
+TEST(HttpServerTest, OneThreadPerLoopServesWithoutStrands) {
+  ListenOptions options;
+  options.one_thread_per_loop = true;
+  ExpectRespondersFromAnotherThreadAnswerInOrder(options);
+  ServerHarness h;
+  std::uint16_t port = h.Start(options, EchoHandler);
+  ASSERT_NE(port, 0) << h.error;
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < 8; ++i) clients.push_back(std::make_unique<RawClient>(port));
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 8; ++i) {
+      auto res = clients[i]->Get("/c" + std::to_string(i) + "r" + std::to_string(round));
+      ASSERT_TRUE(res.has_value());
+      EXPECT_EQ(res->body, "GET /c" + std::to_string(i) + "r" + std::to_string(round) + " ? ");
+    }
+  }
+  EXPECT_EQ(h.server().ConnectionCount(), 8u);
 }
 
 TEST(HttpServerTest, DroppedResponderAnswers500) {
