@@ -41,6 +41,26 @@ function idleSocket(port, localAddress) {
 }
 
 const status = (raw) => Number(raw.slice(9, 12));
+
+// A keep-alive connection the node has certainly admitted: it answered one request on it (a
+// connected socket alone may still wait in the kernel's accept queue of another loop).
+function admittedSocket(port, localAddress) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ port, host: "127.0.0.1", localAddress }, () => {
+      sock.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    });
+    let got = "";
+    const onData = (d) => {
+      got += d.toString();
+      if (!got.includes("\r\n\r\n")) return;
+      sock.off("data", onData);
+      if (status(got) === 200) resolve(sock);
+      else reject(new Error(`not admitted: ${got}`));
+    };
+    sock.on("data", onData);
+    sock.on("error", reject);
+  });
+}
 const trailerRequest = (size) =>
   "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n" +
   `X-Big: ${"a".repeat(size)}\r\n\r\n`;
@@ -133,7 +153,7 @@ describe("hardening", () => {
     const node = await startMusterd({ demoServers: 0, args: ["--max-connections-per-address", "4"] });
     const held = [];
     try {
-      for (let i = 0; i < 4; i++) held.push(await idleSocket(node.ports.http, "127.0.0.2"));
+      for (let i = 0; i < 4; i++) held.push(await admittedSocket(node.ports.http, "127.0.0.2"));
       const refused = await exchange(node.ports.http, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", { localAddress: "127.0.0.2" });
       assert.equal(status(refused.out), 503, refused.out);
       assert.match(refused.out, /too many open connections from your address/);
