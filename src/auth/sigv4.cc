@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <optional>
 #include <set>
+
+#include <openssl/crypto.h>
 #include <unordered_map>
 
 #include "auth/canonical.h"
@@ -20,24 +22,34 @@ constexpr std::string_view kHeaderSha256 = "x-amz-content-sha256";
 // The signing key of a credential changes once a day (four HMACs to derive, a fifth of a signed
 // request's verification). Each thread keeps the keys it derived, by access key and scope, and
 // uses one only for the very secret it was derived from (a credential whose secret changed gets
-// a new key). Bounded: the cache is emptied when it holds kMaxCachedKeys.
+// a new key); the cache holds the secret's SHA-256, not the secret. Bounded: the cache is wiped
+// and emptied when it holds kMaxCachedKeys.
 constexpr std::size_t kMaxCachedKeys = 4096;
 
 std::string CachedSigningKey(std::string_view access_key, std::string_view secret,
                              std::string_view date8, std::string_view region, std::string_view service) {
   struct Entry {
-    std::string secret;
+    std::string secret_sha256;
     std::string key;
   };
-  thread_local std::unordered_map<std::string, Entry> cache;
+  struct Cache {
+    std::unordered_map<std::string, Entry> entries;
+    void Clear() {
+      for (auto& [id, e] : entries) OPENSSL_cleanse(e.key.data(), e.key.size());
+      entries.clear();
+    }
+    ~Cache() { Clear(); }
+  };
+  thread_local Cache cache;
   std::string id;
   id.reserve(access_key.size() + date8.size() + region.size() + service.size() + 3);
   id.append(access_key).append(1, '/').append(date8).append(1, '/').append(region).append(1, '/').append(service);
-  auto it = cache.find(id);
-  if (it != cache.end() && it->second.secret == secret) return it->second.key;
+  std::string fingerprint = Sha256(secret);
+  auto it = cache.entries.find(id);
+  if (it != cache.entries.end() && it->second.secret_sha256 == fingerprint) return it->second.key;
   std::string key = DeriveSigningKey(secret, date8, region, service);
-  if (cache.size() >= kMaxCachedKeys) cache.clear();
-  cache[std::move(id)] = Entry{std::string(secret), key};
+  if (cache.entries.size() >= kMaxCachedKeys) cache.Clear();
+  cache.entries[std::move(id)] = Entry{std::move(fingerprint), key};
   return key;
 }
 

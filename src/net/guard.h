@@ -7,7 +7,7 @@
 // The wrapper keeps `self` alive until the handler has run, like the usual
 // `[self = shared_from_this()]` capture it replaces.
 //
-// Thread safety: as the handler it wraps (it runs on the connection's strand).
+// Thread safety: as the handler it wraps (it runs on the connection's executor).
 
 #include <exception>
 #include <memory>

@@ -1,5 +1,6 @@
 // HttpServer: binds the listener, builds the TLS context, accepts connections onto their own
-// strands and hands them to HTTP sessions; Stop() closes the acceptor and tells every session.
+// strands (or their one-thread loops) and hands them to HTTP sessions; Stop() closes the
+// acceptor and tells every session.
 
 #include "net/http_server.h"
 

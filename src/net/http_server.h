@@ -5,9 +5,10 @@
 // many modules include it.
 //
 // Threads: an HttpServer belongs to one io_context ("loop"), or spreads its connections over
-// several (one acceptor per loop on one port). Every connection runs on its own strand of its
-// loop (or on the loop itself with ListenOptions::one_thread_per_loop). Listen/Stop/ConnectionCount/~HttpServer may be called from any thread.
-// Handlers are invoked on the connection's strand; a Responder and WsConnection::Send/Close may be
+// several (one acceptor per loop on one port). Every connection runs on its executor: its own
+// strand of its loop, or the loop itself with ListenOptions::one_thread_per_loop.
+// Listen/Stop/ConnectionCount/~HttpServer may be called from any thread.
+// Handlers are invoked on the connection's executor; a Responder and WsConnection::Send/Close may be
 // called from any thread (they post to the connection). Several loops may each run an HttpServer
 // on the same port with ListenOptions::reuse_port.
 //
@@ -55,13 +56,13 @@ struct HttpResponse {
   std::string body;
 };
 
-// Call exactly once, from any thread, now or later (it posts to the connection's strand). Later
+// Call exactly once, from any thread, now or later (it posts to the connection's executor). Later
 // calls are ignored; a Responder destroyed without being called answers 500.
 using Responder = std::function<void(HttpResponse)>;
 using HttpHandler = std::function<void(HttpRequest&& req, Responder respond)>;
 
 // A server-side WebSocket connection (shared_ptr-owned). Send/Close may be called from any
-// thread; they are posted to the connection's strand, queue writes and never block.
+// thread; they are posted to the connection's executor, queue writes and never block.
 class WsConnection {
  public:
   virtual ~WsConnection() = default;

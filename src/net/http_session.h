@@ -2,7 +2,7 @@
 // Internal to muster_net: starting connections accepted by the listener, and the hand-over of an
 // upgraded stream to a WebSocket session.
 //
-// Thread safety: call on the socket's strand (the listener does, from its accept handler).
+// Thread safety: call on the socket's executor (the listener does, from its accept handler).
 
 #include <memory>
 #include <cstdint>

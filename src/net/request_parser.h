@@ -25,7 +25,7 @@
 // and runs again over the whole buffer on every later put: a peer trickling such a line a byte at
 // a time would cost time quadratic in the buffer (found by http_fuzz). Put scans each byte once.
 //
-// Thread safety: one parser per request, used on its connection's strand only.
+// Thread safety: one parser per request, used on its connection's executor only.
 
 #include <boost/beast/http/basic_parser.hpp>
 

@@ -11,7 +11,7 @@
 //     make room for processes.
 //
 // Thread safety: the registry is guarded by mu_ (the listener admits from its accept handler,
-// sessions update their idleness from their strands, Stop may come from any thread); the rest is
+// sessions update their idleness from their executors, Stop may come from any thread); the rest is
 // immutable after Listen.
 
 #include <boost/asio/ip/tcp.hpp>
@@ -41,7 +41,7 @@ using TlsStream = asio::ssl::stream<beast::tcp_stream>;
 class SessionBase {
  public:
   virtual ~SessionBase() = default;
-  // Posts the connection's reaction to Stop() onto its strand.
+  // Posts the connection's reaction to Stop() onto its executor.
   virtual void PostShutdown() = 0;
   // Posts "you were evicted": the connection closes if it is still idle, else it carries on.
   virtual void PostEvict() = 0;

@@ -1,10 +1,16 @@
 #include "store/sqlite_checkpointer.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/log.h"
 
 namespace muster::store::sqlite {
+
+namespace {
+constexpr std::chrono::milliseconds kMinRetry{10};
+constexpr std::chrono::milliseconds kMaxRetry{1000};
+}  // namespace
 
 Checkpointer::Checkpointer(std::unique_ptr<Connection> own, int pages, int max_pages)
     : own_(std::move(own)), pages_(pages), max_pages_(max_pages) {
@@ -24,72 +30,102 @@ void Checkpointer::Attach(Connection& committer) {
   sqlite3_wal_hook(committer.raw(), &Checkpointer::OnCommit, this);
 }
 
-int Checkpointer::OnCommit(void* arg, sqlite3* db, const char* /*schema*/, int pages) {
-  auto* self = static_cast<Checkpointer*>(arg);
-  self->last_pages_.store(pages, std::memory_order_relaxed);
-  if (pages >= self->max_pages_) {
-    // The background could not keep up: bound the log here. (This runs after the commit; the
-    // committer's owner still holds its mutex, so no other commit of this process interleaves.)
-    self->Checkpoint(db, sqlite3_db_filename(db, "main"), self->inline_);
-  } else if (pages >= self->pages_) {
-    bool wake = false;
-    {
-      std::lock_guard lock(self->mu_);
-      wake = !self->wanted_;
-      self->wanted_ = true;
+int Checkpointer::OnCommit(void* arg, sqlite3* db, const char* /*schema*/, int pages) noexcept {
+  // Runs inside sqlite3_step(COMMIT): nothing may unwind through SQLite's C frames.
+  try {
+    auto* self = static_cast<Checkpointer*>(arg);
+    self->last_pages_.store(pages, std::memory_order_relaxed);
+    if (pages >= self->max_pages_) {
+      // Under a steady stream of commits the background never copies the whole log at a moment
+      // when no commit follows, so the log would only grow. Bound it here: RESTART waits (through
+      // the busy handler) for a background pass to end, copies the rest (the background already
+      // copied most of it) and makes the next commit start the log from its beginning. This
+      // runs after the commit; the committer's owner still holds its mutex, so no other commit
+      // of this process interleaves.
+      self->Checkpoint(db, sqlite3_db_filename(db, "main"), self->inline_, SQLITE_CHECKPOINT_RESTART);
+    } else if (pages >= self->pages_) {
+      bool wake = false;
+      {
+        std::lock_guard lock(self->mu_);
+        wake = !self->wanted_;
+        self->wanted_ = true;
+      }
+      if (wake) self->cv_.notify_one();
     }
-    if (wake) self->cv_.notify_one();
+  } catch (...) {
+    // A checkpoint not taken loses nothing; the next commit over the threshold asks again.
   }
   return SQLITE_OK;
 }
 
 void Checkpointer::Run() {
   std::unique_lock lock(mu_);
+  std::chrono::milliseconds backoff = kMinRetry;
+  int last_copied = -1;
   for (;;) {
     cv_.wait(lock, [&] { return stopping_ || wanted_; });
     if (stopping_) return;
     wanted_ = false;
     lock.unlock();
-    bool caught_up = Checkpoint(own_->raw(), own_->path(), background_);
+    const Pass pass = Checkpoint(own_->raw(), own_->path().c_str(), background_, SQLITE_CHECKPOINT_PASSIVE);
     lock.lock();
-    // Commits kept coming while it copied: go again shortly (a commit only wakes this thread when
-    // it crosses the threshold, and the log is reused from its start only once it was all copied).
-    if (!caught_up && !stopping_) {
-      cv_.wait_for(lock, std::chrono::milliseconds(10), [&] { return stopping_; });
-      wanted_ = true;
+    if (pass.caught_up) {
+      backoff = kMinRetry;
+      last_copied = -1;
+      continue;  // the next commit over the threshold wakes this thread again
     }
+    // Not all of it. Commits kept coming while it copied (a commit only wakes this thread when it
+    // crosses the threshold): go again shortly. Nothing moved (another connection holds an old
+    // snapshot, say a backup, or the checkpoint failed): go again later and later, up to a second.
+    const bool progress = pass.ok && pass.copied != last_copied;
+    last_copied = pass.copied;
+    if (progress) {
+      backoff = kMinRetry;
+    } else {
+      stalled_.fetch_add(1, std::memory_order_relaxed);
+      if (backoff >= kMaxRetry && pass.ok) {
+        Warn(own_->path().c_str(), "the write-ahead log cannot be copied into the database: another "
+                                   "connection reads an old snapshot (a long backup or query?); the log "
+                                   "grows until it ends");
+      }
+      backoff = std::min(backoff * 2, kMaxRetry);
+    }
+    cv_.wait_for(lock, backoff, [&] { return stopping_; });
+    wanted_ = true;
   }
 }
 
-bool Checkpointer::Checkpoint(sqlite3* db, const std::string& path, std::atomic<std::uint64_t>& done) {
+Checkpointer::Pass Checkpointer::Checkpoint(sqlite3* db, const char* path, std::atomic<std::uint64_t>& done,
+                                            int mode) {
   int log = 0, copied = 0;
-  int rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  int rc = sqlite3_wal_checkpoint_v2(db, "main", mode, &log, &copied);
   if (rc == SQLITE_OK) {
     done.fetch_add(1, std::memory_order_relaxed);
-    if (copied < log) return false;
-    if (&done == &background_) {
+    const bool all = copied >= log;
+    if (all && &done == &background_) {
       caught_up_pages_.store(log, std::memory_order_relaxed);
       caught_up_.fetch_add(1, std::memory_order_relaxed);
     }
-    return true;
+    return {.ok = true, .caught_up = all, .copied = copied};
   }
   if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
     busy_.fetch_add(1, std::memory_order_relaxed);  // another checkpoint is running: it does the work
-    return false;
+    return {};
   }
-  // A failed checkpoint loses nothing (the log keeps every committed page); the next commit over
-  // the threshold tries again. Say so, at most once a minute.
-  std::uint64_t n = failed_.fetch_add(1, std::memory_order_relaxed);
-  static std::atomic<std::int64_t> last_warning{0};
+  // A failed checkpoint loses nothing (the log keeps every committed page); it is tried again.
+  failed_.fetch_add(1, std::memory_order_relaxed);
+  Warn(path, std::string("checkpoint of the write-ahead log failed (") + sqlite3_errstr(rc) +
+                 "); the log grows until one succeeds");
+  return {};
+}
+
+void Checkpointer::Warn(const char* path, const std::string& what) {
   const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                                std::chrono::steady_clock::now().time_since_epoch()).count();
-  std::int64_t last = last_warning.load(std::memory_order_relaxed);
-  if (n == 0 || (now - last >= 60 && last_warning.compare_exchange_strong(last, now))) {
-    last_warning.store(now, std::memory_order_relaxed);
-    MLOG(kWarn) << "sqlite store '" << path << "': checkpoint of the write-ahead log failed ("
-                << sqlite3_errstr(rc) << "); the log keeps growing until one succeeds";
-  }
-  return false;
+  std::int64_t last = last_warning_.load(std::memory_order_relaxed);
+  if (last != 0 && now - last < 60) return;  // at most once a minute
+  if (!last_warning_.compare_exchange_strong(last, now == 0 ? 1 : now)) return;
+  MLOG(kWarn) << "sqlite store '" << (path != nullptr ? path : "?") << "': " << what;
 }
 
 SqliteCheckpointStats Checkpointer::stats() const {
@@ -97,6 +133,7 @@ SqliteCheckpointStats Checkpointer::stats() const {
           .inline_on_commit = inline_.load(std::memory_order_relaxed),
           .caught_up = caught_up_.load(std::memory_order_relaxed),
           .busy = busy_.load(std::memory_order_relaxed),
+          .stalled = stalled_.load(std::memory_order_relaxed),
           .failed = failed_.load(std::memory_order_relaxed),
           .wal_pages = last_pages_.load(std::memory_order_relaxed),
           .caught_up_pages = caught_up_pages_.load(std::memory_order_relaxed)};

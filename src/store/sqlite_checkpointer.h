@@ -8,8 +8,10 @@
 // From `pages` on, the checkpointer thread is woken and runs PASSIVE checkpoints (each copies what
 // no reader still needs and never blocks readers or writers) until one copies the whole log, so
 // the next commit reuses the log from its start. When commits come faster than that
-// and the log reaches `max_pages` anyway, the committing thread checkpoints itself (PASSIVE too;
-// the background work already copied most of it), so the log stays bounded.
+// and the log reaches `max_pages` anyway (under a steady stream of commits the background never
+// catches up at a moment when no commit follows), the committing thread checkpoints itself in
+// RESTART mode: it waits for a background pass to end, copies the rest (most of it is copied
+// already) and the next commit starts the log from its beginning, so the log stays bounded.
 //
 // Thread safety: Attach's hook runs on the committing thread (serialised by its owner's mutex);
 // the checkpointer's own connection is used only by its thread; stats() from any thread. The
@@ -22,6 +24,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <mutex>
 #include <thread>
 
@@ -44,11 +47,17 @@ class Checkpointer {
   SqliteCheckpointStats stats() const;
 
  private:
-  static int OnCommit(void* self, sqlite3* db, const char* schema, int pages);
+  struct Pass {
+    bool ok = false;         // it ran (not busy, not failed)
+    bool caught_up = false;  // it copied the whole log: the next commit starts it from its beginning
+    int copied = -1;         // frames of the log in the database now
+  };
+  static int OnCommit(void* self, sqlite3* db, const char* schema, int pages) noexcept;
   void Run();
-  // One PASSIVE checkpoint on `db`; counts it in `done` (or busy/failed). True when it copied
-  // the whole log (the next commit starts the log again from its beginning).
-  bool Checkpoint(sqlite3* db, const std::string& path, std::atomic<std::uint64_t>& done);
+  // One checkpoint on `db`; counts it in `done` (or busy/failed).
+  Pass Checkpoint(sqlite3* db, const char* path, std::atomic<std::uint64_t>& done, int mode);
+  // Logs `what` at most once a minute.
+  void Warn(const char* path, const std::string& what);
 
   std::unique_ptr<Connection> own_;
   const int pages_;
@@ -57,7 +66,8 @@ class Checkpointer {
   std::condition_variable cv_;
   bool wanted_ = false;    // GUARDED_BY(mu_)
   bool stopping_ = false;  // GUARDED_BY(mu_)
-  std::atomic<std::uint64_t> background_{0}, inline_{0}, caught_up_{0}, busy_{0}, failed_{0};
+  std::atomic<std::uint64_t> background_{0}, inline_{0}, caught_up_{0}, busy_{0}, stalled_{0}, failed_{0};
+  std::atomic<std::int64_t> last_warning_{0};  // steady seconds of the last warning
   std::atomic<int> last_pages_{0};
   std::atomic<int> caught_up_pages_{0};
   std::thread thread_;

@@ -36,6 +36,7 @@ struct SqliteCheckpointStats {
   std::uint64_t inline_on_commit = 0;  // by a commit that found the log at checkpoint_max_pages
   std::uint64_t caught_up = 0;         // background ones that copied the whole log
   std::uint64_t busy = 0;              // skipped: another checkpoint was running
+  std::uint64_t stalled = 0;           // background passes that moved nothing (retried with a backoff up to 1 s)
   std::uint64_t failed = 0;
   int wal_pages = 0;                   // the log's size after the last commit
   int caught_up_pages = 0;             // the log's size when a background one last copied it all
