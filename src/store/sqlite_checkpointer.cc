@@ -36,13 +36,11 @@ int Checkpointer::OnCommit(void* arg, sqlite3* db, const char* /*schema*/, int p
     auto* self = static_cast<Checkpointer*>(arg);
     self->last_pages_.store(pages, std::memory_order_relaxed);
     if (pages >= self->max_pages_) {
-      // Under a steady stream of commits the background never copies the whole log at a moment
-      // when no commit follows, so the log would only grow. Bound it here: RESTART waits (through
-      // the busy handler) for a background pass to end, copies the rest (the background already
-      // copied most of it) and makes the next commit start the log from its beginning. This
-      // runs after the commit; the committer's owner still holds its mutex, so no other commit
-      // of this process interleaves.
-      self->Checkpoint(db, sqlite3_db_filename(db, "main"), self->inline_, SQLITE_CHECKPOINT_RESTART);
+      // The background did not keep up: copy here what no reader needs (PASSIVE never waits, so
+      // a commit is never held up by a reader or by the background's own pass, which makes this
+      // one return at once as busy). This runs after the commit; the committer's owner still
+      // holds its mutex, so no other commit of this process interleaves.
+      self->Checkpoint(db, sqlite3_db_filename(db, "main"), self->inline_, SQLITE_CHECKPOINT_PASSIVE);
     } else if (pages >= self->pages_) {
       bool wake = false;
       {

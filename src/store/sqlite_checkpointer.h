@@ -8,10 +8,14 @@
 // From `pages` on, the checkpointer thread is woken and runs PASSIVE checkpoints (each copies what
 // no reader still needs and never blocks readers or writers) until one copies the whole log, so
 // the next commit reuses the log from its start. When commits come faster than that
-// and the log reaches `max_pages` anyway (under a steady stream of commits the background never
-// catches up at a moment when no commit follows), the committing thread checkpoints itself in
-// RESTART mode: it waits for a background pass to end, copies the rest (most of it is copied
-// already) and the next commit starts the log from its beginning, so the log stays bounded.
+// and the log reaches `max_pages` anyway, the committing thread runs a PASSIVE checkpoint itself
+// (it never waits: for a reader, or for a background pass, which makes it return at once).
+//
+// Not bounded: under a steady stream of commits no checkpoint copies the whole log at a moment
+// when no commit follows, so the log is not reused from its start and keeps growing slowly
+// (57 MB after 400 s at 1,000 tickets/s; SQLite's own automatic checkpoint has the same flaw).
+// A RESTART checkpoint at the cap keeps it flat but holds the commit while it copies; tried,
+// it stalled commits for hundreds of ms (docs/benchmarks.md), so it is not used.
 //
 // Thread safety: Attach's hook runs on the committing thread (serialised by its owner's mutex);
 // the checkpointer's own connection is used only by its thread; stats() from any thread. The

@@ -346,6 +346,31 @@ TEST_F(SqliteStoreTest, ACommitCheckpointsItselfAtTheCap) {
   EXPECT_LT(FileSize(path_ + "-wal"), 100u * 4096u);
 }
 
+TEST_F(SqliteStoreTest, AReaderOfAnOldSnapshotDoesNotStallCommitsAtTheCap) {
+  // A backup or a long query in another connection pins the log: the commits at the cap must not
+  // each wait for it (the busy timeout here is 5 s: 300 commits would take 25 minutes).
+  auto s = MustOpen({.path = path_, .checkpoint_pages = 60, .checkpoint_max_pages = 60});
+  ASSERT_NE(s, nullptr);
+  CommitRows(*s, "before", 5);
+  sqlite3* reader = RawOpen();
+  ASSERT_EQ(sqlite3_exec(reader, "BEGIN", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(QueryText(reader, "SELECT count(*) FROM tickets"), "5");  // holds this snapshot
+  CommitRows(*s, "during", 300);
+  auto st = *SqliteCheckpoints(*s);
+  EXPECT_GE(st.inline_on_commit + st.busy, 1u);  // the cap was reached and tried
+  EXPECT_LE(st.busy, 20u);                        // but not by every commit
+  EXPECT_EQ(QueryText(reader, "SELECT count(*) FROM tickets"), "5");  // the snapshot is intact
+  ASSERT_EQ(sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(reader);
+  // Once the reader is gone, the log is bounded again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // past the pause after a busy cap
+  CommitRows(*s, "after", 100);
+  EXPECT_LT(SqliteCheckpoints(*s)->wal_pages, 200);
+  auto all = s->List(Table::kTickets, "", 10000);
+  ASSERT_OK(all);
+  EXPECT_EQ(all->size(), 405u);
+}
+
 TEST_F(SqliteStoreTest, SqlitesOwnCheckpointWhenTheCheckpointerIsOff) {
   auto s = MustOpen({.path = path_, .checkpoint_pages = 0});
   ASSERT_NE(s, nullptr);
