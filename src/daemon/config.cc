@@ -125,25 +125,16 @@ Key Duration(const char* name, std::int64_t Config::*field, const char* help) {
           [=](const Config& c) { return ShowDuration(c.*field); }};
 }
 
-// A duration given as a whole number of `unit_ms` (the old *_hours and *_days keys).
-Key Scaled(const char* name, std::int64_t Config::*field, std::int64_t unit_ms, const char* help) {
-  auto set = [=](Config& c, std::int64_t n) -> Status {
-    if (n < 0 || n > 10LL * 366 * 86'400'000 / unit_ms) {
-      return Error::InvalidArgument(std::string(name) + ": " + std::to_string(n) + " is out of range");
-    }
-    c.*field = n * unit_ms;
-    return OkStatus();
-  };
-  return {help,
-          [=](Config& c, const std::string& v) -> Status {
-            int n = 0;
-            MUSTER_RETURN_IF_ERROR(ParseInt(name, v, 0, 1'000'000, &n));
-            return set(c, n);
-          },
+// A duration given as a whole number of `unit` ("h" or "d": the old *_hours and *_days keys).
+Key Scaled(const char* name, std::int64_t Config::*field, const char* unit, std::int64_t unit_ms,
+           const char* help) {
+  // "48" reads as "48h"; anything else ("48h", "-1", "") makes no duration with the unit added.
+  auto parse = [=](Config& c, const std::string& v) { return ParseDuration(name, v + unit, &(c.*field)); };
+  return {help, parse,
           [=](Config& c, const toml::node& n) -> Status {
             auto x = n.value_exact<int64_t>();
             if (!x) return Error::InvalidArgument(std::string(name) + " must be a whole number");
-            return set(c, *x);
+            return parse(c, std::to_string(*x));
           },
           [=](const Config& c) { return std::to_string(c.*field / unit_ms); }};
 }
@@ -190,10 +181,10 @@ const std::vector<std::pair<std::string, Key>>& Keys() {
       {"process_retention", Duration("process_retention", &Config::process_retention_ms, "terminated server processes are deleted after this (0 = keep forever)")},
       {"event_retention", Duration("event_retention", &Config::event_retention_ms, "outbox events every subscriber has read are deleted after this (0 = keep forever)")},
       // The keys before retentions were durations (still read: a value in hours or days).
-      {"ticket_retention_hours", Scaled("ticket_retention_hours", &Config::ticket_retention_ms, 3'600'000, "old spelling of ticket_retention, in hours")},
-      {"session_retention_days", Scaled("session_retention_days", &Config::session_retention_ms, 86'400'000, "old spelling of session_retention, in days")},
-      {"process_retention_hours", Scaled("process_retention_hours", &Config::process_retention_ms, 3'600'000, "old spelling of process_retention, in hours")},
-      {"event_retention_hours", Scaled("event_retention_hours", &Config::event_retention_ms, 3'600'000, "old spelling of event_retention, in hours")},
+      {"ticket_retention_hours", Scaled("ticket_retention_hours", &Config::ticket_retention_ms, "h", 3'600'000, "old spelling of ticket_retention, in hours")},
+      {"session_retention_days", Scaled("session_retention_days", &Config::session_retention_ms, "d", 86'400'000, "old spelling of session_retention, in days")},
+      {"process_retention_hours", Scaled("process_retention_hours", &Config::process_retention_ms, "h", 3'600'000, "old spelling of process_retention, in hours")},
+      {"event_retention_hours", Scaled("event_retention_hours", &Config::event_retention_ms, "h", 3'600'000, "old spelling of event_retention, in hours")},
       {"event_log", Str("event_log", &Config::event_log, "append every outbox event to this file as a JSON line (empty = off); resumes after a restart from the last event it synced")},
       {"push_replay_seconds", Int("push_replay_seconds", &Config::push_replay_seconds, 0, 3600, "a push client that reconnects within this long gets the events of its tickets it missed, in order, once")},
       {"configuration", Str("configuration", &Config::configuration, "matchmaking configuration served by the client API")},

@@ -40,7 +40,7 @@ int Checkpointer::OnCommit(void* arg, sqlite3* db, const char* /*schema*/, int p
       // a commit is never held up by a reader or by the background's own pass, which makes this
       // one return at once as busy). This runs after the commit; the committer's owner still
       // holds its mutex, so no other commit of this process interleaves.
-      self->Checkpoint(db, sqlite3_db_filename(db, "main"), self->inline_, SQLITE_CHECKPOINT_PASSIVE);
+      self->Checkpoint(db, sqlite3_db_filename(db, "main"), /*background=*/false);
     } else if (pages >= self->pages_) {
       bool wake = false;
       {
@@ -65,7 +65,7 @@ void Checkpointer::Run() {
     if (stopping_) return;
     wanted_ = false;
     lock.unlock();
-    const Pass pass = Checkpoint(own_->raw(), own_->path().c_str(), background_, SQLITE_CHECKPOINT_PASSIVE);
+    const Pass pass = Checkpoint(own_->raw(), own_->path().c_str(), /*background=*/true);
     lock.lock();
     if (pass.caught_up) {
       backoff = kMinRetry;
@@ -93,14 +93,13 @@ void Checkpointer::Run() {
   }
 }
 
-Checkpointer::Pass Checkpointer::Checkpoint(sqlite3* db, const char* path, std::atomic<std::uint64_t>& done,
-                                            int mode) {
+Checkpointer::Pass Checkpointer::Checkpoint(sqlite3* db, const char* path, bool background) {
   int log = 0, copied = 0;
-  int rc = sqlite3_wal_checkpoint_v2(db, "main", mode, &log, &copied);
+  int rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
   if (rc == SQLITE_OK) {
-    done.fetch_add(1, std::memory_order_relaxed);
+    (background ? background_ : inline_).fetch_add(1, std::memory_order_relaxed);
     const bool all = copied >= log;
-    if (all && &done == &background_) {
+    if (all && background) {
       caught_up_pages_.store(log, std::memory_order_relaxed);
       caught_up_.fetch_add(1, std::memory_order_relaxed);
     }

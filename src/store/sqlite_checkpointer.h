@@ -58,8 +58,8 @@ class Checkpointer {
   };
   static int OnCommit(void* self, sqlite3* db, const char* schema, int pages) noexcept;
   void Run();
-  // One checkpoint on `db`; counts it in `done` (or busy/failed).
-  Pass Checkpoint(sqlite3* db, const char* path, std::atomic<std::uint64_t>& done, int mode);
+  // One PASSIVE checkpoint on `db`, by the background thread or by a commit at the cap; counts it.
+  Pass Checkpoint(sqlite3* db, const char* path, bool background);
   // Logs `what` at most once a minute.
   void Warn(const char* path, const std::string& what);
 
