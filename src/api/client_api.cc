@@ -120,33 +120,24 @@ Result<std::string> ClientApi::Authenticate(const net::HttpRequest& request) {
   return identity;
 }
 
-bool ClientApi::IsStatusRead(const net::HttpRequest& request) {
-  if (request.method != "GET") return false;
-  std::string_view path = request.path;
-  if (LastSegment(path) == "requestmatchstatus") return true;
-  // GET /v1/matchmaking/<id>
-  return path.rfind("/v1/matchmaking/", 0) == 0 && path.size() > 16 && path.find('/', 16) == std::string_view::npos;
-}
-
 bool ClientApi::Handle(const net::HttpRequest& request, const net::Responder& respond) {
-  net::HttpResponse r;
-  // The ticket-starting routes answer from the commit's completion; the others at once.
-  bool later = false;
   std::string_view path = request.path;
   std::string_view last = LastSegment(path);
   bool compat = last == "requestmatchmaking" || last == "requestmatchstatus";
   bool native = path.rfind("/v1/matchmaking", 0) == 0;
   if (path == "/v1/locations" && request.method == "GET") {
-    respond(Locations());
+    node_.RunOnOwner([this, respond] { respond(Locations()); });
     return true;
   }
   if (!compat && !native) return false;
   if (compat && request.method != "GET") {
-    r = ErrorResponse(Error::InvalidArgument(std::string(last) + " takes GET"));
+    net::HttpResponse r = ErrorResponse(Error::InvalidArgument(std::string(last) + " takes GET"));
     r.status = 405;
     respond(std::move(r));
     return true;
   }
+  // Signatures are checked here, on the connection's loop: what reaches the node's thread is
+  // signed by a live credential.
   auto identity = Authenticate(request);
   if (!identity.ok()) {
     respond(ErrorResponse(identity.error()));
@@ -154,31 +145,49 @@ bool ClientApi::Handle(const net::HttpRequest& request, const net::Responder& re
   }
   if (last == "requestmatchmaking") {
     RequestMatchmaking(*identity, request.remote_address, request.query, respond);
-    later = true;
   } else if (last == "requestmatchstatus") {
-    r = RequestMatchStatus(*identity, request.query);
+    respond(RequestMatchStatus(*identity, request.query));
   } else if (path == "/v1/matchmaking" && request.method == "POST") {
     NativeStart(*identity, request.remote_address, request.body, respond);
-    later = true;
   } else if (path.rfind("/v1/matchmaking/", 0) == 0 && last == "accept" && request.method == "POST" &&
              path.size() > 16 + 7) {
-    r = NativeAccept(*identity, std::string(path.substr(16, path.size() - 16 - 7)), request.body);
+    NativeAccept(*identity, std::string(path.substr(16, path.size() - 16 - 7)), request.body, respond);
   } else if (path.rfind("/v1/matchmaking/", 0) == 0 && path.size() > 16 &&
-             path.find('/', 16) == std::string_view::npos &&
-             (request.method == "GET" || request.method == "DELETE")) {
-    r = NativeGet(*identity, std::string(path.substr(16)), request.method == "DELETE");
+             path.find('/', 16) == std::string_view::npos && request.method == "GET") {
+    respond(NativeGet(*identity, std::string(path.substr(16))));
+  } else if (path.rfind("/v1/matchmaking/", 0) == 0 && path.size() > 16 &&
+             path.find('/', 16) == std::string_view::npos && request.method == "DELETE") {
+    NativeCancel(*identity, std::string(path.substr(16)), respond);
   } else {
-    r = ErrorResponse(Error::NotFound("no route for " + request.method + " " + request.path));
+    respond(ErrorResponse(Error::NotFound("no route for " + request.method + " " + request.path)));
   }
-  if (!later) respond(std::move(r));
   return true;
 }
 
 void ClientApi::Start(const std::string& identity, const std::string& address,
                       std::map<std::string, int> latencies, node::Node::TicketDone done) {
+  // Rate limits and player data here (both thread-safe); the configuration's locations and the
+  // ticket itself on the node's thread.
   auto player = StartingPlayer(identity, address, std::move(latencies));
   if (!player.ok()) return done(player.take_error());
-  node_.StartMatchmakingAsync(options_.configuration, {std::move(player).value()}, identity, "", std::move(done));
+  node_.RunOnOwner([this, identity, player = std::move(player).value(), done = std::move(done)]() mutable {
+    auto st = CheckLocations(player.latency_ms);
+    if (!st.ok()) return done(st.error());
+    node_.StartMatchmakingAsync(options_.configuration, {std::move(player)}, identity, "", std::move(done));
+  });
+}
+
+Status ClientApi::CheckLocations(const std::map<std::string, int>& latencies) const {
+  MUSTER_ASSIGN_OR_RETURN(auto locations, node_.ConfigurationLocations(options_.configuration));
+  for (const auto& [loc, ms] : latencies) {
+    // A STANDALONE configuration places nothing: any location name the game uses is fine.
+    if (!locations.empty() && std::find(locations.begin(), locations.end(), loc) == locations.end()) {
+      std::string known;
+      for (const auto& l : locations) known += (known.empty() ? "" : ", ") + l;
+      return Error::InvalidArgument("latencies: unknown location '" + loc + "' (known: " + known + ")");
+    }
+  }
+  return OkStatus();
 }
 
 Result<matchmaking::PlayerInput> ClientApi::StartingPlayer(const std::string& identity, const std::string& address,
@@ -194,15 +203,6 @@ Result<matchmaking::PlayerInput> ClientApi::StartingPlayer(const std::string& id
   if (!address_ticket_limiter_.Allow(from, now)) {
     return Error::LimitExceeded("too many matchmaking requests from your address; retry in " +
                                 std::to_string(address_ticket_limiter_.RetryAfterSeconds(from, now)) + " s");
-  }
-  MUSTER_ASSIGN_OR_RETURN(auto locations, node_.ConfigurationLocations(options_.configuration));
-  for (const auto& [loc, ms] : latencies) {
-    // A STANDALONE configuration places nothing: any location name the game uses is fine.
-    if (!locations.empty() && std::find(locations.begin(), locations.end(), loc) == locations.end()) {
-      std::string known;
-      for (const auto& l : locations) known += (known.empty() ? "" : ", ") + l;
-      return Error::InvalidArgument("latencies: unknown location '" + loc + "' (known: " + known + ")");
-    }
   }
   MUSTER_ASSIGN_OR_RETURN(json::object data, players_.GetOrCreate(identity));
   matchmaking::PlayerInput player;
@@ -294,32 +294,38 @@ void ClientApi::NativeStart(const std::string& identity, const std::string& addr
   });
 }
 
-net::HttpResponse ClientApi::NativeGet(const std::string& identity, const std::string& ticket_id, bool cancel) {
+net::HttpResponse ClientApi::NativeGet(const std::string& identity, const std::string& ticket_id) {
   auto t = OwnTicket(identity, ticket_id);
   if (!t.ok()) return ErrorResponse(t.error());
-  if (cancel) {
-    t = node_.StopMatchmaking(ticket_id);
-    if (!t.ok()) return ErrorResponse(t.error());
-  }
   return JsonResponse(200, NativeTicket(*t));
 }
 
-net::HttpResponse ClientApi::NativeAccept(const std::string& identity, const std::string& ticket_id,
-                                          const std::string& body) {
-  auto t = OwnTicket(identity, ticket_id);
-  if (!t.ok()) return ErrorResponse(t.error());
+void ClientApi::NativeCancel(const std::string& identity, const std::string& ticket_id,
+                             const net::Responder& respond) {
+  node_.RunOnOwner([this, identity, ticket_id, respond] {
+    auto t = OwnTicket(identity, ticket_id);
+    if (t.ok()) t = node_.StopMatchmaking(ticket_id);
+    respond(t.ok() ? JsonResponse(200, NativeTicket(*t)) : ErrorResponse(t.error()));
+  });
+}
+
+void ClientApi::NativeAccept(const std::string& identity, const std::string& ticket_id, const std::string& body,
+                             const net::Responder& respond) {
   auto v = ParseJson(body, JsonLimits{.max_bytes = 1024, .max_depth = 2});
-  if (!v.ok()) return ErrorResponse(v.error());
+  if (!v.ok()) return respond(ErrorResponse(v.error()));
   JsonObjectReader r(*v, "");
   auto accept = r.Bool("accept", /*required=*/true);
   auto st = r.Finish();
-  if (!st.ok()) return ErrorResponse(st.error());
-  // A client answers only for itself: its identity is the ticket's player.
-  st = node_.AcceptMatch(ticket_id, {identity}, *accept);
-  if (!st.ok()) return ErrorResponse(st.error());
-  t = node_.GetTicket(ticket_id);
-  if (!t.ok()) return ErrorResponse(t.error());
-  return JsonResponse(200, NativeTicket(*t));
+  if (!st.ok()) return respond(ErrorResponse(st.error()));
+  node_.RunOnOwner([this, identity, ticket_id, accept = *accept, respond] {
+    auto t = OwnTicket(identity, ticket_id);
+    if (!t.ok()) return respond(ErrorResponse(t.error()));
+    // A client answers only for itself: its identity is the ticket's player.
+    auto st = node_.AcceptMatch(ticket_id, {identity}, accept);
+    if (!st.ok()) return respond(ErrorResponse(st.error()));
+    t = node_.GetTicket(ticket_id);
+    respond(t.ok() ? JsonResponse(200, NativeTicket(*t)) : ErrorResponse(t.error()));
+  });
 }
 
 net::HttpResponse ClientApi::Locations() {

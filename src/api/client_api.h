@@ -17,8 +17,10 @@
 // come from the player data table, never from the client. A client reads and cancels only its own
 // tickets.
 //
-// Thread safety: none, except the status reads (IsStatusRead), which may run on any thread; the
-// rest runs on the node's loop thread.
+// Threads: Handle runs on the connection's loop, and is safe from several loops at once: it checks
+// the signature there (credential view), answers the status reads there (ticket view), parses
+// bodies and applies the rate limits there, and posts only the node's part of the other routes to
+// the node's thread (Node::RunOnOwner); their answers come from there.
 
 #include <functional>
 #include <string>
@@ -51,15 +53,11 @@ class ClientApi {
   ClientApi(node::Node& node, identity::IdentityService& identities,
             identity::PlayerDataService& players, const Clock& clock, ClientApiOptions options);
 
-  // Returns true when the request is for this API; it is then answered through `respond`, at once
-  // or (the routes that start a ticket) from the commit's completion, on the node's thread.
+  // Returns true when the request is for this API; it is then answered through `respond`: at once
+  // (status reads, bad requests) or from the node's thread (the routes that start a ticket from
+  // the commit's completion).
   bool Handle(const net::HttpRequest& request, const net::Responder& respond);
 
-  // The ticket status reads (GET /requestmatchstatus, GET /v1/matchmaking/<id>): Handle may run
-  // them on any thread, at the same time as the node's own (they read only the credential view,
-  // the ticket view and the store, which are thread-safe), so a connection's loop answers them
-  // without a hop to the node's loop.
-  static bool IsStatusRead(const net::HttpRequest& request);
 
  private:
   Result<std::string> Authenticate(const net::HttpRequest& request);
@@ -68,15 +66,18 @@ class ClientApi {
   net::HttpResponse RequestMatchStatus(const std::string& identity, const std::string& query);
   void NativeStart(const std::string& identity, const std::string& address, const std::string& body,
                    const net::Responder& respond);
-  net::HttpResponse NativeAccept(const std::string& identity, const std::string& ticket_id,
-                                 const std::string& body);
-  net::HttpResponse NativeGet(const std::string& identity, const std::string& ticket_id, bool cancel);
+  void NativeAccept(const std::string& identity, const std::string& ticket_id, const std::string& body,
+                    const net::Responder& respond);
+  net::HttpResponse NativeGet(const std::string& identity, const std::string& ticket_id);
+  void NativeCancel(const std::string& identity, const std::string& ticket_id, const net::Responder& respond);
   net::HttpResponse Locations();
   void Start(const std::string& identity, const std::string& address, std::map<std::string, int> latencies,
              node::Node::TicketDone done);
-  // Rate limits, locations and stored player data: the player a new ticket is for.
+  // Rate limits and stored player data: the player a new ticket is for (any thread).
   Result<matchmaking::PlayerInput> StartingPlayer(const std::string& identity, const std::string& address,
                                                   std::map<std::string, int> latencies);
+  // Whether the configuration's queue reaches every location given (node's thread).
+  Status CheckLocations(const std::map<std::string, int>& latencies) const;
   Result<matchmaking::Ticket> OwnTicket(const std::string& identity, const std::string& ticket_id);
 
   node::Node& node_;

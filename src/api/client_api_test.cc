@@ -24,27 +24,6 @@ TEST(ParseLatencies, RejectsMalformed) {
   }
 }
 
-TEST(ClientApi, OnlyTicketStatusReadsRunOffTheNodesLoop) {
-  auto req = [](const char* method, const char* path) {
-    net::HttpRequest r;
-    r.method = method;
-    r.path = path;
-    return r;
-  };
-  EXPECT_TRUE(ClientApi::IsStatusRead(req("GET", "/requestmatchstatus")));
-  EXPECT_TRUE(ClientApi::IsStatusRead(req("GET", "/prod/requestmatchstatus")));
-  EXPECT_TRUE(ClientApi::IsStatusRead(req("GET", "/v1/matchmaking/0190a1b2-0000-7000-8000-000000000000")));
-  // Everything that changes state, touches rate limiters or reads the cores stays on the node.
-  EXPECT_FALSE(ClientApi::IsStatusRead(req("DELETE", "/v1/matchmaking/abc")));
-  EXPECT_FALSE(ClientApi::IsStatusRead(req("GET", "/requestmatchmaking")));
-  EXPECT_FALSE(ClientApi::IsStatusRead(req("POST", "/v1/matchmaking")));
-  EXPECT_FALSE(ClientApi::IsStatusRead(req("POST", "/v1/matchmaking/abc/accept")));
-  EXPECT_FALSE(ClientApi::IsStatusRead(req("GET", "/v1/matchmaking/abc/accept")));
-  EXPECT_FALSE(ClientApi::IsStatusRead(req("GET", "/v1/matchmaking/")));
-  EXPECT_FALSE(ClientApi::IsStatusRead(req("GET", "/v1/locations")));
-  EXPECT_FALSE(ClientApi::IsStatusRead(req("POST", "/requestmatchstatus")));
-}
-
 TEST(ErrorResponse, CarriesStatusAndMessage) {
   auto r = ErrorResponse(Error::Forbidden("ticket t belongs to another player"));
   EXPECT_EQ(r.status, 403);

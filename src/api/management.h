@@ -11,8 +11,9 @@
 // Every request is parsed completely (unknown fields, types, lengths, ranges) before anything
 // changes. Shapes and errors: docs/management-api.md.
 //
-// Thread safety: none; runs on the node's loop thread like the Node it calls. Asynchronous answers
-// come back on that thread too.
+// Threads: Handle(op, body) runs on the node's thread, like the Node it calls. Handle(op, body,
+// respond) may run on any thread: it parses StartMatchmaking where it is called and posts the rest
+// to the node's thread (Node::RunOnOwner), whence the answers come.
 
 #include <string_view>
 
@@ -29,8 +30,8 @@ class ManagementApi {
 
   // `op` is the part of X-Amz-Target after "GameLift.".
   net::HttpResponse Handle(std::string_view op, std::string_view body);
-  // The same, answered through `respond`: StartMatchmaking answers from its commit's completion
-  // (Node::StartMatchmakingAsync), the other operations at once.
+  // The same, answered through `respond` from the node's thread: StartMatchmaking from its commit's
+  // completion (Node::StartMatchmakingAsync), the other operations once they ran.
   void Handle(std::string_view op, std::string_view body, net::Responder respond);
 
   // Operations answered by this class (for the router's "unknown operation" message and tests).

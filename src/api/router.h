@@ -9,8 +9,9 @@
 //   GET  /healthz                                          → {"status":"ok"}
 //   the client API routes (client_api.h)
 //
-// Thread safety: none, except that requests AnyThread accepts may be handled on any thread at the
-// same time; the rest run on the node's loop thread (asynchronous answers come back on it).
+// Threads: Handle runs on the connection's loop, on several loops at once. Signatures, rate limits,
+// the identity API and the ticket status reads are served there; the management and client
+// operations post their node part to the node's thread (Node::RunOnOwner), whence they answer.
 
 #include <functional>
 #include <memory>
@@ -41,12 +42,9 @@ class Router {
  public:
   Router(ClientApi& client, identity::IdentityService& identities, const Clock& clock,
          RouterOptions options);
-  // Answers through `respond`: at once, or (the routes that start tickets) once the ticket is
-  // durable, on the node's thread.
+  // Answers through `respond`: at once, or from the node's thread (the routes that start tickets
+  // once the ticket is durable).
   void Handle(const net::HttpRequest& request, net::Responder respond);
-  // Requests Handle may serve on any thread (ClientApi::IsStatusRead); the rest run on the
-  // node's loop.
-  static bool AnyThread(const net::HttpRequest& request) { return ClientApi::IsStatusRead(request); }
 
  private:
   void Management(const net::HttpRequest& request, std::string_view op, net::Responder respond);

@@ -51,7 +51,12 @@ net::WsUpgradeHandler ServerSocket::UpgradeHandler() {
       return ErrorResponse(st.error());
     }
     std::string key = fleet::ProcessKey(p.fleet_id, p.compute_name, p.process_id);
-    if (auto conflict = ClaimConflict(key, p.idempotency_token)) {
+    std::optional<std::string> conflict;
+    {
+      std::lock_guard lock(mu_);
+      conflict = ClaimConflict(key, p.idempotency_token);
+    }
+    if (conflict) {
       if (auto more = LogRefusal(req.remote_address)) {
         MLOG(kWarn) << "server socket: refusing a connect from " << req.remote_address << " claiming process "
                     << key << ": " << *conflict << *more;
@@ -59,16 +64,24 @@ net::WsUpgradeHandler ServerSocket::UpgradeHandler() {
       return ErrorResponse(Error::Conflict("process " + p.process_id + " " + *conflict +
                                            "; only the same process (the same IdempotencyToken) may connect as it"));
     }
+    // The connection lives on this loop; what it says goes to the node's thread, in order.
     net::WsCallbacks cb;
-    cb.on_open = [this, p](const std::shared_ptr<net::WsConnection>& c) { OnOpen(c, p); };
-    cb.on_message = [this](const std::shared_ptr<net::WsConnection>& c, std::string&& t) { OnMessage(c, std::move(t)); };
-    cb.on_close = [this](const std::shared_ptr<net::WsConnection>& c, std::uint16_t) { OnClose(c); };
+    cb.on_open = [this, p](const std::shared_ptr<net::WsConnection>& c) {
+      node_.RunOnOwner([this, p, c] { OnOpen(c, p); });
+    };
+    cb.on_message = [this](const std::shared_ptr<net::WsConnection>& c, std::string&& t) {
+      node_.RunOnOwner([this, c, t = std::move(t)]() mutable { OnMessage(c, std::move(t)); });
+    };
+    cb.on_close = [this](const std::shared_ptr<net::WsConnection>& c, std::uint16_t) {
+      node_.RunOnOwner([this, c] { OnClose(c); });
+    };
     return cb;
   };
 }
 
 std::optional<std::string> ServerSocket::LogRefusal(const std::string& remote) {
   Millis now = clock_.NowMillis();
+  std::lock_guard lock(mu_);
   if (!refusal_log_.Allow(ClientKey(remote), now) || !refusal_log_all_.Allow("", now)) {
     ++refusals_not_logged_;
     return std::nullopt;
@@ -86,10 +99,6 @@ bool ServerSocket::SameProcess(const Live& live, const std::string& token) {
          ConstantTimeEquals(live.idempotency_token, token);
 }
 
-bool ServerSocket::ProcessEnded(const std::string& key) const {
-  const fleet::Process* process = node_.fleet().FindProcess(key);
-  return !process || process->status == fleet::ProcessStatus::kTerminated;
-}
 
 std::optional<std::string> ServerSocket::ClaimConflict(const std::string& key, const std::string& token) const {
   auto live = connections_.find(key);
@@ -98,7 +107,7 @@ std::optional<std::string> ServerSocket::ClaimConflict(const std::string& key, c
     return "is connected on another connection";
   }
   auto bound = tokens_.find(key);
-  if (bound == tokens_.end() || bound->second.empty() || ProcessEnded(key)) return std::nullopt;
+  if (bound == tokens_.end() || bound->second.empty() || !node_.ProcessLive(key)) return std::nullopt;
   if (!token.empty() && ConstantTimeEquals(bound->second, token)) return std::nullopt;
   return "was connected with another IdempotencyToken and has not ended";
 }
@@ -109,35 +118,46 @@ void ServerSocket::OnOpen(const std::shared_ptr<net::WsConnection>& c, const Pen
   // older one (the SDK reconnected); another claim on a live pID (checked at the upgrade, checked
   // again here for a claim that won the race meanwhile) is refused.
   std::string key = fleet::ProcessKey(p.fleet_id, p.compute_name, p.process_id);
-  auto old = connections_.find(key);
   std::optional<Live> previous;
-  if (old != connections_.end() && old->second.connection != c) {
-    if (!SameProcess(old->second, p.idempotency_token)) {
-      MLOG(kWarn) << "server socket: refusing " << key << " from " << c->RemoteAddress()
-                  << ": it is live on another connection";
-      c->Close(1008, "process is connected on another connection");
-      return;
+  std::optional<std::string> refused;
+  {
+    std::lock_guard lock(mu_);
+    auto old = connections_.find(key);
+    if (old != connections_.end() && old->second.connection != c) {
+      if (SameProcess(old->second, p.idempotency_token)) {
+        previous = old->second;
+      } else {
+        refused = "is connected on another connection";
+      }
+    } else if (old == connections_.end()) {
+      refused = ClaimConflict(key, p.idempotency_token);
     }
-    previous = old->second;
-  } else if (old == connections_.end()) {
-    if (auto conflict = ClaimConflict(key, p.idempotency_token)) {
-      MLOG(kWarn) << "server socket: refusing " << key << " from " << c->RemoteAddress() << ": " << *conflict;
-      c->Close(1008, "process " + *conflict);
-      return;
+    if (!refused) {
+      keys_[c->Id()] = key;
+      connections_[key] = Live{c, p.idempotency_token};
     }
   }
-  keys_[c->Id()] = key;
-  connections_[key] = Live{c, p.idempotency_token};
+  if (refused) {
+    MLOG(kWarn) << "server socket: refusing " << key << " from " << c->RemoteAddress() << ": " << *refused;
+    c->Close(1008, "process " + *refused);
+    return;
+  }
   auto connected = node_.ServerConnect(c->Id(), p.fleet_id, p.compute_name, p.process_id);
   if (!connected.ok()) {
-    keys_.erase(c->Id());
-    if (previous) connections_[key] = *previous;
-    else connections_.erase(key);
+    {
+      std::lock_guard lock(mu_);
+      keys_.erase(c->Id());
+      if (previous) connections_[key] = *previous;
+      else connections_.erase(key);
+    }
     MLOG(kWarn) << "server socket: refusing " << key << ": " << connected.error().message;
     c->Close(1008, connected.error().message.substr(0, 120));
     return;
   }
-  tokens_[key] = p.idempotency_token;
+  {
+    std::lock_guard lock(mu_);
+    tokens_[key] = p.idempotency_token;
+  }
   if (previous) {
     replaced_.push_back({previous->connection, clock_.NowMillis() + options_.replaced_close_delay_ms});
     MLOG(kInfo) << "server socket: process " << key << " reconnected from " << c->RemoteAddress()
@@ -160,9 +180,13 @@ void ServerSocket::Tick() {
 }
 
 void ServerSocket::OnMessage(const std::shared_ptr<net::WsConnection>& c, std::string&& text) {
-  auto kit = keys_.find(c->Id());
-  if (kit == keys_.end()) return;  // refused at open; closing
-  const std::string& key = kit->second;
+  std::string key;
+  {
+    std::lock_guard lock(mu_);
+    auto kit = keys_.find(c->Id());
+    if (kit == keys_.end()) return;  // refused at open; closing
+    key = kit->second;
+  }
   fleet::FrameHeader header;
   auto msg = fleet::DecodeClientMessage(text, &header);
   if (!msg.ok()) {
@@ -192,17 +216,22 @@ void ServerSocket::OnMessage(const std::shared_ptr<net::WsConnection>& c, std::s
 }
 
 void ServerSocket::OnClose(const std::shared_ptr<net::WsConnection>& c) {
-  auto kit = keys_.find(c->Id());
-  if (kit == keys_.end()) return;
-  std::string key = kit->second;
-  keys_.erase(kit);
-  auto cit = connections_.find(key);
-  if (cit != connections_.end() && cit->second.connection == c) connections_.erase(cit);
+  std::string key;
+  {
+    std::lock_guard lock(mu_);
+    auto kit = keys_.find(c->Id());
+    if (kit == keys_.end()) return;
+    key = kit->second;
+    keys_.erase(kit);
+    auto cit = connections_.find(key);
+    if (cit != connections_.end() && cit->second.connection == c) connections_.erase(cit);
+  }
   node_.ServerDisconnect(c->Id(), key);
   MLOG(kInfo) << "server socket: process " << key << " disconnected";
 }
 
 void ServerSocket::Sweep() {
+  std::lock_guard lock(mu_);
   // Replies are kept across reconnects (the SDK re-sends after one) but not for processes the
   // fleet no longer has.
   for (auto it = replies_.begin(); it != replies_.end();) {
@@ -211,18 +240,28 @@ void ServerSocket::Sweep() {
   }
   // Tokens are kept while their process lives (a claim during its reconnect is refused).
   for (auto it = tokens_.begin(); it != tokens_.end();) {
-    if (!connections_.count(it->first) && ProcessEnded(it->first)) it = tokens_.erase(it);
+    if (!connections_.count(it->first) && !node_.ProcessLive(it->first)) it = tokens_.erase(it);
     else ++it;
   }
 }
 
 void ServerSocket::Push(const std::string& process_key, const std::string& frame) {
-  auto it = connections_.find(process_key);
-  if (it == connections_.end()) {
+  std::shared_ptr<net::WsConnection> connection;
+  {
+    std::lock_guard lock(mu_);
+    auto it = connections_.find(process_key);
+    if (it != connections_.end()) connection = it->second.connection;
+  }
+  if (!connection) {
     MLOG(kWarn) << "server socket: process " << process_key << " is not connected; push deferred to its reconnect";
     return;
   }
-  it->second.connection->Send(frame);
+  connection->Send(frame);  // posted to the connection's loop
+}
+
+std::size_t ServerSocket::ConnectionCount() const {
+  std::lock_guard lock(mu_);
+  return keys_.size();
 }
 
 }  // namespace muster::api

@@ -16,12 +16,18 @@
 // first (the C++ SDK does at once, the Go SDK after 5 s; closing it sooner would make the Go SDK
 // drop its new socket too).
 //
-// Thread safety: none; runs on the node's loop thread (upgrades, messages and pushes).
+// Threads: connections live on the connection loops. The upgrade handler runs there: it checks the
+// token (or signature) and a conflicting claim from the node's thread-safe views and this class's
+// registries (under mu_), so an unauthenticated peer never reaches the node's thread. Opens,
+// messages and closes are posted to the node's thread (Node::RunOnOwner), in the order the
+// connection saw them; Push, Tick and Sweep run there too. Replies and pushes are posted back to
+// the connection's loop by WsConnection::Send.
 
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,7 +55,7 @@ class ServerSocket {
   net::WsUpgradeHandler UpgradeHandler();
   // Sends a frame to a process if it is connected (the node's push sink).
   void Push(const std::string& process_key, const std::string& frame);
-  std::size_t ConnectionCount() const { return keys_.size(); }
+  std::size_t ConnectionCount() const;
   // Drops cached replies of processes that are gone; call periodically.
   void Sweep();
   // Closes replaced sockets that are due; call often (e.g. every 100 ms).
@@ -71,10 +77,8 @@ class ServerSocket {
   static bool SameProcess(const Live& live, const std::string& token);
   // Why a connect claiming process `key` with `token` must be refused (nullopt: it may connect):
   // the process is live on another connection, or was connected with another token and has not
-  // terminated.
+  // terminated. REQUIRES(mu_).
   std::optional<std::string> ClaimConflict(const std::string& key, const std::string& token) const;
-  // Whether the fleet no longer has process `key`, or has it terminated.
-  bool ProcessEnded(const std::string& key) const;
   void OnOpen(const std::shared_ptr<net::WsConnection>& c, const Pending& p);
   void OnMessage(const std::shared_ptr<net::WsConnection>& c, std::string&& text);
   void OnClose(const std::shared_ptr<net::WsConnection>& c);
@@ -82,10 +86,12 @@ class ServerSocket {
   node::Node& node_;
   const Clock& clock_;
   ServerSocketOptions options_;
-  std::map<std::uint64_t, std::string> keys_;                                // connection → process key
-  std::map<std::string, Live> connections_;                                  // process key → live connection
-  std::map<std::string, std::string> tokens_;  // process key → its IdempotencyToken, kept while it lives
-  std::vector<Replaced> replaced_;                                           // closed when due
+  mutable std::mutex mu_;  // the registries below that the upgrade handler reads, and the log's count
+  std::map<std::uint64_t, std::string> keys_;  // GUARDED_BY(mu_); connection → process key
+  std::map<std::string, Live> connections_;    // GUARDED_BY(mu_); process key → live connection
+  std::map<std::string, std::string> tokens_;  // GUARDED_BY(mu_); process key → its IdempotencyToken,
+                                               // kept while it lives
+  std::vector<Replaced> replaced_;             // node's thread; closed when due
   // Refused connects are logged, but peers that retry in a loop (from however many addresses)
   // cannot fill the log: at most 10 lines a minute per address and 60 in all; the next line
   // logged says how many were left out. Returns the suffix to log, or nullopt to stay silent.
@@ -94,8 +100,9 @@ class ServerSocket {
   static constexpr RateLimit kRefusalLogRateAll{60, 60};
   RateLimiter refusal_log_;       // per client address
   RateLimiter refusal_log_all_;   // every address together
-  std::uint64_t refusals_not_logged_ = 0;
-  std::map<std::string, std::deque<std::pair<std::string, std::string>>> replies_;  // key → (RequestId, reply)
+  std::uint64_t refusals_not_logged_ = 0;  // GUARDED_BY(mu_)
+  // Node's thread: key → (RequestId, reply).
+  std::map<std::string, std::deque<std::pair<std::string, std::string>>> replies_;
 };
 
 }  // namespace muster::api

@@ -142,17 +142,19 @@ int Run(int argc, char** argv) {
   if (!setup.ok()) return fail("configuration", setup.error());
   // The loops are declared before the node and everything that holds a Responder or posts to
   // them, so they are destroyed last: a Responder dropped at shutdown still has a loop to post to.
-  // Client connections spread over `threads` loops; the first is the node's own (loop 0).
+  // Client and game server connections spread over `threads` connection loops; the node's own
+  // loop (its cores, timers and commit completions) holds no connection, so no peer's bytes,
+  // handshakes or signatures take its time.
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const std::size_t threads = cfg.threads > 0 ? static_cast<std::size_t>(cfg.threads) : cores;
-  std::vector<std::unique_ptr<boost::asio::io_context>> extra_loops;
-  for (std::size_t i = 1; i < threads; ++i) extra_loops.push_back(std::make_unique<boost::asio::io_context>(1));
-  boost::asio::io_context ioc;  // the node's loop
-  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> extra_work;
-  std::vector<boost::asio::io_context*> client_loops{&ioc};
-  for (auto& l : extra_loops) {
-    extra_work.push_back(boost::asio::make_work_guard(*l));
-    client_loops.push_back(l.get());
+  std::vector<std::unique_ptr<boost::asio::io_context>> loops;
+  for (std::size_t i = 0; i < threads; ++i) loops.push_back(std::make_unique<boost::asio::io_context>(1));
+  boost::asio::io_context ioc(1);  // the node's loop
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> loop_work;
+  std::vector<boost::asio::io_context*> connection_loops;
+  for (auto& l : loops) {
+    loop_work.push_back(boost::asio::make_work_guard(*l));
+    connection_loops.push_back(l.get());
   }
 
   node::Node node(**store, Env::System());
@@ -278,17 +280,10 @@ int Run(int argc, char** argv) {
   net::Limits server_limits = client_limits;
   server_limits.max_connections_per_address = static_cast<std::size_t>(cfg.server_max_connections_per_address);
 
-  net::HttpServer http(client_loops), ws(ioc), wss(ioc);
-  // A request that arrived on another loop is handed to the node's loop; its answer goes back
-  // through the Responder (posted to the connection's own loop).
-  auto handler = [&](net::HttpRequest&& r, net::Responder respond) {
-    if (ioc.get_executor().running_in_this_thread() || api::Router::AnyThread(r)) {
-      return router.Handle(r, std::move(respond));  // status reads: on the connection's own loop
-    }
-    boost::asio::post(ioc, [&router, r = std::move(r), respond = std::move(respond)]() mutable {
-      router.Handle(r, std::move(respond));
-    });
-  };
+  net::HttpServer http(connection_loops), ws(connection_loops), wss(connection_loops);
+  // Requests are handled on the connection's loop; the router posts the node's part of each to the
+  // node's loop, and answers go back through the Responder (posted to the connection's loop).
+  auto handler = [&](net::HttpRequest&& r, net::Responder respond) { router.Handle(r, std::move(respond)); };
   auto socket_http = [](net::HttpRequest&& r, net::Responder respond) {
     respond(api::ErrorResponse(Error::NotFound("this port serves game server WebSocket connections only")));
   };
@@ -396,14 +391,14 @@ int Run(int argc, char** argv) {
     wait_children();
   });
   std::vector<std::thread> loop_threads;
-  for (std::size_t i = 0; i < extra_loops.size(); ++i) {
-    loop_threads.emplace_back([&, i] { net::RunLoop(*extra_loops[i], "musterd client loop"); });
+  for (std::size_t i = 0; i < loops.size(); ++i) {
+    loop_threads.emplace_back([&, i] { net::RunLoop(*loops[i], "musterd connection loop"); });
   }
   MLOG(kInfo) << "musterd ready (store " << (*store)->Engine() << " in " << cfg.data_dir << ", " << threads
-              << (threads == 1 ? " loop)" : " loops)");
-  net::RunLoop(ioc, "musterd loop");
-  extra_work.clear();
-  for (auto& l : extra_loops) l->stop();
+              << (threads == 1 ? " connection loop" : " connection loops") << " and the node's loop)";
+  net::RunLoop(ioc, "musterd node loop");
+  loop_work.clear();
+  for (auto& l : loops) l->stop();
   for (auto& t : loop_threads) t.join();
   MLOG(kInfo) << "musterd stopped";
   return 0;

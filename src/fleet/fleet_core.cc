@@ -79,17 +79,8 @@ void FleetCore::Restore(std::vector<Compute> computes, std::vector<Process> proc
 Status FleetCore::Authenticate(std::string_view fleet_id, std::string_view compute_name,
                                std::string_view token) const {
   auto it = computes_.find(std::string(fleet_id) + "/" + std::string(compute_name));
-  if (it == computes_.end()) {
-    return Error::Forbidden("compute '" + std::string(compute_name) + "' is not registered in fleet '" +
-                            std::string(fleet_id) + "'");
-  }
-  if (token.empty() || !ConstantTimeEquals(token, it->second.auth_token)) {
-    return Error::Unauthorized("invalid auth token for compute '" + std::string(compute_name) + "'");
-  }
-  if (it->second.auth_token_expiry != 0 && clock_.NowMillis() > it->second.auth_token_expiry) {
-    return Error::Unauthorized("auth token for compute '" + std::string(compute_name) + "' has expired");
-  }
-  return OkStatus();
+  return CheckComputeToken(it == computes_.end() ? nullptr : &it->second, fleet_id, compute_name, token,
+                           clock_.NowMillis());
 }
 
 Result<core::Effects> FleetCore::Connect(std::uint64_t connection, const std::string& fleet_id,

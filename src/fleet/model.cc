@@ -1,5 +1,7 @@
 #include "fleet/model.h"
 
+#include "common/crypto.h"
+
 namespace muster::fleet {
 
 namespace {
@@ -26,6 +28,21 @@ store::Row MakeRow(std::string id, std::string index, std::string status, const 
 }
 
 }  // namespace
+
+Status CheckComputeToken(const Compute* compute, std::string_view fleet_id, std::string_view compute_name,
+                         std::string_view token, Millis now) {
+  if (!compute) {
+    return Error::Forbidden("compute '" + std::string(compute_name) + "' is not registered in fleet '" +
+                            std::string(fleet_id) + "'");
+  }
+  if (token.empty() || !ConstantTimeEquals(token, compute->auth_token)) {
+    return Error::Unauthorized("invalid auth token for compute '" + std::string(compute_name) + "'");
+  }
+  if (compute->auth_token_expiry != 0 && now > compute->auth_token_expiry) {
+    return Error::Unauthorized("auth token for compute '" + std::string(compute_name) + "' has expired");
+  }
+  return OkStatus();
+}
 
 const char* ProcessStatusName(ProcessStatus s) {
   switch (s) {

@@ -28,6 +28,11 @@ struct Compute {
   std::string Key() const { return fleet_id + "/" + compute_name; }
 };
 
+// Checks a connecting game server's auth token against its compute (nullptr: not registered):
+// kForbidden for an unknown compute, kUnauthorized for a wrong or expired token.
+Status CheckComputeToken(const Compute* compute, std::string_view fleet_id, std::string_view compute_name,
+                         std::string_view token, Millis now);
+
 // The key of a process: "<fleet>/<compute>/<pID>".
 inline std::string ProcessKey(const std::string& fleet_id, const std::string& compute_name,
                               const std::string& process_id) {

@@ -56,7 +56,7 @@ constexpr const char* kLiveShard = "node";
 constexpr const char* kDefinitionsShard = "definitions";
 
 struct Node::InFlight {
-  std::vector<store::Write> tickets;   // the batch's ticket writes, for the view once durable
+  std::vector<store::Write> viewed;    // the batch's ticket and process writes, for the views once durable
   std::vector<core::Push> pushes;      // announced once the commit is durable
   std::vector<core::Notice> notices;
   bool events = false;                 // the batch appended outbox events
@@ -68,22 +68,33 @@ struct Node::InFlight {
   Status status;                       // GUARDED_BY(done_mu_)
 };
 
-Node::Node(store::Store& store, const Env& env) : store_(store), env_(env), clock_(env.clock) {}
+Node::Node(store::Store& store, const Env& env)
+    : store_(store), env_(env), clock_(env.clock), fleet_view_(env.clock) {}
 
 void Node::UseWriter(store::CommitWriter& writer, Post post) {
   writer_ = &writer;
   post_ = std::move(post);
 }
 
+void Node::RunOnOwner(std::function<void()> f) const {
+  if (post_) return post_(std::move(f));
+  f();
+}
+
+void Node::ApplyToViews(const std::vector<store::Write>& writes) {
+  ticket_view_.Apply(writes);
+  fleet_view_.Apply(writes);
+}
+
 Status Node::Start(const NodeSetup& setup) {
   setup_ = setup;
+  region_ = setup.region;  // read from other threads (ConfigurationArn): set once, here
+  account_ = setup.account;
   MUSTER_RETURN_IF_ERROR(Build(setup, /*reload=*/false));
   return Restore();
 }
 
 Status Node::Build(const NodeSetup& setup, bool reload) {
-  region_ = setup.region;
-  account_ = setup.account;
   fleet::FleetOptions fo = setup.fleet_options;
   fo.region = region_;
   bus_ = bus::Bus();
@@ -95,7 +106,7 @@ Status Node::Build(const NodeSetup& setup, bool reload) {
   bus_.Subscribe("fleet", [this](const core::Notice& n) { return placement_->OnFleetNotice(n); });
   bus_.Subscribe("placement", [this](const core::Notice& n) { return matchmaking_->OnPlacementNotice(n); });
   bus_.Subscribe("fleet", [this](const core::Notice& n) { return matchmaking_->OnFleetNotice(n); });
-  compute_tokens_.clear();
+  computes_.clear();
 
   core::Effects fx;
   // Fleets and computes. A compute keeps the auth token it was given in an earlier run, so game
@@ -111,7 +122,7 @@ Status Node::Build(const NodeSetup& setup, bool reload) {
         }
         if (c.auth_token.empty()) c.auth_token = Base64UrlEncode(env_.random.Bytes(32));
       }
-      compute_tokens_[c.Key()] = c.auth_token;
+      computes_[c.Key()] = c;
       fx.Append(fleet_->PutCompute(std::move(c)));
     }
   }
@@ -132,7 +143,7 @@ Status Node::Build(const NodeSetup& setup, bool reload) {
 Status Node::CommitNow(core::Effects fx) {
   fx = bus_.Cascade(std::move(fx));
   if (!fx.writes.empty() || !fx.events.empty()) MUSTER_RETURN_IF_ERROR(store_.Commit(fx.writes, fx.events));
-  ticket_view_.Apply(fx.writes);
+  ApplyToViews(fx.writes);
   if (!fx.events.empty() && events_committed_) Guarded("waking the dispatcher", events_committed_);
   Announce(fx.pushes, fx.notices);
   return OkStatus();
@@ -177,11 +188,15 @@ Status Node::Restore() {
   MUSTER_ASSIGN_OR_RETURN(auto compute_rows, All(store_, Table::kComputes));
   for (const auto& r : compute_rows) {
     auto c = Readable(fleet::ComputeFromRow(r), "compute", r, &skipped);
-    if (c && !compute_tokens_.count(c->Key())) {
-      compute_tokens_[c->Key()] = c->auth_token;
+    if (c && !computes_.count(c->Key())) {
+      computes_[c->Key()] = *c;
       computes.push_back(std::move(*c));
     }
   }
+  fleet_view_.ReplaceComputes(computes_);
+  std::unordered_set<std::string> live;
+  for (const auto& p : processes) live.insert(p.Key());
+  fleet_view_.ReplaceLiveProcesses(std::move(live));
   std::size_t n_proc = processes.size(), n_gs = sessions.size();
   fleet_->Restore(std::move(computes), std::move(processes), std::move(sessions), std::move(players));
 
@@ -228,7 +243,7 @@ void Node::Commit(core::Effects fx, bool fatal, std::function<void(Status)> then
   store::CoalesceWrites(&fx.writes);  // e.g. a ticket that entered the search and was matched in one run
   auto item = std::make_shared<InFlight>();
   for (const auto& w : fx.writes) {
-    if (w.table == store::Table::kTickets) item->tickets.push_back(w);
+    if (w.table == store::Table::kTickets || w.table == store::Table::kProcesses) item->viewed.push_back(w);
   }
   item->pushes = std::move(fx.pushes);
   item->notices = std::move(fx.notices);
@@ -284,7 +299,7 @@ void Node::Deliver() {
     inflight_.pop_front();
     item->delivered = true;
     if (item->status.ok()) {
-      ticket_view_.Apply(item->tickets);
+      ApplyToViews(item->viewed);
       if (item->events && events_committed_) Guarded("waking the dispatcher", events_committed_);
       Guarded("announcing a commit", [&] { Announce(item->pushes, item->notices); });
     } else if (item->fatal && item->epoch == epoch_) {
@@ -565,9 +580,9 @@ Status Node::ServerStartBackfill(const std::string& key, const fleet::StartMatch
 }
 
 Result<std::string> Node::ComputeToken(const std::string& fleet_id, const std::string& compute_name) const {
-  auto it = compute_tokens_.find(fleet_id + "/" + compute_name);
-  if (it == compute_tokens_.end()) return Error::NotFound("compute " + compute_name + " is not registered");
-  return it->second;
+  auto it = computes_.find(fleet_id + "/" + compute_name);
+  if (it == computes_.end()) return Error::NotFound("compute " + compute_name + " is not registered");
+  return it->second.auth_token;
 }
 
 void Node::RunMatchmaking() {

@@ -15,8 +15,10 @@
 // connected through a reload. Changes of definitions (rule sets, configurations) are checked,
 // committed, and only then put in memory; their failure is reported and changes nothing.
 //
-// Thread safety: none. All methods run on the node's loop thread; the daemon posts work to it.
-// Only the writer's completions come from its thread, and they post to the loop (UseWriter).
+// Thread safety: none, except where a method says so (GetTicket, ServerAuthenticate, ProcessLive,
+// RunOnOwner, ConfigurationArn: safe from any thread). Everything else runs on the node's own loop
+// thread, which holds no connection: the connection loops post the node's part of a request to it
+// (RunOnOwner). The writer's completions come from its thread and post to the loop (UseWriter).
 
 #include <condition_variable>
 #include <deque>
@@ -24,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <set>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -35,6 +38,7 @@
 #include "matchmaking/lifecycle.h"
 #include "placement/placement_core.h"
 #include "store/commit_writer.h"
+#include "node/fleet_view.h"
 #include "node/ticket_view.h"
 #include "store/store.h"
 
@@ -87,6 +91,10 @@ class Node {
   // node's use of it; stop it before the node and before the loop that `post` feeds.
   void UseWriter(store::CommitWriter& writer, Post post);
 
+  // Runs `f` on the node's thread: posted there once UseWriter gave the way, else at once (tests
+  // that drive the node from one thread). Safe from any thread.
+  void RunOnOwner(std::function<void()> f) const;
+
   // Delivers every commit that completed: at shutdown, after the writer stopped (which completes
   // everything it held), so that no answer waits in the node when the loops stop.
   void DeliverCompleted() { Deliver(); }
@@ -120,6 +128,7 @@ class Node {
   Result<matchmaking::Ticket> StopMatchmaking(const std::string& ticket_id);
   // Locations a configuration can place into (through its queue).
   Result<std::vector<std::string>> ConfigurationLocations(const std::string& configuration) const;
+  // Safe from any thread (the region and account are fixed at Start).
   std::string ConfigurationArn(const std::string& configuration) const;
   std::vector<fleet::LocationEndpoint> LocationEndpoints() const { return fleet_->LocationEndpoints(); }
 
@@ -151,11 +160,14 @@ class Node {
   Result<matchmaking::Ticket> StopMatchBackfill(const std::string& ticket_id);
 
   // --- server socket -------------------------------------------------------------------------
-  // Checks a connecting game server's compute auth token.
+  // Checks a connecting game server's compute auth token. Safe from any thread (FleetView).
   Status ServerAuthenticate(const std::string& fleet_id, const std::string& compute_name,
                             const std::string& token) const {
-    return fleet_->Authenticate(fleet_id, compute_name, token);
+    return fleet_view_.Authenticate(fleet_id, compute_name, token);
   }
+  // Whether process `key` is connected or active as committed (not terminated, not unknown).
+  // Safe from any thread.
+  bool ProcessLive(const std::string& key) const { return fleet_view_.ProcessLive(key); }
   // Registers an authenticated connection as process pID; returns the process key.
   Result<std::string> ServerConnect(std::uint64_t connection, const std::string& fleet_id,
                                     const std::string& compute_name, const std::string& process_id);
@@ -195,6 +207,8 @@ class Node {
   // state then), and announces at once.
   Status CommitNow(core::Effects fx);
   void Announce(const std::vector<core::Push>& pushes, const std::vector<core::Notice>& notices);
+  // Hands the writes of a durable commit to the views the loops read.
+  void ApplyToViews(const std::vector<store::Write>& writes);
   void StartTicket(const std::string& configuration, std::vector<matchmaking::PlayerInput> players,
                    const std::string& owner, std::string ticket_id, TicketDone done, bool wait);
   // Checks and stages a new ticket (StartMatchmaking and its async form).
@@ -221,9 +235,10 @@ class Node {
   std::function<void()> schedule_run_;
   std::function<void()> events_committed_;
   std::vector<NoticeObserver> observers_;
-  std::map<std::string, std::string> compute_tokens_;  // fleet/compute → token
+  std::unordered_map<std::string, fleet::Compute> computes_;  // fleet/compute → compute (and token)
   NodeSetup setup_;                                      // for reloads
   TicketView ticket_view_;                               // committed tickets (kept through reloads)
+  FleetView fleet_view_;                                 // computes and live processes, for the loops
   std::set<std::string> inserting_;                      // tickets staged, their insert not yet done
   std::map<std::string, std::uint64_t> connections_;     // process key → open server connection
 
