@@ -165,7 +165,7 @@ bool ClientApi::Handle(const net::HttpRequest& request, const net::Responder& re
 }
 
 void ClientApi::Start(const std::string& identity, const std::string& address,
-                      std::map<std::string, int> latencies, node::Node::TicketDone done) {
+                      std::map<std::string, int> latencies, node::Tickets::TicketDone done) {
   // Rate limits and player data here (both thread-safe); the configuration's locations and the
   // ticket itself on the node's thread.
   auto player = StartingPlayer(identity, address, std::move(latencies));
@@ -173,12 +173,12 @@ void ClientApi::Start(const std::string& identity, const std::string& address,
   node_.RunOnOwner([this, identity, player = std::move(player).value(), done = std::move(done)]() mutable {
     auto st = CheckLocations(player.latency_ms);
     if (!st.ok()) return done(st.error());
-    node_.StartMatchmakingAsync(options_.configuration, {std::move(player)}, identity, "", std::move(done));
+    node_.tickets().StartMatchmakingAsync(options_.configuration, {std::move(player)}, identity, "", std::move(done));
   });
 }
 
 Status ClientApi::CheckLocations(const std::map<std::string, int>& latencies) const {
-  MUSTER_ASSIGN_OR_RETURN(auto locations, node_.ConfigurationLocations(options_.configuration));
+  MUSTER_ASSIGN_OR_RETURN(auto locations, node_.tickets().ConfigurationLocations(options_.configuration));
   for (const auto& [loc, ms] : latencies) {
     // A STANDALONE configuration places nothing: any location name the game uses is fine.
     if (!locations.empty() && std::find(locations.begin(), locations.end(), loc) == locations.end()) {
@@ -229,14 +229,14 @@ void ClientApi::RequestMatchmaking(const std::string& identity, const std::strin
   if (!lat.ok()) return respond(ErrorResponse(lat.error()));
   Start(identity, address, std::move(lat).value(), [this, respond](Result<matchmaking::Ticket> t) {
     if (!t.ok()) return respond(ErrorResponse(t.error()));
-    respond(JsonResponse(200, matchmaking::TicketToApiJson(*t, node_.ConfigurationArn(t->configuration_name))));
+    respond(JsonResponse(200, matchmaking::TicketToApiJson(*t, node_.definitions().ConfigurationArn(t->configuration_name))));
   });
 }
 
 Result<matchmaking::Ticket> ClientApi::OwnTicket(const std::string& identity, const std::string& ticket_id) {
   // Another player's ticket answers exactly as an unknown one: the API is no oracle for which
   // ticket ids exist.
-  auto t = node_.GetTicket(ticket_id);
+  auto t = node_.tickets().GetTicket(ticket_id);
   if (!t.ok() && t.error().code != ErrorCode::kNotFound) return t;
   if (!t.ok() || t->owner != identity) return Error::NotFound("ticket " + ticket_id + " does not exist");
   return t;
@@ -304,7 +304,7 @@ void ClientApi::NativeCancel(const std::string& identity, const std::string& tic
                              const net::Responder& respond) {
   node_.RunOnOwner([this, identity, ticket_id, respond] {
     auto t = OwnTicket(identity, ticket_id);
-    if (t.ok()) t = node_.StopMatchmaking(ticket_id);
+    if (t.ok()) t = node_.tickets().StopMatchmaking(ticket_id);
     respond(t.ok() ? JsonResponse(200, NativeTicket(*t)) : ErrorResponse(t.error()));
   });
 }
@@ -321,16 +321,16 @@ void ClientApi::NativeAccept(const std::string& identity, const std::string& tic
     auto t = OwnTicket(identity, ticket_id);
     if (!t.ok()) return respond(ErrorResponse(t.error()));
     // A client answers only for itself: its identity is the ticket's player.
-    auto st = node_.AcceptMatch(ticket_id, {identity}, accept);
+    auto st = node_.tickets().AcceptMatch(ticket_id, {identity}, accept);
     if (!st.ok()) return respond(ErrorResponse(st.error()));
-    t = node_.GetTicket(ticket_id);
+    t = node_.tickets().GetTicket(ticket_id);
     respond(t.ok() ? JsonResponse(200, NativeTicket(*t)) : ErrorResponse(t.error()));
   });
 }
 
 net::HttpResponse ClientApi::Locations() {
   json::array locs;
-  for (const auto& e : node_.LocationEndpoints()) {
+  for (const auto& e : node_.game_servers().LocationEndpoints()) {
     locs.push_back(json::object{{"Location", e.location},
                                 {"PingEndpoint", e.ip_address + ":" + std::to_string(e.port)}});
   }

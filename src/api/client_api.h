@@ -72,7 +72,7 @@ class ClientApi {
   void NativeCancel(const std::string& identity, const std::string& ticket_id, const net::Responder& respond);
   net::HttpResponse Locations();
   void Start(const std::string& identity, const std::string& address, std::map<std::string, int> latencies,
-             node::Node::TicketDone done);
+             node::Tickets::TicketDone done);
   // Rate limits and stored player data: the player a new ticket is for (any thread).
   Result<matchmaking::PlayerInput> StartingPlayer(const std::string& identity, const std::string& address,
                                                   std::map<std::string, int> latencies);

@@ -150,7 +150,7 @@ void ManagementApi::Handle(std::string_view op, std::string_view body, net::Resp
   auto start = ReadStart(reader);
   if (!start.ok()) return respond(AwsJsonError(start.error()));
   node_.RunOnOwner([this, start = std::move(start).value(), respond = std::move(respond)]() mutable {
-    node_.StartMatchmakingAsync(start.configuration, std::move(start.players), "", std::move(start.ticket_id),
+    node_.tickets().StartMatchmakingAsync(start.configuration, std::move(start.players), "", std::move(start.ticket_id),
                                 [this, respond = std::move(respond)](Result<matchmaking::Ticket> t) {
                                   if (!t.ok()) return respond(AwsJsonError(t.error()));
                                   respond(AwsJsonResponse(json::object{{"MatchmakingTicket", TicketJson(*t)}}));
@@ -165,7 +165,7 @@ Result<json::value> ManagementApi::ParseBody(std::string_view body) {
 }
 
 json::object ManagementApi::TicketJson(const matchmaking::Ticket& t) const {
-  return matchmaking::TicketToApiJson(t, node_.ConfigurationArn(t.configuration_name));
+  return matchmaking::TicketToApiJson(t, node_.definitions().ConfigurationArn(t.configuration_name));
 }
 
 // --- rule sets ------------------------------------------------------------------------------
@@ -176,7 +176,7 @@ Result<json::object> ManagementApi::CreateMatchmakingRuleSet(JsonObjectReader& r
   if (body && body->empty()) r.Fail("RuleSetBody", "must not be empty");
   MUSTER_RETURN_IF_ERROR(ReadTags(r));
   MUSTER_RETURN_IF_ERROR(r.Finish());
-  MUSTER_ASSIGN_OR_RETURN(auto rs, node_.CreateRuleSet(*name, *body));
+  MUSTER_ASSIGN_OR_RETURN(auto rs, node_.definitions().CreateRuleSet(*name, *body));
   return json::object{{"RuleSet", RuleSetToJson(rs)}};
 }
 
@@ -199,11 +199,11 @@ Result<json::object> ManagementApi::DescribeMatchmakingRuleSets(JsonObjectReader
   std::vector<node::RuleSetRecord> items;
   if (r.has("Names")) {
     for (const auto& n : names) {
-      MUSTER_ASSIGN_OR_RETURN(auto rs, node_.FindRuleSet(n));
+      MUSTER_ASSIGN_OR_RETURN(auto rs, node_.definitions().FindRuleSet(n));
       items.push_back(std::move(rs));
     }
   } else {
-    items = node_.ListRuleSets();
+    items = node_.definitions().ListRuleSets();
   }
   json::object out;
   json::array list;
@@ -216,7 +216,7 @@ Result<json::object> ManagementApi::DescribeMatchmakingRuleSets(JsonObjectReader
 Result<json::object> ManagementApi::DeleteMatchmakingRuleSet(JsonObjectReader& r) {
   auto name = ReadName(r, "Name", true, 256, "matchmakingruleset");
   MUSTER_RETURN_IF_ERROR(r.Finish());
-  MUSTER_RETURN_IF_ERROR(node_.DeleteRuleSet(*name));
+  MUSTER_RETURN_IF_ERROR(node_.definitions().DeleteRuleSet(*name));
   return json::object{};
 }
 
@@ -227,7 +227,7 @@ Result<json::object> ManagementApi::CreateMatchmakingConfiguration(JsonObjectRea
   if (auto name = ReadName(r, "Name", true, 128)) spec.name = *name;
   MUSTER_RETURN_IF_ERROR(ReadConfigurationFields(r, /*create=*/true, &spec));
   MUSTER_RETURN_IF_ERROR(r.Finish());
-  MUSTER_ASSIGN_OR_RETURN(auto created, node_.CreateConfiguration(std::move(spec)));
+  MUSTER_ASSIGN_OR_RETURN(auto created, node_.definitions().CreateConfiguration(std::move(spec)));
   return json::object{{"Configuration", ConfigurationToJson(created)}};
 }
 
@@ -242,7 +242,7 @@ Result<json::object> ManagementApi::DescribeMatchmakingConfigurations(JsonObject
   std::set<std::string> wanted;
   for (const auto& n : names) wanted.insert(NameFromArn(n, "matchmakingconfiguration"));
   std::vector<matchmaking::ConfigurationSpec> items;
-  for (auto& spec : node_.ListConfigurations()) {
+  for (auto& spec : node_.definitions().ListConfigurations()) {
     if (r.has("Names") && !wanted.count(spec.name)) continue;  // only the ones that exist
     if (rule_set && spec.rule_set_name != NameFromArn(*rule_set, "matchmakingruleset")) continue;
     items.push_back(std::move(spec));
@@ -261,7 +261,7 @@ Result<json::object> ManagementApi::UpdateMatchmakingConfiguration(JsonObjectRea
   bool found = false;
   if (name) {
     std::string plain = NameFromArn(*name, "matchmakingconfiguration");
-    for (auto& s : node_.ListConfigurations()) {
+    for (auto& s : node_.definitions().ListConfigurations()) {
       if (s.name == plain) {
         spec = std::move(s);
         found = true;
@@ -272,14 +272,14 @@ Result<json::object> ManagementApi::UpdateMatchmakingConfiguration(JsonObjectRea
   MUSTER_RETURN_IF_ERROR(ReadConfigurationFields(r, /*create=*/false, &spec));
   MUSTER_RETURN_IF_ERROR(r.Finish());
   if (!found) return Error::NotFound("matchmaking configuration '" + *name + "' does not exist");
-  MUSTER_ASSIGN_OR_RETURN(auto updated, node_.UpdateConfiguration(std::move(spec)));
+  MUSTER_ASSIGN_OR_RETURN(auto updated, node_.definitions().UpdateConfiguration(std::move(spec)));
   return json::object{{"Configuration", ConfigurationToJson(updated)}};
 }
 
 Result<json::object> ManagementApi::DeleteMatchmakingConfiguration(JsonObjectReader& r) {
   auto name = ReadName(r, "Name", true, 256, "matchmakingconfiguration");
   MUSTER_RETURN_IF_ERROR(r.Finish());
-  MUSTER_RETURN_IF_ERROR(node_.DeleteConfiguration(*name));
+  MUSTER_RETURN_IF_ERROR(node_.definitions().DeleteConfiguration(*name));
   return json::object{};
 }
 
@@ -297,7 +297,7 @@ Result<ManagementApi::StartRequest> ManagementApi::ReadStart(JsonObjectReader& r
 
 Result<json::object> ManagementApi::StartMatchmaking(JsonObjectReader& r) {
   MUSTER_ASSIGN_OR_RETURN(auto start, ReadStart(r));
-  MUSTER_ASSIGN_OR_RETURN(auto ticket, node_.StartMatchmaking(start.configuration, std::move(start.players), "",
+  MUSTER_ASSIGN_OR_RETURN(auto ticket, node_.tickets().StartMatchmaking(start.configuration, std::move(start.players), "",
                                                               std::move(start.ticket_id)));
   return json::object{{"MatchmakingTicket", TicketJson(ticket)}};
 }
@@ -308,7 +308,7 @@ Result<json::object> ManagementApi::DescribeMatchmaking(JsonObjectReader& r) {
   MUSTER_RETURN_IF_ERROR(r.Finish());
   json::array list;
   for (const auto& id : ids) {
-    auto t = node_.GetTicket(id);
+    auto t = node_.tickets().GetTicket(id);
     if (!t.ok()) {
       if (t.error().code == ErrorCode::kNotFound) continue;  // only tickets that exist
       return t.take_error();
@@ -321,7 +321,7 @@ Result<json::object> ManagementApi::DescribeMatchmaking(JsonObjectReader& r) {
 Result<json::object> ManagementApi::StopMatchmaking(JsonObjectReader& r) {
   auto id = ReadTicketId(r, true);
   MUSTER_RETURN_IF_ERROR(r.Finish());
-  MUSTER_RETURN_IF_ERROR(node_.StopMatchmaking(*id));
+  MUSTER_RETURN_IF_ERROR(node_.tickets().StopMatchmaking(*id));
   return json::object{};
 }
 
@@ -333,7 +333,7 @@ Result<json::object> ManagementApi::AcceptMatch(JsonObjectReader& r) {
   auto type = r.String("AcceptanceType", true, 16);
   if (type && *type != "ACCEPT" && *type != "REJECT") r.Fail("AcceptanceType", "must be ACCEPT or REJECT");
   MUSTER_RETURN_IF_ERROR(r.Finish());
-  MUSTER_RETURN_IF_ERROR(node_.AcceptMatch(*id, players, *type == "ACCEPT"));
+  MUSTER_RETURN_IF_ERROR(node_.tickets().AcceptMatch(*id, players, *type == "ACCEPT"));
   return json::object{};
 }
 
@@ -348,7 +348,7 @@ Result<json::object> ManagementApi::StartMatchBackfill(JsonObjectReader& r) {
   MUSTER_RETURN_IF_ERROR(r.Finish());
   MUSTER_ASSIGN_OR_RETURN(auto players, ParsePlayers(*players_json, "Players", kMaxPlayersPerMatch, true));
   MUSTER_ASSIGN_OR_RETURN(auto ticket,
-                          node_.StartMatchBackfill(NameFromArn(*configuration, "matchmakingconfiguration"),
+                          node_.tickets().StartMatchBackfill(NameFromArn(*configuration, "matchmakingconfiguration"),
                                                    session.value_or(""), std::move(players), ticket_id.value_or("")));
   return json::object{{"MatchmakingTicket", TicketJson(ticket)}};
 }
@@ -356,7 +356,7 @@ Result<json::object> ManagementApi::StartMatchBackfill(JsonObjectReader& r) {
 Result<json::object> ManagementApi::StopMatchBackfill(JsonObjectReader& r) {
   auto id = ReadTicketId(r, true);
   MUSTER_RETURN_IF_ERROR(r.Finish());
-  MUSTER_RETURN_IF_ERROR(node_.StopMatchBackfill(*id));
+  MUSTER_RETURN_IF_ERROR(node_.tickets().StopMatchBackfill(*id));
   return json::object{};
 }
 

@@ -40,7 +40,7 @@ net::WsUpgradeHandler ServerSocket::UpgradeHandler() {
       // The compute itself is checked when the process connects (unknown computes are refused).
       if (!v.ok()) st = v.take_error();
     } else {
-      st = node_.ServerAuthenticate(p.fleet_id, p.compute_name, authz);
+      st = node_.game_servers().Authenticate(p.fleet_id, p.compute_name, authz);
     }
     if (!st.ok()) {
       if (auto more = LogRefusal(req.remote_address)) {
@@ -107,7 +107,7 @@ std::optional<std::string> ServerSocket::ClaimConflict(const std::string& key, c
     return "is connected on another connection";
   }
   auto bound = tokens_.find(key);
-  if (bound == tokens_.end() || bound->second.empty() || !node_.ProcessLive(key)) return std::nullopt;
+  if (bound == tokens_.end() || bound->second.empty() || !node_.game_servers().ProcessLive(key)) return std::nullopt;
   if (!token.empty() && ConstantTimeEquals(bound->second, token)) return std::nullopt;
   return "was connected with another IdempotencyToken and has not ended";
 }
@@ -142,7 +142,7 @@ void ServerSocket::OnOpen(const std::shared_ptr<net::WsConnection>& c, const Pen
     c->Close(1008, "process " + *refused);
     return;
   }
-  auto connected = node_.ServerConnect(c->Id(), p.fleet_id, p.compute_name, p.process_id);
+  auto connected = node_.game_servers().Connect(c->Id(), p.fleet_id, p.compute_name, p.process_id);
   if (!connected.ok()) {
     {
       std::lock_guard lock(mu_);
@@ -203,7 +203,7 @@ void ServerSocket::OnMessage(const std::shared_ptr<net::WsConnection>& c, std::s
     }
   }
   json::object fields;
-  Status st = node_.ServerRequest(key, *msg, &fields);
+  Status st = node_.game_servers().Request(key, *msg, &fields);
   std::string reply = st.ok()
       ? fleet::EncodeReply(msg->action(), msg->request_id, 200, "", fields.empty() ? nullptr : &fields)
       : fleet::EncodeReply(msg->action(), msg->request_id, fleet::WireStatus(st.error().code), st.error().message);
@@ -226,7 +226,7 @@ void ServerSocket::OnClose(const std::shared_ptr<net::WsConnection>& c) {
     auto cit = connections_.find(key);
     if (cit != connections_.end() && cit->second.connection == c) connections_.erase(cit);
   }
-  node_.ServerDisconnect(c->Id(), key);
+  node_.game_servers().Disconnect(c->Id(), key);
   MLOG(kInfo) << "server socket: process " << key << " disconnected";
 }
 
@@ -240,7 +240,7 @@ void ServerSocket::Sweep() {
   }
   // Tokens are kept while their process lives (a claim during its reconnect is refused).
   for (auto it = tokens_.begin(); it != tokens_.end();) {
-    if (!connections_.count(it->first) && !node_.ProcessLive(it->first)) it = tokens_.erase(it);
+    if (!connections_.count(it->first) && !node_.game_servers().ProcessLive(it->first)) it = tokens_.erase(it);
     else ++it;
   }
 }

@@ -200,7 +200,7 @@ TEST_F(ThreadsTest, StartMatchmakingIsParsedOnTheLoopAndStartedOnTheNodesThread)
   owner_.RunUntil([&] { return good.response.has_value(); });
   EXPECT_EQ(good.response->status, 200) << good.response->body;
   EXPECT_NE(good.response->body.find("t-1"), std::string::npos);
-  auto t = node_.GetTicket("t-1");  // durable before the answer
+  auto t = node_.tickets().GetTicket("t-1");  // durable before the answer
   ASSERT_TRUE(t.ok());
   auto row = (*store_).Get(store::Table::kTickets, "t-1");
   ASSERT_TRUE(row.ok() && row->has_value());
@@ -267,7 +267,7 @@ TEST_F(ThreadsTest, GameServerConnectsAreCheckedOnTheLoopAndServedOnTheNodesThre
   EXPECT_EQ(socket.ConnectionCount(), 0u);  // the open waits for the node's thread
   owner_.Run();
   EXPECT_EQ(socket.ConnectionCount(), 1u);
-  EXPECT_TRUE(node_.ProcessLive("f1/c1/100"));  // the loops' view of the committed process
+  EXPECT_TRUE(node_.game_servers().ProcessLive("f1/c1/100"));  // the loops' view of the committed process
 
   // Another claim of the live pID is refused at the upgrade, on the loop.
   req.query = "FleetId=f1&ComputeId=c1&pID=100&Authorization=compute-token&IdempotencyToken=other";
@@ -284,7 +284,7 @@ TEST_F(ThreadsTest, GameServerConnectsAreCheckedOnTheLoopAndServedOnTheNodesThre
 
   cb.on_message(ws, fleet::Encode(fleet::ClientMessage{"r2", fleet::TerminateServerProcess{}}));
   owner_.Run();
-  EXPECT_FALSE(node_.ProcessLive("f1/c1/100"));
+  EXPECT_FALSE(node_.game_servers().ProcessLive("f1/c1/100"));
   cb.on_close(ws, 1000);
   owner_.Run();
   EXPECT_EQ(socket.ConnectionCount(), 0u);

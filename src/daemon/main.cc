@@ -328,7 +328,7 @@ int Run(int argc, char** argv) {
       for (const auto& loc : cfg.locations) {
         for (int i = 0; i < cfg.demo_servers; ++i, ++port) {
           std::string compute = loc + "-compute";
-          auto token = node.ComputeToken(cfg.fleet, compute);
+          auto token = node.game_servers().ComputeToken(cfg.fleet, compute);
           if (!token.ok()) return fail("demo", token.error());
           // The token goes through the SDK's environment override, not argv (readable by anyone).
           supervisor.Add("sample-game-server " + loc + " :" + std::to_string(port),

@@ -58,7 +58,6 @@ constexpr const char* kDefinitionsShard = "definitions";
 struct Node::InFlight {
   std::vector<store::Write> viewed;    // the batch's ticket and process writes, for the views once durable
   std::vector<core::Push> pushes;      // announced once the commit is durable
-  std::vector<core::Notice> notices;
   bool events = false;                 // the batch appended outbox events
   std::function<void(Status)> then;
   std::uint64_t epoch = 0;
@@ -133,9 +132,9 @@ Status Node::Build(const NodeSetup& setup, bool reload) {
     NodeSetup stored_only = setup;
     stored_only.rule_sets.clear();
     stored_only.configurations.clear();
-    MUSTER_RETURN_IF_ERROR(SetUpDefinitions(stored_only, &fx));
+    MUSTER_RETURN_IF_ERROR(definitions_.SetUp(stored_only, &fx));
   } else {
-    MUSTER_RETURN_IF_ERROR(SetUpDefinitions(setup, &fx));
+    MUSTER_RETURN_IF_ERROR(definitions_.SetUp(setup, &fx));
   }
   return CommitNow(std::move(fx));
 }
@@ -145,17 +144,13 @@ Status Node::CommitNow(core::Effects fx) {
   if (!fx.writes.empty() || !fx.events.empty()) MUSTER_RETURN_IF_ERROR(store_.Commit(fx.writes, fx.events));
   ApplyToViews(fx.writes);
   if (!fx.events.empty() && events_committed_) Guarded("waking the dispatcher", events_committed_);
-  Announce(fx.pushes, fx.notices);
+  Announce(fx.pushes);
   return OkStatus();
 }
 
-void Node::Announce(const std::vector<core::Push>& pushes, const std::vector<core::Notice>& notices) {
-  if (push_) {
-    for (const auto& p : pushes) push_(p.process_key, p.frame);
-  }
-  for (const auto& n : notices) {
-    for (const auto& o : observers_) o(n);
-  }
+void Node::Announce(const std::vector<core::Push>& pushes) {
+  if (!push_) return;
+  for (const auto& p : pushes) push_(p.process_key, p.frame);
 }
 
 Status Node::Restore() {
@@ -246,7 +241,6 @@ void Node::Commit(core::Effects fx, bool fatal, std::function<void(Status)> then
     if (w.table == store::Table::kTickets || w.table == store::Table::kProcesses) item->viewed.push_back(w);
   }
   item->pushes = std::move(fx.pushes);
-  item->notices = std::move(fx.notices);
   item->events = !fx.events.empty();
   item->then = std::move(then);
   item->epoch = epoch_;
@@ -301,7 +295,7 @@ void Node::Deliver() {
     if (item->status.ok()) {
       ApplyToViews(item->viewed);
       if (item->events && events_committed_) Guarded("waking the dispatcher", events_committed_);
-      Guarded("announcing a commit", [&] { Announce(item->pushes, item->notices); });
+      Guarded("announcing a commit", [&] { Announce(item->pushes); });
     } else if (item->fatal && item->epoch == epoch_) {
       // The cores moved on and the store did not: memory is ahead of it, and so is every batch
       // built on it (the writer fenced them). Drop memory and read back what committed.
@@ -334,255 +328,11 @@ void Node::Reload() {
                  << "); the node refuses changes and tries again on the next tick";
     return;
   }
-  for (const auto& [key, connection] : connections_) fleet_->Reattach(connection, key);
+  game_servers_.Reattach();
   if (writer_) writer_->Unfence(kLiveShard);
   fenced_ = false;
   MLOG(kInfo) << "node reloaded from the store; serving again";
   if (schedule_run_) schedule_run_();
-}
-
-std::string Node::ConfigurationArn(const std::string& configuration) const {
-  return "arn:aws:gamelift:" + region_ + ":" + account_ + ":matchmakingconfiguration/" + configuration;
-}
-
-Result<core::Effects> Node::StageTicket(const std::string& configuration,
-                                        std::vector<matchmaking::PlayerInput> players,
-                                        const std::string& owner, const std::string& ticket_id) {
-  MUSTER_RETURN_IF_ERROR(Serving());
-  if (!ticket_id.empty()) {
-    // An id taken by an ended ticket, or by one whose insert is still on its way to the store,
-    // is refused here, not by the commit (a failed commit of staged memory reloads the node).
-    MUSTER_ASSIGN_OR_RETURN(auto row, store_.Get(store::Table::kTickets, ticket_id));
-    if (row || inserting_.count(ticket_id)) return Error::Conflict("ticket " + ticket_id + " already exists");
-  }
-  return matchmaking_->StartTicket(configuration, ticket_id, std::move(players), owner);
-}
-
-Result<matchmaking::Ticket> Node::StartMatchmaking(const std::string& configuration,
-                                                   std::vector<matchmaking::PlayerInput> players,
-                                                   const std::string& owner,
-                                                   std::string ticket_id) {
-  Result<matchmaking::Ticket> out = Error::Internal("StartMatchmaking was not answered");
-  StartTicket(configuration, std::move(players), owner, std::move(ticket_id),
-              [&out](Result<matchmaking::Ticket> r) { out = std::move(r); }, /*wait=*/true);
-  return out;
-}
-
-void Node::StartMatchmakingAsync(const std::string& configuration, std::vector<matchmaking::PlayerInput> players,
-                                 const std::string& owner, std::string ticket_id, TicketDone done) {
-  StartTicket(configuration, std::move(players), owner, std::move(ticket_id), std::move(done), /*wait=*/false);
-}
-
-void Node::StartTicket(const std::string& configuration, std::vector<matchmaking::PlayerInput> players,
-                       const std::string& owner, std::string ticket_id, TicketDone done, bool wait) {
-  auto fx = StageTicket(configuration, std::move(players), owner, ticket_id);
-  if (!fx.ok()) return done(fx.take_error());
-  std::string id = fx->writes.front().row.id;
-  // The answer is the ticket as staged: its row is what commits.
-  matchmaking::Ticket staged = *matchmaking_->Find(id);
-  inserting_.insert(id);
-  Commit(std::move(fx).value(), /*fatal=*/true,
-         [this, staged = std::move(staged), done = std::move(done)](Status st) {
-           inserting_.erase(staged.ticket_id);
-           if (!st.ok()) {
-             return done(Error::Unavailable("the ticket could not be stored (" + st.error().message +
-                                            "); nothing was accepted, retry shortly"));
-           }
-           if (schedule_run_) schedule_run_();
-           done(staged);
-         },
-         wait);
-}
-
-Result<matchmaking::Ticket> Node::GetTicket(const std::string& ticket_id) {
-  if (auto viewed = ticket_view_.Find(ticket_id)) return std::move(*viewed);
-  MUSTER_ASSIGN_OR_RETURN(auto row, store_.Get(store::Table::kTickets, ticket_id));
-  if (!row) return Error::NotFound("ticket " + ticket_id + " does not exist");
-  return matchmaking::MatchmakingCore::FromRow(*row);
-}
-
-Result<matchmaking::Ticket> Node::StopMatchmaking(const std::string& ticket_id) {
-  MUSTER_RETURN_IF_ERROR(Serving());
-  MUSTER_ASSIGN_OR_RETURN(auto fx, matchmaking_->StopTicket(ticket_id));
-  MUSTER_RETURN_IF_ERROR(Apply(std::move(fx)));
-  return GetTicket(ticket_id);
-}
-
-Status Node::AcceptMatch(const std::string& ticket_id, const std::vector<std::string>& player_ids,
-                         bool accept) {
-  MUSTER_RETURN_IF_ERROR(Serving());
-  MUSTER_ASSIGN_OR_RETURN(auto fx, matchmaking_->AcceptMatch(ticket_id, player_ids, accept));
-  fx.Append(placement_->Pump());
-  return Apply(std::move(fx));
-}
-
-Result<matchmaking::Ticket> Node::StartMatchBackfill(const std::string& configuration,
-                                                     const std::string& game_session_arn,
-                                                     std::vector<matchmaking::PlayerInput> players,
-                                                     std::string ticket_id) {
-  MUSTER_RETURN_IF_ERROR(Serving());
-  if (!ticket_id.empty()) {
-    MUSTER_ASSIGN_OR_RETURN(auto row, store_.Get(store::Table::kTickets, ticket_id));
-    if (row) return Error::Conflict("ticket " + ticket_id + " already exists");
-  }
-  MUSTER_ASSIGN_OR_RETURN(auto fx, matchmaking_->StartBackfill(configuration, std::move(ticket_id),
-                                                               game_session_arn, std::move(players)));
-  std::string id = fx.writes.front().row.id;
-  // A failed commit reloads the node, which drops the staged ticket.
-  auto st = Apply(std::move(fx));
-  if (!st.ok()) {
-    return Error::Unavailable("the backfill ticket could not be stored (" + st.error().message +
-                              "); nothing was accepted, retry shortly");
-  }
-  matchmaking_->CommitStart(id);
-  if (schedule_run_) schedule_run_();
-  return *matchmaking_->Find(id);
-}
-
-Result<matchmaking::Ticket> Node::StopMatchBackfill(const std::string& ticket_id) {
-  const auto* t = matchmaking_->Find(ticket_id);
-  if (t && !t->backfill) {
-    return Error::InvalidArgument("ticket " + ticket_id + " is not a backfill ticket; use StopMatchmaking");
-  }
-  return StopMatchmaking(ticket_id);
-}
-
-Result<std::vector<std::string>> Node::ConfigurationLocations(const std::string& configuration) const {
-  const auto* spec = matchmaking_->FindConfiguration(configuration);
-  if (!spec) return Error::NotFound("matchmaking configuration '" + configuration + "' does not exist");
-  return placement_->QueueLocations(spec->queue_name);
-}
-
-Result<std::string> Node::ServerConnect(std::uint64_t connection, const std::string& fleet_id,
-                                        const std::string& compute_name,
-                                        const std::string& process_id) {
-  MUSTER_RETURN_IF_ERROR(Serving());
-  std::string key = fleet::ProcessKey(fleet_id, compute_name, process_id);
-  // A process Muster already terminated (e.g. silent past its heartbeat timeout) that comes back
-  // with the same pID would otherwise linger: the SDK never activates it again. Tell it to end.
-  bool ended_before = false;
-  if (!fleet_->FindProcess(key)) {
-    MUSTER_ASSIGN_OR_RETURN(auto row, store_.Get(store::Table::kProcesses, key));
-    ended_before = row && row->status == fleet::ProcessStatusName(fleet::ProcessStatus::kTerminated);
-  }
-  MUSTER_ASSIGN_OR_RETURN(auto fx, fleet_->Connect(connection, fleet_id, compute_name, process_id, &key));
-  if (ended_before) {
-    fleet::ServerMessage m;
-    m.action = "TerminateProcess";
-    m.body = fleet::TerminateProcess{clock_.NowMillis() / 1000};
-    fx.pushes.push_back({key, fleet::Encode(m)});
-    MLOG(kWarn) << "process " << key << " reconnected after it was terminated; asking it to end";
-  }
-  MUSTER_RETURN_IF_ERROR(Apply(std::move(fx)));
-  connections_[key] = connection;
-  return key;
-}
-
-void Node::ServerDisconnect(std::uint64_t connection, const std::string& process_key) {
-  fleet_->Disconnect(connection, process_key);
-  auto it = connections_.find(process_key);
-  if (it != connections_.end() && it->second == connection) connections_.erase(it);
-}
-
-Status Node::ServerRequest(const std::string& key, const fleet::ClientMessage& message,
-                           json::object* reply) {
-  const auto& body = message.body;
-  if (!std::holds_alternative<fleet::GetFleetRoleCredentials>(body)) MUSTER_RETURN_IF_ERROR(Serving());
-  Result<core::Effects> fx = core::Effects{};
-  if (auto* m = std::get_if<fleet::ActivateServerProcess>(&body)) {
-    fx = fleet_->ActivateServerProcess(key, m->port, m->sdk_version, m->sdk_language);
-  } else if (auto* m = std::get_if<fleet::HeartbeatServerProcess>(&body)) {
-    fx = fleet_->Heartbeat(key, m->health_status);
-  } else if (auto* m = std::get_if<fleet::ActivateGameSession>(&body)) {
-    fx = fleet_->ActivateGameSession(key, m->game_session_id);
-  } else if (auto* m = std::get_if<fleet::AcceptPlayerSession>(&body)) {
-    fx = fleet_->AcceptPlayerSession(key, m->game_session_id, m->player_session_id);
-  } else if (auto* m = std::get_if<fleet::RemovePlayerSession>(&body)) {
-    fx = fleet_->RemovePlayerSession(key, m->game_session_id, m->player_session_id);
-  } else if (std::holds_alternative<fleet::TerminateServerProcess>(body)) {
-    fx = fleet_->TerminateServerProcess(key);
-  } else if (auto* m = std::get_if<fleet::UpdatePlayerSessionCreationPolicy>(&body)) {
-    fx = fleet_->UpdatePlayerSessionCreationPolicy(key, m->game_session_id, m->player_session_policy);
-  } else if (std::holds_alternative<fleet::GetFleetRoleCredentials>(body)) {
-    // No fleet roles here: the SDK reads an empty AccessKeyId as "not available".
-    for (const char* f : {"AccessKeyId", "SecretAccessKey", "SessionToken", "AssumedRoleUserArn", "AssumedRoleId"}) {
-      (*reply)[f] = "";
-    }
-    (*reply)["Expiration"] = 0;
-    return OkStatus();
-  } else if (auto* m = std::get_if<fleet::StartMatchBackfill>(&body)) {
-    return ServerStartBackfill(key, *m, reply);
-  } else if (auto* m = std::get_if<fleet::StopMatchBackfill>(&body)) {
-    const fleet::GameSession* gs = fleet_->FindGameSession(m->game_session_arn);
-    if (!gs || gs->process_key != key) {
-      return Error::Forbidden("game session " + m->game_session_arn + " is not hosted by this process");
-    }
-    const auto* t = matchmaking_->Find(m->ticket_id);
-    if (t && t->backfill_game_session_arn != m->game_session_arn) {
-      return Error::Forbidden("ticket " + m->ticket_id + " does not backfill this game session");
-    }
-    auto stopped = StopMatchBackfill(m->ticket_id);
-    return stopped.ok() ? OkStatus() : Status(stopped.take_error());
-  } else {
-    return Error::InvalidArgument(std::string(message.action()) +
-                                  " is not supported by this Muster version yet");
-  }
-  if (!fx.ok()) return fx.take_error();
-  MUSTER_RETURN_IF_ERROR(Apply(std::move(fx).value()));
-  // A process that became free may serve a waiting placement right away.
-  if (std::holds_alternative<fleet::ActivateServerProcess>(body) ||
-      std::holds_alternative<fleet::TerminateServerProcess>(body)) {
-    return Apply(placement_->Pump());
-  }
-  return OkStatus();
-}
-
-Status Node::ServerStartBackfill(const std::string& key, const fleet::StartMatchBackfill& m,
-                                 json::object* reply) {
-  const fleet::GameSession* gs = fleet_->FindGameSession(m.game_session_arn);
-  if (!gs || gs->process_key != key) {
-    return Error::Forbidden("game session " + m.game_session_arn + " is not hosted by this process");
-  }
-  std::string configuration = m.matchmaking_configuration_arn;
-  if (auto slash = configuration.rfind('/'); slash != std::string::npos) configuration.erase(0, slash + 1);
-  std::vector<matchmaking::PlayerInput> players;
-  for (std::size_t i = 0; i < m.players.size(); ++i) {
-    const auto& bp = m.players[i];
-    matchmaking::PlayerInput p;
-    p.player_id = bp.player_id;
-    p.team = bp.team.value_or("");
-    for (const auto& [name, a] : bp.player_attributes) {
-      std::string path = "Players[" + std::to_string(i) + "].PlayerAttributes." + name;
-      if (a.s) {
-        p.attributes[name] = matchmaking::AttributeValue::String(*a.s);
-      } else if (a.n) {
-        p.attributes[name] = matchmaking::AttributeValue::Number(*a.n);
-      } else if (a.sl) {
-        p.attributes[name] = matchmaking::AttributeValue::StringList(*a.sl);
-      } else if (a.sdm) {
-        p.attributes[name] = matchmaking::AttributeValue::StringNumberMap({a.sdm->begin(), a.sdm->end()});
-      } else {
-        return Error::InvalidArgument(path + ": no S, N, SL or SDM value");
-      }
-    }
-    for (const auto& [loc, ms] : bp.latency_in_ms) {
-      if (ms < 0 || ms > 1'000'000) {
-        return Error::InvalidArgument("Players[" + std::to_string(i) + "].LatencyInMs." + loc + " is out of range");
-      }
-      p.latency_ms[loc] = static_cast<int>(ms);
-    }
-    players.push_back(std::move(p));
-  }
-  MUSTER_ASSIGN_OR_RETURN(auto t, StartMatchBackfill(configuration, m.game_session_arn, std::move(players),
-                                                     m.ticket_id.value_or("")));
-  (*reply)["TicketId"] = t.ticket_id;
-  return OkStatus();
-}
-
-Result<std::string> Node::ComputeToken(const std::string& fleet_id, const std::string& compute_name) const {
-  auto it = computes_.find(fleet_id + "/" + compute_name);
-  if (it == computes_.end()) return Error::NotFound("compute " + compute_name + " is not registered");
-  return it->second.auth_token;
 }
 
 void Node::RunMatchmaking() {

@@ -7,7 +7,7 @@
 //
 // Commits. Without a writer, each change commits on the calling thread. With one (UseWriter), a
 // change is applied to the cores' memory at once and its batch goes to the group-commit writer;
-// its pushes, notices and answer follow from the writer's completion, in commit order, on the
+// its pushes and answer follow from the writer's completion, in commit order, on the
 // node's thread. The *Async operations return at once and answer from the completion; the others
 // wait for their own commit. A failed commit never rolls memory back by hand and never stops the
 // process: the node is fenced (it refuses changes with kUnavailable), drops its memory, reloads
@@ -15,19 +15,23 @@
 // connected through a reload. Changes of definitions (rule sets, configurations) are checked,
 // committed, and only then put in memory; their failure is reported and changes nothing.
 //
-// Thread safety: none, except where a method says so (GetTicket, ServerAuthenticate, ProcessLive,
-// RunOnOwner, ConfigurationArn: safe from any thread). Everything else runs on the node's own loop
-// thread, which holds no connection: the connection loops post the node's part of a request to it
-// (RunOnOwner). The writer's completions come from its thread and post to the loop (UseWriter).
+// Parts by resource, each in its own files: definitions() (rule sets, configurations),
+// tickets() (matchmaking tickets) and game_servers() (the server socket's requests). The Node
+// itself owns the cores, the commit pipeline (Commit, Deliver, Reload) and the views.
+//
+// Thread safety: none, except where a method says so (RunOnOwner here; GetTicket, Authenticate,
+// ProcessLive and ConfigurationArn of the parts: safe from any thread). Everything else runs on
+// the node's own loop thread, which holds no connection: the connection loops post the node's
+// part of a request to it (RunOnOwner). The writer's completions come from its thread and post to
+// the loop (UseWriter).
 
 #include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <functional>
 #include <memory>
-#include <set>
-#include <unordered_map>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "bus/bus.h"
@@ -38,8 +42,11 @@
 #include "matchmaking/lifecycle.h"
 #include "placement/placement_core.h"
 #include "store/commit_writer.h"
+#include "node/definitions.h"
 #include "node/fleet_view.h"
+#include "node/game_servers.h"
 #include "node/ticket_view.h"
+#include "node/tickets.h"
 #include "store/store.h"
 
 namespace muster::node {
@@ -65,21 +72,11 @@ struct NodeSetup {
   std::vector<matchmaking::ConfigurationSpec> configurations;  // rule_set filled from rule_sets
 };
 
-// A rule set as stored and described by the management API.
-struct RuleSetRecord {
-  std::string name;
-  std::string arn;
-  std::string body;
-  Millis creation_time = 0;
-};
-
 class Node {
  public:
   using PushSink = std::function<void(const std::string& process_key, const std::string& frame)>;
-  using NoticeObserver = std::function<void(const core::Notice&)>;
   // Runs a closure on the node's loop thread (asio::post to its io_context, for example).
   using Post = std::function<void(std::function<void()>)>;
-  using TicketDone = std::function<void(Result<matchmaking::Ticket>)>;
 
   // `env` (its clock and generator) must outlive the node.
   Node(store::Store& store, const Env& env);
@@ -105,7 +102,6 @@ class Node {
   bool fenced() const { return fenced_; }
 
   void SetPushSink(PushSink sink) { push_ = std::move(sink); }
-  void AddObserver(NoticeObserver o) { observers_.push_back(std::move(o)); }
   // Called (on the node's thread) after a commit that appended outbox events became durable:
   // the daemon wakes the dispatcher with it.
   void SetEventsCommitted(std::function<void()> f) { events_committed_ = std::move(f); }
@@ -113,70 +109,13 @@ class Node {
   // matching; the daemon posts RunMatchmaking to its loop, coalescing bursts).
   void SetRunScheduler(std::function<void()> s) { schedule_run_ = std::move(s); }
 
-  // --- client API ---------------------------------------------------------------------------
-  Result<matchmaking::Ticket> StartMatchmaking(const std::string& configuration,
-                                               std::vector<matchmaking::PlayerInput> players,
-                                               const std::string& owner,
-                                               std::string ticket_id = "");
-  // The same, answered from the commit's completion (at once when refused before staging):
-  // kUnavailable when the writer is full or the node is fenced (HTTP 503, retry later).
-  void StartMatchmakingAsync(const std::string& configuration, std::vector<matchmaking::PlayerInput> players,
-                             const std::string& owner, std::string ticket_id, TicketDone done);
-  // Reads the ticket as committed (any status): from memory (TicketView) for live and recently
-  // ended tickets, else from the store. The one method safe from any thread.
-  Result<matchmaking::Ticket> GetTicket(const std::string& ticket_id);
-  Result<matchmaking::Ticket> StopMatchmaking(const std::string& ticket_id);
-  // Locations a configuration can place into (through its queue).
-  Result<std::vector<std::string>> ConfigurationLocations(const std::string& configuration) const;
-  // Safe from any thread (the region and account are fixed at Start).
-  std::string ConfigurationArn(const std::string& configuration) const;
-  std::vector<fleet::LocationEndpoint> LocationEndpoints() const { return fleet_->LocationEndpoints(); }
-
-  // --- management API: matchmaking definitions (node_admin.cc) ----------------------------
-  // Rule sets and configurations are durable rows; the node set-up (musterd flags/TOML) defines
-  // some at start, the management API the rest. Both survive restarts.
-  Result<RuleSetRecord> CreateRuleSet(const std::string& name, const std::string& body);
-  std::vector<RuleSetRecord> ListRuleSets() const;
-  Result<RuleSetRecord> FindRuleSet(const std::string& name_or_arn) const;
-  // kConflict while a configuration uses it.
-  Status DeleteRuleSet(const std::string& name_or_arn);
-  // Validates (rule set exists, queue exists unless STANDALONE, limits of WIRE §2) and stores.
-  Result<matchmaking::ConfigurationSpec> CreateConfiguration(matchmaking::ConfigurationSpec spec);
-  // Replaces an existing configuration (the caller merges the fields it changes).
-  Result<matchmaking::ConfigurationSpec> UpdateConfiguration(matchmaking::ConfigurationSpec spec);
-  std::vector<matchmaking::ConfigurationSpec> ListConfigurations() const;
-  // Live tickets of the configuration end FAILED with their events.
-  Status DeleteConfiguration(const std::string& name_or_arn);
-
-  // --- management API: tickets (node.cc) ---------------------------------------------------------
-  // ACCEPT or REJECT for players of a REQUIRES_ACCEPTANCE ticket.
-  Status AcceptMatch(const std::string& ticket_id, const std::vector<std::string>& player_ids,
-                     bool accept);
-  // Backfill for a game session (players = the ones already in it, each with Team).
-  Result<matchmaking::Ticket> StartMatchBackfill(const std::string& configuration,
-                                                 const std::string& game_session_arn,
-                                                 std::vector<matchmaking::PlayerInput> players,
-                                                 std::string ticket_id = "");
-  Result<matchmaking::Ticket> StopMatchBackfill(const std::string& ticket_id);
-
-  // --- server socket -------------------------------------------------------------------------
-  // Checks a connecting game server's compute auth token. Safe from any thread (FleetView).
-  Status ServerAuthenticate(const std::string& fleet_id, const std::string& compute_name,
-                            const std::string& token) const {
-    return fleet_view_.Authenticate(fleet_id, compute_name, token);
-  }
-  // Whether process `key` is connected or active as committed (not terminated, not unknown).
-  // Safe from any thread.
-  bool ProcessLive(const std::string& key) const { return fleet_view_.ProcessLive(key); }
-  // Registers an authenticated connection as process pID; returns the process key.
-  Result<std::string> ServerConnect(std::uint64_t connection, const std::string& fleet_id,
-                                    const std::string& compute_name, const std::string& process_id);
-  void ServerDisconnect(std::uint64_t connection, const std::string& process_key);
-  // Handles one request of a connected process; the reply fields (if any) go in `reply`.
-  Status ServerRequest(const std::string& process_key, const fleet::ClientMessage& message,
-                       json::object* reply);
-  // The auth token of a compute (for launching local game servers).
-  Result<std::string> ComputeToken(const std::string& fleet_id, const std::string& compute_name) const;
+  // --- the parts, by resource ----------------------------------------------------------------
+  Definitions& definitions() { return definitions_; }
+  const Definitions& definitions() const { return definitions_; }
+  Tickets& tickets() { return tickets_; }
+  const Tickets& tickets() const { return tickets_; }
+  GameServers& game_servers() { return game_servers_; }
+  const GameServers& game_servers() const { return game_servers_; }
 
   // --- time ------------------------------------------------------------------------------------
   // Runs matchmaking and placement now (event-driven after new tickets).
@@ -187,6 +126,9 @@ class Node {
   const fleet::FleetCore& fleet() const { return *fleet_; }
 
  private:
+  friend class Definitions;
+  friend class Tickets;
+  friend class GameServers;
   struct InFlight;
   // Cascades `fx` through the bus and commits it as one batch; then (in commit order) pushes,
   // notifies and calls `then` with the outcome. wait: returns only after `then` ran.
@@ -206,21 +148,10 @@ class Node {
   // Start and reload: commits on this thread (no batch of the writer is in flight for the live
   // state then), and announces at once.
   Status CommitNow(core::Effects fx);
-  void Announce(const std::vector<core::Push>& pushes, const std::vector<core::Notice>& notices);
+  void Announce(const std::vector<core::Push>& pushes);
   // Hands the writes of a durable commit to the views the loops read.
   void ApplyToViews(const std::vector<store::Write>& writes);
-  void StartTicket(const std::string& configuration, std::vector<matchmaking::PlayerInput> players,
-                   const std::string& owner, std::string ticket_id, TicketDone done, bool wait);
-  // Checks and stages a new ticket (StartMatchmaking and its async form).
-  Result<core::Effects> StageTicket(const std::string& configuration, std::vector<matchmaking::PlayerInput> players,
-                                    const std::string& owner, const std::string& ticket_id);
   Status Restore();
-  Status ServerStartBackfill(const std::string& key, const fleet::StartMatchBackfill& m,
-                             json::object* reply);
-  // Puts a configuration whose row just committed into memory (node_admin.cc).
-  Result<matchmaking::ConfigurationSpec> PutCommittedConfiguration(matchmaking::ConfigurationSpec spec);
-  // Rule sets and configurations from the set-up and the store (node_admin.cc).
-  Status SetUpDefinitions(const NodeSetup& setup, core::Effects* fx);
 
   store::Store& store_;
   const Env env_;
@@ -234,13 +165,13 @@ class Node {
   PushSink push_;
   std::function<void()> schedule_run_;
   std::function<void()> events_committed_;
-  std::vector<NoticeObserver> observers_;
   std::unordered_map<std::string, fleet::Compute> computes_;  // fleet/compute → compute (and token)
   NodeSetup setup_;                                      // for reloads
   TicketView ticket_view_;                               // committed tickets (kept through reloads)
   FleetView fleet_view_;                                 // computes and live processes, for the loops
-  std::set<std::string> inserting_;                      // tickets staged, their insert not yet done
-  std::map<std::string, std::uint64_t> connections_;     // process key → open server connection
+  Definitions definitions_{*this};
+  Tickets tickets_{*this};
+  GameServers game_servers_{*this};
 
   store::CommitWriter* writer_ = nullptr;
   Post post_;

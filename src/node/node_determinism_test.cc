@@ -76,7 +76,7 @@ std::string RunScenario(std::uint64_t seed) {
   EXPECT_TRUE(started.ok()) << (started.ok() ? "" : started.error().message);
   if (!started.ok()) return "";
 
-  auto key = node.ServerConnect(1, "f1", "c1", "pid-1");
+  auto key = node.game_servers().Connect(1, "f1", "c1", "pid-1");
   EXPECT_TRUE(key.ok());
   if (!key.ok()) return "";
   json::object reply;
@@ -84,13 +84,13 @@ std::string RunScenario(std::uint64_t seed) {
   ready.sdk_version = "5.4.0";
   ready.sdk_language = "Cpp";
   ready.port = 7777;
-  EXPECT_TRUE(node.ServerRequest(*key, fleet::ClientMessage{"r-1", ready}, &reply).ok());
+  EXPECT_TRUE(node.game_servers().Request(*key, fleet::ClientMessage{"r-1", ready}, &reply).ok());
 
   for (int i = 0; i < 5; ++i) {
     clock.Advance(10);
     matchmaking::PlayerInput p;
     p.player_id = "player-" + std::to_string(i);
-    auto t = node.StartMatchmaking("cfg", {p}, "owner-" + std::to_string(i));
+    auto t = node.tickets().StartMatchmaking("cfg", {p}, "owner-" + std::to_string(i));
     EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().message);
   }
   node.RunMatchmaking();
@@ -104,7 +104,7 @@ std::string RunScenario(std::uint64_t seed) {
   if (sessions.ok() && !sessions->empty()) {
     fleet::ActivateGameSession activate;
     activate.game_session_id = sessions->front().id;
-    EXPECT_TRUE(node.ServerRequest(*key, fleet::ClientMessage{"r-2", activate}, &reply).ok());
+    EXPECT_TRUE(node.game_servers().Request(*key, fleet::ClientMessage{"r-2", activate}, &reply).ok());
   }
   for (int i = 0; i < 70; ++i) {  // past the placement and ticket timeouts
     clock.Advance(1000);

@@ -50,7 +50,7 @@ class NodeFaultTest : public ::testing::Test {
     matchmaking::PlayerInput p1, p2;
     p1.player_id = a;
     p2.player_id = b;
-    auto t = node_.StartMatchmaking("cfg", {p1, p2}, "owner");
+    auto t = node_.tickets().StartMatchmaking("cfg", {p1, p2}, "owner");
     EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().message);
     return t.ok() ? t->ticket_id : "";
   }
@@ -62,7 +62,7 @@ class NodeFaultTest : public ::testing::Test {
   }
 
   matchmaking::ConfigurationSpec Current() {
-    for (auto& c : node_.ListConfigurations()) {
+    for (auto& c : node_.definitions().ListConfigurations()) {
       if (c.name == "cfg") return c;
     }
     ADD_FAILURE() << "no configuration cfg";
@@ -92,7 +92,7 @@ TEST_F(NodeFaultTest, AnUpdateWhoseCommitFailsChangesNothingAtAll) {
   matchmaking::ConfigurationSpec update = Current();
   update.rule_set_name = "rules-1v1";  // would end the two-player ticket FAILED
   faults_.FailCommits(0, 1, Error::Unavailable("injected: disk I/O error"));
-  auto r = node_.UpdateConfiguration(update);
+  auto r = node_.definitions().UpdateConfiguration(update);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
 
@@ -103,7 +103,7 @@ TEST_F(NodeFaultTest, AnUpdateWhoseCommitFailsChangesNothingAtAll) {
   node_.RunMatchmaking();
   node_.Tick();
   EXPECT_EQ(StoredStatus(ticket), before);
-  auto t = node_.GetTicket(ticket);
+  auto t = node_.tickets().GetTicket(ticket);
   ASSERT_TRUE(t.ok());
   EXPECT_NE(matchmaking::TicketStatusName(t->status), std::string("FAILED"));
   auto row = (*db_).Get(store::Table::kConfigurations, "cfg");
@@ -111,7 +111,7 @@ TEST_F(NodeFaultTest, AnUpdateWhoseCommitFailsChangesNothingAtAll) {
   EXPECT_NE((*row)->body.find("rules-2v2"), std::string::npos);
 
   // Once the store works again the same update applies, and only then the ticket fails.
-  auto again = node_.UpdateConfiguration(update);
+  auto again = node_.definitions().UpdateConfiguration(update);
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_EQ(Current().rule_set_name, "rules-1v1");
   node_.RunMatchmaking();
@@ -122,17 +122,17 @@ TEST_F(NodeFaultTest, ACreateWhoseCommitFailsLeavesNoConfiguration) {
   matchmaking::ConfigurationSpec spec = Current();
   spec.name = "cfg-new";
   faults_.FailCommits(0, 1, Error::Unavailable("injected: disk I/O error"));
-  auto r = node_.CreateConfiguration(spec);
+  auto r = node_.definitions().CreateConfiguration(spec);
   ASSERT_FALSE(r.ok());
-  for (const auto& c : node_.ListConfigurations()) EXPECT_NE(c.name, "cfg-new");
+  for (const auto& c : node_.definitions().ListConfigurations()) EXPECT_NE(c.name, "cfg-new");
   auto row = (*db_).Get(store::Table::kConfigurations, "cfg-new");
   ASSERT_TRUE(row.ok());
   EXPECT_FALSE(row->has_value());
   matchmaking::PlayerInput p;
   p.player_id = "solo";
-  EXPECT_FALSE(node_.StartMatchmaking("cfg-new", {p}, "owner").ok());
+  EXPECT_FALSE(node_.tickets().StartMatchmaking("cfg-new", {p}, "owner").ok());
   // And it can be created once the store works.
-  auto again = node_.CreateConfiguration(spec);
+  auto again = node_.definitions().CreateConfiguration(spec);
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_EQ(again->name, "cfg-new");
 }
@@ -150,7 +150,7 @@ TEST_F(NodeFaultTest, AFailedMatchmakingRunReloadsTheNodeInsteadOfStoppingIt) {
   EXPECT_NE(StoredStatus(b), "COMPLETED");
   // Their players still hold them (a second ticket is refused), and the next run matches them.
   matchmaking::PlayerInput p1 = Player("p1");
-  auto again = node_.StartMatchmaking("cfg", {p1}, "owner");
+  auto again = node_.tickets().StartMatchmaking("cfg", {p1}, "owner");
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, ErrorCode::kConflict);
   node_.RunMatchmaking();
@@ -163,21 +163,21 @@ TEST_F(NodeFaultTest, AReloadThatFailsFencesTheNodeUntilATickReloadsIt) {
   faults_.FailCommits(0, 1, Error::Unavailable("injected: disk I/O error"));
   faults_.SetReadFault(Error::Unavailable("injected: read error"));
   // Its commit fails, and the reload cannot read the store.
-  EXPECT_FALSE(node_.StartMatchmaking("cfg", {Player("p3"), Player("p4")}, "owner").ok());
+  EXPECT_FALSE(node_.tickets().StartMatchmaking("cfg", {Player("p3"), Player("p4")}, "owner").ok());
   EXPECT_TRUE(node_.fenced());
-  auto refused = node_.StartMatchmaking("cfg", {Player("p5"), Player("p6")}, "owner");
+  auto refused = node_.tickets().StartMatchmaking("cfg", {Player("p5"), Player("p6")}, "owner");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
   faults_.ClearFaults();
   // Polled while fenced: the committed ticket reads as stored.
-  auto polled = node_.GetTicket(a);
+  auto polled = node_.tickets().GetTicket(a);
   ASSERT_TRUE(polled.ok()) << polled.error().message;
   node_.Tick();  // reloads
   EXPECT_FALSE(node_.fenced());
   EXPECT_EQ(node_.reloads(), 2u);
   // p3 and p4 were never accepted: they may start now; p1 still holds its ticket.
-  EXPECT_TRUE(node_.StartMatchmaking("cfg", {Player("p3"), Player("p4")}, "owner").ok());
-  EXPECT_FALSE(node_.StartMatchmaking("cfg", {Player("p1")}, "owner").ok());
+  EXPECT_TRUE(node_.tickets().StartMatchmaking("cfg", {Player("p3"), Player("p4")}, "owner").ok());
+  EXPECT_FALSE(node_.tickets().StartMatchmaking("cfg", {Player("p1")}, "owner").ok());
 }
 
 // The node with the group-commit writer, as musterd runs it: completions come back through a
@@ -223,7 +223,7 @@ class NodeWriterTest : public NodeFaultTest {
   // Starts a one-player ticket; the answer lands in the returned slot.
   std::shared_ptr<Answer> StartAsync(const std::string& player) {
     auto a = std::make_shared<Answer>();
-    node_.StartMatchmakingAsync("cfg", {Player(player)}, "owner", "", [a](Result<matchmaking::Ticket> t) {
+    node_.tickets().StartMatchmakingAsync("cfg", {Player(player)}, "owner", "", [a](Result<matchmaking::Ticket> t) {
       a->ticket = std::move(t);
       a->done = true;
     });
@@ -293,7 +293,7 @@ TEST_F(NodeWriterTest, AWaitingCallerRefusedByAFullWriterGetsItsOwnAnswerInOrder
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     faults_.OpenGate();
   });
-  auto created = node_.CreateRuleSet("rules-late", kRules1v1);
+  auto created = node_.definitions().CreateRuleSet("rules-late", kRules1v1);
   opener.join();
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().code, ErrorCode::kUnavailable);
@@ -304,7 +304,7 @@ TEST_F(NodeWriterTest, AWaitingCallerRefusedByAFullWriterGetsItsOwnAnswerInOrder
   auto row = (*db_).Get(store::Table::kRuleSets, "rules-late");
   ASSERT_TRUE(row.ok());
   EXPECT_FALSE(row->has_value());
-  EXPECT_TRUE(node_.CreateRuleSet("rules-late", kRules1v1).ok());  // and it works with room
+  EXPECT_TRUE(node_.definitions().CreateRuleSet("rules-late", kRules1v1).ok());  // and it works with room
 }
 
 TEST_F(NodeWriterTest, AFullWriterRefusesAtOnceAndStagesNothing) {

@@ -1,11 +1,8 @@
-#include "node/node.h"
+#include "node/definitions.h"
 
 #include "common/log.h"
+#include "node/node.h"
 
-// Matchmaking definitions of a node: rule sets and configurations, from the set-up (musterd flags
-// or TOML) and from the management API. Both are rows (kRuleSets, kConfigurations) so that a
-// restart brings back every definition; the set-up wins for the names it defines.
-//
 // Row layouts (body JSON; times in epoch milliseconds):
 //   kRuleSets       id = name  {"RuleSetName","RuleSetArn","RuleSetBody","CreationTime"}
 //   kConfigurations id = name  every ConfigurationSpec field under its API name, plus
@@ -141,19 +138,19 @@ Status CheckLimits(const matchmaking::ConfigurationSpec& s) {
 
 // --- rule sets ------------------------------------------------------------------------------
 
-Result<RuleSetRecord> Node::CreateRuleSet(const std::string& name, const std::string& body) {
+Result<RuleSetRecord> Definitions::CreateRuleSet(const std::string& name, const std::string& body) {
   if (name.empty()) return Error::InvalidArgument("Name: is required");
   auto parsed = matchmaking::ParseRuleSet(body);
   if (!parsed.ok()) return Error::InvalidArgument("RuleSetBody: " + parsed.error().message);
-  MUSTER_ASSIGN_OR_RETURN(auto existing, store_.Get(store::Table::kRuleSets, name));
+  MUSTER_ASSIGN_OR_RETURN(auto existing, node_.store_.Get(store::Table::kRuleSets, name));
   if (existing) return Error::Conflict("matchmaking rule set '" + name + "' already exists");
   if (ListRuleSets().size() >= kMaxRuleSets) {
     return Error::LimitExceeded("at most " + std::to_string(kMaxRuleSets) + " matchmaking rule sets");
   }
-  RuleSetRecord r{name, Arn(region_, account_, "matchmakingruleset", name), body, clock_.NowMillis()};
+  RuleSetRecord r{name, Arn(node_.region_, node_.account_, "matchmakingruleset", name), body, node_.clock_.NowMillis()};
   core::Effects fx;
-  fx.writes.push_back(store::Write::Insert(store::Table::kRuleSets, RuleSetRow(r, clock_.NowMillis())));
-  auto st = Apply(std::move(fx), /*fatal=*/false);  // nothing in memory to undo
+  fx.writes.push_back(store::Write::Insert(store::Table::kRuleSets, RuleSetRow(r, node_.clock_.NowMillis())));
+  auto st = node_.Apply(std::move(fx), /*fatal=*/false);  // nothing in memory to undo
   if (!st.ok()) {
     if (st.error().code == ErrorCode::kConflict) {
       return Error::Conflict("matchmaking rule set '" + name + "' already exists");
@@ -163,9 +160,9 @@ Result<RuleSetRecord> Node::CreateRuleSet(const std::string& name, const std::st
   return r;
 }
 
-std::vector<RuleSetRecord> Node::ListRuleSets() const {
+std::vector<RuleSetRecord> Definitions::ListRuleSets() const {
   std::vector<RuleSetRecord> out;
-  auto rows = AllRows(store_, store::Table::kRuleSets);
+  auto rows = AllRows(node_.store_, store::Table::kRuleSets);
   if (!rows.ok()) {
     MLOG(kError) << "listing rule sets: " << rows.error().message;
     return out;
@@ -177,22 +174,22 @@ std::vector<RuleSetRecord> Node::ListRuleSets() const {
   return out;
 }
 
-Result<RuleSetRecord> Node::FindRuleSet(const std::string& name_or_arn) const {
+Result<RuleSetRecord> Definitions::FindRuleSet(const std::string& name_or_arn) const {
   std::string name = NameOf(name_or_arn, "matchmakingruleset");
   auto missing = Error::NotFound("matchmaking rule set '" + name_or_arn + "' does not exist");
   if (name.empty()) return missing;
-  MUSTER_ASSIGN_OR_RETURN(auto row, store_.Get(store::Table::kRuleSets, name));
+  MUSTER_ASSIGN_OR_RETURN(auto row, node_.store_.Get(store::Table::kRuleSets, name));
   if (!row) return missing;
   MUSTER_ASSIGN_OR_RETURN(auto r, RuleSetFromRow(*row));
-  if (r.arn.empty()) r.arn = Arn(region_, account_, "matchmakingruleset", r.name);
+  if (r.arn.empty()) r.arn = Arn(node_.region_, node_.account_, "matchmakingruleset", r.name);
   return r;
 }
 
-Status Node::DeleteRuleSet(const std::string& name_or_arn) {
+Status Definitions::DeleteRuleSet(const std::string& name_or_arn) {
   MUSTER_ASSIGN_OR_RETURN(auto r, FindRuleSet(name_or_arn));
   // The stored configurations, not only this node's: another node sharing the store may have
   // created one that uses the rule set.
-  MUSTER_ASSIGN_OR_RETURN(auto cfg_rows, AllRows(store_, store::Table::kConfigurations));
+  MUSTER_ASSIGN_OR_RETURN(auto cfg_rows, AllRows(node_.store_, store::Table::kConfigurations));
   for (const auto& row : cfg_rows) {
     auto spec = ConfigurationFromRow(row);
     if (!spec.ok()) {
@@ -206,7 +203,7 @@ Status Node::DeleteRuleSet(const std::string& name_or_arn) {
   }
   core::Effects fx;
   fx.writes.push_back(store::Write::Delete(store::Table::kRuleSets, r.name));
-  return Apply(std::move(fx), /*fatal=*/false);
+  return node_.Apply(std::move(fx), /*fatal=*/false);
 }
 
 // --- configurations -------------------------------------------------------------------------
@@ -215,14 +212,14 @@ namespace {
 
 // Fills the rule set (parsed) and the queue of `spec` from the node's definitions.
 struct Resolver {
-  const Node& node;
+  const Definitions& definitions;
   const placement::PlacementCore& placement;
   const std::string& region;
   const std::string& account;
 
   Status RuleSet(matchmaking::ConfigurationSpec& spec, const matchmaking::ConfigurationSpec* current) const {
     if (spec.rule_set_name.empty()) return Error::InvalidArgument("RuleSetName: is required");
-    MUSTER_ASSIGN_OR_RETURN(auto r, node.FindRuleSet(spec.rule_set_name));
+    MUSTER_ASSIGN_OR_RETURN(auto r, definitions.FindRuleSet(spec.rule_set_name));
     spec.rule_set_name = r.name;
     spec.rule_set_arn = r.arn;
     if (current && current->rule_set && current->rule_set_name == r.name && current->rule_set_body == r.body) {
@@ -261,83 +258,83 @@ struct Resolver {
 
 }  // namespace
 
-Result<matchmaking::ConfigurationSpec> Node::CreateConfiguration(matchmaking::ConfigurationSpec spec) {
+Result<matchmaking::ConfigurationSpec> Definitions::CreateConfiguration(matchmaking::ConfigurationSpec spec) {
   MUSTER_RETURN_IF_ERROR(CheckLimits(spec));
-  if (matchmaking_->FindConfiguration(spec.name)) {
+  if (node_.matchmaking_->FindConfiguration(spec.name)) {
     return Error::Conflict("matchmaking configuration '" + spec.name + "' already exists");
   }
-  if (matchmaking_->Configurations().size() >= kMaxConfigurations) {
+  if (node_.matchmaking_->Configurations().size() >= kMaxConfigurations) {
     return Error::LimitExceeded("at most " + std::to_string(kMaxConfigurations) + " matchmaking configurations");
   }
-  Resolver resolve{*this, *placement_, region_, account_};
+  Resolver resolve{*this, *node_.placement_, node_.region_, node_.account_};
   MUSTER_RETURN_IF_ERROR(resolve.RuleSet(spec, nullptr));
   MUSTER_RETURN_IF_ERROR(resolve.Queue(spec));
   spec.arn = ConfigurationArn(spec.name);
-  spec.creation_time = clock_.NowMillis();
+  spec.creation_time = node_.clock_.NowMillis();
   // Checked, committed, and only then put in memory: a failed commit leaves nothing to undo.
-  MUSTER_RETURN_IF_ERROR(matchmaking_->CheckConfiguration(spec));
+  MUSTER_RETURN_IF_ERROR(node_.matchmaking_->CheckConfiguration(spec));
   core::Effects fx;
-  fx.writes.push_back(store::Write::Insert(store::Table::kConfigurations, ConfigurationRow(spec, clock_.NowMillis())));
-  auto st = Apply(std::move(fx), /*fatal=*/false);
+  fx.writes.push_back(store::Write::Insert(store::Table::kConfigurations, ConfigurationRow(spec, node_.clock_.NowMillis())));
+  auto st = node_.Apply(std::move(fx), /*fatal=*/false);
   if (!st.ok()) {
     if (st.error().code == ErrorCode::kConflict) {
       return Error::Conflict("matchmaking configuration '" + spec.name + "' already exists");
     }
     return st.take_error();
   }
-  return PutCommittedConfiguration(std::move(spec));
+  return PutCommitted(std::move(spec));
 }
 
-Result<matchmaking::ConfigurationSpec> Node::PutCommittedConfiguration(matchmaking::ConfigurationSpec spec) {
+Result<matchmaking::ConfigurationSpec> Definitions::PutCommitted(matchmaking::ConfigurationSpec spec) {
   const std::string name = spec.name;
-  Status put = matchmaking_->PutConfiguration(std::move(spec));
+  Status put = node_.matchmaking_->PutConfiguration(std::move(spec));
   if (!put.ok()) {  // checked before the commit: only a defect gets here
     MLOG(kError) << "configuration '" << name << "' was stored but not applied: " << put.error().message;
     return Error::Internal("configuration '" + name + "' was stored but not applied: " + put.error().message);
   }
-  return *matchmaking_->FindConfiguration(name);
+  return *node_.matchmaking_->FindConfiguration(name);
 }
 
-Result<matchmaking::ConfigurationSpec> Node::UpdateConfiguration(matchmaking::ConfigurationSpec spec) {
+Result<matchmaking::ConfigurationSpec> Definitions::UpdateConfiguration(matchmaking::ConfigurationSpec spec) {
   spec.name = NameOf(spec.name, "matchmakingconfiguration");
-  const auto* current = matchmaking_->FindConfiguration(spec.name);
+  const auto* current = node_.matchmaking_->FindConfiguration(spec.name);
   if (!current) return Error::NotFound("matchmaking configuration '" + spec.name + "' does not exist");
   matchmaking::ConfigurationSpec old = *current;
   MUSTER_RETURN_IF_ERROR(CheckLimits(spec));
-  Resolver resolve{*this, *placement_, region_, account_};
+  Resolver resolve{*this, *node_.placement_, node_.region_, node_.account_};
   MUSTER_RETURN_IF_ERROR(resolve.RuleSet(spec, &old));
   MUSTER_RETURN_IF_ERROR(resolve.Queue(spec));
   spec.arn = old.arn;
   spec.creation_time = old.creation_time;
-  MUSTER_RETURN_IF_ERROR(matchmaking_->CheckConfiguration(spec));
+  MUSTER_RETURN_IF_ERROR(node_.matchmaking_->CheckConfiguration(spec));
   core::Effects fx;
-  fx.writes.push_back(store::Write::Upsert(store::Table::kConfigurations, ConfigurationRow(spec, clock_.NowMillis())));
-  MUSTER_RETURN_IF_ERROR(Apply(std::move(fx), /*fatal=*/false));
-  return PutCommittedConfiguration(std::move(spec));
+  fx.writes.push_back(store::Write::Upsert(store::Table::kConfigurations, ConfigurationRow(spec, node_.clock_.NowMillis())));
+  MUSTER_RETURN_IF_ERROR(node_.Apply(std::move(fx), /*fatal=*/false));
+  return PutCommitted(std::move(spec));
 }
 
-std::vector<matchmaking::ConfigurationSpec> Node::ListConfigurations() const {
+std::vector<matchmaking::ConfigurationSpec> Definitions::ListConfigurations() const {
   std::vector<matchmaking::ConfigurationSpec> out;
-  for (const auto* spec : matchmaking_->Configurations()) out.push_back(*spec);
+  for (const auto* spec : node_.matchmaking_->Configurations()) out.push_back(*spec);
   return out;
 }
 
-Status Node::DeleteConfiguration(const std::string& name_or_arn) {
+Status Definitions::DeleteConfiguration(const std::string& name_or_arn) {
   std::string name = NameOf(name_or_arn, "matchmakingconfiguration");
-  MUSTER_RETURN_IF_ERROR(Serving());
-  MUSTER_ASSIGN_OR_RETURN(auto fx, matchmaking_->RemoveConfiguration(name));
+  MUSTER_RETURN_IF_ERROR(node_.Serving());
+  MUSTER_ASSIGN_OR_RETURN(auto fx, node_.matchmaking_->RemoveConfiguration(name));
   fx.writes.push_back(store::Write::Delete(store::Table::kConfigurations, name));
   // The configuration and its tickets are gone from memory: the commit must happen.
-  return Apply(std::move(fx));
+  return node_.Apply(std::move(fx));
 }
 
 // --- start ----------------------------------------------------------------------------------
 
-Status Node::SetUpDefinitions(const NodeSetup& setup, core::Effects* out) {
+Status Definitions::SetUp(const NodeSetup& setup, core::Effects* out) {
   core::Effects& fx = *out;
-  const Millis now = clock_.NowMillis();
+  const Millis now = node_.clock_.NowMillis();
   std::map<std::string, RuleSetRecord> rule_sets;  // stored, then the set-up over them
-  MUSTER_ASSIGN_OR_RETURN(auto rs_rows, AllRows(store_, store::Table::kRuleSets));
+  MUSTER_ASSIGN_OR_RETURN(auto rs_rows, AllRows(node_.store_, store::Table::kRuleSets));
   for (const auto& row : rs_rows) {
     auto r = RuleSetFromRow(row);
     if (r.ok()) rule_sets[row.id] = std::move(r).value();
@@ -347,7 +344,7 @@ Status Node::SetUpDefinitions(const NodeSetup& setup, core::Effects* out) {
     auto p = matchmaking::ParseRuleSet(rs.body);
     if (!p.ok()) return Error::InvalidArgument("rule set '" + rs.name + "': " + p.error().message);
     parsed[rs.name] = std::move(p).value();
-    RuleSetRecord r{rs.name, Arn(region_, account_, "matchmakingruleset", rs.name), rs.body, now};
+    RuleSetRecord r{rs.name, Arn(node_.region_, node_.account_, "matchmakingruleset", rs.name), rs.body, now};
     if (auto it = rule_sets.find(rs.name); it != rule_sets.end() && it->second.creation_time > 0) {
       r.creation_time = it->second.creation_time;
     }
@@ -374,12 +371,12 @@ Status Node::SetUpDefinitions(const NodeSetup& setup, core::Effects* out) {
   };
 
   std::map<std::string, matchmaking::ConfigurationSpec> stored;
-  MUSTER_ASSIGN_OR_RETURN(auto cfg_rows, AllRows(store_, store::Table::kConfigurations));
+  MUSTER_ASSIGN_OR_RETURN(auto cfg_rows, AllRows(node_.store_, store::Table::kConfigurations));
   for (const auto& row : cfg_rows) {
     auto s = ConfigurationFromRow(row);
     if (s.ok()) stored[row.id] = std::move(s).value();
   }
-  Resolver resolve{*this, *placement_, region_, account_};
+  Resolver resolve{*this, *node_.placement_, node_.region_, node_.account_};
   for (matchmaking::ConfigurationSpec spec : setup.configurations) {
     MUSTER_RETURN_IF_ERROR(rule_set_of(spec));
     if (spec.game_session_queue_arns.empty() && !spec.queue_name.empty()) {
@@ -393,7 +390,7 @@ Status Node::SetUpDefinitions(const NodeSetup& setup, core::Effects* out) {
     spec.creation_time = it != stored.end() && it->second.creation_time > 0 ? it->second.creation_time : now;
     if (it != stored.end()) stored.erase(it);
     fx.writes.push_back(store::Write::Upsert(store::Table::kConfigurations, ConfigurationRow(spec, now)));
-    auto st = matchmaking_->PutConfiguration(std::move(spec));
+    auto st = node_.matchmaking_->PutConfiguration(std::move(spec));
     if (!st.ok()) return Error::InvalidArgument("configuration: " + st.error().message);
   }
   // Configurations created through the management API in earlier runs. One that no longer fits
@@ -401,12 +398,16 @@ Status Node::SetUpDefinitions(const NodeSetup& setup, core::Effects* out) {
   for (auto& [name, spec] : stored) {
     Status st = rule_set_of(spec);
     if (st.ok()) st = resolve.Queue(spec);
-    if (st.ok()) st = matchmaking_->PutConfiguration(spec);
+    if (st.ok()) st = node_.matchmaking_->PutConfiguration(spec);
     if (!st.ok()) {
       MLOG(kWarn) << "stored matchmaking configuration '" << name << "' not loaded: " << st.error().message;
     }
   }
   return OkStatus();
+}
+
+std::string Definitions::ConfigurationArn(const std::string& configuration) const {
+  return Arn(node_.region_, node_.account_, "matchmakingconfiguration", configuration);
 }
 
 }  // namespace muster::node

@@ -1,0 +1,154 @@
+#include "node/game_servers.h"
+
+#include "common/log.h"
+#include "node/node.h"
+
+namespace muster::node {
+
+Status GameServers::Authenticate(const std::string& fleet_id, const std::string& compute_name,
+                                 const std::string& token) const {
+  return node_.fleet_view_.Authenticate(fleet_id, compute_name, token);
+}
+
+bool GameServers::ProcessLive(const std::string& key) const { return node_.fleet_view_.ProcessLive(key); }
+
+std::vector<fleet::LocationEndpoint> GameServers::LocationEndpoints() const {
+  return node_.fleet_->LocationEndpoints();
+}
+
+void GameServers::Reattach() {
+  for (const auto& [key, connection] : connections_) node_.fleet_->Reattach(connection, key);
+}
+
+Result<std::string> GameServers::Connect(std::uint64_t connection, const std::string& fleet_id,
+                                         const std::string& compute_name, const std::string& process_id) {
+  MUSTER_RETURN_IF_ERROR(node_.Serving());
+  std::string key = fleet::ProcessKey(fleet_id, compute_name, process_id);
+  // A process Muster already terminated (e.g. silent past its heartbeat timeout) that comes back
+  // with the same pID would otherwise linger: the SDK never activates it again. Tell it to end.
+  bool ended_before = false;
+  if (!node_.fleet_->FindProcess(key)) {
+    MUSTER_ASSIGN_OR_RETURN(auto row, node_.store_.Get(store::Table::kProcesses, key));
+    ended_before = row && row->status == fleet::ProcessStatusName(fleet::ProcessStatus::kTerminated);
+  }
+  MUSTER_ASSIGN_OR_RETURN(auto fx, node_.fleet_->Connect(connection, fleet_id, compute_name, process_id, &key));
+  if (ended_before) {
+    fleet::ServerMessage m;
+    m.action = "TerminateProcess";
+    m.body = fleet::TerminateProcess{node_.clock_.NowMillis() / 1000};
+    fx.pushes.push_back({key, fleet::Encode(m)});
+    MLOG(kWarn) << "process " << key << " reconnected after it was terminated; asking it to end";
+  }
+  MUSTER_RETURN_IF_ERROR(node_.Apply(std::move(fx)));
+  connections_[key] = connection;
+  return key;
+}
+
+void GameServers::Disconnect(std::uint64_t connection, const std::string& process_key) {
+  node_.fleet_->Disconnect(connection, process_key);
+  auto it = connections_.find(process_key);
+  if (it != connections_.end() && it->second == connection) connections_.erase(it);
+}
+
+Status GameServers::Request(const std::string& key, const fleet::ClientMessage& message, json::object* reply) {
+  const auto& body = message.body;
+  if (!std::holds_alternative<fleet::GetFleetRoleCredentials>(body)) MUSTER_RETURN_IF_ERROR(node_.Serving());
+  Result<core::Effects> fx = core::Effects{};
+  if (auto* m = std::get_if<fleet::ActivateServerProcess>(&body)) {
+    fx = node_.fleet_->ActivateServerProcess(key, m->port, m->sdk_version, m->sdk_language);
+  } else if (auto* m = std::get_if<fleet::HeartbeatServerProcess>(&body)) {
+    fx = node_.fleet_->Heartbeat(key, m->health_status);
+  } else if (auto* m = std::get_if<fleet::ActivateGameSession>(&body)) {
+    fx = node_.fleet_->ActivateGameSession(key, m->game_session_id);
+  } else if (auto* m = std::get_if<fleet::AcceptPlayerSession>(&body)) {
+    fx = node_.fleet_->AcceptPlayerSession(key, m->game_session_id, m->player_session_id);
+  } else if (auto* m = std::get_if<fleet::RemovePlayerSession>(&body)) {
+    fx = node_.fleet_->RemovePlayerSession(key, m->game_session_id, m->player_session_id);
+  } else if (std::holds_alternative<fleet::TerminateServerProcess>(body)) {
+    fx = node_.fleet_->TerminateServerProcess(key);
+  } else if (auto* m = std::get_if<fleet::UpdatePlayerSessionCreationPolicy>(&body)) {
+    fx = node_.fleet_->UpdatePlayerSessionCreationPolicy(key, m->game_session_id, m->player_session_policy);
+  } else if (std::holds_alternative<fleet::GetFleetRoleCredentials>(body)) {
+    // No fleet roles here: the SDK reads an empty AccessKeyId as "not available".
+    for (const char* f : {"AccessKeyId", "SecretAccessKey", "SessionToken", "AssumedRoleUserArn", "AssumedRoleId"}) {
+      (*reply)[f] = "";
+    }
+    (*reply)["Expiration"] = 0;
+    return OkStatus();
+  } else if (auto* m = std::get_if<fleet::StartMatchBackfill>(&body)) {
+    return StartBackfill(key, *m, reply);
+  } else if (auto* m = std::get_if<fleet::StopMatchBackfill>(&body)) {
+    const fleet::GameSession* gs = node_.fleet_->FindGameSession(m->game_session_arn);
+    if (!gs || gs->process_key != key) {
+      return Error::Forbidden("game session " + m->game_session_arn + " is not hosted by this process");
+    }
+    const auto* t = node_.matchmaking_->Find(m->ticket_id);
+    if (t && t->backfill_game_session_arn != m->game_session_arn) {
+      return Error::Forbidden("ticket " + m->ticket_id + " does not backfill this game session");
+    }
+    auto stopped = node_.tickets_.StopMatchBackfill(m->ticket_id);
+    return stopped.ok() ? OkStatus() : Status(stopped.take_error());
+  } else {
+    return Error::InvalidArgument(std::string(message.action()) +
+                                  " is not supported by this Muster version yet");
+  }
+  if (!fx.ok()) return fx.take_error();
+  MUSTER_RETURN_IF_ERROR(node_.Apply(std::move(fx).value()));
+  // A process that became free may serve a waiting placement right away.
+  if (std::holds_alternative<fleet::ActivateServerProcess>(body) ||
+      std::holds_alternative<fleet::TerminateServerProcess>(body)) {
+    return node_.Apply(node_.placement_->Pump());
+  }
+  return OkStatus();
+}
+
+Status GameServers::StartBackfill(const std::string& key, const fleet::StartMatchBackfill& m,
+                                  json::object* reply) {
+  const fleet::GameSession* gs = node_.fleet_->FindGameSession(m.game_session_arn);
+  if (!gs || gs->process_key != key) {
+    return Error::Forbidden("game session " + m.game_session_arn + " is not hosted by this process");
+  }
+  std::string configuration = m.matchmaking_configuration_arn;
+  if (auto slash = configuration.rfind('/'); slash != std::string::npos) configuration.erase(0, slash + 1);
+  std::vector<matchmaking::PlayerInput> players;
+  for (std::size_t i = 0; i < m.players.size(); ++i) {
+    const auto& bp = m.players[i];
+    matchmaking::PlayerInput p;
+    p.player_id = bp.player_id;
+    p.team = bp.team.value_or("");
+    for (const auto& [name, a] : bp.player_attributes) {
+      std::string path = "Players[" + std::to_string(i) + "].PlayerAttributes." + name;
+      if (a.s) {
+        p.attributes[name] = matchmaking::AttributeValue::String(*a.s);
+      } else if (a.n) {
+        p.attributes[name] = matchmaking::AttributeValue::Number(*a.n);
+      } else if (a.sl) {
+        p.attributes[name] = matchmaking::AttributeValue::StringList(*a.sl);
+      } else if (a.sdm) {
+        p.attributes[name] = matchmaking::AttributeValue::StringNumberMap({a.sdm->begin(), a.sdm->end()});
+      } else {
+        return Error::InvalidArgument(path + ": no S, N, SL or SDM value");
+      }
+    }
+    for (const auto& [loc, ms] : bp.latency_in_ms) {
+      if (ms < 0 || ms > 1'000'000) {
+        return Error::InvalidArgument("Players[" + std::to_string(i) + "].LatencyInMs." + loc + " is out of range");
+      }
+      p.latency_ms[loc] = static_cast<int>(ms);
+    }
+    players.push_back(std::move(p));
+  }
+  MUSTER_ASSIGN_OR_RETURN(auto t, node_.tickets_.StartMatchBackfill(configuration, m.game_session_arn, std::move(players),
+                                                     m.ticket_id.value_or("")));
+  (*reply)["TicketId"] = t.ticket_id;
+  return OkStatus();
+}
+
+Result<std::string> GameServers::ComputeToken(const std::string& fleet_id, const std::string& compute_name) const {
+  auto it = node_.computes_.find(fleet_id + "/" + compute_name);
+  if (it == node_.computes_.end()) return Error::NotFound("compute " + compute_name + " is not registered");
+  return it->second.auth_token;
+}
+
+
+}  // namespace muster::node

@@ -1,0 +1,51 @@
+#pragma once
+// The node's side of the game server socket: compute authentication, process connections and the
+// requests of connected processes (WIRE.md §1), handed to the fleet core.
+//
+// Thread safety: a part of the Node (node.h); runs on the node's thread, except Authenticate and
+// ProcessLive (any thread: they read the FleetView).
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/json.h"
+#include "common/result.h"
+#include "fleet/fleet_core.h"
+#include "fleet/protocol.h"
+
+namespace muster::node {
+
+class Node;
+
+class GameServers {
+ public:
+  explicit GameServers(Node& node) : node_(node) {}
+
+  // Checks a connecting game server's compute auth token.
+  Status Authenticate(const std::string& fleet_id, const std::string& compute_name,
+                      const std::string& token) const;
+  // Whether process `key` is connected or active as committed (not terminated, not unknown).
+  bool ProcessLive(const std::string& key) const;
+  // Registers an authenticated connection as process pID; returns the process key.
+  Result<std::string> Connect(std::uint64_t connection, const std::string& fleet_id,
+                              const std::string& compute_name, const std::string& process_id);
+  void Disconnect(std::uint64_t connection, const std::string& process_key);
+  // Handles one request of a connected process; the reply fields (if any) go in `reply`.
+  Status Request(const std::string& process_key, const fleet::ClientMessage& message, json::object* reply);
+  // The auth token of a compute (for launching local game servers).
+  Result<std::string> ComputeToken(const std::string& fleet_id, const std::string& compute_name) const;
+  std::vector<fleet::LocationEndpoint> LocationEndpoints() const;
+
+ private:
+  friend class Node;
+  Status StartBackfill(const std::string& key, const fleet::StartMatchBackfill& m, json::object* reply);
+  // After a reload: the open connections are attached to the new fleet core.
+  void Reattach();
+
+  Node& node_;
+  std::map<std::string, std::uint64_t> connections_;  // process key → open server connection
+};
+
+}  // namespace muster::node
