@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/ascii.h"
 #include "common/crypto.h"
 
 namespace muster::auth {
@@ -116,7 +117,7 @@ std::string CanonicalQuery(const QueryList& pairs, bool exclude_signature) {
   std::vector<std::pair<std::string, std::string>> enc;
   enc.reserve(pairs.size());
   for (const auto& [k, v] : pairs) {
-    if (exclude_signature && ToLowerAscii(k) == "x-amz-signature") continue;
+    if (exclude_signature && AsciiIEquals(k, "x-amz-signature")) continue;
     enc.emplace_back(UriEncode(k), UriEncode(v));
   }
   std::sort(enc.begin(), enc.end());
@@ -134,40 +135,49 @@ std::string CanonicalQueryFromRaw(std::string_view raw_query) {
   return CanonicalQuery(ParseQuery(raw_query), true);
 }
 
+namespace {
+
+// Appends `v` trimmed, with each run of whitespace inside it made one space.
+void AppendCanonicalHeaderValue(std::string_view v, std::string* out) {
+  std::size_t i = 0;
+  bool first = true;
+  while (i < v.size()) {
+    while (i < v.size() && IsSpace(v[i])) ++i;
+    std::size_t start = i;
+    while (i < v.size() && !IsSpace(v[i])) ++i;
+    if (i == start) break;
+    if (!first) out->push_back(' ');
+    out->append(v.data() + start, i - start);
+    first = false;
+  }
+}
+
+}  // namespace
+
 std::string CanonicalHeaderValue(std::string_view v) {
   std::string out;
   out.reserve(v.size());
-  bool pending_space = false;
-  for (char c : v) {
-    if (IsSpace(c)) {
-      pending_space = !out.empty();
-      continue;
-    }
-    if (pending_space) out.push_back(' ');
-    pending_space = false;
-    out.push_back(c);
-  }
+  AppendCanonicalHeaderValue(v, &out);
   return out;
 }
 
 Result<std::string> CanonicalHeaders(const HeaderList& headers,
                                      const std::vector<std::string>& signed_names) {
   std::string out;
+  out.reserve(512);
   for (const std::string& name : signed_names) {
-    std::string joined;
+    out.append(name);
+    out.push_back(':');
     bool found = false;
     for (const auto& [hn, hv] : headers) {
-      if (hn.size() != name.size() || ToLowerAscii(hn) != name) continue;
-      if (found) joined.push_back(',');
-      joined.append(CanonicalHeaderValue(hv));
+      if (!AsciiIEquals(hn, name)) continue;
+      if (found) out.push_back(',');
+      AppendCanonicalHeaderValue(hv, &out);
       found = true;
     }
     if (!found) {
       return Error::Forbidden("signed header '" + name + "' is missing from the request");
     }
-    out.append(name);
-    out.push_back(':');
-    out.append(joined);
     out.push_back('\n');
   }
   return out;

@@ -26,8 +26,9 @@ constexpr std::string_view kHeaderSha256 = "x-amz-content-sha256";
 // and emptied when it holds kMaxCachedKeys.
 constexpr std::size_t kMaxCachedKeys = 4096;
 
-std::string CachedSigningKey(std::string_view access_key, std::string_view secret,
-                             std::string_view date8, std::string_view region, std::string_view service) {
+// The reference stays valid until the thread's next call.
+const std::string& CachedSigningKey(std::string_view access_key, std::string_view secret,
+                                    std::string_view date8, std::string_view region, std::string_view service) {
   struct Entry {
     std::string secret_sha256;
     std::string key;
@@ -47,10 +48,11 @@ std::string CachedSigningKey(std::string_view access_key, std::string_view secre
   std::string fingerprint = Sha256(secret);
   auto it = cache.entries.find(id);
   if (it != cache.entries.end() && it->second.secret_sha256 == fingerprint) return it->second.key;
-  std::string key = DeriveSigningKey(secret, date8, region, service);
   if (cache.entries.size() >= kMaxCachedKeys) cache.Clear();
-  cache.entries[std::move(id)] = Entry{std::move(fingerprint), key};
-  return key;
+  Entry& e = cache.entries[std::move(id)];
+  if (!e.key.empty()) OPENSSL_cleanse(e.key.data(), e.key.size());
+  e = Entry{std::move(fingerprint), DeriveSigningKey(secret, date8, region, service)};
+  return e.key;
 }
 
 std::string_view Trim(std::string_view s) {
@@ -467,8 +469,10 @@ Result<VerifiedIdentity> VerifyRequest(const SignableRequest& req, const SecretL
   // values (UNSIGNED-PAYLOAD, STREAMING-...) are refused, since every API here is JSON and signs
   // its body, so a signed request's body cannot be swapped. A presigned URL (no header) may leave
   // the payload unsigned only when there is no body at all.
-  std::vector<std::string> payload_hashes;
-  const std::string body_hash = Sha256Hex(req.body);
+  std::vector<std::string_view> payload_hashes;
+  // Most signed requests here (status reads) have no body: its hash is a constant.
+  static const std::string kEmptyBodyHash = Sha256Hex("");
+  const std::string body_hash = req.body.empty() ? kEmptyBodyHash : Sha256Hex(req.body);
   auto content_sha = HeaderValues(req.headers, kHeaderSha256);
   if (content_sha.size() > 1) return Error::Forbidden("x-amz-content-sha256 appears more than once");
   if (!content_sha.empty()) {
@@ -481,7 +485,7 @@ Result<VerifiedIdentity> VerifyRequest(const SignableRequest& req, const SecretL
     if (declared != body_hash) {
       return Error::Forbidden("x-amz-content-sha256 does not match the body");
     }
-    payload_hashes.emplace_back(declared);
+    payload_hashes.push_back(declared);
   } else {
     payload_hashes.push_back(body_hash);
     if (p.presigned && req.body.empty()) payload_hashes.emplace_back(kUnsignedPayload);
@@ -493,9 +497,9 @@ Result<VerifiedIdentity> VerifyRequest(const SignableRequest& req, const SecretL
   std::string canonical_uri = CanonicalUri(req.path);
   std::string canonical_query = CanonicalQuery(query, true);
   std::string scope = CredentialScope(p.date8, p.region, p.service);
-  std::string key = CachedSigningKey(p.access_key, s.secret_access_key, p.date8, p.region, p.service);
+  const std::string& key = CachedSigningKey(p.access_key, s.secret_access_key, p.date8, p.region, p.service);
   bool match = false;
-  for (const std::string& ph : payload_hashes) {
+  for (std::string_view ph : payload_hashes) {
     std::string creq = CanonicalRequest(req.method, canonical_uri, canonical_query,
                                         canonical_headers, p.signed_headers_raw, ph);
     std::string expected = Hex(HmacSha256(key, StringToSign(p.amz_date, scope, creq)));

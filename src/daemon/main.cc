@@ -5,6 +5,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <sched.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -101,6 +103,15 @@ Result<node::NodeSetup> BuildSetup(const Config& cfg) {
   return s;
 }
 
+// The cores this process may run on (its affinity mask: taskset, cgroups' cpusets), not all the
+// machine's.
+unsigned UsableCores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return static_cast<unsigned>(CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
 int Run(int argc, char** argv) {
   auto loaded = LoadConfig(argc, argv);
   if (!loaded.ok()) {
@@ -145,7 +156,7 @@ int Run(int argc, char** argv) {
   // Client and game server connections spread over `threads` connection loops; the node's own
   // loop (its cores, timers and commit completions) holds no connection, so no peer's bytes,
   // handshakes or signatures take its time.
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned cores = UsableCores();
   const std::size_t threads = cfg.threads > 0 ? static_cast<std::size_t>(cfg.threads) : cores;
   std::vector<std::unique_ptr<boost::asio::io_context>> loops;
   for (std::size_t i = 0; i < threads; ++i) loops.push_back(std::make_unique<boost::asio::io_context>(1));

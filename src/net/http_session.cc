@@ -188,12 +188,12 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
       return;
     }
     // Wait for the first byte of the next request, holding no read buffer meanwhile.
-    buffer_.shrink_to_fit();
     SetPhase(Phase::kIdle);
     auto timeout =
         std::chrono::seconds(first ? limits.header_timeout_seconds : limits.idle_timeout_seconds);
     if constexpr (kTls) {
       // TLS may hold decrypted bytes already; read through the stream.
+      buffer_.shrink_to_fit();
       Lowest().expires_after(timeout);
       stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
                               Guard("read", [this](const error_code& ec, std::size_t n) {
@@ -205,13 +205,22 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
                                 ReadHeader();
                               }));
     } else {
-      // A client that sent its next request already (keep-alive, pipelining) needs no wait.
-      error_code ready_ec;
-      if (Lowest().socket().available(ready_ec) > 0 && !ready_ec) {
-        buffer_.reserve(kFirstReadBytes);
+      // A client that sent its next request already (keep-alive, pipelining) needs no wait: one
+      // non-blocking read takes it (and costs no more than asking whether bytes are there).
+      error_code read_ec;
+      auto& socket = Lowest().socket();
+      if (!socket.non_blocking()) socket.non_blocking(true, read_ec);
+      std::size_t n = read_ec ? 0 : socket.read_some(buffer_.prepare(kFirstReadBytes), read_ec);
+      if (n > 0 && !read_ec) {
+        buffer_.commit(n);
         ReadHeader();
         return;
       }
+      if (read_ec && read_ec != asio::error::would_block && read_ec != asio::error::try_again) {
+        OnReadError(read_ec);
+        return;
+      }
+      buffer_.shrink_to_fit();  // nothing came: wait holding no read buffer
       idle_timer_.expires_after(timeout);
       idle_timer_.async_wait(Guard("idle timer", [this](const error_code& ec) {
         if (ec || phase_ != Phase::kIdle) return;
@@ -461,12 +470,16 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
   void WriteResponse(HttpResponse res) {
     if (phase_ != Phase::kHandling) return;
     bool keep = keep_alive_ && !stopping_ && !state_->stopping();
-    res_ = std::make_shared<BeastResponse>(ToBeastResponse(std::move(res), version_, keep, head_));
+    // Written by hand (head and body in one gather write): Beast's serializer cost more than
+    // the rest of a status read together.
+    SerializeResponseHead(res, res.body.size(), version_, keep, &head_out_);
+    body_out_ = head_ ? std::string() : std::move(res.body);
     SetPhase(Phase::kWriting);
     Lowest().expires_after(std::chrono::seconds(state_->limits().body_timeout_seconds));
-    http::async_write(stream_, *res_,
+    std::array<asio::const_buffer, 2> out{asio::buffer(head_out_), asio::buffer(body_out_)};
+    asio::async_write(stream_, out,
                       Guard("write", [this, keep](const error_code& ec, std::size_t) {
-                        res_.reset();
+                        body_out_ = std::string();
                         if (ec) {
                           MLOG(kDebug) << "net: write to " << remote_ << ": " << ec.message();
                           HardClose();
@@ -559,7 +572,8 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
   Phase phase_ = Phase::kStarting;
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
-  std::shared_ptr<BeastResponse> res_;
+  std::string head_out_;  // the response being written: its head (capacity kept for the next)
+  std::string body_out_;  // and its body
   bool keep_alive_ = false;
   unsigned version_ = 11;
   bool head_ = false;

@@ -1,5 +1,6 @@
 #include "net/http_util.h"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/json/serialize.hpp>
@@ -69,34 +70,50 @@ HttpRequest ToHttpRequest(BeastRequest&& req, const std::string& remote, bool tl
   return out;
 }
 
-BeastResponse ToBeastResponse(HttpResponse&& res, unsigned version, bool keep_alive, bool head) {
-  BeastResponse out;
-  out.version(version);
+const std::string& CachedHttpDate() {
+  // One formatting a second per thread: the Date header of every response.
+  thread_local std::time_t formatted_at = -1;
+  thread_local std::string date;
+  std::time_t now = std::time(nullptr);
+  if (now != formatted_at) {
+    date = HttpDate();
+    formatted_at = now;
+  }
+  return date;
+}
+
+void SerializeResponseHead(const HttpResponse& res, std::size_t content_length, unsigned version, bool keep_alive,
+                           std::string* out) {
   int status = res.status;
   if (status < 100 || status > 999) status = 500;
-  out.result(static_cast<unsigned>(status));
-  out.set(http::field::server, "muster");
-  out.set(http::field::date, HttpDate());
-  if (!res.content_type.empty()) out.set(http::field::content_type, res.content_type);
-  for (auto& [name, value] : res.headers) {
+  out->clear();
+  out->append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  char code[4] = {static_cast<char>('0' + status / 100), static_cast<char>('0' + status / 10 % 10),
+                  static_cast<char>('0' + status % 10), ' '};
+  out->append(code, sizeof code);
+  out->append(http::obsolete_reason(http::int_to_status(static_cast<unsigned>(status))));
+  out->append("\r\nServer: muster\r\nDate: ");
+  out->append(CachedHttpDate());
+  out->append("\r\n");
+  if (!res.content_type.empty() && res.content_type.find_first_of("\r\n") == std::string::npos &&
+      res.content_type.size() <= kMaxResponseFieldBytes) {
+    out->append("Content-Type: ").append(res.content_type).append("\r\n");
+  }
+  for (const auto& [name, value] : res.headers) {
     // The transport owns framing and connection management.
-    auto f = http::string_to_field(name);
-    if (f == http::field::content_length || f == http::field::transfer_encoding ||
-        f == http::field::connection) {
+    if (boost::beast::iequals(name, "content-length") || boost::beast::iequals(name, "transfer-encoding") ||
+        boost::beast::iequals(name, "connection")) {
       continue;
     }
-    // Beast rejects nothing here; strip CR/LF so a handler cannot split the response.
-    if (name.find_first_of("\r\n:") != std::string::npos) continue;
+    // A handler cannot split the response or make a header line without a name.
+    if (name.empty() || name.find_first_of("\r\n:") != std::string::npos) continue;
     if (value.find_first_of("\r\n") != std::string::npos) continue;
-    // Beast throws on a field of 64 KiB or more; no legitimate header comes near this.
     if (name.size() > kMaxResponseFieldBytes || value.size() > kMaxResponseFieldBytes) continue;
-    out.insert(name, value);
+    out->append(name).append(": ").append(value).append("\r\n");
   }
-  std::size_t size = res.body.size();
-  if (!head) out.body() = std::move(res.body);
-  out.keep_alive(keep_alive);
-  out.content_length(size);
-  return out;
+  if (version == 10 && keep_alive) out->append("Connection: keep-alive\r\n");
+  if (version != 10 && !keep_alive) out->append("Connection: close\r\n");
+  out->append("Content-Length: ").append(std::to_string(content_length)).append("\r\n\r\n");
 }
 
 }  // namespace internal
