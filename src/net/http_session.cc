@@ -12,8 +12,9 @@
 // parser, a handler, an allocation) closes this connection with a logged reason and nothing else.
 // The parser itself cannot throw on input (request_parser.h).
 //
-// Memory: an idle plain connection waits for readability without a read buffer (the buffer is
-// released between requests); the linger buffer exists only while closing.
+// Memory: an idle plain connection waits for readability without a read buffer (after a response
+// one non-blocking read looks for the next request; when none is there the buffer is released
+// before the wait); the linger buffer exists only while closing.
 
 #include "net/http_session.h"
 
