@@ -70,7 +70,7 @@ net::WsUpgradeHandler ServerSocket::UpgradeHandler() {
       node_.RunOnOwner([this, p, c] { OnOpen(c, p); });
     };
     cb.on_message = [this](const std::shared_ptr<net::WsConnection>& c, std::string&& t) {
-      node_.RunOnOwner([this, c, t = std::move(t)]() mutable { OnMessage(c, std::move(t)); });
+      OnFrame(c, std::move(t));
     };
     cb.on_close = [this](const std::shared_ptr<net::WsConnection>& c, std::uint16_t) {
       node_.RunOnOwner([this, c] { OnClose(c); });
@@ -179,7 +179,20 @@ void ServerSocket::Tick() {
   }
 }
 
-void ServerSocket::OnMessage(const std::shared_ptr<net::WsConnection>& c, std::string&& text) {
+void ServerSocket::OnFrame(const std::shared_ptr<net::WsConnection>& c, std::string&& text) {
+  // Decoded here, on the connection's loop: a bad frame is answered without reaching the node.
+  fleet::FrameHeader header;
+  auto msg = fleet::DecodeClientMessage(text, &header);
+  if (!msg.ok()) {
+    MLOG(kDebug) << "server socket: bad frame from " << c->RemoteAddress() << ": " << msg.error().message;
+    c->Send(fleet::EncodeReply(header.action.empty() ? "Unknown" : header.action, header.request_id,
+                               fleet::WireStatus(msg.error().code), msg.error().message));
+    return;
+  }
+  node_.RunOnOwner([this, c, m = std::move(msg).value()]() mutable { OnMessage(c, std::move(m)); });
+}
+
+void ServerSocket::OnMessage(const std::shared_ptr<net::WsConnection>& c, fleet::ClientMessage msg) {
   std::string key;
   {
     std::lock_guard lock(mu_);
@@ -187,32 +200,34 @@ void ServerSocket::OnMessage(const std::shared_ptr<net::WsConnection>& c, std::s
     if (kit == keys_.end()) return;  // refused at open; closing
     key = kit->second;
   }
-  fleet::FrameHeader header;
-  auto msg = fleet::DecodeClientMessage(text, &header);
-  if (!msg.ok()) {
-    MLOG(kDebug) << "server socket: bad frame from " << key << ": " << msg.error().message;
-    c->Send(fleet::EncodeReply(header.action.empty() ? "Unknown" : header.action, header.request_id,
-                               fleet::WireStatus(msg.error().code), msg.error().message));
-    return;
-  }
-  auto& cache = replies_[key];
-  for (const auto& [rid, reply] : cache) {
-    if (!msg->request_id.empty() && rid == msg->request_id) {
-      c->Send(reply);
-      return;
+  if (!msg.request_id.empty()) {
+    // The SDK sends a request again with the same RequestId when its reply is late: the cached
+    // reply answers it, and one still being committed will answer both.
+    for (const auto& [rid, reply] : replies_[key]) {
+      if (rid == msg.request_id) {
+        c->Send(reply);
+        return;
+      }
     }
+    if (!pending_.insert({key, msg.request_id}).second) return;
   }
-  json::object fields;
-  Status st = node_.game_servers().Request(key, *msg, &fields);
-  std::string reply = st.ok()
-      ? fleet::EncodeReply(msg->action(), msg->request_id, 200, "", fields.empty() ? nullptr : &fields)
-      : fleet::EncodeReply(msg->action(), msg->request_id, fleet::WireStatus(st.error().code), st.error().message);
-  if (!msg->request_id.empty()) {
-    cache.emplace_back(msg->request_id, reply);
-    if (cache.size() > options_.reply_cache_per_process) cache.pop_front();
-  }
-  c->Send(std::move(reply));
-  if (std::holds_alternative<fleet::TerminateServerProcess>(msg->body)) replies_.erase(key);
+  const bool terminate = std::holds_alternative<fleet::TerminateServerProcess>(msg.body);
+  node_.game_servers().RequestAsync(
+      key, msg,
+      [this, c, key, action = std::string(msg.action()), request_id = msg.request_id, terminate](
+          Status st, json::object fields) {
+        std::string reply =
+            st.ok() ? fleet::EncodeReply(action, request_id, 200, "", fields.empty() ? nullptr : &fields)
+                    : fleet::EncodeReply(action, request_id, fleet::WireStatus(st.error().code), st.error().message);
+        if (!request_id.empty()) {
+          pending_.erase({key, request_id});
+          auto& cache = replies_[key];
+          cache.emplace_back(request_id, reply);
+          if (cache.size() > options_.reply_cache_per_process) cache.pop_front();
+        }
+        c->Send(std::move(reply));
+        if (terminate) replies_.erase(key);
+      });
 }
 
 void ServerSocket::OnClose(const std::shared_ptr<net::WsConnection>& c) {

@@ -18,10 +18,12 @@
 //
 // Threads: connections live on the connection loops. The upgrade handler runs there: it checks the
 // token (or signature) and a conflicting claim from the node's thread-safe views and this class's
-// registries (under mu_), so an unauthenticated peer never reaches the node's thread. Opens,
-// messages and closes are posted to the node's thread (Node::RunOnOwner), in the order the
-// connection saw them; Push, Tick and Sweep run there too. Replies and pushes are posted back to
-// the connection's loop by WsConnection::Send.
+// registries (under mu_), so an unauthenticated peer never reaches the node's thread. Frames are
+// decoded there too. Opens, decoded messages and closes are posted to the node's thread
+// (Node::RunOnOwner), in the order the connection saw them; Push, Tick and Sweep run there too.
+// A request is answered once its change is durable (GameServers::RequestAsync), without holding
+// the node's thread meanwhile. Replies and pushes are posted back to the connection's loop by
+// WsConnection::Send.
 
 #include <cstdint>
 #include <deque>
@@ -29,11 +31,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/rate_limiter.h"
+#include "fleet/protocol.h"
 #include "net/http_server.h"
 #include "node/node.h"
 
@@ -80,7 +84,9 @@ class ServerSocket {
   // terminated. REQUIRES(mu_).
   std::optional<std::string> ClaimConflict(const std::string& key, const std::string& token) const;
   void OnOpen(const std::shared_ptr<net::WsConnection>& c, const Pending& p);
-  void OnMessage(const std::shared_ptr<net::WsConnection>& c, std::string&& text);
+  // On the connection's loop: decodes a frame and posts it to the node's thread.
+  void OnFrame(const std::shared_ptr<net::WsConnection>& c, std::string&& text);
+  void OnMessage(const std::shared_ptr<net::WsConnection>& c, fleet::ClientMessage msg);
   void OnClose(const std::shared_ptr<net::WsConnection>& c);
 
   node::Node& node_;
@@ -103,6 +109,8 @@ class ServerSocket {
   std::uint64_t refusals_not_logged_ = 0;  // GUARDED_BY(mu_)
   // Node's thread: key → (RequestId, reply).
   std::map<std::string, std::deque<std::pair<std::string, std::string>>> replies_;
+  // Node's thread: requests (process key, RequestId) whose reply waits for their commit.
+  std::set<std::pair<std::string, std::string>> pending_;
 };
 
 }  // namespace muster::api

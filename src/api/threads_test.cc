@@ -5,11 +5,13 @@
 // read, and the node's work for the rest, whose answers come only once that work ran.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include "api/router.h"
 #include "api/server_socket.h"
@@ -19,6 +21,7 @@
 #include "identity/identity_service.h"
 #include "identity/player_data.h"
 #include "store/commit_writer.h"
+#include "store/fault_store.h"
 #include "store/temp_sqlite_store.h"
 
 namespace muster::api {
@@ -144,18 +147,19 @@ class ThreadsTest : public ::testing::Test {
     return r;
   }
 
-  store::testing::TempSqliteStore store_;
+  store::testing::TempSqliteStore sqlite_;
+  store::FaultStore store_{*sqlite_};
   SystemClock& clock_ = SystemClock::Instance();
   Env env_ = Env::System();
-  node::Node node_{*store_, env_};
-  store::CommitWriter writer_{*store_};
+  node::Node node_{store_, env_};
+  store::CommitWriter writer_{store_};
   OwnerQueue owner_;
-  identity::IdentityService identities_{*store_, clock_, [] {
+  identity::IdentityService identities_{store_, clock_, [] {
     identity::IdentityConfig c;
     c.pools.push_back({"local:00000000-0000-4000-8000-000000000001", true});
     return c;
   }()};
-  identity::PlayerDataService players_{*store_, clock_, json::object{}};
+  identity::PlayerDataService players_{store_, clock_, json::object{}};
   ClientApi client_{node_, identities_, players_, clock_, [] {
     ClientApiOptions o;
     o.configuration = "cfg";
@@ -202,7 +206,7 @@ TEST_F(ThreadsTest, StartMatchmakingIsParsedOnTheLoopAndStartedOnTheNodesThread)
   EXPECT_NE(good.response->body.find("t-1"), std::string::npos);
   auto t = node_.tickets().GetTicket("t-1");  // durable before the answer
   ASSERT_TRUE(t.ok());
-  auto row = (*store_).Get(store::Table::kTickets, "t-1");
+  auto row = store_.Get(store::Table::kTickets, "t-1");
   ASSERT_TRUE(row.ok() && row->has_value());
 }
 
@@ -275,15 +279,19 @@ TEST_F(ThreadsTest, GameServerConnectsAreCheckedOnTheLoopAndServedOnTheNodesThre
   ASSERT_TRUE(std::holds_alternative<net::HttpResponse>(conflict));
   EXPECT_EQ(std::get<net::HttpResponse>(conflict).status, 409);
 
+  // A bad frame is answered on the loop.
+  cb.on_message(ws, "{not json");
+  ASSERT_EQ(ws->sent.size(), 1u);
+  EXPECT_EQ(owner_.size(), 0u);
+
   fleet::ClientMessage activate{"r1", fleet::ActivateServerProcess{"5.4.0", "Cpp", {}, {}, 7777, {}}};
   cb.on_message(ws, fleet::Encode(activate));
-  EXPECT_TRUE(ws->sent.empty());
-  owner_.Run();
-  ASSERT_EQ(ws->sent.size(), 1u);
-  EXPECT_NE(ws->sent[0].find("\"RequestId\":\"r1\""), std::string::npos);
+  EXPECT_EQ(ws->sent.size(), 1u);
+  owner_.RunUntil([&] { return ws->sent.size() == 2; });  // answered once its commit is durable
+  EXPECT_NE(ws->sent[1].find("\"RequestId\":\"r1\""), std::string::npos);
 
   cb.on_message(ws, fleet::Encode(fleet::ClientMessage{"r2", fleet::TerminateServerProcess{}}));
-  owner_.Run();
+  owner_.RunUntil([&] { return ws->sent.size() == 3; });
   EXPECT_FALSE(node_.game_servers().ProcessLive("f1/c1/100"));
   cb.on_close(ws, 1000);
   owner_.Run();
@@ -291,6 +299,50 @@ TEST_F(ThreadsTest, GameServerConnectsAreCheckedOnTheLoopAndServedOnTheNodesThre
   // The process ended: its pID may be claimed again, whatever the token.
   auto again = upgrade(req);
   EXPECT_TRUE(std::holds_alternative<net::WsCallbacks>(again));
+}
+
+TEST_F(ThreadsTest, AGameServersCommitDoesNotHoldTheNodesThread) {
+  ServerSocket socket(node_, clock_, ServerSocketOptions{});
+  net::HttpRequest req;
+  req.query = "FleetId=f1&ComputeId=c1&pID=7&Authorization=compute-token";
+  auto accepted = socket.UpgradeHandler()(req);
+  ASSERT_TRUE(std::holds_alternative<net::WsCallbacks>(accepted));
+  auto& cb = std::get<net::WsCallbacks>(accepted);
+  auto ws = std::make_shared<RecordingWs>();
+  cb.on_open(ws);
+  owner_.Run();
+  ASSERT_EQ(socket.ConnectionCount(), 1u);
+
+  // The activation's commit is held at the gate; the node's thread goes on serving meanwhile, and
+  // the same request sent again is not run twice.
+  store_.CloseGate();
+  std::string activate =
+      fleet::Encode(fleet::ClientMessage{"act-1", fleet::ActivateServerProcess{"5.4.0", "Cpp", {}, {}, 7777, {}}});
+  cb.on_message(ws, std::string(activate));
+  std::atomic<bool> done{false};
+  std::thread owner([&] {
+    owner_.Run();
+    ASSERT_TRUE(store_.WaitForCommitAtGate(1));
+    cb.on_message(ws, std::string(activate));
+    Answer describe;
+    router_->Handle(Management("DescribeMatchmakingConfigurations", "{}"), describe.Responder());
+    owner_.Run();
+    EXPECT_TRUE(describe.response.has_value());
+    done = true;
+  });
+  for (int i = 0; i < 500 && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(done) << "the node's thread waited for a game server's commit";
+  EXPECT_TRUE(ws->sent.empty());  // not answered before it is durable
+  store_.OpenGate();
+  owner.join();
+  owner_.RunUntil([&] { return !ws->sent.empty(); });
+  owner_.Run();
+  ASSERT_EQ(ws->sent.size(), 1u);  // one reply for the request sent twice while it was committed
+  EXPECT_NE(ws->sent[0].find("\"RequestId\":\"act-1\""), std::string::npos);
+  cb.on_message(ws, std::move(activate));  // once answered, the cached reply answers again
+  owner_.Run();
+  EXPECT_EQ(ws->sent.size(), 2u);
+  EXPECT_EQ(ws->sent[1], ws->sent[0]);
 }
 
 }  // namespace

@@ -51,8 +51,32 @@ void GameServers::Disconnect(std::uint64_t connection, const std::string& proces
 }
 
 Status GameServers::Request(const std::string& key, const fleet::ClientMessage& message, json::object* reply) {
+  Status out = Error::Internal("the request was not answered");
+  Handle(key, message,
+         [&](Status st, json::object fields) {
+           out = std::move(st);
+           *reply = std::move(fields);
+         },
+         /*wait=*/true);
+  return out;
+}
+
+void GameServers::RequestAsync(const std::string& key, const fleet::ClientMessage& message, Replied done) {
+  Handle(key, message, std::move(done), /*wait=*/false);
+}
+
+void GameServers::Handle(const std::string& key, const fleet::ClientMessage& message, Replied done, bool wait) {
   const auto& body = message.body;
-  if (!std::holds_alternative<fleet::GetFleetRoleCredentials>(body)) MUSTER_RETURN_IF_ERROR(node_.Serving());
+  if (std::holds_alternative<fleet::GetFleetRoleCredentials>(body)) {
+    // No fleet roles here: the SDK reads an empty AccessKeyId as "not available".
+    json::object reply;
+    for (const char* f : {"AccessKeyId", "SecretAccessKey", "SessionToken", "AssumedRoleUserArn", "AssumedRoleId"}) {
+      reply[f] = "";
+    }
+    reply["Expiration"] = 0;
+    return done(OkStatus(), std::move(reply));
+  }
+  if (Status serving = node_.Serving(); !serving.ok()) return done(std::move(serving), {});
   Result<core::Effects> fx = core::Effects{};
   if (auto* m = std::get_if<fleet::ActivateServerProcess>(&body)) {
     fx = node_.fleet_->ActivateServerProcess(key, m->port, m->sdk_version, m->sdk_language);
@@ -68,38 +92,38 @@ Status GameServers::Request(const std::string& key, const fleet::ClientMessage& 
     fx = node_.fleet_->TerminateServerProcess(key);
   } else if (auto* m = std::get_if<fleet::UpdatePlayerSessionCreationPolicy>(&body)) {
     fx = node_.fleet_->UpdatePlayerSessionCreationPolicy(key, m->game_session_id, m->player_session_policy);
-  } else if (std::holds_alternative<fleet::GetFleetRoleCredentials>(body)) {
-    // No fleet roles here: the SDK reads an empty AccessKeyId as "not available".
-    for (const char* f : {"AccessKeyId", "SecretAccessKey", "SessionToken", "AssumedRoleUserArn", "AssumedRoleId"}) {
-      (*reply)[f] = "";
-    }
-    (*reply)["Expiration"] = 0;
-    return OkStatus();
   } else if (auto* m = std::get_if<fleet::StartMatchBackfill>(&body)) {
-    return StartBackfill(key, *m, reply);
+    json::object reply;
+    Status st = StartBackfill(key, *m, &reply);
+    return done(std::move(st), std::move(reply));
   } else if (auto* m = std::get_if<fleet::StopMatchBackfill>(&body)) {
-    const fleet::GameSession* gs = node_.fleet_->FindGameSession(m->game_session_arn);
-    if (!gs || gs->process_key != key) {
-      return Error::Forbidden("game session " + m->game_session_arn + " is not hosted by this process");
-    }
-    const auto* t = node_.matchmaking_->Find(m->ticket_id);
-    if (t && t->backfill_game_session_arn != m->game_session_arn) {
-      return Error::Forbidden("ticket " + m->ticket_id + " does not backfill this game session");
-    }
-    auto stopped = node_.tickets_.StopMatchBackfill(m->ticket_id);
-    return stopped.ok() ? OkStatus() : Status(stopped.take_error());
+    return done(StopBackfill(key, *m), {});
   } else {
-    return Error::InvalidArgument(std::string(message.action()) +
-                                  " is not supported by this Muster version yet");
+    return done(Error::InvalidArgument(std::string(message.action()) + " is not supported by this Muster version yet"),
+                {});
   }
-  if (!fx.ok()) return fx.take_error();
-  MUSTER_RETURN_IF_ERROR(node_.Apply(std::move(fx).value()));
-  // A process that became free may serve a waiting placement right away.
+  if (!fx.ok()) return done(fx.take_error(), {});
+  // A process that became free may serve a waiting placement right away (in the same commit).
   if (std::holds_alternative<fleet::ActivateServerProcess>(body) ||
       std::holds_alternative<fleet::TerminateServerProcess>(body)) {
-    return node_.Apply(node_.placement_->Pump());
+    fx->Append(node_.placement_->Pump());
   }
-  return OkStatus();
+  // Answered once durable, without holding the node's thread meanwhile (unless `wait`).
+  node_.Commit(std::move(fx).value(), /*fatal=*/true,
+               [done = std::move(done)](Status st) { done(std::move(st), {}); }, wait);
+}
+
+Status GameServers::StopBackfill(const std::string& key, const fleet::StopMatchBackfill& m) {
+  const fleet::GameSession* gs = node_.fleet_->FindGameSession(m.game_session_arn);
+  if (!gs || gs->process_key != key) {
+    return Error::Forbidden("game session " + m.game_session_arn + " is not hosted by this process");
+  }
+  const auto* t = node_.matchmaking_->Find(m.ticket_id);
+  if (t && t->backfill_game_session_arn != m.game_session_arn) {
+    return Error::Forbidden("ticket " + m.ticket_id + " does not backfill this game session");
+  }
+  auto stopped = node_.tickets_.StopMatchBackfill(m.ticket_id);
+  return stopped.ok() ? OkStatus() : Status(stopped.take_error());
 }
 
 Status GameServers::StartBackfill(const std::string& key, const fleet::StartMatchBackfill& m,

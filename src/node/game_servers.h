@@ -6,6 +6,7 @@
 // ProcessLive (any thread: they read the FleetView).
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,7 +33,13 @@ class GameServers {
   Result<std::string> Connect(std::uint64_t connection, const std::string& fleet_id,
                               const std::string& compute_name, const std::string& process_id);
   void Disconnect(std::uint64_t connection, const std::string& process_key);
-  // Handles one request of a connected process; the reply fields (if any) go in `reply`.
+  // The outcome of a process's request and the reply's fields (if any).
+  using Replied = std::function<void(Status, json::object)>;
+  // Handles one request of a connected process, answered through `done` on the node's thread once
+  // its change (and every change before it) is durable; a refusal, which changes nothing, is
+  // answered at once. The SDK matches replies to requests by RequestId.
+  void RequestAsync(const std::string& process_key, const fleet::ClientMessage& message, Replied done);
+  // The same, waiting for the commit; the reply fields (if any) go in `reply`.
   Status Request(const std::string& process_key, const fleet::ClientMessage& message, json::object* reply);
   // The auth token of a compute (for launching local game servers).
   Result<std::string> ComputeToken(const std::string& fleet_id, const std::string& compute_name) const;
@@ -40,7 +47,9 @@ class GameServers {
 
  private:
   friend class Node;
+  void Handle(const std::string& key, const fleet::ClientMessage& message, Replied done, bool wait);
   Status StartBackfill(const std::string& key, const fleet::StartMatchBackfill& m, json::object* reply);
+  Status StopBackfill(const std::string& key, const fleet::StopMatchBackfill& m);
   // After a reload: the open connections are attached to the new fleet core.
   void Reattach();
 
