@@ -69,8 +69,9 @@ net::WsUpgradeHandler ServerSocket::UpgradeHandler() {
     cb.on_open = [this, p](const std::shared_ptr<net::WsConnection>& c) {
       node_.RunOnOwner([this, p, c] { OnOpen(c, p); });
     };
-    cb.on_message = [this](const std::shared_ptr<net::WsConnection>& c, std::string&& t) {
-      OnFrame(c, std::move(t));
+    auto in_flight = std::make_shared<std::atomic<int>>(0);  // this connection's requests not yet answered
+    cb.on_message = [this, in_flight](const std::shared_ptr<net::WsConnection>& c, std::string&& t) {
+      OnFrame(c, std::move(t), in_flight);
     };
     cb.on_close = [this](const std::shared_ptr<net::WsConnection>& c, std::uint16_t) {
       node_.RunOnOwner([this, c] { OnClose(c); });
@@ -179,7 +180,8 @@ void ServerSocket::Tick() {
   }
 }
 
-void ServerSocket::OnFrame(const std::shared_ptr<net::WsConnection>& c, std::string&& text) {
+void ServerSocket::OnFrame(const std::shared_ptr<net::WsConnection>& c, std::string&& text,
+                           const std::shared_ptr<std::atomic<int>>& in_flight) {
   // Decoded here, on the connection's loop: a bad frame is answered without reaching the node.
   fleet::FrameHeader header;
   auto msg = fleet::DecodeClientMessage(text, &header);
@@ -189,10 +191,29 @@ void ServerSocket::OnFrame(const std::shared_ptr<net::WsConnection>& c, std::str
                                fleet::WireStatus(msg.error().code), msg.error().message));
     return;
   }
-  node_.RunOnOwner([this, c, m = std::move(msg).value()]() mutable { OnMessage(c, std::move(m)); });
+  // The node's queue is bounded per connection: a peer that sends faster than its requests are
+  // answered (an SDK waits for its replies) is cut, not queued without end.
+  if (in_flight->fetch_add(1) >= options_.max_requests_in_flight) {
+    in_flight->fetch_sub(1);
+    MLOG(kWarn) << "server socket: " << c->RemoteAddress() << " has " << options_.max_requests_in_flight
+                << " requests unanswered; closing";
+    c->Close(1008, "too many requests in flight");
+    return;
+  }
+  node_.RunOnOwner([this, c, m = std::move(msg).value(), in_flight]() mutable {
+    OnMessage(c, std::move(m), [in_flight] { in_flight->fetch_sub(1); });
+  });
 }
 
-void ServerSocket::OnMessage(const std::shared_ptr<net::WsConnection>& c, fleet::ClientMessage msg) {
+void ServerSocket::OnMessage(const std::shared_ptr<net::WsConnection>& c, fleet::ClientMessage msg,
+                             std::function<void()> answered) {
+  struct Answered {  // runs `answered` once, however this request ends
+    std::function<void()> f;
+    ~Answered() {
+      if (f) f();
+    }
+  };
+  auto done = std::make_shared<Answered>(Answered{std::move(answered)});
   std::string key;
   {
     std::lock_guard lock(mu_);
@@ -214,7 +235,7 @@ void ServerSocket::OnMessage(const std::shared_ptr<net::WsConnection>& c, fleet:
   const bool terminate = std::holds_alternative<fleet::TerminateServerProcess>(msg.body);
   node_.game_servers().RequestAsync(
       key, msg,
-      [this, c, key, action = std::string(msg.action()), request_id = msg.request_id, terminate](
+      [this, c, key, action = std::string(msg.action()), request_id = msg.request_id, terminate, done](
           Status st, json::object fields) {
         std::string reply =
             st.ok() ? fleet::EncodeReply(action, request_id, 200, "", fields.empty() ? nullptr : &fields)
@@ -225,7 +246,14 @@ void ServerSocket::OnMessage(const std::shared_ptr<net::WsConnection>& c, fleet:
           cache.emplace_back(request_id, reply);
           if (cache.size() > options_.reply_cache_per_process) cache.pop_front();
         }
-        c->Send(std::move(reply));
+        // To the process's connection now: the SDK may have reconnected (and sent the request
+        // again) while this one was committed.
+        std::shared_ptr<net::WsConnection> to = c;
+        {
+          std::lock_guard lock(mu_);
+          if (auto it = connections_.find(key); it != connections_.end()) to = it->second.connection;
+        }
+        to->Send(std::move(reply));
         if (terminate) replies_.erase(key);
       });
 }

@@ -25,7 +25,9 @@
 // the node's thread meanwhile. Replies and pushes are posted back to the connection's loop by
 // WsConnection::Send.
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <deque>
 #include <map>
 #include <memory>
@@ -50,6 +52,9 @@ struct ServerSocketOptions {
   // SigV4 connects must be signed for this region (empty: any; only for tests).
   std::string region;
   Millis replaced_close_delay_ms = 10'000;
+  // Requests of one connection decoded but not yet answered; beyond, the connection is closed
+  // with 1008 (the SDK waits for each reply; this bounds what one peer queues on the node).
+  int max_requests_in_flight = 64;
 };
 
 class ServerSocket {
@@ -85,8 +90,10 @@ class ServerSocket {
   std::optional<std::string> ClaimConflict(const std::string& key, const std::string& token) const;
   void OnOpen(const std::shared_ptr<net::WsConnection>& c, const Pending& p);
   // On the connection's loop: decodes a frame and posts it to the node's thread.
-  void OnFrame(const std::shared_ptr<net::WsConnection>& c, std::string&& text);
-  void OnMessage(const std::shared_ptr<net::WsConnection>& c, fleet::ClientMessage msg);
+  void OnFrame(const std::shared_ptr<net::WsConnection>& c, std::string&& text,
+               const std::shared_ptr<std::atomic<int>>& in_flight);
+  // `answered` runs once the request is answered (or dropped).
+  void OnMessage(const std::shared_ptr<net::WsConnection>& c, fleet::ClientMessage msg, std::function<void()> answered);
   void OnClose(const std::shared_ptr<net::WsConnection>& c);
 
   node::Node& node_;

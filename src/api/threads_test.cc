@@ -345,5 +345,33 @@ TEST_F(ThreadsTest, AGameServersCommitDoesNotHoldTheNodesThread) {
   EXPECT_EQ(ws->sent[1], ws->sent[0]);
 }
 
+TEST_F(ThreadsTest, APeerThatFloodsTheNodeWithRequestsIsCut) {
+  ServerSocketOptions options;
+  options.max_requests_in_flight = 4;
+  ServerSocket socket(node_, clock_, options);
+  net::HttpRequest req;
+  req.query = "FleetId=f1&ComputeId=c1&pID=8&Authorization=compute-token";
+  auto accepted = socket.UpgradeHandler()(req);
+  ASSERT_TRUE(std::holds_alternative<net::WsCallbacks>(accepted));
+  auto& cb = std::get<net::WsCallbacks>(accepted);
+  auto ws = std::make_shared<RecordingWs>();
+  cb.on_open(ws);
+  owner_.Run();
+  // Four requests wait for the node's thread; the fifth closes the connection.
+  for (int i = 0; i < 4; ++i) {
+    cb.on_message(ws, fleet::Encode(fleet::ClientMessage{"h" + std::to_string(i), fleet::HeartbeatServerProcess{}}));
+  }
+  EXPECT_EQ(ws->closed, 0);
+  cb.on_message(ws, fleet::Encode(fleet::ClientMessage{"h4", fleet::HeartbeatServerProcess{}}));
+  EXPECT_EQ(ws->closed, 1008);
+  EXPECT_EQ(owner_.size(), 4u);  // the fifth was not queued
+  // Answered, they free their places.
+  owner_.RunUntil([&] { return ws->sent.size() == 4; });
+  ws->closed = 0;
+  cb.on_message(ws, fleet::Encode(fleet::ClientMessage{"h5", fleet::HeartbeatServerProcess{}}));
+  EXPECT_EQ(ws->closed, 0);
+  owner_.RunUntil([&] { return ws->sent.size() == 5; });
+}
+
 }  // namespace
 }  // namespace muster::api

@@ -40,6 +40,20 @@ export async function freePort() {
   });
 }
 
+// `n` distinct free TCP ports: held open together while they are chosen, so that no two are the
+// same (one port freed and chosen again would make two listeners collide).
+export async function freePorts(n) {
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => resolve(srv));
+  })));
+  const ports = servers.map((srv) => srv.address().port);
+  await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  return ports;
+}
+
 // Two consecutive free TCP ports (the demo's sample servers take base and base+1).
 export async function freePortPair() {
   for (let i = 0; i < 50; i++) {
@@ -80,12 +94,10 @@ function collect(proc, name) {
 // `wrapper` command line to run it under (e.g. ["prlimit", "--nofile=512:512"]).
 export async function startMusterd({ dataDir, demoServers = 1, args = [], ports, wrapper = [] } = {}) {
   if (!existsSync(MUSTERD)) throw new Error(`musterd not built at ${MUSTERD}`);
-  ports = ports || {
-    http: await freePort(),
-    ws: await freePort(),
-    wss: await freePort(),
-    game: await freePortPair(),
-  };
+  if (!ports) {
+    const [http, ws, wss] = await freePorts(3);
+    ports = { http, ws, wss, game: await freePortPair() };
+  }
   dataDir = dataDir || tempDir("data");
   const flags = [
     "--data-dir", dataDir,
