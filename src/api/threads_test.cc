@@ -246,6 +246,21 @@ class RecordingWs : public net::WsConnection {
   std::string address_ = "192.0.2.9";
 };
 
+// Upgrades and opens a game server connection as process `pid` of compute c1 (the open run on
+// the node's thread); returns its callbacks.
+net::WsCallbacks Connect(ServerSocket& socket, const std::string& pid, const std::shared_ptr<RecordingWs>& ws,
+                         OwnerQueue& owner) {
+  net::HttpRequest req;
+  req.query = "FleetId=f1&ComputeId=c1&pID=" + pid + "&Authorization=compute-token";
+  auto accepted = socket.UpgradeHandler()(req);
+  EXPECT_TRUE(std::holds_alternative<net::WsCallbacks>(accepted));
+  if (!std::holds_alternative<net::WsCallbacks>(accepted)) return {};
+  net::WsCallbacks cb = std::get<net::WsCallbacks>(accepted);
+  cb.on_open(ws);
+  owner.Run();
+  return cb;
+}
+
 TEST_F(ThreadsTest, GameServerConnectsAreCheckedOnTheLoopAndServedOnTheNodesThread) {
   ServerSocket socket(node_, clock_, ServerSocketOptions{});
   auto upgrade = socket.UpgradeHandler();
@@ -303,14 +318,8 @@ TEST_F(ThreadsTest, GameServerConnectsAreCheckedOnTheLoopAndServedOnTheNodesThre
 
 TEST_F(ThreadsTest, AGameServersCommitDoesNotHoldTheNodesThread) {
   ServerSocket socket(node_, clock_, ServerSocketOptions{});
-  net::HttpRequest req;
-  req.query = "FleetId=f1&ComputeId=c1&pID=7&Authorization=compute-token";
-  auto accepted = socket.UpgradeHandler()(req);
-  ASSERT_TRUE(std::holds_alternative<net::WsCallbacks>(accepted));
-  auto& cb = std::get<net::WsCallbacks>(accepted);
   auto ws = std::make_shared<RecordingWs>();
-  cb.on_open(ws);
-  owner_.Run();
+  net::WsCallbacks cb = Connect(socket, "7", ws, owner_);
   ASSERT_EQ(socket.ConnectionCount(), 1u);
 
   // The activation's commit is held at the gate; the node's thread goes on serving meanwhile, and
@@ -349,14 +358,9 @@ TEST_F(ThreadsTest, APeerThatFloodsTheNodeWithRequestsIsCut) {
   ServerSocketOptions options;
   options.max_requests_in_flight = 4;
   ServerSocket socket(node_, clock_, options);
-  net::HttpRequest req;
-  req.query = "FleetId=f1&ComputeId=c1&pID=8&Authorization=compute-token";
-  auto accepted = socket.UpgradeHandler()(req);
-  ASSERT_TRUE(std::holds_alternative<net::WsCallbacks>(accepted));
-  auto& cb = std::get<net::WsCallbacks>(accepted);
   auto ws = std::make_shared<RecordingWs>();
-  cb.on_open(ws);
-  owner_.Run();
+  net::WsCallbacks cb = Connect(socket, "8", ws, owner_);
+  ASSERT_EQ(socket.ConnectionCount(), 1u);
   // Four requests wait for the node's thread; the fifth closes the connection.
   for (int i = 0; i < 4; ++i) {
     cb.on_message(ws, fleet::Encode(fleet::ClientMessage{"h" + std::to_string(i), fleet::HeartbeatServerProcess{}}));
