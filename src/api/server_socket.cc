@@ -100,7 +100,6 @@ bool ServerSocket::SameProcess(const Live& live, const std::string& token) {
          ConstantTimeEquals(live.idempotency_token, token);
 }
 
-
 std::optional<std::string> ServerSocket::ClaimConflict(const std::string& key, const std::string& token) const {
   auto live = connections_.find(key);
   if (live != connections_.end()) {
