@@ -35,13 +35,22 @@ int Checkpointer::OnCommit(void* arg, sqlite3* db, const char* /*schema*/, int p
   try {
     auto* self = static_cast<Checkpointer*>(arg);
     self->last_pages_.store(pages, std::memory_order_relaxed);
-    if (pages >= self->max_pages_) {
+    // Frames not copied yet. A log shorter than what was copied of it was started again. (One
+    // commit that restarted the log and wrote more frames than were copied before is counted
+    // short until the next checkpoint sets the copied count right.)
+    int copied = self->copied_.load(std::memory_order_relaxed);
+    if (pages < copied) {
+      copied = 0;
+      self->copied_.store(0, std::memory_order_relaxed);
+    }
+    const int waiting = pages - copied;
+    if (waiting >= self->max_pages_) {
       // The background did not keep up: copy here what no reader needs (PASSIVE never waits, so
       // a commit is never held up by a reader or by the background's own pass, which makes this
       // one return at once as busy). This runs after the commit; the committer's owner still
       // holds its mutex, so no other commit of this process interleaves.
       self->Checkpoint(db, sqlite3_db_filename(db, "main"), /*background=*/false);
-    } else if (pages >= self->pages_) {
+    } else if (waiting >= self->pages_) {
       bool wake = false;
       {
         std::lock_guard lock(self->mu_);
@@ -67,7 +76,7 @@ void Checkpointer::Run() {
     lock.unlock();
     const Pass pass = Checkpoint(own_->raw(), own_->path().c_str(), /*background=*/true);
     lock.lock();
-    if (pass.caught_up) {
+    if (pass.caught_up || (pass.ok && pass.left < pages_)) {
       backoff = kMinRetry;
       last_copied = -1;
       continue;  // the next commit over the threshold wakes this thread again
@@ -98,12 +107,13 @@ Checkpointer::Pass Checkpointer::Checkpoint(sqlite3* db, const char* path, bool 
   int rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
   if (rc == SQLITE_OK) {
     (background ? background_ : inline_).fetch_add(1, std::memory_order_relaxed);
+    copied_.store(copied, std::memory_order_relaxed);
     const bool all = copied >= log;
     if (all && background) {
       caught_up_pages_.store(log, std::memory_order_relaxed);
       caught_up_.fetch_add(1, std::memory_order_relaxed);
     }
-    return {.ok = true, .caught_up = all, .copied = copied};
+    return {.ok = true, .caught_up = all, .copied = copied, .left = log - copied};
   }
   if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
     busy_.fetch_add(1, std::memory_order_relaxed);  // another checkpoint is running: it does the work
@@ -133,7 +143,8 @@ SqliteCheckpointStats Checkpointer::stats() const {
           .stalled = stalled_.load(std::memory_order_relaxed),
           .failed = failed_.load(std::memory_order_relaxed),
           .wal_pages = last_pages_.load(std::memory_order_relaxed),
-          .caught_up_pages = caught_up_pages_.load(std::memory_order_relaxed)};
+          .caught_up_pages = caught_up_pages_.load(std::memory_order_relaxed),
+          .copied_pages = copied_.load(std::memory_order_relaxed)};
 }
 
 }  // namespace muster::store::sqlite

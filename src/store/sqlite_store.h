@@ -23,8 +23,8 @@ struct SqliteOptions {
   bool synchronous_full = false;  // PRAGMA synchronous=FULL instead of NORMAL (see docs/store.md)
   int busy_timeout_ms = 5000;     // how long a call waits for another writer before kUnavailable
   // Checkpoints of the write-ahead log (see sqlite_checkpointer.h): from `checkpoint_pages` pages
-  // in the log, a background thread on its own connection copies it into the database; commits
-  // checkpoint themselves only when the log reaches `checkpoint_max_pages` anyway.
+  // in the log not yet copied, a background thread on its own connection copies them into the
+  // database; commits checkpoint themselves only when `checkpoint_max_pages` wait anyway.
   // checkpoint_pages = 0: SQLite's own automatic checkpoint inside the commit at 1,000 pages.
   int checkpoint_pages = 1000;
   int checkpoint_max_pages = 4000;
@@ -33,13 +33,14 @@ struct SqliteOptions {
 // What the background checkpointer did (an OpenSqliteStore store with checkpoint_pages > 0).
 struct SqliteCheckpointStats {
   std::uint64_t background = 0;        // checkpoints on the checkpointer's thread
-  std::uint64_t inline_on_commit = 0;  // by a commit that found the log at checkpoint_max_pages
+  std::uint64_t inline_on_commit = 0;  // by a commit that found checkpoint_max_pages not copied
   std::uint64_t caught_up = 0;         // background ones that copied the whole log
   std::uint64_t busy = 0;              // skipped: another checkpoint was running
   std::uint64_t stalled = 0;           // background passes that moved nothing (retried with a backoff up to 1 s)
   std::uint64_t failed = 0;
   int wal_pages = 0;                   // the log's size after the last commit
   int caught_up_pages = 0;             // the log's size when a background one last copied it all
+  int copied_pages = 0;                // frames of the current log the last checkpoint copied
 };
 // nullopt when `store` is not such a store.
 std::optional<SqliteCheckpointStats> SqliteCheckpoints(const Store& store);
