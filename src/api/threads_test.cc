@@ -354,6 +354,29 @@ TEST_F(ThreadsTest, AGameServersCommitDoesNotHoldTheNodesThread) {
   EXPECT_EQ(ws->sent[1], ws->sent[0]);
 }
 
+TEST_F(ThreadsTest, ACommitIsPublishedBeforeTheNodesThreadHearsOfIt) {
+  // The views change in the writer's completion: a loop reads a durable change at once, without
+  // waiting for the node's thread to wake up and deliver the commit (its answer still comes from
+  // the node's thread).
+  ServerSocket socket(node_, clock_, ServerSocketOptions{});
+  auto ws = std::make_shared<RecordingWs>();
+  net::WsCallbacks cb = Connect(socket, "8", ws, owner_);
+  ASSERT_TRUE(node_.game_servers().ProcessLive("f1/c1/8"));
+
+  store_.CloseGate();
+  cb.on_message(ws, fleet::Encode(fleet::ClientMessage{"end-1", fleet::TerminateServerProcess{}}));
+  owner_.Run();  // the node stages the end and submits its commit, held at the gate
+  ASSERT_TRUE(store_.WaitForCommitAtGate(1));
+  EXPECT_TRUE(node_.game_servers().ProcessLive("f1/c1/8"));  // not durable yet
+  store_.OpenGate();
+  for (int i = 0; i < 500 && owner_.size() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_GT(owner_.size(), 0u);  // the completion posted the delivery; the node's thread has not run it
+  EXPECT_FALSE(node_.game_servers().ProcessLive("f1/c1/8"));
+  EXPECT_TRUE(ws->sent.empty());
+  owner_.RunUntil([&] { return ws->sent.size() == 1; });
+  EXPECT_NE(ws->sent[0].find("\"RequestId\":\"end-1\""), std::string::npos);
+}
+
 TEST_F(ThreadsTest, APeerThatFloodsTheNodeWithRequestsIsCut) {
   ServerSocketOptions options;
   options.max_requests_in_flight = 4;

@@ -6,8 +6,9 @@
 // Kept current by the node as its commits succeed (the processes' committed status), so a loop
 // reads what is durable; computes are set at start and at a reload.
 //
-// Thread safety: the Replace*/Apply methods on the node's thread; Authenticate and ProcessLive
-// from any thread (one reader-writer lock).
+// Thread safety: one reader-writer lock. The Replace*/Apply methods from one thread at a time (Apply
+// from the writer's completions, in commit order; Replace* on the node's thread at start and at a
+// reload, when no commit is in flight); Authenticate and ProcessLive from any thread.
 
 #include <shared_mutex>
 #include <string>

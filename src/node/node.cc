@@ -63,6 +63,7 @@ struct Node::InFlight {
   std::uint64_t epoch = 0;
   bool fatal = true;
   bool delivered = false;              // loop thread: popped and answered
+  bool published = false;              // views, dispatcher and pushes done in the writer's completion
   bool done = false;                   // GUARDED_BY(done_mu_)
   Status status;                       // GUARDED_BY(done_mu_)
 };
@@ -253,11 +254,17 @@ void Node::Commit(core::Effects fx, bool fatal, std::function<void(Status)> then
     item->done = true;
     item->status = std::move(st);
   } else {
-    store::Batch batch{std::move(fx.writes), std::move(fx.events), fatal ? kLiveShard : kDefinitionsShard};
+  store::Batch batch{std::move(fx.writes), std::move(fx.events), fatal ? kLiveShard : kDefinitionsShard};
     Status submitted = writer_->Submit(std::move(batch), [this, item](Status st) {
+      // Published here, on the writer's thread, in commit order: a status read and a game
+      // server's push need not wait for the node's thread to wake up (a thread hop fewer on the
+      // way from a commit to a client; the views and the push sink are safe from any thread).
+      const bool published = st.ok();
+      if (published) Publish(*item);
       {
         std::lock_guard lock(done_mu_);
         item->done = true;
+        item->published = published;
         item->status = std::move(st);
       }
       done_cv_.notify_all();
@@ -282,6 +289,12 @@ void Node::Commit(core::Effects fx, bool fatal, std::function<void(Status)> then
   }
 }
 
+void Node::Publish(const InFlight& item) {
+  Guarded("updating the views", [&] { ApplyToViews(item.viewed); });
+  if (item.events && events_committed_) Guarded("waking the dispatcher", events_committed_);
+  Guarded("announcing a commit", [&] { Announce(item.pushes); });
+}
+
 void Node::Deliver() {
   for (;;) {
     std::shared_ptr<InFlight> item;
@@ -293,9 +306,7 @@ void Node::Deliver() {
     inflight_.pop_front();
     item->delivered = true;
     if (item->status.ok()) {
-      ApplyToViews(item->viewed);
-      if (item->events && events_committed_) Guarded("waking the dispatcher", events_committed_);
-      Guarded("announcing a commit", [&] { Announce(item->pushes); });
+      if (!item->published) Publish(*item);
     } else if (item->fatal && item->epoch == epoch_) {
       // The cores moved on and the store did not: memory is ahead of it, and so is every batch
       // built on it (the writer fenced them). Drop memory and read back what committed.

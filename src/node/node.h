@@ -8,8 +8,10 @@
 // Commits. Without a writer, each change commits on the calling thread. With one (UseWriter), a
 // change is applied to the cores' memory at once and its batch goes to the group-commit writer;
 // its pushes and answer follow from the writer's completion, in commit order, on the
-// node's thread. The *Async operations return at once and answer from the completion; the others
-// wait for their own commit. A failed commit never rolls memory back by hand and never stops the
+// node's thread. The views, the dispatcher's wake-up and the pushes of a commit come first, from
+// the writer's completion itself (its thread, in commit order; the views, the push sink and the
+// events callback are safe from any thread). The *Async operations return at once and answer
+// from the completion; the others wait for their own commit. A failed commit never rolls memory back by hand and never stops the
 // process: the node is fenced (it refuses changes with kUnavailable), drops its memory, reloads
 // it from the store (which holds exactly what committed) and serves again. Game servers stay
 // connected through a reload. Changes of definitions (rule sets, configurations) are checked,
@@ -22,8 +24,8 @@
 // Thread safety: none, except where a method says so (RunOnOwner here; GetTicket, Authenticate,
 // ProcessLive and ConfigurationArn of the parts: safe from any thread). Everything else runs on
 // the node's own loop thread, which holds no connection: the connection loops post the node's
-// part of a request to it (RunOnOwner). The writer's completions come from its thread and post to
-// the loop (UseWriter).
+// part of a request to it (RunOnOwner). The writer's completions come from its thread: they publish
+// the commit (Publish) and post the rest to the node's thread (UseWriter).
 
 #include <condition_variable>
 #include <deque>
@@ -101,9 +103,11 @@ class Node {
   std::uint64_t reloads() const { return reloads_; }
   bool fenced() const { return fenced_; }
 
+  // Called for each push of a durable commit, from the writer's thread with UseWriter: must be
+  // safe from any thread.
   void SetPushSink(PushSink sink) { push_ = std::move(sink); }
-  // Called (on the node's thread) after a commit that appended outbox events became durable:
-  // the daemon wakes the dispatcher with it.
+  // Called after a commit that appended outbox events became durable (from the writer's thread
+  // with UseWriter): the daemon wakes the dispatcher with it.
   void SetEventsCommitted(std::function<void()> f) { events_committed_ = std::move(f); }
   // Called whenever a ticket was started, so the owner can run matchmaking soon (event-driven
   // matching; the daemon posts RunMatchmaking to its loop, coalescing bursts).
@@ -138,6 +142,9 @@ class Node {
   Status Apply(core::Effects fx, bool fatal = true);
   // Delivers completed commits in order (loop thread).
   void Deliver();
+  // What a durable commit tells at once: the views, the dispatcher, the game servers' pushes.
+  // Runs in the writer's completion (its thread, commit order), or in Deliver without a writer.
+  void Publish(const InFlight& item);
   // kUnavailable while the node is fenced or the writer has no room for another batch.
   Status Serving() const;
   // Builds the cores from the set-up and the store. reload: definitions come from the store

@@ -2,13 +2,15 @@
 // The committed matchmaking tickets, in memory, for the hot reads (the status routes, and
 // DescribeMatchmaking): a read never touches the store for a ticket this view holds.
 //
-// The view changes only when a commit succeeded (Node::Deliver hands it the batch's ticket rows),
+// The view changes only when a commit succeeded (Node::Publish hands it the batch's ticket rows),
 // so nobody reads a change that is not durable. It holds every live ticket (loaded at start and
 // at a reload) and the latest `max_ended` ended ones (COMPLETED, FAILED, CANCELLED, TIMED_OUT),
 // oldest dropped first; a ticket it does not hold is read from the store by the caller. Rows are
 // decoded on their first read, once.
 //
-// Thread safety: Apply and Load on the node's thread; Find from any thread.
+// Thread safety: every method takes the view's lock. Apply and Put from one thread at a time (the
+// writer's completions, in commit order; the node's thread at start and at a reload, when no
+// commit is in flight); Find from any thread.
 
 #include <cstddef>
 #include <deque>
