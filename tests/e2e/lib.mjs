@@ -198,10 +198,10 @@ export async function guestCredentials(base) {
 }
 
 // The headers @smithy/signature-v4 adds for a request (host excluded), for replaying it.
-export async function signedHeaders(base, creds, method, pathname, query = {}) {
+export async function signedHeaders(base, creds, method, pathname, query = {}, sha256 = Sha256) {
   const url = new URL(base);
   const signer = new SignatureV4({
-    service: "execute-api", region: REGION, sha256: Sha256,
+    service: "execute-api", region: REGION, sha256,
     credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken },
   });
   const signed = await signer.sign({ method, protocol: "http:", hostname: url.hostname, port: Number(url.port),
