@@ -167,9 +167,18 @@ int main(int argc, char** argv) {
       if (!p.ok()) Fail("waiting for the placement: " + p.error().message);
     }
     samples.push_back(std::chrono::duration<double, std::milli>(*std::max_element(at.begin(), at.end()) - t0).count());
-    for (const auto& p : placed) {
-      auto line = muster::client::JoinGameServer(p->ip_address, p->port, muster::client::Transport::kTcp,
-                                                 p->player_session_id);
+    std::vector<muster::Result<std::string>> joined(4, muster::Error::Internal("not joined"));
+    {
+      std::vector<std::thread> joins;  // together, as players do
+      for (int i = 0; i < 4; ++i) {
+        joins.emplace_back([&, i] {
+          joined[i] = muster::client::JoinGameServer(placed[i]->ip_address, placed[i]->port,
+                                                     muster::client::Transport::kTcp, placed[i]->player_session_id);
+        });
+      }
+      for (auto& t : joins) t.join();
+    }
+    for (const auto& line : joined) {
       if (!line.ok()) Fail("joining the game server: " + line.error().message);
       if (line->rfind("WELCOME", 0) != 0) Fail("not welcomed by the game server: " + *line);
     }

@@ -17,6 +17,22 @@ shift $((OPTIND - 1))
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Two game ports (TCP and UDP each) below the kernel's ephemeral range, where the clients' own
+# connections cannot take them between runs.
+game_ports() {
+  python3 - <<'PY'
+import random, socket
+while True:
+    p = random.randrange(20000, 32000, 2)
+    try:
+        for q in (p, p + 1):
+            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                s = socket.socket(socket.AF_INET, kind); s.bind(("127.0.0.1", q)); s.close()
+        print(p); break
+    except OSError:
+        pass
+PY
+}
 # Four guests per match from one address: lift the per-address limits meant for real clients.
 lifted=""
 for f in identity-rate-per-minute identity-burst credentials-rate-per-minute credentials-burst \
@@ -26,7 +42,7 @@ done
 
 for run in $(seq "$runs"); do
   for bin in "$@"; do
-    hp=$(port); wp=$(port); gp=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1] // 2 * 2)')
+    hp=$(port); wp=$(port); gp=$(game_ports)
     rm -rf "$work/data"
     # shellcheck disable=SC2086
     "$bin" --data-dir "$work/data" --http-port "$hp" --server-ws-port "$wp" --server-wss-port 0 \

@@ -20,7 +20,9 @@
 // token (or signature) and a conflicting claim from the node's thread-safe views and this class's
 // registries (under mu_), so an unauthenticated peer never reaches the node's thread. Frames are
 // decoded there too. Opens, decoded messages and closes are posted to the node's thread
-// (Node::RunOnOwner), in the order the connection saw them; Push, Tick and Sweep run there too.
+// (Node::RunOnOwner), in the order the connection saw them; Tick and Sweep run there too. Push is
+// safe from any thread (the node pushes from the commit writer's thread, in commit order, so a
+// push of a later commit may reach a game server before the reply to an earlier request).
 // A request is answered once its change is durable (GameServers::RequestAsync), without holding
 // the node's thread meanwhile. Replies and pushes are posted back to the connection's loop by
 // WsConnection::Send.

@@ -201,16 +201,17 @@ int Run(int argc, char** argv) {
   if (auto st = dispatcher.Start(); !st.ok()) return fail("dispatcher", st.error());
   node.SetEventsCommitted([&dispatcher] { dispatcher.Notify(); });
 
-  // Store writes of the live state leave the loop: group commits on the writer's thread, answers
-  // from its completions (posted back to the loop). Declared after the loop, so it stops first.
-  store::CommitWriter writer(**store);
-  node.UseWriter(writer, [&ioc](std::function<void()> f) { boost::asio::post(ioc, std::move(f)); });
   api::ServerSocketOptions socket_options;
   socket_options.admin_secret = admin_secret;
   socket_options.region = cfg.region;
   socket_options.replaced_close_delay_ms = cfg.server_replaced_close_seconds * 1000LL;
   api::ServerSocket server_socket(node, clock, socket_options);
   node.SetPushSink([&](const std::string& key, const std::string& frame) { server_socket.Push(key, frame); });
+  // Store writes of the live state leave the loop: group commits on the writer's thread, answers
+  // from its completions (posted back to the loop), which also push to game servers and wake the
+  // dispatcher. Declared after the loop, the server socket and the dispatcher, so it stops first.
+  store::CommitWriter writer(**store);
+  node.UseWriter(writer, [&ioc](std::function<void()> f) { boost::asio::post(ioc, std::move(f)); });
 
   bool run_pending = false;
   api::ClientApiOptions client_options;

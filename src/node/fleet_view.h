@@ -8,7 +8,8 @@
 //
 // Thread safety: one reader-writer lock. The Replace*/Apply methods from one thread at a time (Apply
 // from the writer's completions, in commit order; Replace* on the node's thread at start and at a
-// reload, when no commit is in flight); Authenticate and ProcessLive from any thread.
+// reload, when no commit of the live state is in flight: a definitions commit may be, but holds
+// no process); Authenticate and ProcessLive from any thread.
 
 #include <shared_mutex>
 #include <string>

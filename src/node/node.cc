@@ -249,12 +249,14 @@ void Node::Commit(core::Effects fx, bool fatal, std::function<void(Status)> then
   inflight_.push_back(item);
   const bool writes = !fx.writes.empty() || !fx.events.empty();
   if (!writes || !writer_) {
+    // Published in Deliver, after the commits before it. (Every push comes with the writes it
+    // announces, so an item without writes carries none that a later commit's could overtake.)
     Status st = writes ? store_.Commit(fx.writes, fx.events) : OkStatus();
     std::lock_guard lock(done_mu_);
     item->done = true;
     item->status = std::move(st);
   } else {
-  store::Batch batch{std::move(fx.writes), std::move(fx.events), fatal ? kLiveShard : kDefinitionsShard};
+    store::Batch batch{std::move(fx.writes), std::move(fx.events), fatal ? kLiveShard : kDefinitionsShard};
     Status submitted = writer_->Submit(std::move(batch), [this, item](Status st) {
       // Published here, on the writer's thread, in commit order: a status read and a game
       // server's push need not wait for the node's thread to wake up (a thread hop fewer on the

@@ -10,8 +10,9 @@
 // its pushes and answer follow from the writer's completion, in commit order, on the
 // node's thread. The views, the dispatcher's wake-up and the pushes of a commit come first, from
 // the writer's completion itself (its thread, in commit order; the views, the push sink and the
-// events callback are safe from any thread). The *Async operations return at once and answer
-// from the completion; the others wait for their own commit. A failed commit never rolls memory back by hand and never stops the
+// events callback are safe from any thread). So a later commit's pushes may go out before an
+// earlier commit's answer, which the node's thread sends. The *Async operations return at once
+// and answer from the completion; the others wait for their own commit. A failed commit never rolls memory back by hand and never stops the
 // process: the node is fenced (it refuses changes with kUnavailable), drops its memory, reloads
 // it from the store (which holds exactly what committed) and serves again. Game servers stay
 // connected through a reload. Changes of definitions (rule sets, configurations) are checked,

@@ -10,7 +10,8 @@
 //
 // Thread safety: every method takes the view's lock. Apply and Put from one thread at a time (the
 // writer's completions, in commit order; the node's thread at start and at a reload, when no
-// commit is in flight); Find from any thread.
+// commit of the live state is in flight: a definitions commit may be, but holds no ticket);
+// Find from any thread.
 
 #include <cstddef>
 #include <deque>

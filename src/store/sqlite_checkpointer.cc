@@ -10,6 +10,8 @@ namespace muster::store::sqlite {
 namespace {
 constexpr std::chrono::milliseconds kMinRetry{10};
 constexpr std::chrono::milliseconds kMaxRetry{1000};
+// Less than a threshold's worth left: copied once no commit came for this long (or at the next wake).
+constexpr std::chrono::milliseconds kQuiet{100};
 }  // namespace
 
 Checkpointer::Checkpointer(std::unique_ptr<Connection> own, int pages, int max_pages)
@@ -35,6 +37,7 @@ int Checkpointer::OnCommit(void* arg, sqlite3* db, const char* /*schema*/, int p
   try {
     auto* self = static_cast<Checkpointer*>(arg);
     self->last_pages_.store(pages, std::memory_order_relaxed);
+    self->commits_.fetch_add(1, std::memory_order_relaxed);
     // Frames not copied yet. A log shorter than what was copied of it was started again. (One
     // commit that restarted the log and wrote more frames than were copied before is counted
     // short until the next checkpoint sets the copied count right.)
@@ -76,7 +79,7 @@ void Checkpointer::Run() {
     lock.unlock();
     const Pass pass = Checkpoint(own_->raw(), own_->path().c_str(), /*background=*/true);
     lock.lock();
-    if (pass.caught_up || (pass.ok && pass.left < pages_)) {
+    if (pass.caught_up) {
       backoff = kMinRetry;
       last_copied = -1;
       continue;  // the next commit over the threshold wakes this thread again
@@ -86,6 +89,19 @@ void Checkpointer::Run() {
     // snapshot, say a backup, or the checkpoint failed): go again later and later, up to a second.
     const bool progress = pass.ok && pass.copied != last_copied;
     last_copied = pass.copied;
+    if (progress && pass.left < pages_) {
+      // Less than a threshold's worth left: not worth a pass (and a sync) per commit, but the log
+      // is reused from its start only once all of it was copied, so copy the rest when commits
+      // pause (a commit that crosses the threshold meanwhile wakes this thread sooner).
+      backoff = kMinRetry;
+      for (;;) {
+        const std::uint64_t before = commits_.load(std::memory_order_relaxed);
+        if (cv_.wait_for(lock, kQuiet, [&] { return stopping_ || wanted_; })) break;
+        if (commits_.load(std::memory_order_relaxed) == before) break;  // they paused
+      }
+      wanted_ = true;
+      continue;
+    }
     if (progress) {
       backoff = kMinRetry;
     } else {

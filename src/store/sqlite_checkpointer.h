@@ -9,8 +9,8 @@
 // what the last checkpoint copied of it; a log that was started again from its beginning counts
 // from zero). From `pages` such frames on, the checkpointer thread is woken and runs PASSIVE
 // checkpoints (each copies what no reader still needs and never blocks readers or writers) until
-// fewer than `pages` remain; a commit that starts after a checkpoint copied the whole log, with no
-// reader in the log, reuses it from its start. When commits come faster than that and `max_pages`
+// fewer than `pages` remain, and copies those once no commit came for 100 ms; a commit that starts
+// after a checkpoint copied the whole log, with no reader in the log, reuses it from its start. When commits come faster than that and `max_pages`
 // frames wait anyway, the committing thread runs a PASSIVE checkpoint itself (it never waits: for
 // a reader, or for a background pass, which makes it return at once).
 //
@@ -83,6 +83,7 @@ class Checkpointer {
   std::atomic<std::int64_t> last_warning_{0};  // steady seconds of the last warning
   std::atomic<int> last_pages_{0};
   std::atomic<int> copied_{0};  // frames of the current log the last checkpoint copied
+  std::atomic<std::uint64_t> commits_{0};
   std::atomic<int> caught_up_pages_{0};
   std::thread thread_;
 };

@@ -311,7 +311,7 @@ TEST_F(SqliteStoreTest, CheckpointsRunOffTheCommittingThread) {
   // moment in which the background thread catches up with the burst's last commit.
   auto caught_up_with_last_commit = [&] {
     auto st = *SqliteCheckpoints(*s);
-    return st.wal_pages - st.copied_pages < 50;  // below the threshold: not woken
+    return st.wal_pages < 50 || st.caught_up_pages == st.wal_pages;  // below the threshold: not woken
   };
   for (int burst = 0; burst < 20; ++burst) {
     CommitRows(*s, "b" + std::to_string(burst) + "-", 20);
@@ -340,8 +340,10 @@ TEST_F(SqliteStoreTest, ALogThatIsNeverStartedAgainIsNotCheckpointedAfterEveryCo
   auto s = MustOpen({.path = path_, .checkpoint_pages = 50, .checkpoint_max_pages = 100000});
   ASSERT_NE(s, nullptr);
   CommitRows(*s, "warm", 40);  // the log is over the threshold from here on
-  // The reader takes its snapshot right after each commit (before that commit's frames are
-  // copied) and holds it through the next commit, which therefore cannot start the log again.
+  // The reader takes its snapshot right after each commit, before the checkpointer copies that
+  // commit, as the dispatcher does, and holds it through the next commit, which then cannot start
+  // the log again. (Each pass can copy everything up to that snapshot, so before the fix every
+  // commit's wake-up found work and made a pass.)
   sqlite3* reader = RawOpen();
   ASSERT_EQ(sqlite3_exec(reader, "BEGIN", nullptr, nullptr, nullptr), SQLITE_OK);
   const int commits = 300;
@@ -354,7 +356,6 @@ TEST_F(SqliteStoreTest, ALogThatIsNeverStartedAgainIsNotCheckpointedAfterEveryCo
   ASSERT_EQ(sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(reader);
   auto st = *SqliteCheckpoints(*s);
-  EXPECT_GT(st.wal_pages, 300);  // the log was never started again
   // Each commit appends a few frames: about commits * frames / 50 passes (one per commit before).
   EXPECT_GE(st.background, 3u);
   EXPECT_LE(st.background, static_cast<std::uint64_t>(commits / 4));
