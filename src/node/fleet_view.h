@@ -6,8 +6,8 @@
 // Kept current by the node as its commits succeed (the processes' committed status), so a loop
 // reads what is durable; computes are set at start and at a reload.
 //
-// Thread safety: one reader-writer lock. The Replace*/Apply methods from one thread at a time (Apply
-// from the writer's completions, in commit order; Replace* on the node's thread at start and at a
+// Thread safety: one reader-writer lock. The Replace*/Apply methods from one thread at a time
+// (Apply from the writer's completions, in commit order; Replace* on the node's thread at start and at a
 // reload, when no commit of the live state is in flight: a definitions commit may be, but holds
 // no process); Authenticate and ProcessLive from any thread.
 

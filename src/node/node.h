@@ -12,8 +12,8 @@
 // the writer's completion itself (its thread, in commit order; the views, the push sink and the
 // events callback are safe from any thread). So a later commit's pushes may go out before an
 // earlier commit's answer, which the node's thread sends. The *Async operations return at once
-// and answer from the completion; the others wait for their own commit. A failed commit never rolls memory back by hand and never stops the
-// process: the node is fenced (it refuses changes with kUnavailable), drops its memory, reloads
+// and answer from the completion; the others wait for their own commit. A failed commit never
+// rolls memory back by hand and never stops the process: the node is fenced (it refuses changes with kUnavailable), drops its memory, reloads
 // it from the store (which holds exactly what committed) and serves again. Game servers stay
 // connected through a reload. Changes of definitions (rule sets, configurations) are checked,
 // committed, and only then put in memory; their failure is reported and changes nothing.

@@ -26,9 +26,9 @@
 // Thread safety: Submit and stats from any thread. Completions run on the writer thread, in
 // submit order; they must be short, since the next group waits for them: post the outcome to
 // your own loop, or do only what is cheap and safe from any thread (the node publishes a commit to
-// its memory views and hands its pushes to their connections' loops there). Stop (and the destructor)
-// commits everything queued, calls every completion, then joins the thread; Submit after Stop
-// refuses with kUnavailable.
+// its memory views and hands its pushes to their connections' loops there). Stop (and the
+// destructor) commits everything queued, calls every completion, then joins the thread; Submit
+// after Stop refuses with kUnavailable.
 
 #include <condition_variable>
 #include <chrono>

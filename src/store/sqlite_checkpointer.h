@@ -10,9 +10,10 @@
 // from zero). From `pages` such frames on, the checkpointer thread is woken and runs PASSIVE
 // checkpoints (each copies what no reader still needs and never blocks readers or writers) until
 // fewer than `pages` remain, and copies those once no commit came for 100 ms; a commit that starts
-// after a checkpoint copied the whole log, with no reader in the log, reuses it from its start. When commits come faster than that and `max_pages`
-// frames wait anyway, the committing thread runs a PASSIVE checkpoint itself (it never waits: for
-// a reader, or for a background pass, which makes it return at once).
+// after a checkpoint copied the whole log, with no reader in the log, reuses it from its start.
+// When commits come faster than that and `max_pages` frames wait anyway, the committing thread
+// runs a PASSIVE checkpoint itself (it never waits: for a reader, or for a background pass,
+// which makes it return at once).
 //
 // Counting the copied frames matters: a log that is not started again (a reader in it at each
 // commit, say the outbox's dispatcher) stays over `pages` frames long, and a threshold on its
