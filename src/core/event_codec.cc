@@ -139,7 +139,7 @@ json::object PlacementDetail(const PlacementEnded& e) {
   return json::object{{"type", PlacementEndedType(e.kind)}, {"placementId", e.placement_id}, {"reason", e.reason}};
 }
 
-Result<MatchmakingEvent> MatchmakingEventFrom(json::object envelope) {
+Result<MatchmakingEvent> MatchmakingEventFrom(const json::object& envelope, std::string_view body) {
   constexpr std::string_view kWhat = "matchmaking event";
   Error err = Error::Internal("");
   MatchmakingEvent e;
@@ -166,7 +166,7 @@ Result<MatchmakingEvent> MatchmakingEventFrom(json::object envelope) {
       e.player_ids.push_back(std::move(pid));
     }
   }
-  e.envelope = std::move(envelope);
+  e.body = body;
   return e;
 }
 
@@ -176,7 +176,7 @@ Result<Notice> DecodeOutboxEvent(std::string_view topic, std::string_view body) 
   if (!parsed->is_object()) return Error::InvalidArgument(std::string(topic) + " event: not a JSON object");
   if (topic == "placement") return PlacementFrom(parsed->get_object());
   if (topic == "matchmaking") {
-    MUSTER_ASSIGN_OR_RETURN(auto e, MatchmakingEventFrom(std::move(parsed->get_object())));
+    MUSTER_ASSIGN_OR_RETURN(auto e, MatchmakingEventFrom(parsed->get_object(), body));
     return Notice(std::move(e));
   }
   return Error::InvalidArgument("outbox event of unknown topic '" + std::string(topic) + "'");

@@ -19,7 +19,7 @@ json::object PlacementDetail(const PlacementEnded& e);
 
 // MatchmakingEvent with its routing fields read from `envelope` (kInvalidArgument naming the field
 // when it is not a matchmaking event envelope).
-Result<MatchmakingEvent> MatchmakingEventFrom(json::object envelope);
+Result<MatchmakingEvent> MatchmakingEventFrom(const json::object& envelope, std::string_view body);
 
 // An outbox row (topic and JSON body) back into its typed event. Topics other than "placement"
 // and "matchmaking" are kInvalidArgument.

@@ -37,7 +37,7 @@ TEST(EventCodec, AMatchmakingEnvelopeGivesItsTicketsAndPlayers) {
   EXPECT_EQ(m.type, "MatchmakingSucceeded");
   EXPECT_EQ(m.ticket_ids, (std::vector<std::string>{"t1", "t2"}));
   EXPECT_EQ(m.player_ids, (std::vector<std::string>{"a", "b", "c"}));
-  EXPECT_EQ(m.envelope.at("detail-type").as_string(), "GameLift Matchmaking Event");
+  EXPECT_EQ(m.body, body);
 }
 
 TEST(EventCodec, ADamagedEventIsAnErrorNamingTheField) {

@@ -73,13 +73,13 @@ struct PlacementEnded {
   std::string reason;
 };
 
-// A matchmaking event of WIRE.md §5 for the tickets it names. `envelope` is the whole event as it
-// leaves the node; the other fields are read from it for routing.
+// A matchmaking event of WIRE.md §5 for the tickets it names. `body` is the whole event as it
+// leaves the node (JSON text); the other fields are read from it for routing.
 struct MatchmakingEvent {
   std::string type;                     // detail.type, e.g. "MatchmakingSucceeded"
   std::vector<std::string> ticket_ids;
   std::vector<std::string> player_ids;  // of every ticket, in ticket order
-  json::object envelope;
+  std::string body;
 };
 
 using Notice = std::variant<GameSessionActivated, GameSessionFailed, GameSessionEnded, PlacementFulfilled,

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/crypto.h"
+#include "common/json_writer.h"
 #include "common/time_util.h"
 
 namespace muster::matchmaking {
@@ -126,47 +127,70 @@ void MatchmakingCore::Save(core::Effects& fx, const Ticket& t) const {
   fx.writes.push_back(store::Write::Upsert(store::Table::kTickets, ToRow(t, clock_.NowMillis())));
 }
 
+// The event's JSON is written straight as text (JsonWriter): one or two events per ticket on the
+// intake path. `extra`'s members go into detail; one named like a member written here
+// (gameSessionInfo, customEventData) takes its place.
 void MatchmakingCore::Event(core::Effects& fx, const Config& cfg, const std::string& type,
                             const std::vector<const Ticket*>& tickets, json::object extra) {
-  json::array ts;
-  json::array session_players;
   core::MatchmakingEvent event;
   event.type = type;
+  const Millis now = clock_.NowMillis();
+  std::string body;
+  body.reserve(512 + 160 * tickets.size());
+  JsonWriter w(body);
+  w.BeginObject()
+      .Member("version", "0")
+      .Member("id", random_.Uuid4())
+      .Member("detail-type", "GameLift Matchmaking Event")
+      .Member("source", "aws.gamelift")
+      .Member("account", account_)
+      .Member("time", FormatIso8601(now))
+      .Member("region", region_);
+  w.Key("resources").BeginArray().String(cfg.spec.arn).EndArray();
+  w.Key("detail").BeginObject().Member("type", type);
+  // A player as the event names it, in detail.tickets[].players and gameSessionInfo.players.
+  auto player = [&w](const Ticket& t, const PlayerInput& p) {
+    w.BeginObject().Member("playerId", p.player_id);
+    if (!p.team.empty()) w.Member("team", p.team);
+    if (auto a = t.acceptance.find(p.player_id);
+        a != t.acceptance.end() && t.status == TicketStatus::kRequiresAcceptance) {
+      w.Member("accepted", a->second);
+    }
+    w.EndObject();
+  };
+  w.Key("tickets").BeginArray();
   for (const Ticket* t : tickets) {
     event.ticket_ids.push_back(t->ticket_id);
-    json::array ps;
+    w.BeginObject().Member("ticketId", t->ticket_id).Member("startTime", FormatIso8601(t->start_time));
+    w.Key("players").BeginArray();
     for (const auto& p : t->players) {
       event.player_ids.push_back(p.player_id);
-      json::object po{{"playerId", p.player_id}};
-      if (!p.team.empty()) po["team"] = p.team;
-      if (auto a = t->acceptance.find(p.player_id);
-          a != t->acceptance.end() && t->status == TicketStatus::kRequiresAcceptance) {
-        po["accepted"] = a->second;
-      }
-      session_players.push_back(po);
-      ps.push_back(std::move(po));
+      player(*t, p);
     }
-    ts.push_back(json::object{{"ticketId", t->ticket_id},
-                              {"startTime", FormatIso8601(t->start_time)},
-                              {"players", std::move(ps)}});
+    w.EndArray().EndObject();
   }
-  json::object detail{{"type", type},
-                      {"tickets", std::move(ts)},
-                      {"gameSessionInfo", json::object{{"players", std::move(session_players)}}}};
-  if (!cfg.spec.custom_event_data.empty()) detail["customEventData"] = cfg.spec.custom_event_data;
-  for (auto& kv : extra) detail[kv.key()] = std::move(kv.value());
-  Millis now = clock_.NowMillis();
-  json::object envelope{{"version", "0"},
-                        {"id", random_.Uuid4()},
-                        {"detail-type", "GameLift Matchmaking Event"},
-                        {"source", "aws.gamelift"},
-                        {"account", account_},
-                        {"time", FormatIso8601(now)},
-                        {"region", region_},
-                        {"resources", json::array{json::value(cfg.spec.arn)}},
-                        {"detail", std::move(detail)}};
-  fx.events.push_back({"matchmaking", ToJson(envelope), now});
-  event.envelope = std::move(envelope);
+  w.EndArray();
+  auto from_extra = [&](std::string_view key) {
+    auto it = extra.find(key);
+    if (it == extra.end()) return false;
+    w.Member(key, it->value());
+    extra.erase(it);
+    return true;
+  };
+  if (!from_extra("gameSessionInfo")) {
+    w.Key("gameSessionInfo").BeginObject().Key("players").BeginArray();
+    for (const Ticket* t : tickets) {
+      for (const auto& p : t->players) player(*t, p);
+    }
+    w.EndArray().EndObject();
+  }
+  if (!from_extra("customEventData") && !cfg.spec.custom_event_data.empty()) {
+    w.Member("customEventData", cfg.spec.custom_event_data);
+  }
+  for (const auto& kv : extra) w.Member(kv.key(), kv.value());
+  w.EndObject().EndObject();
+  event.body = body;
+  fx.events.push_back({"matchmaking", std::move(body), now});
   fx.notices.push_back(std::move(event));
 }
 

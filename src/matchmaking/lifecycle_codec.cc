@@ -1,6 +1,7 @@
 // Row and API encodings of matchmaking tickets.
 #include "matchmaking/lifecycle.h"
 
+#include "common/json_writer.h"
 #include "common/time_util.h"
 
 namespace muster::matchmaking {
@@ -51,40 +52,73 @@ json::object TicketToApiJson(const Ticket& t, const std::string& configuration_a
   return o;
 }
 
+// Written straight as text (JsonWriter), one row per ticket change on the intake path. A field
+// at its default (empty, zero, false; -1 for EstimatedWaitMs) is left out: FromRow reads it back
+// as that default.
 store::Row MatchmakingCore::ToRow(const Ticket& t, Millis now) {
-  json::array mps;
-  for (const auto& m : t.matched_player_sessions) {
-    mps.push_back(json::object{{"PlayerId", m.player_id}, {"PlayerSessionId", m.player_session_id}});
-  }
-  json::object acceptance;
-  for (const auto& [player, yes] : t.acceptance) acceptance[player] = yes;
-  json::object o{{"TicketId", t.ticket_id},
-                 {"ConfigurationName", t.configuration_name},
-                 {"Owner", t.owner},
-                 {"StatusReason", t.status_reason},
-                 {"StatusMessage", t.status_message},
-                 {"StartTime", t.start_time},
-                 {"EndTime", t.end_time},
-                 {"Players", PlayersToJson(t.players, true)},
-                 {"MatchId", t.match_id},
-                 {"GameSessionArn", t.game_session_arn},
-                 {"IpAddress", t.ip_address},
-                 {"DnsName", t.dns_name},
-                 {"Port", t.port},
-                 {"MatchedPlayerSessions", std::move(mps)},
-                 {"Acceptance", std::move(acceptance)},
-                 {"AcceptanceDeadline", t.acceptance_deadline},
-                 {"Backfill", t.backfill},
-                 {"AutoBackfill", t.auto_backfill},
-                 {"BackfillGameSessionArn", t.backfill_game_session_arn},
-                 {"EstimatedWaitMs", t.estimated_wait_ms},
-                 {"SearchDeadline", t.search_deadline}};
   store::Row row;
   row.id = t.ticket_id;
   row.index = t.owner;
   row.status = TicketStatusName(t.status);
-  row.body = ToJson(o);
   row.updated = now;
+  row.body.reserve(256);
+  JsonWriter w(row.body);
+  auto text = [&w](std::string_view key, const std::string& v) {
+    if (!v.empty()) w.Member(key, v);
+  };
+  auto number = [&w](std::string_view key, std::int64_t v) {
+    if (v != 0) w.Member(key, v);
+  };
+  auto flag = [&w](std::string_view key, bool v) {
+    if (v) w.Member(key, v);
+  };
+  w.BeginObject().Member("TicketId", t.ticket_id).Member("ConfigurationName", t.configuration_name);
+  text("Owner", t.owner);
+  text("StatusReason", t.status_reason);
+  text("StatusMessage", t.status_message);
+  w.Member("StartTime", t.start_time);
+  number("EndTime", t.end_time);
+  w.Key("Players").BeginArray();
+  for (const auto& p : t.players) {
+    w.BeginObject().Member("PlayerId", p.player_id);
+    if (!p.attributes.empty()) {
+      w.Key("PlayerAttributes").BeginObject();
+      for (const auto& [name, v] : p.attributes) w.Member(name, AttributeValueToJson(v));
+      w.EndObject();
+    }
+    if (!p.latency_ms.empty()) {
+      w.Key("LatencyInMs").BeginObject();
+      for (const auto& [loc, ms] : p.latency_ms) w.Member(loc, ms);
+      w.EndObject();
+    }
+    if (!p.team.empty()) w.Member("Team", p.team);
+    w.EndObject();
+  }
+  w.EndArray();
+  text("MatchId", t.match_id);
+  text("GameSessionArn", t.game_session_arn);
+  text("IpAddress", t.ip_address);
+  text("DnsName", t.dns_name);
+  number("Port", t.port);
+  if (!t.matched_player_sessions.empty()) {
+    w.Key("MatchedPlayerSessions").BeginArray();
+    for (const auto& m : t.matched_player_sessions) {
+      w.BeginObject().Member("PlayerId", m.player_id).Member("PlayerSessionId", m.player_session_id).EndObject();
+    }
+    w.EndArray();
+  }
+  if (!t.acceptance.empty()) {
+    w.Key("Acceptance").BeginObject();
+    for (const auto& [player, yes] : t.acceptance) w.Member(player, yes);
+    w.EndObject();
+  }
+  number("AcceptanceDeadline", t.acceptance_deadline);
+  flag("Backfill", t.backfill);
+  flag("AutoBackfill", t.auto_backfill);
+  text("BackfillGameSessionArn", t.backfill_game_session_arn);
+  if (t.estimated_wait_ms != -1) w.Member("EstimatedWaitMs", t.estimated_wait_ms);
+  number("SearchDeadline", t.search_deadline);
+  w.EndObject();
   return row;
 }
 

@@ -2,6 +2,8 @@
 // cores (no mocks): each test drives the lifecycle on a manual clock and reads its effects.
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include "fleet/fleet_core.h"
 #include "fleet/protocol.h"
 #include "matchmaking/lifecycle.h"
@@ -77,13 +79,21 @@ class FlowTest : public ::testing::Test {
     }
     return out;
   }
-  static const json::object* Detail(const core::Effects& fx, const std::string& type) {
+  // The detail of the first event of `type` in `fx`, parsed from its JSON text (kept by the
+  // fixture), or nullptr.
+  const json::object* Detail(const core::Effects& fx, const std::string& type) {
     for (const auto& n : fx.notices) {
       const auto* e = std::get_if<core::MatchmakingEvent>(&n);
-      if (e && e->type == type) return &e->envelope.at("detail").as_object();
+      if (!e || e->type != type) continue;
+      auto envelope = ParseJson(e->body);
+      EXPECT_TRUE(envelope.ok()) << e->body;
+      if (!envelope.ok()) return nullptr;
+      details_.push_back(envelope->at("detail").as_object());
+      return &details_.back();
     }
     return nullptr;
   }
+  std::deque<json::object> details_;
 
   void StartTwo() {
     ASSERT_TRUE(mm_.StartTicket("cfg", "a", Player("pa"), "").ok());
@@ -344,7 +354,9 @@ TEST_F(FlowTest, ManualBackfillFillsTheRunningSession) {
 
   // The game server asks for backfill with its current players and their teams.
   std::vector<PlayerInput> current;
-  for (const auto& pl : std::get<core::MatchmakingEvent>(active.notices.back()).envelope.at("detail").at("gameSessionInfo").at("players").as_array()) {
+  auto succeeded = ParseJson(std::get<core::MatchmakingEvent>(active.notices.back()).body);
+  ASSERT_TRUE(succeeded.ok());
+  for (const auto& pl : succeeded->at("detail").at("gameSessionInfo").at("players").as_array()) {
     auto in = Player(std::string(pl.at("playerId").as_string()), 1000, std::string(pl.at("team").as_string()))[0];
     current.push_back(in);
   }

@@ -105,7 +105,9 @@ TEST_F(LifecycleTest, FourPlayersSearchMatchPlaceComplete) {
   const auto& event = std::get<core::MatchmakingEvent>(done.notices.back());
   EXPECT_EQ(event.ticket_ids.size(), 4u);
   EXPECT_EQ(event.player_ids.size(), 4u);
-  const auto& detail = event.envelope.at("detail").as_object();
+  auto envelope = ParseJson(event.body);
+  ASSERT_TRUE(envelope.ok());
+  const auto& detail = envelope->at("detail").as_object();
   EXPECT_EQ(detail.at("gameSessionInfo").at("players").as_array().size(), 4u);
 }
 
@@ -174,8 +176,100 @@ TEST_F(LifecycleTest, TicketsOfAVanishedConfigurationFailWithTheirEvent) {
   MatchmakingCore fresh(env_, placement_, "local", "123");
   auto fx = fresh.Restore({t});
   ASSERT_EQ(EventTypes(fx), std::vector<std::string>{"MatchmakingFailed"});
-  EXPECT_EQ(std::get<core::MatchmakingEvent>(fx.notices[0]).envelope.at("resources").as_array()[0].as_string(),
+  EXPECT_EQ(ParseJson(std::get<core::MatchmakingEvent>(fx.notices[0]).body)->at("resources").as_array()[0].as_string(),
             "arn:aws:gamelift:local:123:matchmakingconfiguration/gone");
+}
+
+// Every field of a ticket as one document, to compare tickets.
+json::object Fields(const Ticket& t) {
+  json::array players;
+  for (const auto& p : t.players) {
+    json::object attrs;
+    for (const auto& [name, v] : p.attributes) attrs[name] = AttributeValueToJson(v);
+    json::object lat;
+    for (const auto& [loc, ms] : p.latency_ms) lat[loc] = ms;
+    players.push_back(json::object{{"id", p.player_id}, {"team", p.team}, {"attrs", attrs}, {"lat", lat}});
+  }
+  json::array mps;
+  for (const auto& m : t.matched_player_sessions) mps.push_back(json::array{m.player_id.c_str(), m.player_session_id.c_str()});
+  json::object acc;
+  for (const auto& [id, yes] : t.acceptance) acc[id] = yes;
+  return json::object{{"id", t.ticket_id}, {"cfg", t.configuration_name}, {"owner", t.owner},
+                      {"status", TicketStatusName(t.status)}, {"reason", t.status_reason},
+                      {"message", t.status_message}, {"start", t.start_time}, {"end", t.end_time},
+                      {"players", players}, {"match", t.match_id}, {"arn", t.game_session_arn},
+                      {"ip", t.ip_address}, {"dns", t.dns_name}, {"port", t.port}, {"mps", mps},
+                      {"acc", acc}, {"acc_deadline", t.acceptance_deadline}, {"backfill", t.backfill},
+                      {"auto_backfill", t.auto_backfill}, {"bf_arn", t.backfill_game_session_arn},
+                      {"wait", t.estimated_wait_ms}, {"deadline", t.search_deadline}};
+}
+
+TEST_F(LifecycleTest, ATicketRowReadsBackEveryFieldSetOrLeftAtItsDefault) {
+  Ticket bare;
+  bare.ticket_id = "t0";
+  bare.configuration_name = "cfg";
+  bare.start_time = 5;
+  bare.players = Player("p0", 1000);
+  bare.players[0].attributes.clear();
+  bare.players[0].latency_ms.clear();
+  auto bare_row = MatchmakingCore::ToRow(bare, 1);
+  // Defaults are left out of the row: it holds the ids, the start and the player only.
+  EXPECT_EQ(bare_row.body, R"({"TicketId":"t0","ConfigurationName":"cfg","StartTime":5,"Players":[{"PlayerId":"p0"}]})");
+  auto bare_back = MatchmakingCore::FromRow(bare_row);
+  ASSERT_TRUE(bare_back.ok()) << bare_back.error().message;
+  EXPECT_EQ(Fields(*bare_back), Fields(bare));
+  EXPECT_EQ(bare_back->estimated_wait_ms, -1);
+
+  Ticket full = bare;
+  full.ticket_id = "t1";
+  full.owner = "us-east-1:owner";
+  full.status = TicketStatus::kRequiresAcceptance;
+  full.status_reason = "Reason \"quoted\"";
+  full.status_message = "line\nbreak";
+  full.end_time = 9;
+  full.players = Player("p1", 1234.5);
+  full.players[0].team = "red";
+  full.players[0].latency_ms = {{"loc-a", 20}, {"loc-b", 0}};
+  full.match_id = "m";
+  full.game_session_arn = "arn:gs";
+  full.ip_address = "10.0.0.1";
+  full.dns_name = "host.example";
+  full.port = 7777;
+  full.matched_player_sessions = {{"p1", "psess-1"}};
+  full.acceptance = {{"p1", true}, {"p2", false}};
+  full.acceptance_deadline = 99;
+  full.backfill = true;
+  full.auto_backfill = true;
+  full.backfill_game_session_arn = "arn:bf";
+  full.estimated_wait_ms = 0;
+  full.search_deadline = 60'005;
+  auto full_row = MatchmakingCore::ToRow(full, 1);
+  EXPECT_EQ(full_row.status, "REQUIRES_ACCEPTANCE");
+  EXPECT_EQ(full_row.index, "us-east-1:owner");
+  auto full_back = MatchmakingCore::FromRow(full_row);
+  ASSERT_TRUE(full_back.ok()) << full_back.error().message;
+  EXPECT_EQ(Fields(*full_back), Fields(full));
+}
+
+TEST_F(LifecycleTest, ARowWrittenWithEveryDefaultSpeltOutStillReads) {
+  // The shape rows had before defaults were left out (stores written by earlier versions).
+  store::Row row;
+  row.id = "t";
+  row.status = "COMPLETED";
+  row.body = R"({"TicketId":"t","ConfigurationName":"duel","Owner":"","StatusReason":"","StatusMessage":"",)"
+             R"("StartTime":17,"EndTime":21,"Players":[{"PlayerId":"p","PlayerAttributes":{},"LatencyInMs":{},)"
+             R"("Team":"red"}],"MatchId":"m","GameSessionArn":"","IpAddress":"","DnsName":"","Port":0,)"
+             R"("MatchedPlayerSessions":[],"Acceptance":{},"AcceptanceDeadline":0,"Backfill":false,)"
+             R"("AutoBackfill":false,"BackfillGameSessionArn":"","EstimatedWaitMs":-1,"SearchDeadline":600017})";
+  auto t = MatchmakingCore::FromRow(row);
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_EQ(t->status, TicketStatus::kCompleted);
+  EXPECT_EQ(t->end_time, 21);
+  EXPECT_EQ(t->players.at(0).team, "red");
+  EXPECT_EQ(t->estimated_wait_ms, -1);
+  EXPECT_EQ(t->search_deadline, 600017);
+  // Written again, it is the short form.
+  EXPECT_EQ(MatchmakingCore::ToRow(*t, 0).body.find("\"Port\""), std::string::npos);
 }
 
 TEST_F(LifecycleTest, RestoreResumesSearchingTickets) {
