@@ -139,7 +139,8 @@ int Run(int argc, char** argv) {
   auto store = store::OpenSqliteStore({.path = cfg.data_dir + "/muster.db",
                                        .synchronous_full = cfg.sync_full,
                                        .checkpoint_pages = cfg.sqlite_checkpoint_pages,
-                                       .checkpoint_max_pages = 4 * cfg.sqlite_checkpoint_pages});
+                                       .checkpoint_max_pages = 4 * cfg.sqlite_checkpoint_pages,
+                                       .checkpoint_restart_pages = 16 * cfg.sqlite_checkpoint_pages});
   if (!store.ok()) return fail("store", store.error());
 
   identity::IdentityConfig icfg;

@@ -14,8 +14,8 @@ constexpr std::chrono::milliseconds kMaxRetry{1000};
 constexpr std::chrono::milliseconds kQuiet{100};
 }  // namespace
 
-Checkpointer::Checkpointer(std::unique_ptr<Connection> own, int pages, int max_pages)
-    : own_(std::move(own)), pages_(pages), max_pages_(max_pages) {
+Checkpointer::Checkpointer(std::unique_ptr<Connection> own, int pages, int max_pages, int restart_pages)
+    : own_(std::move(own)), pages_(pages), max_pages_(max_pages), restart_pages_(restart_pages) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -45,9 +45,22 @@ int Checkpointer::OnCommit(void* arg, sqlite3* db, const char* /*schema*/, int p
     if (pages < copied) {
       copied = 0;
       self->copied_.store(0, std::memory_order_relaxed);
+      self->restarts_.fetch_add(1, std::memory_order_relaxed);
     }
     const int waiting = pages - copied;
-    if (waiting >= self->max_pages_) {
+    // The log is at its restart size: copy what is left of it here, so that the next commit
+    // starts it from its beginning (no other commit of this process can come in between). This
+    // waits for a background pass that is running (it holds the lock a copy needs, and would end
+    // after more commits came); the pause is that pass's end, the copy of what it left and a
+    // sync. Should a reader in the log keep it from starting again, the next try waits for
+    // `pages` more frames.
+    const int tried = self->restart_tried_.load(std::memory_order_relaxed);
+    if (pages >= self->restart_pages_ && (pages < tried || pages >= tried + self->pages_)) {
+      std::lock_guard pass(self->pass_mu_);
+      self->restart_tried_.store(pages, std::memory_order_relaxed);
+      self->restart_copies_.fetch_add(1, std::memory_order_relaxed);
+      self->Checkpoint(db, sqlite3_db_filename(db, "main"), /*background=*/false);
+    } else if (waiting >= self->max_pages_) {
       // The background did not keep up: copy here what no reader needs (PASSIVE never waits, so
       // a commit is never held up by a reader or by the background's own pass, which makes this
       // one return at once as busy). This runs after the commit; the committer's owner still
@@ -77,7 +90,11 @@ void Checkpointer::Run() {
     if (stopping_) return;
     wanted_ = false;
     lock.unlock();
-    const Pass pass = Checkpoint(own_->raw(), own_->path().c_str(), /*background=*/true);
+    Pass pass;
+    {
+      std::lock_guard one_at_a_time(pass_mu_);
+      pass = Checkpoint(own_->raw(), own_->path().c_str(), /*background=*/true);
+    }
     lock.lock();
     if (pass.caught_up) {
       backoff = kMinRetry;
@@ -160,7 +177,9 @@ SqliteCheckpointStats Checkpointer::stats() const {
           .failed = failed_.load(std::memory_order_relaxed),
           .wal_pages = last_pages_.load(std::memory_order_relaxed),
           .caught_up_pages = caught_up_pages_.load(std::memory_order_relaxed),
-          .copied_pages = copied_.load(std::memory_order_relaxed)};
+          .copied_pages = copied_.load(std::memory_order_relaxed),
+          .restarts = restarts_.load(std::memory_order_relaxed),
+          .restart_copies = restart_copies_.load(std::memory_order_relaxed)};
 }
 
 }  // namespace muster::store::sqlite

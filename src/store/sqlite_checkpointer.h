@@ -20,11 +20,16 @@
 // size woke a checkpoint, with its sync of the database file, after every commit. Those syncs
 // held the commits' own log writes for up to 15 ms (ext4 journal commits, e2e latency traces).
 //
-// Not bounded: under a steady stream of commits no checkpoint copies the whole log at a moment
-// when no commit follows, so the log is not reused from its start and keeps growing slowly
-// (57 MB after 400 s at 1,000 tickets/s; SQLite's own automatic checkpoint has the same flaw).
-// A RESTART checkpoint at the cap keeps it flat but holds the commit while it copies; tried,
-// it stalled commits for hundreds of ms (docs/benchmarks.md), so it is not used.
+// Under a steady stream of commits no background pass copies the whole log at a moment when no
+// commit follows, so the log would never be reused from its start and would grow without end
+// (350 MB in 8 s at 11,000 tickets/s; SQLite's own automatic checkpoint has the same flaw). So
+// the commit that finds the log `restart_pages` long waits for a background pass that is running,
+// copies what is left itself (PASSIVE: a pause of a few ms, once per `restart_pages` frames), and
+// the next commit starts the log from its beginning, its file cut back to that size
+// (journal_size_limit). If a reader in the log keeps it from starting again, the next such copy
+// waits for `pages` more frames, not the next commit. (A RESTART checkpoint at the cap, which
+// waits for readers and copies all of the log, without a background pass before it,
+// stalled commits for hundreds of ms: docs/benchmarks.md.)
 //
 // Thread safety: Attach's hook runs on the committing thread (serialised by its owner's mutex);
 // the checkpointer's own connection is used only by its thread; stats() from any thread. The
@@ -49,7 +54,7 @@ namespace muster::store::sqlite {
 class Checkpointer {
  public:
   // `own` is a second connection to the same file, used only for checkpoints.
-  Checkpointer(std::unique_ptr<Connection> own, int pages, int max_pages);
+  Checkpointer(std::unique_ptr<Connection> own, int pages, int max_pages, int restart_pages);
   ~Checkpointer();
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
@@ -76,8 +81,10 @@ class Checkpointer {
   std::unique_ptr<Connection> own_;
   const int pages_;
   const int max_pages_;
+  const int restart_pages_;
   std::mutex mu_;
   std::condition_variable cv_;
+  std::mutex pass_mu_;  // held through each background pass and each restart copy
   bool wanted_ = false;    // GUARDED_BY(mu_)
   bool stopping_ = false;  // GUARDED_BY(mu_)
   std::atomic<std::uint64_t> background_{0}, inline_{0}, caught_up_{0}, busy_{0}, stalled_{0}, failed_{0};
@@ -86,6 +93,8 @@ class Checkpointer {
   std::atomic<int> copied_{0};  // frames of the current log the last checkpoint copied
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<int> caught_up_pages_{0};
+  std::atomic<std::uint64_t> restarts_{0}, restart_copies_{0};
+  std::atomic<int> restart_tried_{0};  // the log's size when a commit last copied it to restart it
   std::thread thread_;
 };
 

@@ -574,15 +574,21 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
       return Error::InvalidArgument("sqlite store '" + options.path +
                                     "': checkpoint_max_pages is below checkpoint_pages");
     }
-    // Once the log restarts, its file is cut back to the cap (it would keep its largest size).
-    MUSTER_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_size_limit=" +
-                                          std::to_string(static_cast<std::int64_t>(options.checkpoint_max_pages) * 4096),
-                                      "set journal_size_limit"));
+    if (options.checkpoint_restart_pages < options.checkpoint_pages) {
+      return Error::InvalidArgument("sqlite store '" + options.path +
+                                    "': checkpoint_restart_pages is below checkpoint_pages");
+    }
+    // Once the log restarts, its file is cut back to the restart size (it would keep its largest).
+    MUSTER_RETURN_IF_ERROR(
+        conn->Exec("PRAGMA journal_size_limit=" +
+                       std::to_string(static_cast<std::int64_t>(options.checkpoint_restart_pages) * 4096),
+                   "set journal_size_limit"));
     MUSTER_ASSIGN_OR_RETURN(std::unique_ptr<Connection> own,
                             Connection::Open(options.path, options.busy_timeout_ms));
     MUSTER_RETURN_IF_ERROR(Configure(*own, options));
     checkpointer = std::make_unique<sqlite::Checkpointer>(std::move(own), options.checkpoint_pages,
-                                                          options.checkpoint_max_pages);
+                                                          options.checkpoint_max_pages,
+                                                          options.checkpoint_restart_pages);
   }
   return std::unique_ptr<Store>(new SqliteStore(std::move(conn), std::move(checkpointer)));
 }

@@ -25,9 +25,13 @@ struct SqliteOptions {
   // Checkpoints of the write-ahead log (see sqlite_checkpointer.h): from `checkpoint_pages` pages
   // in the log not yet copied, a background thread on its own connection copies them into the
   // database; commits checkpoint themselves only when `checkpoint_max_pages` wait anyway.
+  // A log of `checkpoint_restart_pages` pages is started again from its beginning (its file cut
+  // back to that size): the commit that finds it so long copies what the background left of it
+  // itself, a pause of a few milliseconds. This bounds the log under a steady stream of commits.
   // checkpoint_pages = 0: SQLite's own automatic checkpoint inside the commit at 1,000 pages.
   int checkpoint_pages = 1000;
   int checkpoint_max_pages = 4000;
+  int checkpoint_restart_pages = 16000;
 };
 
 // What the background checkpointer did (an OpenSqliteStore store with checkpoint_pages > 0).
@@ -41,6 +45,8 @@ struct SqliteCheckpointStats {
   int wal_pages = 0;                   // the log's size after the last commit
   int caught_up_pages = 0;             // the log's size when a background one last copied it all
   int copied_pages = 0;                // frames of the current log the last checkpoint copied
+  std::uint64_t restarts = 0;          // commits that found the log started again from its beginning
+  std::uint64_t restart_copies = 0;    // checkpoints by a commit that found the log at its restart size
 };
 // nullopt when `store` is not such a store.
 std::optional<SqliteCheckpointStats> SqliteCheckpoints(const Store& store);

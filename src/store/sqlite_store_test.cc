@@ -366,6 +366,48 @@ TEST_F(SqliteStoreTest, ALogThatIsNeverStartedAgainIsNotCheckpointedAfterEveryCo
   EXPECT_EQ(all->size(), static_cast<std::size_t>(40 + commits));
 }
 
+TEST_F(SqliteStoreTest, ALogAtItsRestartSizeIsStartedAgainThoughCommitsNeverPause) {
+  // Commits back to back: no background pass ends at a moment when no commit follows, and the
+  // background copies the last frames only once commits pause. Without the restart size the log
+  // grew by every commit (about 3,000 pages here).
+  auto s = MustOpen({.path = path_, .checkpoint_pages = 300, .checkpoint_max_pages = 100000,
+                     .checkpoint_restart_pages = 1200});
+  ASSERT_NE(s, nullptr);
+  CommitRows(*s, "a", 1500);
+  auto st = *SqliteCheckpoints(*s);
+  EXPECT_GE(st.restarts, 2u);
+  EXPECT_GE(st.restart_copies, st.restarts);
+  EXPECT_LT(FileSize(path_ + "-wal"), 2400u * 4096u);
+  EXPECT_EQ(st.failed, 0u);
+
+  // A reader in the log keeps it from starting again: the commits then try once per
+  // checkpoint_pages new frames, not each one (each try is a pass and a sync).
+  sqlite3* reader = RawOpen();
+  ASSERT_EQ(sqlite3_exec(reader, "BEGIN", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(QueryText(reader, "SELECT count(*) FROM tickets"), "1500");  // holds this snapshot
+  const auto tries_before = st.restart_copies;
+  CommitRows(*s, "pinned", 1000);
+  st = *SqliteCheckpoints(*s);
+  EXPECT_GE(st.restart_copies - tries_before, 1u);
+  EXPECT_LE(st.restart_copies - tries_before, 100u);  // about 6,000 frames / 300 at most
+  EXPECT_EQ(QueryText(reader, "SELECT count(*) FROM tickets"), "1500");  // the snapshot is intact
+  ASSERT_EQ(sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(reader);
+  const auto restarts_before = st.restarts;
+  CommitRows(*s, "after", 1000);  // the reader is gone: bounded again
+  st = *SqliteCheckpoints(*s);
+  EXPECT_GE(st.restarts, restarts_before + 1);
+  auto all = s->List(Table::kTickets, "", 10000);
+  ASSERT_OK(all);
+  EXPECT_EQ(all->size(), 3500u);
+}
+
+TEST_F(SqliteStoreTest, ARestartSizeBelowTheThresholdIsRefused) {
+  auto s = OpenSqliteStore({.path = path_, .checkpoint_pages = 100, .checkpoint_restart_pages = 50});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("checkpoint_restart_pages"), std::string::npos);
+}
+
 TEST_F(SqliteStoreTest, ACommitCheckpointsItselfAtTheCap) {
   // At the cap the commit checkpoints before the background is woken: only the cap bounds the
   // log, though the commits come back to back.
