@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
+
 namespace muster {
 namespace {
 
@@ -14,6 +17,24 @@ TEST(TimeUtil, AmzDateRoundTrip) {
 }
 
 TEST(TimeUtil, Iso8601) { EXPECT_EQ(FormatIso8601(1795266263123), "2026-11-21T13:04:23.123Z"); }
+
+TEST(TimeUtil, Iso8601MatchesTheFormatOverManyInstants) {
+  // Against strftime's fields, from before 1970 to past 9999 (printed with more digits).
+  EXPECT_EQ(FormatIso8601(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatIso8601(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(FormatIso8601(253402300799999), "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(FormatIso8601(253402300800000), "10000-01-01T00:00:00.000Z");
+  for (Millis t = -86'400'000LL * 400; t < 86'400'000LL * 365 * 200; t += 86'400'000LL * 37 + 3'723'457) {
+    std::time_t secs = static_cast<std::time_t>(t / 1000) - (t < 0 && t % 1000 != 0 ? 1 : 0);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char want[48];
+    std::strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
+    char ms[8];
+    std::snprintf(ms, sizeof ms, ".%03dZ", static_cast<int>(((t % 1000) + 1000) % 1000));
+    ASSERT_EQ(FormatIso8601(t), std::string(want) + ms) << t;
+  }
+}
 
 }  // namespace
 }  // namespace muster
