@@ -39,7 +39,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto& g = std::get<core::PlacementEnded>(*again);
     if (g.kind != e->kind || g.placement_id != e->placement_id || g.reason != e->reason) Fail();
   } else if (const auto* m = std::get_if<core::MatchmakingEvent>(&*decoded)) {
-    auto again = core::DecodeOutboxEvent(topic, ToJson(m->envelope));
+    if (m->body != body) Fail();  // the event's text, as it leaves the node
+    auto reparsed = ParseJson(m->body);
+    if (!reparsed.ok()) Fail();
+    auto again = core::DecodeOutboxEvent(topic, ToJson(*reparsed));
     if (!again.ok()) Fail();
     const auto& g = std::get<core::MatchmakingEvent>(*again);
     if (g.type != m->type || g.ticket_ids != m->ticket_ids || g.player_ids != m->player_ids) Fail();

@@ -39,6 +39,8 @@ class JsonWriter {
     if constexpr (std::is_same_v<T, bool>) {
       return Bool(v);
     } else if constexpr (std::is_integral_v<T>) {
+      static_assert(!std::is_unsigned_v<T> || sizeof(T) < sizeof(std::int64_t),
+                    "JsonWriter writes signed 64-bit integers only");
       return Int(static_cast<std::int64_t>(v));
     } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
       return String(v);

@@ -19,6 +19,7 @@ json::object PlacementDetail(const PlacementEnded& e);
 
 // MatchmakingEvent with its routing fields read from `envelope` (kInvalidArgument naming the field
 // when it is not a matchmaking event envelope).
+// `body` is the text `envelope` was parsed from (kept as the event's body).
 Result<MatchmakingEvent> MatchmakingEventFrom(const json::object& envelope, std::string_view body);
 
 // An outbox row (topic and JSON body) back into its typed event. Topics other than "placement"

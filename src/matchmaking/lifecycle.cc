@@ -128,8 +128,9 @@ void MatchmakingCore::Save(core::Effects& fx, const Ticket& t) const {
 }
 
 // The event's JSON is written straight as text (JsonWriter): one or two events per ticket on the
-// intake path. `extra`'s members go into detail; one named like a member written here
-// (gameSessionInfo, customEventData) takes its place.
+// intake path. `extra`'s members go into detail, after the ones written here; a gameSessionInfo or
+// customEventData in `extra` takes the place of the one written here. `extra` never names type or
+// tickets (they would be written twice).
 void MatchmakingCore::Event(core::Effects& fx, const Config& cfg, const std::string& type,
                             const std::vector<const Ticket*>& tickets, json::object extra) {
   core::MatchmakingEvent event;
@@ -174,7 +175,7 @@ void MatchmakingCore::Event(core::Effects& fx, const Config& cfg, const std::str
     auto it = extra.find(key);
     if (it == extra.end()) return false;
     w.Member(key, it->value());
-    extra.erase(it);
+    extra.stable_erase(it);  // the other members keep their order
     return true;
   };
   if (!from_extra("gameSessionInfo")) {

@@ -52,9 +52,10 @@ json::object TicketToApiJson(const Ticket& t, const std::string& configuration_a
   return o;
 }
 
-// Written straight as text (JsonWriter), one row per ticket change on the intake path. A field
-// at its default (empty, zero, false; -1 for EstimatedWaitMs) is left out: FromRow reads it back
-// as that default.
+// Written straight as text (JsonWriter), one row per ticket change on the intake path. TicketId,
+// ConfigurationName, StartTime and Players are always written; any other field at its default
+// (empty, zero, false; -1 for EstimatedWaitMs) is left out, and FromRow reads it back as that
+// default.
 store::Row MatchmakingCore::ToRow(const Ticket& t, Millis now) {
   store::Row row;
   row.id = t.ticket_id;

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
+#include <map>
+
 #include "fleet/fleet_core.h"
 #include "placement/placement_core.h"
 
@@ -109,6 +113,65 @@ TEST_F(LifecycleTest, FourPlayersSearchMatchPlaceComplete) {
   ASSERT_TRUE(envelope.ok());
   const auto& detail = envelope->at("detail").as_object();
   EXPECT_EQ(detail.at("gameSessionInfo").at("players").as_array().size(), 4u);
+}
+
+std::vector<std::string> Keys(const json::object& o) {
+  std::vector<std::string> out;
+  for (const auto& kv : o) out.emplace_back(kv.key());
+  return out;
+}
+
+TEST_F(LifecycleTest, EventsAreWrittenAsBoostWritesTheirDocumentsInTheManagedServicesOrder) {
+  ConfigurationSpec spec;
+  spec.name = "custom";
+  spec.arn = "arn:custom";
+  spec.rule_set = ParseRuleSet(kRules).value();
+  spec.queue_name = "q";
+  spec.request_timeout_ms = 60'000;
+  spec.custom_event_data = "custom \"data\"\n";
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  std::string key = ReadyProcess();
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(mm_.StartTicket("custom", "t" + std::to_string(i), Player("p\"" + std::to_string(i), 1000), "").ok());
+  }
+  auto run = mm_.Run();
+  const auto* p = placement_.Find(mm_.Find("t0")->match_id);
+  ASSERT_NE(p, nullptr);
+  auto act = fleet_.ActivateGameSession(key, p->game_session_arn);
+  ASSERT_TRUE(act.ok());
+  auto done = mm_.OnPlacementNotice(placement_.OnFleetNotice(act->notices.at(0)).notices.at(0));
+  run.Append(std::move(done));
+  const std::vector<std::string> envelope_keys{"version", "id",     "detail-type", "source", "account",
+                                               "time",    "region", "resources",   "detail"};
+  const std::map<std::string, std::vector<std::string>> detail_keys{
+      {"MatchmakingSearching", {"type", "tickets", "gameSessionInfo", "customEventData", "estimatedWaitMillis"}},
+      {"PotentialMatchCreated",
+       {"type", "tickets", "gameSessionInfo", "customEventData", "acceptanceRequired", "ruleEvaluationMetrics", "matchId"}},
+      {"MatchmakingSucceeded", {"type", "tickets", "gameSessionInfo", "customEventData", "matchId"}}};
+  std::set<std::string> seen;
+  ASSERT_EQ(run.events.size(), 6u);
+  for (std::size_t i = 0; i < run.events.size(); ++i) {
+    const std::string& body = run.events[i].body;
+    EXPECT_EQ(std::get<core::MatchmakingEvent>(run.notices.at(i)).body, body);
+    auto doc = ParseJson(body);
+    ASSERT_TRUE(doc.ok()) << body;
+    EXPECT_EQ(ToJson(*doc), body);  // the same bytes Boost.JSON writes for the document
+    EXPECT_EQ(Keys(doc->as_object()), envelope_keys);
+    const auto& detail = doc->at("detail").as_object();
+    const std::string type(detail.at("type").as_string());
+    seen.insert(type);
+    ASSERT_TRUE(detail_keys.count(type)) << type;
+    EXPECT_EQ(Keys(detail), detail_keys.at(type)) << type;
+    EXPECT_EQ(detail.at("customEventData"), "custom \"data\"\n");
+    if (type == "MatchmakingSucceeded") {
+      // The game session's own info (from placement) took the place of the players-only one.
+      const auto& info = detail.at("gameSessionInfo").as_object();
+      EXPECT_EQ(info.at("port").as_int64(), 7777);
+      EXPECT_EQ(info.at("players").as_array().size(), 4u);
+      EXPECT_EQ(std::string(info.at("players").as_array()[0].at("playerSessionId").as_string()).rfind("psess-", 0), 0u);
+    }
+  }
+  EXPECT_EQ(seen.size(), 3u);
 }
 
 TEST_F(LifecycleTest, TimesOutWithEvent) {

@@ -46,6 +46,7 @@ int Checkpointer::OnCommit(void* arg, sqlite3* db, const char* /*schema*/, int p
       copied = 0;
       self->copied_.store(0, std::memory_order_relaxed);
       self->restarts_.fetch_add(1, std::memory_order_relaxed);
+      self->restart_tried_.store(0, std::memory_order_relaxed);
     }
     const int waiting = pages - copied;
     // The log is at its restart size: copy what is left of it here, so that the next commit
@@ -58,14 +59,14 @@ int Checkpointer::OnCommit(void* arg, sqlite3* db, const char* /*schema*/, int p
     if (pages >= self->restart_pages_ && (pages < tried || pages >= tried + self->pages_)) {
       std::lock_guard pass(self->pass_mu_);
       self->restart_tried_.store(pages, std::memory_order_relaxed);
-      self->restart_copies_.fetch_add(1, std::memory_order_relaxed);
-      self->Checkpoint(db, sqlite3_db_filename(db, "main"), /*background=*/false);
+      self->restart_tries_.fetch_add(1, std::memory_order_relaxed);
+      self->Checkpoint(db, sqlite3_db_filename(db, "main"), Kind::kRestart);
     } else if (waiting >= self->max_pages_) {
       // The background did not keep up: copy here what no reader needs (PASSIVE never waits, so
       // a commit is never held up by a reader or by the background's own pass, which makes this
       // one return at once as busy). This runs after the commit; the committer's owner still
       // holds its mutex, so no other commit of this process interleaves.
-      self->Checkpoint(db, sqlite3_db_filename(db, "main"), /*background=*/false);
+      self->Checkpoint(db, sqlite3_db_filename(db, "main"), Kind::kCap);
     } else if (waiting >= self->pages_) {
       bool wake = false;
       {
@@ -93,7 +94,7 @@ void Checkpointer::Run() {
     Pass pass;
     {
       std::lock_guard one_at_a_time(pass_mu_);
-      pass = Checkpoint(own_->raw(), own_->path().c_str(), /*background=*/true);
+      pass = Checkpoint(own_->raw(), own_->path().c_str(), Kind::kBackground);
     }
     lock.lock();
     if (pass.caught_up) {
@@ -135,11 +136,12 @@ void Checkpointer::Run() {
   }
 }
 
-Checkpointer::Pass Checkpointer::Checkpoint(sqlite3* db, const char* path, bool background) {
+Checkpointer::Pass Checkpointer::Checkpoint(sqlite3* db, const char* path, Kind kind) {
   int log = 0, copied = 0;
   int rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
   if (rc == SQLITE_OK) {
-    (background ? background_ : inline_).fetch_add(1, std::memory_order_relaxed);
+    const bool background = kind == Kind::kBackground;
+    (background ? background_ : kind == Kind::kCap ? inline_ : restart_copies_).fetch_add(1, std::memory_order_relaxed);
     copied_.store(copied, std::memory_order_relaxed);
     const bool all = copied >= log;
     if (all && background) {
@@ -179,6 +181,7 @@ SqliteCheckpointStats Checkpointer::stats() const {
           .caught_up_pages = caught_up_pages_.load(std::memory_order_relaxed),
           .copied_pages = copied_.load(std::memory_order_relaxed),
           .restarts = restarts_.load(std::memory_order_relaxed),
+          .restart_tries = restart_tries_.load(std::memory_order_relaxed),
           .restart_copies = restart_copies_.load(std::memory_order_relaxed)};
 }
 

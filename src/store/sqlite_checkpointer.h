@@ -73,8 +73,10 @@ class Checkpointer {
   };
   static int OnCommit(void* self, sqlite3* db, const char* schema, int pages) noexcept;
   void Run();
-  // One PASSIVE checkpoint on `db`, by the background thread or by a commit at the cap; counts it.
-  Pass Checkpoint(sqlite3* db, const char* path, bool background);
+  // Who runs a checkpoint: the background thread, a commit at the cap, a commit at the restart size.
+  enum class Kind { kBackground, kCap, kRestart };
+  // One PASSIVE checkpoint on `db`; counts it by `kind`.
+  Pass Checkpoint(sqlite3* db, const char* path, Kind kind);
   // Logs `what` at most once a minute.
   void Warn(const char* path, const std::string& what);
 
@@ -93,7 +95,7 @@ class Checkpointer {
   std::atomic<int> copied_{0};  // frames of the current log the last checkpoint copied
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<int> caught_up_pages_{0};
-  std::atomic<std::uint64_t> restarts_{0}, restart_copies_{0};
+  std::atomic<std::uint64_t> restarts_{0}, restart_tries_{0}, restart_copies_{0};
   std::atomic<int> restart_tried_{0};  // the log's size when a commit last copied it to restart it
   std::thread thread_;
 };

@@ -578,11 +578,13 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
       return Error::InvalidArgument("sqlite store '" + options.path +
                                     "': checkpoint_restart_pages is below checkpoint_pages");
     }
-    // Once the log restarts, its file is cut back to the restart size (it would keep its largest).
-    MUSTER_RETURN_IF_ERROR(
-        conn->Exec("PRAGMA journal_size_limit=" +
-                       std::to_string(static_cast<std::int64_t>(options.checkpoint_restart_pages) * 4096),
-                   "set journal_size_limit"));
+    // Once the log restarts, its file is cut back to about the restart size (it would keep its
+    // largest): that many frames (a 4 KiB page and a 24-byte header each) and a threshold's worth
+    // more, so that a log restarted at its restart size is not cut and grown again each time.
+    const std::int64_t frames =
+        static_cast<std::int64_t>(options.checkpoint_restart_pages) + options.checkpoint_pages;
+    MUSTER_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_size_limit=" + std::to_string(frames * 4120 + 32),
+                                      "set journal_size_limit"));
     MUSTER_ASSIGN_OR_RETURN(std::unique_ptr<Connection> own,
                             Connection::Open(options.path, options.busy_timeout_ms));
     MUSTER_RETURN_IF_ERROR(Configure(*own, options));

@@ -46,7 +46,8 @@ struct SqliteCheckpointStats {
   int caught_up_pages = 0;             // the log's size when a background one last copied it all
   int copied_pages = 0;                // frames of the current log the last checkpoint copied
   std::uint64_t restarts = 0;          // commits that found the log started again from its beginning
-  std::uint64_t restart_copies = 0;    // checkpoints by a commit that found the log at its restart size
+  std::uint64_t restart_tries = 0;     // commits that found the log at its restart size and copied it
+  std::uint64_t restart_copies = 0;    // of those, the checkpoints that ran (not failed)
 };
 // nullopt when `store` is not such a store.
 std::optional<SqliteCheckpointStats> SqliteCheckpoints(const Store& store);
