@@ -31,13 +31,18 @@ class LifecycleTest : public ::testing::Test {
     q.name = "q";
     q.fleets = {"f"};
     placement_.PutQueue(q);
+    EXPECT_TRUE(mm_.PutConfiguration(Spec("cfg")).ok());
+  }
+
+  // A configuration of kRules on queue q, ARN "arn:<name>".
+  static ConfigurationSpec Spec(const std::string& name) {
     ConfigurationSpec spec;
-    spec.name = "cfg";
-    spec.arn = "arn:cfg";
+    spec.name = name;
+    spec.arn = "arn:" + name;
     spec.rule_set = ParseRuleSet(kRules).value();
     spec.queue_name = "q";
     spec.request_timeout_ms = 60'000;
-    EXPECT_TRUE(mm_.PutConfiguration(spec).ok());
+    return spec;
   }
 
   std::vector<PlayerInput> Player(const std::string& id, double skill) {
@@ -122,12 +127,7 @@ std::vector<std::string> Keys(const json::object& o) {
 }
 
 TEST_F(LifecycleTest, EventsAreWrittenAsBoostWritesTheirDocumentsInTheManagedServicesOrder) {
-  ConfigurationSpec spec;
-  spec.name = "custom";
-  spec.arn = "arn:custom";
-  spec.rule_set = ParseRuleSet(kRules).value();
-  spec.queue_name = "q";
-  spec.request_timeout_ms = 60'000;
+  ConfigurationSpec spec = Spec("custom");
   spec.custom_event_data = "custom \"data\"\n";
   ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
   std::string key = ReadyProcess();
