@@ -65,6 +65,11 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
   if (fs::is_directory(p, ec)) {
     return Error::InvalidArgument("sqlite store '" + path + "': is a directory, not a file");
   }
+  // Before SQLite's first use in the process: no memory statistics, which Muster never reads and
+  // which take a process-wide mutex in every allocation and free of every connection (about 1.5%
+  // of intake's CPU). Refused (SQLITE_MISUSE) if SQLite was initialised already: harmless.
+  static const int kMemStatusOff = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)kMemStatusOff;
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);

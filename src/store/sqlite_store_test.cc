@@ -412,6 +412,15 @@ TEST_F(SqliteStoreTest, ARestartSizeBelowTheThresholdIsRefused) {
   EXPECT_NE(s.error().message.find("checkpoint_restart_pages"), std::string::npos);
 }
 
+TEST_F(SqliteStoreTest, SqliteKeepsNoMemoryStatistics) {
+  // They cost a process-wide mutex in every allocation and free (ctest runs each test in its own
+  // process, so the store is SQLite's first use here).
+  auto s = MustOpen({.path = path_});
+  ASSERT_NE(s, nullptr);
+  CommitRows(*s, "m", 20);
+  EXPECT_EQ(sqlite3_memory_used(), 0);
+}
+
 TEST_F(SqliteStoreTest, ACommitCheckpointsItselfAtTheCap) {
   // At the cap the commit checkpoints before the background is woken: only the cap bounds the
   // log, though the commits come back to back.
