@@ -116,6 +116,20 @@ class ThreadsTest : public ::testing::Test {
     owner_.Run();
   }
 
+  // Runs the node's thread until every commit submitted so far completed and what its completion
+  // posted to the node's thread ran. (A commit is published from the writer's thread before it
+  // posts to the node's thread: a view can show it while that post is still on its way.)
+  void Settle() {
+    for (int i = 0; i < 500; ++i) {
+      auto st = writer_.stats();
+      if (st.completed == st.submitted) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    auto st = writer_.stats();
+    ASSERT_EQ(st.completed, st.submitted);
+    owner_.Run();
+  }
+
   net::HttpRequest Management(const std::string& op, const std::string& body, const char* secret = kAdminSecret) {
     auth::SignableRequest sr{"POST", "/", "", {{"host", "localhost"}, {"x-amz-target", "GameLift." + op}}, body};
     auth::SignRequest(sr, {kAdminKey, secret, ""}, "local", "gamelift", clock_.NowMillis());
@@ -295,6 +309,7 @@ TEST_F(ThreadsTest, GameServerConnectsAreCheckedOnTheLoopAndServedOnTheNodesThre
   EXPECT_EQ(std::get<net::HttpResponse>(conflict).status, 409);
 
   // A bad frame is answered on the loop.
+  Settle();  // the connect's commit posted its completion to the node's thread
   cb.on_message(ws, "{not json");
   ASSERT_EQ(ws->sent.size(), 1u);
   EXPECT_EQ(owner_.size(), 0u);
