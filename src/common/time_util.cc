@@ -61,7 +61,9 @@ std::string FormatIso8601(Millis t) {
   // Digits by hand: every event carries two or more of these (snprintf was 1.5% of intake's CPU).
   std::string out = "0000-00-00T00:00:00.000Z";
   auto put = [&out](std::size_t at, int v, int digits) {
-    for (int i = digits - 1; i >= 0; --i, v /= 10) out[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
+    for (int i = digits - 1; i >= 0; --i, v /= 10) {
+      out[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
+    }
   };
   put(0, year, 4);
   put(5, tm.tm_mon + 1, 2);

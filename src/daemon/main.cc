@@ -140,7 +140,8 @@ int Run(int argc, char** argv) {
                                        .synchronous_full = cfg.sync_full,
                                        .checkpoint_pages = cfg.sqlite_checkpoint_pages,
                                        .checkpoint_max_pages = 4 * cfg.sqlite_checkpoint_pages,
-                                       .checkpoint_restart_pages = 16 * cfg.sqlite_checkpoint_pages});
+                                       .checkpoint_restart_pages =
+                                           16 * cfg.sqlite_checkpoint_pages});
   if (!store.ok()) return fail("store", store.error());
 
   identity::IdentityConfig icfg;
@@ -392,10 +393,11 @@ int Run(int argc, char** argv) {
       // Commits still queued go in, and their answers out, before the loops stop.
       writer.Stop();
       auto ws_stats = writer.stats();
-      MLOG(kInfo) << "writer: " << ws_stats.completed << " batches completed in " << ws_stats.groups
-                  << " transactions (largest " << ws_stats.largest_group << "), " << ws_stats.retries
-                  << " retries, " << ws_stats.failed_groups << " failed transactions, "
-                  << ws_stats.fenced_batches << " batches fenced, " << ws_stats.refused << " refused";
+      MLOG(kInfo) << "writer: " << ws_stats.completed << " batches completed in "
+                  << ws_stats.groups << " transactions (largest " << ws_stats.largest_group
+                  << "), " << ws_stats.retries << " retries, " << ws_stats.failed_groups
+                  << " failed transactions, " << ws_stats.fenced_batches << " batches fenced, "
+                  << ws_stats.refused << " refused";
       node.DeliverCompleted();
       dispatcher.Stop();  // delivers what committed and writes its cursors
       drain.expires_after(std::chrono::milliseconds(200));

@@ -162,7 +162,9 @@ void MatchmakingCore::Event(core::Effects& fx, const Config& cfg, const std::str
   w.Key("tickets").BeginArray();
   for (const Ticket* t : tickets) {
     event.ticket_ids.push_back(t->ticket_id);
-    w.BeginObject().Member("ticketId", t->ticket_id).Member("startTime", FormatIso8601(t->start_time));
+    w.BeginObject()
+        .Member("ticketId", t->ticket_id)
+        .Member("startTime", FormatIso8601(t->start_time));
     w.Key("players").BeginArray();
     for (const auto& p : t->players) {
       event.player_ids.push_back(p.player_id);

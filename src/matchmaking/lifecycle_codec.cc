@@ -104,7 +104,10 @@ store::Row MatchmakingCore::ToRow(const Ticket& t, Millis now) {
   if (!t.matched_player_sessions.empty()) {
     w.Key("MatchedPlayerSessions").BeginArray();
     for (const auto& m : t.matched_player_sessions) {
-      w.BeginObject().Member("PlayerId", m.player_id).Member("PlayerSessionId", m.player_session_id).EndObject();
+      w.BeginObject()
+          .Member("PlayerId", m.player_id)
+          .Member("PlayerSessionId", m.player_session_id)
+          .EndObject();
     }
     w.EndArray();
   }

@@ -14,7 +14,8 @@ constexpr std::chrono::milliseconds kMaxRetry{1000};
 constexpr std::chrono::milliseconds kQuiet{100};
 }  // namespace
 
-Checkpointer::Checkpointer(std::unique_ptr<Connection> own, int pages, int max_pages, int restart_pages)
+Checkpointer::Checkpointer(std::unique_ptr<Connection> own, int pages, int max_pages,
+                           int restart_pages)
     : own_(std::move(own)), pages_(pages), max_pages_(max_pages), restart_pages_(restart_pages) {
   thread_ = std::thread([this] { Run(); });
 }
@@ -141,7 +142,8 @@ Checkpointer::Pass Checkpointer::Checkpoint(sqlite3* db, const char* path, Kind 
   int rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
   if (rc == SQLITE_OK) {
     const bool background = kind == Kind::kBackground;
-    (background ? background_ : kind == Kind::kCap ? inline_ : restart_copies_).fetch_add(1, std::memory_order_relaxed);
+    auto& counted = background ? background_ : kind == Kind::kCap ? inline_ : restart_copies_;
+    counted.fetch_add(1, std::memory_order_relaxed);
     copied_.store(copied, std::memory_order_relaxed);
     const bool all = copied >= log;
     if (all && background) {
