@@ -8,7 +8,7 @@ namespace muster::matchmaking {
 
 namespace {
 
-json::array PlayersToJson(const std::vector<PlayerInput>& players, bool with_team) {
+json::array PlayersToJson(const std::vector<PlayerInput>& players) {
   json::array out;
   for (const auto& p : players) {
     json::object attrs;
@@ -17,7 +17,7 @@ json::array PlayersToJson(const std::vector<PlayerInput>& players, bool with_tea
     for (const auto& [loc, ms] : p.latency_ms) lat[loc] = ms;
     json::object o{{"PlayerId", p.player_id}, {"PlayerAttributes", std::move(attrs)},
                    {"LatencyInMs", std::move(lat)}};
-    if (with_team && !p.team.empty()) o["Team"] = p.team;
+    if (!p.team.empty()) o["Team"] = p.team;
     out.push_back(std::move(o));
   }
   return out;
@@ -31,7 +31,7 @@ json::object TicketToApiJson(const Ticket& t, const std::string& configuration_a
                  {"ConfigurationArn", configuration_arn},
                  {"Status", TicketStatusName(t.status)},
                  {"StartTime", EpochSeconds(t.start_time)},
-                 {"Players", PlayersToJson(t.players, true)}};
+                 {"Players", PlayersToJson(t.players)}};
   if (!t.status_reason.empty()) o["StatusReason"] = t.status_reason;
   if (!t.status_message.empty()) o["StatusMessage"] = t.status_message;
   if (t.end_time) o["EndTime"] = EpochSeconds(t.end_time);

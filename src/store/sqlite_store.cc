@@ -583,8 +583,9 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
     // more, so that a log restarted at its restart size is not cut and grown again each time.
     const std::int64_t frames =
         static_cast<std::int64_t>(options.checkpoint_restart_pages) + options.checkpoint_pages;
-    MUSTER_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_size_limit=" + std::to_string(frames * 4120 + 32),
-                                      "set journal_size_limit"));
+    MUSTER_RETURN_IF_ERROR(
+        conn->Exec("PRAGMA journal_size_limit=" + std::to_string(frames * 4120 + 32),
+                   "set journal_size_limit"));
     MUSTER_ASSIGN_OR_RETURN(std::unique_ptr<Connection> own,
                             Connection::Open(options.path, options.busy_timeout_ms));
     MUSTER_RETURN_IF_ERROR(Configure(*own, options));
