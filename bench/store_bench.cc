@@ -6,8 +6,10 @@
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "store/sqlite_store.h"
 
@@ -105,6 +107,48 @@ void BM_SqliteListByStatusPage(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 100);
 }
 BENCHMARK(BM_SqliteListByStatusPage);
+
+// Intake's shape: per ticket, a start batch (the ticket's row, QUEUED) and its share of the
+// matchmaking run's batch (the row again, COMPLETED; a MatchmakingSearching event per ticket and
+// a MatchmakingSucceeded per 1v1 match), with musterd's row and event sizes. One group commit per
+// `tickets` tickets: how the cost of a ticket falls as groups grow (the pages every commit writes
+// again, whatever its size).
+void BM_SqliteIntakeGroup(benchmark::State& state) {
+  ScratchDb db(false);
+  if (db.get() == nullptr) return state.SkipWithError("open failed");
+  const auto tickets = static_cast<std::size_t>(state.range(0));
+  const std::string searching(700, 's'), succeeded(900, 'm');
+  std::int64_t next = 0;
+  char id[64];
+  for (auto _ : state) {
+    std::vector<Batch> group;
+    group.reserve(tickets + 1);
+    Batch run;
+    run.shard = "node";
+    for (std::size_t i = 0; i < tickets; ++i, ++next) {
+      std::snprintf(id, sizeof id, "0193a1b2-%04llx-7000-8000-%012llx",
+                    static_cast<unsigned long long>(next >> 48),
+                    static_cast<unsigned long long>(next));
+      Row queued;
+      queued.id = id;
+      queued.status = "QUEUED";
+      queued.body.assign(194, 'q');
+      queued.updated = next;
+      group.push_back({{Write::Insert(Table::kTickets, queued)}, {}, "node"});
+      Row done = queued;
+      done.status = "COMPLETED";
+      done.body.assign(280, 'c');
+      run.writes.push_back(Write::Upsert(Table::kTickets, std::move(done)));
+      run.events.push_back({"matchmaking", searching, next});
+      if (i % 2 == 1) run.events.push_back({"matchmaking", succeeded, next});
+    }
+    group.push_back(std::move(run));
+    auto r = db.get()->CommitGroup(group);
+    if (!r.ok()) return state.SkipWithError(r.error().message.c_str());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(tickets));
+}
+BENCHMARK(BM_SqliteIntakeGroup)->Arg(8)->Arg(16)->Arg(32)->Arg(64)->Arg(128)->ArgName("tickets");
 
 }  // namespace
 }  // namespace muster::store

@@ -36,6 +36,13 @@ Result<bool> Statement::Step(std::string_view what) {
   return conn_->ToError(rc, what);
 }
 
+int Statement::StepCode() {
+  if (bind_error_ != SQLITE_OK) return bind_error_;
+  return sqlite3_step(stmt_);
+}
+
+Error Statement::ErrorFor(int rc, std::string_view what) const { return conn_->ToError(rc, what); }
+
 Status Statement::Run(std::string_view what) {
   while (true) {
     MUSTER_ASSIGN_OR_RETURN(bool row, Step(what));

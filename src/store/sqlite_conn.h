@@ -39,6 +39,10 @@ class Statement {
   Result<bool> Step(std::string_view what);
   // Steps to completion, ignoring result rows.
   Status Run(std::string_view what);
+  // The bare step, for hot paths that name the operation only when it fails: SQLITE_ROW,
+  // SQLITE_DONE or an error code (a failed Bind's first). ErrorFor maps an error code to an Error.
+  int StepCode();
+  Error ErrorFor(int rc, std::string_view what) const;
 
   std::string ColumnText(int i) const;
   std::int64_t ColumnInt(int i) const;

@@ -43,10 +43,12 @@
 
 #include "store/sqlite_store.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <map>
 #include <string_view>
 #include <thread>
@@ -194,6 +196,12 @@ Status EnableWal(Connection& conn) {
 
 Status Configure(Connection& conn, const SqliteOptions& options) {
   MUSTER_RETURN_IF_ERROR(EnableWal(conn));
+  if (options.max_value_bytes > 0) {
+    sqlite3_limit(conn.raw(), SQLITE_LIMIT_LENGTH, options.max_value_bytes);
+  }
+  // A batch run inside a SAVEPOINT journals the pages it touches; in memory, not in a temporary
+  // file that spills past 64 KiB.
+  MUSTER_RETURN_IF_ERROR(conn.Exec("PRAGMA temp_store=MEMORY", "set temp_store"));
   return conn.Exec(options.synchronous_full ? "PRAGMA synchronous=FULL"
                                             : "PRAGMA synchronous=NORMAL",
                    "set synchronous");
@@ -343,61 +351,32 @@ class SqliteStore final : public Store {
     return st;
   }
 
-  // One BEGIN IMMEDIATE ... COMMIT for the whole group; each batch runs inside its own SAVEPOINT,
-  // rolled back alone when one of its writes fails its condition.
+  // One BEGIN IMMEDIATE ... COMMIT for the whole group. A batch's conditions are checked before
+  // any of its writes, so a batch that fails its condition has written nothing and needs no
+  // SAVEPOINT (each one made SQLite copy every page the batch touched into a sub-journal). A
+  // batch that writes one row twice runs inside a SAVEPOINT (its second write's condition depends
+  // on its first). A statement that fails after its batch's checks held (a row too big...) cannot
+  // be undone alone without one: the group is rolled back and run again, every batch inside its
+  // own SAVEPOINT, rolled back alone when it fails.
   Result<std::vector<Status>> CommitGroup(const std::vector<Batch>& batches) override {
-    std::vector<Status> out(batches.size());
-    // The first failed batch of each shard: the shard's LATER batches are not applied.
-    std::map<std::string_view, std::size_t> first_failure;
-    auto after_failure = [&](std::size_t i) {
-      const std::string& shard = batches[i].shard;
-      if (shard.empty()) return false;
-      auto it = first_failure.find(shard);
-      if (it == first_failure.end() || it->second >= i) return false;
-      out[i] = Error::Unavailable("not applied: an earlier commit of shard '" + shard +
-                                  "' in the same group failed");
-      return true;
-    };
-    auto failed = [&](std::size_t i) {
-      if (batches[i].shard.empty()) return;
-      auto [it, inserted] = first_failure.emplace(batches[i].shard, i);
-      if (!inserted && i < it->second) it->second = i;
-    };
+    std::vector<Status> valid(batches.size());
     bool any = false;
     for (std::size_t i = 0; i < batches.size(); ++i) {
-      out[i] = Validate(batches[i].writes);
-      if (!out[i].ok()) failed(i);
-      any = any || (out[i].ok() && !batches[i].empty());
+      valid[i] = Validate(batches[i].writes);
+      any = any || (valid[i].ok() && !batches[i].empty());
     }
-    if (!any) {
-      for (std::size_t i = 0; i < batches.size(); ++i) after_failure(i);
-      return out;
-    }
+    std::unique_lock lock(mu_, std::defer_lock);
+    if (any) lock.lock();
+    auto fast = RunGroup(batches, valid, any, /*savepoints=*/false);
+    if (fast.has_value()) return *std::move(fast);
+    ++group_redos_;
+    return *RunGroup(batches, valid, any, /*savepoints=*/true);
+  }
+
+  // How many groups were run again with a SAVEPOINT per batch (for tests).
+  std::int64_t group_redos() {
     std::lock_guard lock(mu_);
-    MUSTER_RETURN_IF_ERROR(RunConstant("BEGIN IMMEDIATE", "begin group commit"));
-    Status st = [&]() -> Status {
-      for (std::size_t i = 0; i < batches.size(); ++i) {
-        if (after_failure(i) || !out[i].ok() || batches[i].empty()) continue;
-        MUSTER_RETURN_IF_ERROR(RunConstant("SAVEPOINT muster_batch", "begin batch"));
-        Status applied = ApplyAll(batches[i].writes, batches[i].events);
-        if (!applied.ok()) {
-          // A failed condition, or a statement error that left the transaction open (a row too
-          // big...), fails this batch alone. If SQLite rolled the transaction back itself (I/O
-          // error, full disk...), the whole group failed.
-          if (sqlite3_get_autocommit(conn_->raw()) != 0) return applied;
-          MUSTER_RETURN_IF_ERROR(RunConstant("ROLLBACK TO muster_batch", "undo batch"));
-          out[i] = std::move(applied);
-          failed(i);
-        }
-        MUSTER_RETURN_IF_ERROR(RunConstant("RELEASE muster_batch", "end batch"));
-      }
-      return RunConstant("COMMIT", "group commit");
-    }();
-    if (!st.ok()) {
-      conn_->RollbackIfOpen();
-      return st.take_error();
-    }
-    return out;
+    return group_redos_;
   }
 
   Result<std::vector<Event>> ReadEvents(std::int64_t after_seq, std::size_t limit) override {
@@ -465,8 +444,117 @@ class SqliteStore final : public Store {
   Result<std::int64_t> StoredVersion(Table t, const std::string& id) {
     MUSTER_ASSIGN_OR_RETURN(Statement st, conn_->Prepare(Sql(t).version));
     st.Bind(1, id);
-    MUSTER_ASSIGN_OR_RETURN(bool row, st.Step(std::string("read version in ") + TableName(t)));
-    return row ? st.ColumnInt(0) : 0;
+    int rc = st.StepCode();
+    if (rc == SQLITE_ROW) return st.ColumnInt(0);
+    if (rc == SQLITE_DONE) return 0;
+    return st.ErrorFor(rc, std::string("read version in ") + TableName(t));
+  }
+
+  // One run of a group (see CommitGroup); nullopt when a batch failed after its checks held and
+  // the group must run again with savepoints. REQUIRES: mu_ is held when `any`.
+  std::optional<Result<std::vector<Status>>> RunGroup(const std::vector<Batch>& batches,
+                                                      const std::vector<Status>& valid, bool any,
+                                                      bool savepoints) {
+    std::vector<Status> out = valid;
+    // The first failed batch of each shard: the shard's LATER batches are not applied.
+    std::map<std::string_view, std::size_t> first_failure;
+    auto after_failure = [&](std::size_t i) {
+      const std::string& shard = batches[i].shard;
+      if (shard.empty()) return false;
+      auto it = first_failure.find(shard);
+      if (it == first_failure.end() || it->second >= i) return false;
+      out[i] = Error::Unavailable("not applied: an earlier commit of shard '" + shard +
+                                  "' in the same group failed");
+      return true;
+    };
+    auto failed = [&](std::size_t i) {
+      if (batches[i].shard.empty()) return;
+      auto [it, inserted] = first_failure.emplace(batches[i].shard, i);
+      if (!inserted && i < it->second) it->second = i;
+    };
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+      if (!out[i].ok()) failed(i);
+    }
+    if (!any) {
+      for (std::size_t i = 0; i < batches.size(); ++i) after_failure(i);
+      return out;
+    }
+    bool redo = false;
+    MUSTER_RETURN_IF_ERROR(RunConstant("BEGIN IMMEDIATE", "begin group commit"));
+    Status st = [&]() -> Status {
+      for (std::size_t i = 0; i < batches.size(); ++i) {
+        if (after_failure(i) || !out[i].ok() || batches[i].empty()) continue;
+        const Batch& b = batches[i];
+        Status applied;
+        if (savepoints || RepeatsARow(b.writes)) {
+          MUSTER_RETURN_IF_ERROR(RunConstant("SAVEPOINT muster_batch", "begin batch"));
+          applied = ApplyAll(b.writes, b.events);
+          if (!applied.ok() && sqlite3_get_autocommit(conn_->raw()) == 0) {
+            MUSTER_RETURN_IF_ERROR(RunConstant("ROLLBACK TO muster_batch", "undo batch"));
+          }
+          if (sqlite3_get_autocommit(conn_->raw()) == 0) {
+            MUSTER_RETURN_IF_ERROR(RunConstant("RELEASE muster_batch", "end batch"));
+          }
+        } else {
+          applied = CheckAll(b.writes);  // writes nothing: a failure needs no undo
+          if (applied.ok()) {
+            applied = ApplyChecked(b.writes, b.events);
+            if (!applied.ok()) redo = sqlite3_get_autocommit(conn_->raw()) == 0;
+            if (!applied.ok()) return applied;
+          }
+        }
+        if (!applied.ok()) {
+          // A failed condition, or a statement error that left the transaction open, fails this
+          // batch alone. If SQLite rolled the transaction back itself (I/O error, full disk...),
+          // the whole group failed.
+          if (sqlite3_get_autocommit(conn_->raw()) != 0) return applied;
+          out[i] = std::move(applied);
+          failed(i);
+        }
+      }
+      return RunConstant("COMMIT", "group commit");
+    }();
+    if (!st.ok()) {
+      conn_->RollbackIfOpen();
+      if (redo) return std::nullopt;
+      return Result<std::vector<Status>>(st.take_error());
+    }
+    return out;
+  }
+
+  // True when two writes of a batch name the same row.
+  static bool RepeatsARow(const std::vector<Write>& writes) {
+    if (writes.size() < 2) return false;
+    std::vector<std::pair<Table, std::string_view>> rows;
+    rows.reserve(writes.size());
+    for (const Write& w : writes) rows.emplace_back(w.table, w.row.id);
+    std::sort(rows.begin(), rows.end());
+    return std::adjacent_find(rows.begin(), rows.end()) != rows.end();
+  }
+
+  // Reads the stored version of every write's row (but an upsert's, which has no condition) into
+  // checked_versions_ and checks each condition. Writes nothing. REQUIRES: mu_ is held, a write
+  // transaction is open, and no two writes name the same row.
+  Status CheckAll(const std::vector<Write>& writes) {
+    checked_versions_.clear();
+    for (const Write& w : writes) {
+      std::int64_t actual = 0;
+      if (w.op != Write::Op::kUpsert) {
+        MUSTER_ASSIGN_OR_RETURN(actual, StoredVersion(w.table, w.row.id));
+        MUSTER_RETURN_IF_ERROR(CheckCondition(w, actual));
+      }
+      checked_versions_.push_back(actual);
+    }
+    return OkStatus();
+  }
+
+  // Applies writes whose conditions CheckAll found to hold, and appends the events.
+  Status ApplyChecked(const std::vector<Write>& writes, const std::vector<EventAppend>& events) {
+    for (std::size_t i = 0; i < writes.size(); ++i) {
+      MUSTER_RETURN_IF_ERROR(Perform(writes[i], checked_versions_[i]));
+    }
+    for (const EventAppend& e : events) MUSTER_RETURN_IF_ERROR(Append(e));
+    return OkStatus();
   }
 
   static Error ConflictError(const Write& w, std::int64_t actual) {
@@ -486,8 +574,10 @@ class SqliteStore final : public Store {
     MUSTER_ASSIGN_OR_RETURN(Statement st, conn_->Prepare(sql));
     st.Bind(1, w.row.id).Bind(2, w.row.index).Bind(3, w.row.status).Bind(4, w.row.body);
     st.Bind(5, static_cast<std::int64_t>(w.row.updated));
-    return st.Run(std::string(OpName(w.op)) + " " + TableName(w.table) + " id '" + w.row.id +
-                  "'");
+    int rc = st.StepCode();
+    if (rc == SQLITE_DONE) return OkStatus();
+    return st.ErrorFor(rc, std::string(OpName(w.op)) + " " + TableName(w.table) + " id '" +
+                               w.row.id + "'");
   }
 
   static Status Validate(const std::vector<Write>& writes) {
@@ -514,27 +604,46 @@ class SqliteStore final : public Store {
 
   // REQUIRES: mu_ is held and a write transaction is open.
   Status Apply(const Write& w) {
-    const TableSql& sql = Sql(w.table);
-    if (w.op == Write::Op::kUpsert) return RunRowStatement(sql.upsert, w);
+    if (w.op == Write::Op::kUpsert) return Perform(w, 0);
     MUSTER_ASSIGN_OR_RETURN(std::int64_t actual, StoredVersion(w.table, w.row.id));
+    MUSTER_RETURN_IF_ERROR(CheckCondition(w, actual));
+    return Perform(w, actual);
+  }
+
+  // Whether a write's condition holds against its row's stored version (0: absent).
+  static Status CheckCondition(const Write& w, std::int64_t actual) {
     switch (w.op) {
       case Write::Op::kInsert:
         if (actual != 0) return ConflictError(w, actual);
-        return RunRowStatement(sql.insert, w);
+        return OkStatus();
       case Write::Op::kUpdate:
         if (actual == 0 || actual != w.expected_version) return ConflictError(w, actual);
-        return RunRowStatement(sql.update, w);
-      case Write::Op::kDelete: {
+        return OkStatus();
+      case Write::Op::kDelete:
         if (w.expected_version != 0 && actual != w.expected_version) {
           return ConflictError(w, actual);
         }
+        return OkStatus();
+      case Write::Op::kUpsert:
+        return OkStatus();
+    }
+    return Error::InvalidArgument("invalid write op " + std::to_string(static_cast<int>(w.op)));
+  }
+
+  // Runs a write's statement, its condition already checked against `actual`.
+  // REQUIRES: mu_ is held and a write transaction is open.
+  Status Perform(const Write& w, std::int64_t actual) {
+    const TableSql& sql = Sql(w.table);
+    switch (w.op) {
+      case Write::Op::kInsert: return RunRowStatement(sql.insert, w);
+      case Write::Op::kUpdate: return RunRowStatement(sql.update, w);
+      case Write::Op::kUpsert: return RunRowStatement(sql.upsert, w);
+      case Write::Op::kDelete: {
         if (actual == 0) return OkStatus();
         MUSTER_ASSIGN_OR_RETURN(Statement st, conn_->Prepare(sql.del));
         st.Bind(1, w.row.id);
         return st.Run(std::string("delete ") + TableName(w.table) + " id '" + w.row.id + "'");
       }
-      case Write::Op::kUpsert:
-        break;
     }
     return Error::InvalidArgument("invalid write op " + std::to_string(static_cast<int>(w.op)));
   }
@@ -551,6 +660,8 @@ class SqliteStore final : public Store {
   std::unique_ptr<Connection> conn_;  // GUARDED_BY(mu_)
   std::unique_ptr<sqlite::Checkpointer> checkpointer_;
   std::array<TableSql, kTableCount> sql_;
+  std::vector<std::int64_t> checked_versions_;  // GUARDED_BY(mu_): CheckAll's, for ApplyChecked
+  std::int64_t group_redos_ = 0;                // GUARDED_BY(mu_)
 };
 
 }  // namespace
@@ -600,6 +711,12 @@ std::optional<SqliteCheckpointStats> SqliteCheckpoints(const Store& store) {
   auto* s = dynamic_cast<const SqliteStore*>(&store);
   if (s == nullptr) return std::nullopt;
   return s->checkpoints();
+}
+
+std::optional<std::int64_t> SqliteGroupRedos(Store& store) {
+  auto* s = dynamic_cast<SqliteStore*>(&store);
+  if (s == nullptr) return std::nullopt;
+  return s->group_redos();
 }
 
 }  // namespace muster::store

@@ -32,6 +32,9 @@ struct SqliteOptions {
   int checkpoint_pages = 1000;
   int checkpoint_max_pages = 4000;
   int checkpoint_restart_pages = 16000;
+  // The largest row or event body SQLite accepts, in bytes (SQLITE_LIMIT_LENGTH); 0: SQLite's own
+  // limit (1,000,000,000). A write over it fails its batch alone (kTooLarge).
+  int max_value_bytes = 0;
 };
 
 // What the background checkpointer did (an OpenSqliteStore store with checkpoint_pages > 0).
@@ -51,6 +54,11 @@ struct SqliteCheckpointStats {
 };
 // nullopt when `store` is not such a store.
 std::optional<SqliteCheckpointStats> SqliteCheckpoints(const Store& store);
+
+// How many group commits an OpenSqliteStore store ran a second time, with a SAVEPOINT around each
+// batch, because a statement failed after its batch's conditions held (see CommitGroup in
+// sqlite_store.cc); nullopt for another engine.
+std::optional<std::int64_t> SqliteGroupRedos(Store& store);
 
 // Opens (creating if absent) and migrates the database at options.path. Errors name the path:
 // kInvalidArgument for a bad path, kUnavailable when the file cannot be opened or locked,

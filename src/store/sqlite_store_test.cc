@@ -186,6 +186,52 @@ TEST_F(SqliteStoreTest, CoalescedWritesLeaveWhatTheWritesOneByOneWouldLeave) {
   EXPECT_EQ(MustGet(*s, Table::kQueues, "q").version, 3);
 }
 
+// A statement can fail after its batch's conditions held (here a body over the length limit, on
+// the batch's second write). The group then runs again with a SAVEPOINT per batch, so that the
+// batch's first write is undone and every other batch still commits.
+TEST_F(SqliteStoreTest, AStatementFailingAfterItsBatchsChecksFailsThatBatchAlone) {
+  auto s = MustOpen({.path = path_, .max_value_bytes = 1000});
+  ASSERT_NE(s, nullptr);
+  auto batch = [](std::string shard, std::vector<Write> writes, std::string event) {
+    Batch b;
+    b.writes = std::move(writes);
+    b.events.push_back(EventAppend{"t", std::move(event), 1});
+    b.shard = std::move(shard);
+    return b;
+  };
+  std::vector<Batch> group;
+  group.push_back(batch("s", {Write::Insert(Table::kTickets, MakeRow("a", "", "", "{}"))}, "a"));
+  group.push_back(batch("s",
+                        {Write::Insert(Table::kTickets, MakeRow("b1", "", "", "{}")),
+                         Write::Insert(Table::kTickets,
+                                       MakeRow("b2", "", "", std::string(2000, 'x')))},
+                        "b"));
+  group.push_back(batch("s", {Write::Insert(Table::kTickets, MakeRow("s2", "", "", "{}"))}, "s"));
+  group.push_back(batch("", {Write::Insert(Table::kTickets, MakeRow("c", "", "", "{}"))}, "c"));
+  auto r = s->CommitGroup(group);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 4u);
+  EXPECT_TRUE((*r)[0].ok());
+  ASSERT_EQ(CodeOf((*r)[1]), ErrorCode::kTooLarge);
+  EXPECT_THAT((*r)[1].error().message, HasSubstr("b2"));
+  EXPECT_EQ(CodeOf((*r)[2]), ErrorCode::kUnavailable);  // built on the failed batch
+  EXPECT_TRUE((*r)[3].ok());
+  EXPECT_EQ(SqliteGroupRedos(*s), 1);
+  EXPECT_THAT(testing::Ids(testing::MustList(s->List(Table::kTickets, "", 10))),
+              ::testing::ElementsAre("a", "c"));
+  auto ev = MustEvents(s->ReadEvents(0, 10));
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].body, "a");
+  EXPECT_EQ(ev[1].body, "c");
+
+  // A batch whose conditions fail writes nothing and needs no second run.
+  auto again =
+      s->CommitGroup({batch("", {Write::Insert(Table::kTickets, MakeRow("a", "", "", "{}"))}, "a")});
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(CodeOf((*again)[0]), ErrorCode::kConflict);
+  EXPECT_EQ(SqliteGroupRedos(*s), 1);
+}
+
 TEST_F(SqliteStoreTest, RowsLandInTheDocumentedColumns) {
   auto s = MustOpen();
   ASSERT_NE(s, nullptr);

@@ -469,6 +469,35 @@ TEST_P(StoreConformance, GroupCommitUndoesOnlyTheBatchWhoseConditionFails) {
   EXPECT_EQ(ev[1].body, "c");
 }
 
+TEST_P(StoreConformance, GroupCommitUndoesABatchThatWritesOneRowTwice) {
+  OPEN_OR_FAIL(s);
+  std::vector<Batch> group;
+  // Its second write's condition holds only after its first write.
+  group.push_back(MakeBatch({Write::Insert(Table::kTickets, MakeRow("r", "", "", "r1")),
+                             Write::Update(Table::kTickets, MakeRow("r", "", "", "r2"), 1)},
+                            {EventAppend{"t", "r", 1}}));
+  // Its second write's condition fails after its first write applied: both are undone.
+  group.push_back(MakeBatch({Write::Insert(Table::kTickets, MakeRow("x", "", "", "x1")),
+                             Write::Update(Table::kTickets, MakeRow("x", "", "", "x2"), 7)},
+                            {EventAppend{"t", "x", 2}}));
+  group.push_back(MakeBatch({Write::Update(Table::kTickets, MakeRow("r", "", "", "r3"), 2)}));
+  auto r = s->CommitGroup(group);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_TRUE((*r)[0].ok());
+  EXPECT_EQ(CodeOf((*r)[1]), ErrorCode::kConflict);
+  EXPECT_TRUE((*r)[2].ok());
+  Row row = MustGet(*s, Table::kTickets, "r");
+  EXPECT_EQ(row.body, "r3");
+  EXPECT_EQ(row.version, 3);
+  auto x = s->Get(Table::kTickets, "x");
+  ASSERT_TRUE(x.ok());
+  EXPECT_FALSE(x->has_value());
+  auto ev = MustEvents(s->ReadEvents(0, 100));
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].body, "r");
+}
+
 TEST_P(StoreConformance, GroupCommitReportsAnInvalidBatchInItsSlot) {
   OPEN_OR_FAIL(s);
   std::vector<Batch> group;
