@@ -182,4 +182,13 @@ Result<Notice> DecodeOutboxEvent(std::string_view topic, std::string_view body) 
   return Error::InvalidArgument("outbox event of unknown topic '" + std::string(topic) + "'");
 }
 
+const Notice* LazyNotice::get() {
+  if (!decoded_) decoded_.emplace(DecodeOutboxEvent(topic_, body_));
+  return decoded_->ok() ? &**decoded_ : nullptr;
+}
+
+const Error* LazyNotice::error() const {
+  return decoded_ && !decoded_->ok() ? &decoded_->error() : nullptr;
+}
+
 }  // namespace muster::core

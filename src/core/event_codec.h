@@ -5,6 +5,7 @@
 //
 // Thread safety: pure functions.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,5 +26,24 @@ Result<MatchmakingEvent> MatchmakingEventFrom(const json::object& envelope, std:
 // An outbox row (topic and JSON body) back into its typed event. Topics other than "placement"
 // and "matchmaking" are kInvalidArgument.
 Result<Notice> DecodeOutboxEvent(std::string_view topic, std::string_view body);
+
+// An outbox row decoded on first use. The dispatcher hands one to every subscriber of an event; a
+// subscriber with no use for it (a client stream that watches nobody) costs no parse. The views
+// must outlive it. Not thread-safe.
+class LazyNotice {
+ public:
+  LazyNotice(std::string_view topic, std::string_view body) : topic_(topic), body_(body) {}
+
+  // The event, or null when the row does not decode (error() then says why).
+  const Notice* get();
+  // Whether get() was called (the row was decoded, or found not to decode).
+  bool tried() const { return decoded_.has_value(); }
+  // Why the row does not decode; null when it does or get() was not called.
+  const Error* error() const;
+
+ private:
+  std::string_view topic_, body_;
+  std::optional<Result<Notice>> decoded_;
+};
 
 }  // namespace muster::core

@@ -194,10 +194,10 @@ int Run(int argc, char** argv) {
   dispatcher_options.retention_ms = cfg.event_retention_ms;
   node::Dispatcher dispatcher(**store, clock, dispatcher_options);
   dispatcher.SubscribeRecent("client-stream", stream_options.replay_ms,
-                             [&](const store::Event& e, const core::Notice* n) { client_stream.OnEvent(e, n); });
+                             [&](const store::Event& e, core::LazyNotice& n) { client_stream.OnEvent(e, n); });
   if (event_log) {
     dispatcher.SubscribeDurable(
-        "event-log", [&](const store::Event& e, const core::Notice* n) { event_log->OnEvent(e, n); },
+        "event-log", [&](const store::Event& e, core::LazyNotice& n) { event_log->OnEvent(e, n); },
         [&] { return event_log->Sync(); });
   }
   if (auto st = dispatcher.Start(); !st.ok()) return fail("dispatcher", st.error());

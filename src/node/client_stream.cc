@@ -8,12 +8,15 @@ namespace muster::node {
 
 ClientStream::ClientStream(const Clock& clock, ClientStreamOptions options) : clock_(clock), options_(options) {}
 
-void ClientStream::OnEvent(const store::Event& raw, const core::Notice* event) {
-  const auto* m = event ? std::get_if<core::MatchmakingEvent>(event) : nullptr;
-  if (!m) return;
+void ClientStream::OnEvent(const store::Event& raw, core::LazyNotice& event) {
+  if (raw.topic != "matchmaking") return;
   const Millis now = clock_.NowMillis();
   std::lock_guard lock(mu_);
   SweepLocked(now);
+  if (players_.empty()) return;  // watching nobody: no need to decode
+  const core::Notice* notice = event.get();
+  const auto* m = notice ? std::get_if<core::MatchmakingEvent>(notice) : nullptr;
+  if (!m) return;
   std::shared_ptr<const std::string> json;
   std::set<std::string> seen;  // a player named twice in one event gets it once
   for (const std::string& id : m->player_ids) {

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "common/clock.h"
+#include "core/event_codec.h"
 #include "core/events.h"
 #include "store/store.h"
 
@@ -40,8 +41,8 @@ class ClientStream {
 
   ClientStream(const Clock& clock, ClientStreamOptions options = {});
 
-  // The dispatcher's handler.
-  void OnEvent(const store::Event& raw, const core::Notice* event);
+  // The dispatcher's handler. Decodes the event only while some player is watched.
+  void OnEvent(const store::Event& raw, core::LazyNotice& event);
 
   // Attaches a listener for `player_id` (replaying what it missed, see above); returns its id.
   std::uint64_t Attach(const std::string& player_id, Listener listener);

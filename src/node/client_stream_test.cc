@@ -31,9 +31,12 @@ class ClientStreamTest : public ::testing::Test {
     store::Event raw{++seq_, "matchmaking",
                      R"({"detail":{"type":"MatchmakingSearching","tickets":[{"ticketId":"t","players":[)" + tickets + "]}]}}",
                      clock_.NowMillis()};
-    auto n = core::DecodeOutboxEvent(raw.topic, raw.body);
-    ASSERT_TRUE(n.ok()) << n.error().message;
-    stream_.OnEvent(raw, &*n);
+    core::LazyNotice lazy(raw.topic, raw.body);
+    stream_.OnEvent(raw, lazy);
+    if (stream_.WatchedPlayers() > 0) {
+      ASSERT_TRUE(lazy.tried());
+      ASSERT_NE(lazy.get(), nullptr) << lazy.error()->message;
+    }
   }
 
   ManualClock clock_{1'000'000};
@@ -105,11 +108,26 @@ TEST_F(ClientStreamTest, UnwatchedPlayersCostNothingAndEachPlayerKeepsABoundedTa
 TEST_F(ClientStreamTest, OtherEventsAreIgnored) {
   Sink s;
   stream_.Attach("alice", s.Listener());
-  store::Event raw{1, "placement", "{}", clock_.NowMillis()};
-  core::Notice placement = core::PlacementEnded{core::PlacementEnded::Kind::kFailed, "m", "x"};
-  stream_.OnEvent(raw, &placement);
-  stream_.OnEvent(raw, nullptr);  // an event that did not decode
+  store::Event placement{1, "placement", "{}", clock_.NowMillis()};
+  core::LazyNotice lazy_placement(placement.topic, placement.body);
+  stream_.OnEvent(placement, lazy_placement);
+  store::Event bad{2, "matchmaking", "{\"detail\":{}}", clock_.NowMillis()};  // does not decode
+  core::LazyNotice lazy_bad(bad.topic, bad.body);
+  stream_.OnEvent(bad, lazy_bad);
+  EXPECT_NE(lazy_bad.error(), nullptr);
   EXPECT_TRUE(s.seqs.empty());
+}
+
+// The polling flow's players are watched by nobody: their events cost the stream no parse.
+TEST_F(ClientStreamTest, WatchingNobodyItDecodesNothing) {
+  store::Event raw{1, "matchmaking", "{\"detail\":{}}", clock_.NowMillis()};
+  core::LazyNotice lazy(raw.topic, raw.body);
+  stream_.OnEvent(raw, lazy);
+  EXPECT_FALSE(lazy.tried());
+  Sink s;
+  stream_.Attach("alice", s.Listener());
+  stream_.OnEvent(raw, lazy);
+  EXPECT_TRUE(lazy.tried());
 }
 
 }  // namespace

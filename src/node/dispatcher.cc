@@ -119,20 +119,20 @@ void Dispatcher::Notify() {
 }
 
 Result<std::size_t> Dispatcher::Pump(std::size_t max_batches) {
-  std::size_t delivered = 0, undecodable = 0;
+  std::size_t delivered = 0, decoded = 0, undecodable = 0;
   for (std::size_t batch = 0; batch < max_batches; ++batch) {
     MUSTER_ASSIGN_OR_RETURN(auto events, store_.ReadEvents(position_, options_.batch));
     for (const store::Event& e : events) {
-      auto decoded = core::DecodeOutboxEvent(e.topic, e.body);
-      if (!decoded.ok()) {
-        MLOG(kError) << "dispatcher: outbox event " << e.seq << " skipped: " << decoded.error().message;
-        ++undecodable;
-      }
-      const core::Notice* event = decoded.ok() ? &*decoded : nullptr;
+      core::LazyNotice event(e.topic, e.body);
       for (Subscriber& s : subs_) {
         if (s.cursor >= e.seq) continue;
         Guarded("an outbox subscriber", [&] { s.handler(e, event); });
         s.cursor = e.seq;
+      }
+      if (event.tried()) ++decoded;
+      if (const Error* error = event.error()) {
+        MLOG(kError) << "dispatcher: outbox event " << e.seq << " skipped: " << error->message;
+        ++undecodable;
       }
       position_ = e.seq;
       ++delivered;
@@ -142,6 +142,7 @@ Result<std::size_t> Dispatcher::Pump(std::size_t max_batches) {
   std::lock_guard lock(mu_);
   stats_.position = position_;
   stats_.delivered += delivered;
+  stats_.decoded += decoded;
   stats_.undecodable += undecodable;
   return delivered;
 }

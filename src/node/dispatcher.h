@@ -13,8 +13,10 @@
 //     minute) naming a subscriber that is more than `lag_warning` events behind.
 //   Recent: in memory only; at start it gets the events of the last `window_ms` (found by time),
 //     then everything new. It never holds back trimming. For views such as the client stream.
-// An event that does not decode is logged and counted; subscribers get its raw row with a null
-// event (the event log writes it as it is, the others skip it).
+// Each subscriber gets the raw row and the event decoded on first use (core::LazyNotice): an event
+// no subscriber asks for is never parsed (intake's events while no push connection watches).
+// An event that does not decode is logged and counted (once a subscriber asked for it);
+// subscribers get a null event for it (the event log writes the row as it is, the others skip it).
 // A handler that throws is logged; the event counts as handled (the cursor moves past it).
 // A durable cursor that points before the oldest event still stored (the subscriber was off for
 // longer than the retention window) is reported at Start as a gap, with the number of events
@@ -40,6 +42,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "core/event_codec.h"
 #include "core/events.h"
 #include "store/store.h"
 
@@ -57,6 +60,7 @@ struct DispatcherOptions {
 struct DispatcherStats {
   std::int64_t position = 0;     // seq of the last event read
   std::uint64_t delivered = 0;   // events handed to subscribers (each event once)
+  std::uint64_t decoded = 0;     // of those, the events a subscriber asked to decode
   std::uint64_t undecodable = 0;
   std::uint64_t trimmed = 0;
   std::uint64_t gaps = 0;        // events durable subscribers missed because they were trimmed
@@ -65,8 +69,8 @@ struct DispatcherStats {
 
 class Dispatcher {
  public:
-  // `event` is the decoded event, or null when the row does not decode (see above).
-  using Handler = std::function<void(const store::Event& raw, const core::Notice* event)>;
+  // `event.get()` decodes the row on first use: the event, or null when it does not decode.
+  using Handler = std::function<void(const store::Event& raw, core::LazyNotice& event)>;
 
   Dispatcher(store::Store& store, const Clock& clock, DispatcherOptions options = {});
   ~Dispatcher();

@@ -35,7 +35,8 @@ struct Seen {
   std::vector<std::string> kinds;
   std::vector<std::int64_t> undecodable;  // rows handed over without an event
   Dispatcher::Handler Handler() {
-    return [this](const store::Event& e, const core::Notice* n) {
+    return [this](const store::Event& e, core::LazyNotice& lazy) {
+      const core::Notice* n = lazy.get();
       if (!n) {
         undecodable.push_back(e.seq);
         return;
@@ -140,7 +141,7 @@ TEST_F(DispatcherTest, ADurableSubscriberThatCannotKeepUpIsNamed) {
   o.lag_warning = 2;
   bool can_sync = true;
   Dispatcher d(*db_, clock_, o);
-  d.SubscribeDurable("stuck", [](const store::Event&, const core::Notice*) {}, [&]() -> Status {
+  d.SubscribeDurable("stuck", [](const store::Event&, core::LazyNotice&) {}, [&]() -> Status {
     if (!can_sync) return Error::Internal("disk full");
     return OkStatus();
   });
@@ -198,8 +199,25 @@ TEST_F(DispatcherTest, AnEventThatDoesNotDecodeIsSkippedAndCounted) {
   EXPECT_EQ(seen.seqs, std::vector<std::int64_t>{good});
   EXPECT_EQ(seen.undecodable, (std::vector<std::int64_t>{bad1, bad2}));  // raw rows, no event
   EXPECT_EQ(d.Stats().undecodable, 2u);
+  EXPECT_EQ(d.Stats().decoded, 3u);
   ASSERT_TRUE(d.SaveCursors().ok());
   EXPECT_EQ(d.Stats().slowest_cursor, good);  // moved past them
+}
+
+// Decoding is the dispatcher's main cost at intake (a JSON parse per event); an event that no
+// subscriber asks for is handed over without one.
+TEST_F(DispatcherTest, AnEventNoSubscriberAsksForIsNotDecoded) {
+  std::vector<std::int64_t> raw;
+  Dispatcher d(*db_, clock_);
+  d.SubscribeDurable("raw", [&](const store::Event& e, core::LazyNotice&) { raw.push_back(e.seq); });
+  ASSERT_TRUE(d.Start(false).ok());
+  std::int64_t a = Append(MatchmakingAt(clock_.NowMillis()));
+  std::int64_t bad = Append({"matchmaking", "{\"detail\":{}}", clock_.NowMillis()});
+  ASSERT_TRUE(d.Pump().ok());
+  EXPECT_EQ(raw, (std::vector<std::int64_t>{a, bad}));
+  EXPECT_EQ(d.Stats().delivered, 2u);
+  EXPECT_EQ(d.Stats().decoded, 0u);
+  EXPECT_EQ(d.Stats().undecodable, 0u);  // nobody read it
 }
 
 TEST_F(DispatcherTest, AFailedReadIsRetriedAndLosesNothing) {
@@ -223,7 +241,7 @@ TEST_F(DispatcherTest, ItsThreadDeliversSoonAfterNotifyAndSavesCursorsAtStop) {
   DispatcherOptions o;
   o.poll_ms = 60'000;  // only Notify wakes it in this test
   Dispatcher d(*db_, SystemClock::Instance(), o);
-  d.SubscribeDurable("log", [&](const store::Event& e, const core::Notice*) {
+  d.SubscribeDurable("log", [&](const store::Event& e, core::LazyNotice&) {
     std::lock_guard lock(mu);
     got.push_back(e.seq);
     cv.notify_all();
@@ -295,7 +313,7 @@ TEST_F(DispatcherTest, APumpStopsAfterItsBatchesSoCursorsAndStopAreHeard) {
 TEST_F(DispatcherTest, AHandlerThatThrowsIsLoggedAndTheOthersGoOn) {
   Seen seen;
   Dispatcher d(*db_, clock_);
-  d.SubscribeDurable("thrower", [](const store::Event&, const core::Notice*) { throw std::runtime_error("boom"); });
+  d.SubscribeDurable("thrower", [](const store::Event&, core::LazyNotice&) { throw std::runtime_error("boom"); });
   d.SubscribeDurable("log", seen.Handler());
   ASSERT_TRUE(d.Start(false).ok());
   std::int64_t a = Append(MatchmakingAt(clock_.NowMillis()));

@@ -22,8 +22,9 @@ EventLog::~EventLog() {
   if (file_) std::fclose(file_);
 }
 
-void EventLog::OnEvent(const store::Event& raw, const core::Notice* event) {
+void EventLog::OnEvent(const store::Event& raw, core::LazyNotice& lazy) {
   if (!failed_.empty()) return;
+  const core::Notice* event = lazy.get();
   std::string line = "{\"seq\":" + std::to_string(raw.seq) + ",\"topic\":" + ToJson(json::value(raw.topic)) +
                      ",\"time\":\"" + FormatIso8601(raw.time) + "\"" +
                      (event ? ",\"event\":" + raw.body : ",\"undecodable\":" + ToJson(json::value(raw.body))) + "}\n";

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "core/event_codec.h"
 #include "core/events.h"
 #include "store/store.h"
 
@@ -31,7 +32,7 @@ class EventLog {
 
   // Every event. One that does not decode (`event` null) is written with its body as a JSON
   // string under "undecodable" instead of "event".
-  void OnEvent(const store::Event& raw, const core::Notice* event);
+  void OnEvent(const store::Event& raw, core::LazyNotice& event);
   Status Sync();
 
  private:
