@@ -1,5 +1,7 @@
 #include "common/log.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -65,6 +67,11 @@ void Write(Level level, const std::string& line) {
   std::lock_guard<std::mutex> lock(g_mu);
   std::fprintf(stderr, "%s %s %s\n", ts.c_str(), Name(level), text.c_str());
   std::fflush(stderr);
+}
+
+void NameThisThread(std::string_view name) {
+  std::string cut(name.substr(0, 15));
+  pthread_setname_np(pthread_self(), cut.c_str());
 }
 
 }  // namespace muster::log

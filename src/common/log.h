@@ -21,6 +21,9 @@ void Write(Level level, const std::string& line);
 // What Write prints of a line (escaped control characters, cut at kMaxLineBytes).
 std::string Sanitize(std::string_view line);
 
+// Names the calling thread for `top -H`, `ps -L`, perf and debuggers (Linux keeps 15 bytes).
+void NameThisThread(std::string_view name);
+
 class Line {
  public:
   explicit Line(Level level) : level_(level) {}

@@ -412,7 +412,10 @@ int Run(int argc, char** argv) {
   });
   std::vector<std::thread> loop_threads;
   for (std::size_t i = 0; i < loops.size(); ++i) {
-    loop_threads.emplace_back([&, i] { net::RunLoop(*loops[i], "musterd connection loop"); });
+    loop_threads.emplace_back([&, i] {
+      log::NameThisThread("muster-loop" + std::to_string(i));
+      net::RunLoop(*loops[i], "musterd connection loop");
+    });
   }
   MLOG(kInfo) << "musterd ready (store " << (*store)->Engine() << " in " << cfg.data_dir << ", " << threads
               << (threads == 1 ? " connection loop" : " connection loops") << " and the node's loop)";

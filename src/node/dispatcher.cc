@@ -96,7 +96,10 @@ Status Dispatcher::Start(bool thread) {
     notified_ = true;  // the thread's first pass runs at once (what is due to trim, too)
   }
   MUSTER_RETURN_IF_ERROR(SaveCursors());  // new subscribers' rows: they hold trimming from now on
-  if (thread) thread_ = std::thread([this] { Run(); });
+  if (thread) thread_ = std::thread([this] {
+    log::NameThisThread("muster-dispatch");
+    Run();
+  });
   return OkStatus();
 }
 

@@ -24,7 +24,10 @@ Error FencedError(const std::string& shard) {
 
 CommitWriter::CommitWriter(Store& store, CommitWriterOptions options)
     : store_(store), options_(Checked(std::move(options))) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    log::NameThisThread("muster-writer");
+    Run();
+  });
 }
 
 CommitWriter::~CommitWriter() { Stop(); }

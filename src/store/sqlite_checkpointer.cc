@@ -17,7 +17,10 @@ constexpr std::chrono::milliseconds kQuiet{100};
 Checkpointer::Checkpointer(std::unique_ptr<Connection> own, int pages, int max_pages,
                            int restart_pages)
     : own_(std::move(own)), pages_(pages), max_pages_(max_pages), restart_pages_(restart_pages) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    log::NameThisThread("muster-checkpt");
+    Run();
+  });
 }
 
 Checkpointer::~Checkpointer() {
