@@ -112,11 +112,13 @@ BENCHMARK(BM_SqliteListByStatusPage);
 // matchmaking run's batch (the row again, COMPLETED; a MatchmakingSearching event per ticket and
 // a MatchmakingSucceeded per 1v1 match), with musterd's row and event sizes. One group commit per
 // `tickets` tickets: how the cost of a ticket falls as groups grow (the pages every commit writes
-// again, whatever its size).
+// again, whatever its size). merged:1 is the same group as one batch that inserts each ticket's
+// final row (its start and its match committed together).
 void BM_SqliteIntakeGroup(benchmark::State& state) {
   ScratchDb db(false);
   if (db.get() == nullptr) return state.SkipWithError("open failed");
   const auto tickets = static_cast<std::size_t>(state.range(0));
+  const bool merged = state.range(1) != 0;
   const std::string searching(700, 's'), succeeded(900, 'm');
   std::int64_t next = 0;
   char id[64];
@@ -134,11 +136,12 @@ void BM_SqliteIntakeGroup(benchmark::State& state) {
       queued.status = "QUEUED";
       queued.body.assign(194, 'q');
       queued.updated = next;
-      group.push_back({{Write::Insert(Table::kTickets, queued)}, {}, "node"});
+      if (!merged) group.push_back({{Write::Insert(Table::kTickets, queued)}, {}, "node"});
       Row done = queued;
       done.status = "COMPLETED";
       done.body.assign(280, 'c');
-      run.writes.push_back(Write::Upsert(Table::kTickets, std::move(done)));
+      run.writes.push_back(merged ? Write::Insert(Table::kTickets, std::move(done))
+                                  : Write::Upsert(Table::kTickets, std::move(done)));
       run.events.push_back({"matchmaking", searching, next});
       if (i % 2 == 1) run.events.push_back({"matchmaking", succeeded, next});
     }
@@ -148,7 +151,9 @@ void BM_SqliteIntakeGroup(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(tickets));
 }
-BENCHMARK(BM_SqliteIntakeGroup)->Arg(8)->Arg(16)->Arg(32)->Arg(64)->Arg(128)->ArgName("tickets");
+BENCHMARK(BM_SqliteIntakeGroup)
+    ->ArgsProduct({{8, 16, 32, 64, 128}, {0, 1}})
+    ->ArgNames({"tickets", "merged"});
 
 }  // namespace
 }  // namespace muster::store

@@ -234,11 +234,66 @@ Status Node::Apply(core::Effects fx, bool fatal) {
   return out;
 }
 
+namespace {
+
+// One answer for a batch that holds several changes: each change's, in order.
+std::function<void(Status)> AnswerInOrder(std::vector<std::function<void(Status)>> thens) {
+  return [thens = std::move(thens)](Status st) {
+    for (const auto& then : thens) {
+      if (then) Guarded("answering a commit", [&] { then(st); });
+    }
+  };
+}
+
+}  // namespace
+
 void Node::Commit(core::Effects fx, bool fatal, std::function<void(Status)> then, bool wait) {
   fx = bus_.Cascade(std::move(fx));
-  store::CoalesceWrites(&fx.writes);  // e.g. a ticket that entered the search and was matched in one run
+  const bool writes = !fx.writes.empty() || !fx.events.empty();
+  if (writer_ && fatal && !wait && writes) {
+    // Joins the turn's batch (see pending_ in node.h); the first change of a turn posts its flush,
+    // which runs after what is already queued on this thread (the matchmaking run included).
+    if (pending_thens_.empty()) post_([this] { FlushPending(); });
+    pending_.Append(std::move(fx));
+    pending_thens_.push_back(std::move(then));
+    return;
+  }
+  FlushPending();  // commits stay in the order they were made
+  Submit(std::move(fx), fatal, std::move(then), wait);
+}
+
+void Node::FlushPending() {
+  if (pending_thens_.empty()) return;
+  core::Effects fx = std::move(pending_);
+  pending_ = {};
+  auto thens = std::move(pending_thens_);
+  pending_thens_.clear();
+  ++flushes_;
+  flushed_changes_ += thens.size();
+  Submit(std::move(fx), /*fatal=*/true,
+         AnswerInOrder(std::move(thens)),
+         /*wait=*/false);
+}
+
+void Node::DropPending(const Status& why) {
+  if (pending_thens_.empty()) return;
+  // Built on memory a reload is dropping: never committed. Answered in order, after the batches
+  // submitted before them, with the epoch they were made in (so they do not reload again).
   auto item = std::make_shared<InFlight>();
-  for (const auto& w : fx.writes) {
+  auto thens = std::move(pending_thens_);
+  pending_thens_.clear();
+  pending_ = {};
+  item->then = AnswerInOrder(std::move(thens));
+  item->epoch = epoch_;
+  item->done = true;
+  item->status = why;
+  inflight_.push_back(std::move(item));
+}
+
+void Node::Submit(core::Effects fx, bool fatal, std::function<void(Status)> then, bool wait) {
+  store::CoalesceWrites(&fx.writes);  // e.g. a ticket started, entered the search and was matched in one turn
+  auto item = std::make_shared<InFlight>();
+  for (auto& w : fx.writes) {
     if (w.table == store::Table::kTickets || w.table == store::Table::kProcesses) item->viewed.push_back(w);
   }
   item->pushes = std::move(fx.pushes);
@@ -331,6 +386,7 @@ Status Node::Serving() const {
 }
 
 void Node::Reload() {
+  DropPending(Error::Unavailable("not committed: the node is reloading its state after a failed commit"));
   ++epoch_;
   ++reloads_;
   fenced_ = true;

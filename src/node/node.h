@@ -102,6 +102,9 @@ class Node {
   // How often a failed commit made the node reload from the store; whether it is fenced now
   // (a reload failed too: it is retried on every Tick).
   std::uint64_t reloads() const { return reloads_; }
+  // Turn batches submitted, and the changes they held (see pending_).
+  std::uint64_t flushes() const { return flushes_; }
+  std::uint64_t flushed_changes() const { return flushed_changes_; }
   bool fenced() const { return fenced_; }
 
   // Called for each push of a durable commit, from the writer's thread with UseWriter: must be
@@ -139,7 +142,14 @@ class Node {
   // notifies and calls `then` with the outcome. wait: returns only after `then` ran.
   // fatal: `fx` changed the cores' memory, so a failed commit reloads the node from the store;
   // otherwise (definitions, committed before memory changes) the failure is only reported.
+  // With the writer, a change that nobody waits for joins the turn's batch (pending_) instead.
   void Commit(core::Effects fx, bool fatal, std::function<void(Status)> then, bool wait);
+  // Submits the turn's batch (posted by its first change; and before any other commit).
+  void FlushPending();
+  // Answers the turn's batch with `why` without committing it (a reload drops its memory).
+  void DropPending(const Status& why);
+  // Commits `fx` as one batch (Commit's second half).
+  void Submit(core::Effects fx, bool fatal, std::function<void(Status)> then, bool wait);
   Status Apply(core::Effects fx, bool fatal = true);
   // Delivers completed commits in order (loop thread).
   void Deliver();
@@ -184,6 +194,17 @@ class Node {
   store::CommitWriter* writer_ = nullptr;
   Post post_;
   std::deque<std::shared_ptr<InFlight>> inflight_;  // submit order; loop thread
+  // The turn's batch (node thread). The live changes that nobody waits for (ticket starts,
+  // matchmaking runs, ticks, game servers' requests) made while this thread works through what
+  // is queued on it are committed as ONE batch, submitted by a flush posted behind them: a
+  // ticket started and matched in the same turn is written once, as it ends up (about a third of
+  // the writer's work per ticket, bench/store_bench BM_SqliteIntakeGroup merged:1). Their answers
+  // come from that batch's completion, in order; a failed batch fails them all (they were one
+  // shard already: the writer fenced every later batch of it).
+  core::Effects pending_;
+  std::vector<std::function<void(Status)>> pending_thens_;  // one per change, in order
+  std::uint64_t flushes_ = 0;          // batches flushed
+  std::uint64_t flushed_changes_ = 0;  // changes they held
   std::uint64_t epoch_ = 0;    // advanced by each reload; older failures do not reload again
   std::uint64_t reloads_ = 0;
   bool fenced_ = false;

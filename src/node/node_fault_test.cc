@@ -229,6 +229,24 @@ class NodeWriterTest : public NodeFaultTest {
     });
     return a;
   }
+  // Runs what is posted now (the turn's flush among it), once.
+  void Drain() {
+    std::deque<std::function<void()>> batch;
+    {
+      std::lock_guard lock(mu_);
+      batch.swap(posted_);
+    }
+    for (auto& f : batch) f();
+  }
+  // Starts one-player tickets, each in a turn of its own (so each is a batch of its own).
+  std::vector<std::shared_ptr<Answer>> StartEachAlone(const std::vector<std::string>& players) {
+    std::vector<std::shared_ptr<Answer>> out;
+    for (const auto& p : players) {
+      out.push_back(StartAsync(p));
+      Drain();
+    }
+    return out;
+  }
   static bool AllDone(const std::vector<std::shared_ptr<Answer>>& as) {
     for (const auto& a : as) {
       if (!a->done) return false;
@@ -241,9 +259,11 @@ class NodeWriterTest : public NodeFaultTest {
   std::deque<std::function<void()>> posted_;
 };
 
-TEST_F(NodeWriterTest, ATicketIsAnsweredOnlyOnceItsRowIsDurableAndTicketsShareACommit) {
+TEST_F(NodeWriterTest, ATicketIsAnsweredOnlyOnceItsRowIsDurableAndTicketsOfATurnShareABatch) {
   faults_.CloseGate();
   std::vector<std::shared_ptr<Answer>> answers{StartAsync("a1")};
+  EXPECT_EQ(writer_.stats().submitted, 0u);  // staged in the turn's batch, not yet submitted
+  Drain();                                    // the turn's flush
   ASSERT_TRUE(faults_.WaitForCommitAtGate(1));
   answers.push_back(StartAsync("a2"));
   answers.push_back(StartAsync("a3"));
@@ -256,8 +276,39 @@ TEST_F(NodeWriterTest, ATicketIsAnsweredOnlyOnceItsRowIsDurableAndTicketsShareAC
     ASSERT_TRUE(a->ticket.ok()) << a->ticket.error().message;
     EXPECT_EQ(StoredStatus(a->ticket->ticket_id), "QUEUED");
   }
-  // a2 and a3 waited behind a1's commit and went in one transaction.
-  EXPECT_EQ(writer_.stats().largest_group, 2u);
+  // a2 and a3 were started in one turn: one batch.
+  EXPECT_EQ(writer_.stats().submitted, 2u);
+  EXPECT_EQ(node_.flushes(), 2u);
+  EXPECT_EQ(node_.flushed_changes(), 3u);
+}
+
+// A ticket started and matched in the same turn of the node's thread is written once, as it ends
+// up: the run scheduled by its start is posted ahead of the turn's flush.
+TEST_F(NodeWriterTest, ATicketStartedAndMatchedInOneTurnIsWrittenOnce) {
+  auto reconfigured = Current();
+  reconfigured.rule_set_name = "rules-1v1";
+  ASSERT_TRUE(node_.definitions().UpdateConfiguration(reconfigured).ok());
+  node_.SetRunScheduler([this] {
+    std::lock_guard lock(mu_);
+    posted_.push_back([this] { node_.RunMatchmaking(); });
+  });
+  std::vector<std::shared_ptr<Answer>> answers{StartAsync("a1"), StartAsync("a2")};
+  const auto before = writer_.stats().submitted;
+  ASSERT_TRUE(RunUntil([&] { return AllDone(answers); }));
+  EXPECT_EQ(writer_.stats().submitted - before, 1u);  // starts, run and match: one batch
+  for (const auto& a : answers) {
+    ASSERT_TRUE(a->ticket.ok()) << a->ticket.error().message;
+    EXPECT_EQ(a->ticket->status, matchmaking::TicketStatus::kQueued);  // the answer: as started
+    auto row = (*db_).Get(store::Table::kTickets, a->ticket->ticket_id);
+    ASSERT_TRUE(row.ok() && row->has_value());
+    EXPECT_EQ((*row)->status, "COMPLETED");
+    EXPECT_EQ((*row)->version, 1);  // inserted as it ended up, never updated
+  }
+  auto events = (*db_).ReadEvents(0, 100);
+  ASSERT_TRUE(events.ok());
+  std::size_t searching = 0;
+  for (const auto& e : *events) searching += e.body.find("MatchmakingSearching") != std::string::npos;
+  EXPECT_EQ(searching, 2u);  // every event of the ticket's life is still told
 }
 
 TEST_F(NodeWriterTest, ADiskFullMidBurstLosesNothingAcceptedAndAcceptsNothingRefused) {
@@ -282,11 +333,44 @@ TEST_F(NodeWriterTest, ADiskFullMidBurstLosesNothingAcceptedAndAcceptsNothingRef
   for (const auto& a : first) EXPECT_EQ(StoredStatus(a->ticket->ticket_id), "QUEUED");
 }
 
+// A change staged in the turn of a batch that then fails is built on memory the reload drops: it
+// is answered "unavailable" and never committed, and its player is free again. (The loop runs its
+// queue in order, so the failure's answer normally comes after the change's flush, which then
+// fails as fenced; here the flush is held back so that the reload finds the change staged.)
+TEST_F(NodeWriterTest, ChangesOfTheTurnAfterAFailedBatchAreDroppedByTheReload) {
+  faults_.CloseGate();
+  std::vector<std::shared_ptr<Answer>> failed = StartEachAlone({"b1"});
+  ASSERT_TRUE(faults_.WaitForCommitAtGate(1));
+  auto staged = StartAsync("b2");
+  std::deque<std::function<void()>> held_flush;
+  {
+    std::lock_guard lock(mu_);
+    held_flush.swap(posted_);
+  }
+  ASSERT_EQ(held_flush.size(), 1u);
+  faults_.SetDiskFull(true);
+  faults_.OpenGate();
+  ASSERT_TRUE(RunUntil([&] { return failed[0]->done; }));
+  faults_.SetDiskFull(false);
+  ASSERT_TRUE(RunUntil([&] { return staged->done; }));
+  ASSERT_FALSE(staged->ticket.ok());
+  EXPECT_EQ(staged->ticket.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(staged->ticket.error().message.find("reloading"), std::string::npos)
+      << staged->ticket.error().message;
+  for (auto& f : held_flush) f();  // nothing left to flush
+  EXPECT_EQ(node_.reloads(), 1u);
+  EXPECT_EQ(node_.flushes(), 1u);
+  auto again = StartAsync("b2");
+  ASSERT_TRUE(RunUntil([&] { return again->done; }));
+  ASSERT_TRUE(again->ticket.ok()) << again->ticket.error().message;
+  EXPECT_EQ(StoredStatus(again->ticket->ticket_id), "QUEUED");
+}
+
 TEST_F(NodeWriterTest, AWaitingCallerRefusedByAFullWriterGetsItsOwnAnswerInOrder) {
   faults_.CloseGate();
-  std::vector<std::shared_ptr<Answer>> held{StartAsync("a1")};
+  std::vector<std::shared_ptr<Answer>> held = StartEachAlone({"a1"});
   ASSERT_TRUE(faults_.WaitForCommitAtGate(1));
-  for (const char* p : {"a2", "a3", "a4", "a5"}) held.push_back(StartAsync(p));  // max_queued = 4
+  for (auto& a : StartEachAlone({"a2", "a3", "a4", "a5"})) held.push_back(a);  // max_queued = 4
   // A definitions change waits for its own answer; the writer refuses it at once, but its answer
   // comes after the tickets before it (the old node returned OK here, before them).
   std::thread opener([&] {
@@ -309,9 +393,9 @@ TEST_F(NodeWriterTest, AWaitingCallerRefusedByAFullWriterGetsItsOwnAnswerInOrder
 
 TEST_F(NodeWriterTest, AFullWriterRefusesAtOnceAndStagesNothing) {
   faults_.CloseGate();
-  std::vector<std::shared_ptr<Answer>> held{StartAsync("a1")};
+  std::vector<std::shared_ptr<Answer>> held = StartEachAlone({"a1"});
   ASSERT_TRUE(faults_.WaitForCommitAtGate(1));
-  for (const char* p : {"a2", "a3", "a4", "a5"}) held.push_back(StartAsync(p));  // max_queued = 4
+  for (auto& a : StartEachAlone({"a2", "a3", "a4", "a5"})) held.push_back(a);  // max_queued = 4
   auto refused = StartAsync("a6");
   ASSERT_TRUE(refused->done);  // at once, from the loop thread
   ASSERT_FALSE(refused->ticket.ok());

@@ -42,6 +42,9 @@ void Tickets::Start(const std::string& configuration, std::vector<matchmaking::P
   // The answer is the ticket as staged: its row is what commits.
   matchmaking::Ticket staged = *node_.matchmaking_->Find(id);
   inserting_.insert(id);
+  // The run is scheduled before the commit: posted ahead of the turn's flush, it matches the
+  // ticket in the same batch as its start (Node::Commit).
+  if (node_.schedule_run_) node_.schedule_run_();
   node_.Commit(std::move(fx).value(), /*fatal=*/true,
                [this, staged = std::move(staged), done = std::move(done)](Status st) {
                  inserting_.erase(staged.ticket_id);
@@ -49,7 +52,6 @@ void Tickets::Start(const std::string& configuration, std::vector<matchmaking::P
                    return done(Error::Unavailable("the ticket could not be stored (" + st.error().message +
                                                   "); nothing was accepted, retry shortly"));
                  }
-                 if (node_.schedule_run_) node_.schedule_run_();
                  done(staged);
                },
                wait);
