@@ -390,7 +390,9 @@ int Run(int argc, char** argv) {
     ticker.cancel();
     drain.expires_after(std::chrono::milliseconds(200));
     drain.async_wait([&](const boost::system::error_code&) {
-      // Commits still queued go in, and their answers out, before the loops stop.
+      // Commits still queued (and the node's turn not yet flushed) go in, and their answers out,
+      // before the loops stop.
+      node.FlushTurn();
       writer.Stop();
       auto ws_stats = writer.stats();
       MLOG(kInfo) << "writer: " << ws_stats.completed << " batches completed in "

@@ -253,16 +253,31 @@ void Node::Commit(core::Effects fx, bool fatal, std::function<void(Status)> then
   if (writer_ && fatal && !wait && writes) {
     // Joins the turn's batch (see pending_ in node.h); the first change of a turn posts its flush,
     // which runs after what is already queued on this thread (the matchmaking run included).
-    if (pending_thens_.empty()) post_([this] { FlushPending(); });
+    if (pending_thens_.empty()) post_([this] { FlushTurn(); });
     pending_.Append(std::move(fx));
     pending_thens_.push_back(std::move(then));
+    if (pending_thens_.size() >= kMaxTurnChanges) FlushTurn();
     return;
   }
-  FlushPending();  // commits stay in the order they were made
-  Submit(std::move(fx), fatal, std::move(then), wait);
+  // The turn goes first (commits keep their order), and both are submitted before anything is
+  // delivered: a delivered failure reloads the cores, and `fx` was built on the memory a reload
+  // drops, so it must reach the writer under its epoch, where the failure fences it.
+  FlushTurn();
+  auto item = Enqueue(std::move(fx), fatal, std::move(then));
+  Deliver();
+  // Waiting: deliver in order until this item is delivered (its `then` may capture the caller's
+  // frame). An item without writes, or refused by the writer, is done at once while batches
+  // before it are still being committed: wait for those, one after the other.
+  while (wait && !item->delivered) {
+    {
+      std::unique_lock lock(done_mu_);
+      done_cv_.wait(lock, [&] { return !inflight_.empty() && inflight_.front()->done; });
+    }
+    Deliver();
+  }
 }
 
-void Node::FlushPending() {
+void Node::FlushTurn() {
   if (pending_thens_.empty()) return;
   core::Effects fx = std::move(pending_);
   pending_ = {};
@@ -270,9 +285,7 @@ void Node::FlushPending() {
   pending_thens_.clear();
   ++flushes_;
   flushed_changes_ += thens.size();
-  Submit(std::move(fx), /*fatal=*/true,
-         AnswerInOrder(std::move(thens)),
-         /*wait=*/false);
+  Enqueue(std::move(fx), /*fatal=*/true, AnswerInOrder(std::move(thens)));
 }
 
 void Node::DropPending(const Status& why) {
@@ -290,7 +303,7 @@ void Node::DropPending(const Status& why) {
   inflight_.push_back(std::move(item));
 }
 
-void Node::Submit(core::Effects fx, bool fatal, std::function<void(Status)> then, bool wait) {
+std::shared_ptr<Node::InFlight> Node::Enqueue(core::Effects fx, bool fatal, std::function<void(Status)> then) {
   store::CoalesceWrites(&fx.writes);  // e.g. a ticket started, entered the search and was matched in one turn
   auto item = std::make_shared<InFlight>();
   for (auto& w : fx.writes) {
@@ -310,40 +323,30 @@ void Node::Submit(core::Effects fx, bool fatal, std::function<void(Status)> then
     std::lock_guard lock(done_mu_);
     item->done = true;
     item->status = std::move(st);
-  } else {
-    store::Batch batch{std::move(fx.writes), std::move(fx.events), fatal ? kLiveShard : kDefinitionsShard};
-    Status submitted = writer_->Submit(std::move(batch), [this, item](Status st) {
-      // Published here, on the writer's thread, in commit order: a status read and a game
-      // server's push need not wait for the node's thread to wake up (a thread hop fewer on the
-      // way from a commit to a client; the views and the push sink are safe from any thread).
-      const bool published = st.ok();
-      if (published) Publish(*item);
-      {
-        std::lock_guard lock(done_mu_);
-        item->done = true;
-        item->published = published;
-        item->status = std::move(st);
-      }
-      done_cv_.notify_all();
-      post_([this] { Deliver(); });
-    });
-    if (!submitted.ok()) {
+    return item;
+  }
+  store::Batch batch{std::move(fx.writes), std::move(fx.events), fatal ? kLiveShard : kDefinitionsShard};
+  Status submitted = writer_->Submit(std::move(batch), [this, item](Status st) {
+    // Published here, on the writer's thread, in commit order: a status read and a game
+    // server's push need not wait for the node's thread to wake up (a thread hop fewer on the
+    // way from a commit to a client; the views and the push sink are safe from any thread).
+    const bool published = st.ok();
+    if (published) Publish(*item);
+    {
       std::lock_guard lock(done_mu_);
       item->done = true;
-      item->status = std::move(submitted);
+      item->published = published;
+      item->status = std::move(st);
     }
+    done_cv_.notify_all();
+    post_([this] { Deliver(); });
+  });
+  if (!submitted.ok()) {
+    std::lock_guard lock(done_mu_);
+    item->done = true;
+    item->status = std::move(submitted);
   }
-  Deliver();
-  // Waiting: deliver in order until this item is delivered (its `then` may capture the caller's
-  // frame). An item without writes, or refused by the writer, is done at once while batches
-  // before it are still being committed: wait for those, one after the other.
-  while (wait && !item->delivered) {
-    {
-      std::unique_lock lock(done_mu_);
-      done_cv_.wait(lock, [&] { return !inflight_.empty() && inflight_.front()->done; });
-    }
-    Deliver();
-  }
+  return item;
 }
 
 void Node::Publish(const InFlight& item) {
@@ -381,7 +384,8 @@ Status Node::Serving() const {
   if (fenced_) {
     return Error::Unavailable("the node is reloading its state from the store after a failed commit; retry shortly");
   }
-  if (writer_) return writer_->Room(kLiveShard);
+  // The turn not yet flushed takes a slot of the writer's queue before anything staged now.
+  if (writer_) return writer_->Room(kLiveShard, pending_thens_.empty() ? 0 : 1);
   return OkStatus();
 }
 

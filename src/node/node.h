@@ -102,6 +102,9 @@ class Node {
   // How often a failed commit made the node reload from the store; whether it is fenced now
   // (a reload failed too: it is retried on every Tick).
   std::uint64_t reloads() const { return reloads_; }
+  // Submits the turn's batch (see pending_): posted by the turn's first change, and called before
+  // any other commit; the daemon calls it before it stops the writer. Node thread.
+  void FlushTurn();
   // Turn batches submitted, and the changes they held (see pending_).
   std::uint64_t flushes() const { return flushes_; }
   std::uint64_t flushed_changes() const { return flushed_changes_; }
@@ -144,12 +147,11 @@ class Node {
   // otherwise (definitions, committed before memory changes) the failure is only reported.
   // With the writer, a change that nobody waits for joins the turn's batch (pending_) instead.
   void Commit(core::Effects fx, bool fatal, std::function<void(Status)> then, bool wait);
-  // Submits the turn's batch (posted by its first change; and before any other commit).
-  void FlushPending();
   // Answers the turn's batch with `why` without committing it (a reload drops its memory).
   void DropPending(const Status& why);
-  // Commits `fx` as one batch (Commit's second half).
-  void Submit(core::Effects fx, bool fatal, std::function<void(Status)> then, bool wait);
+  // Submits `fx` as one batch (or commits it at once without a writer) and queues its delivery;
+  // delivers nothing itself.
+  std::shared_ptr<InFlight> Enqueue(core::Effects fx, bool fatal, std::function<void(Status)> then);
   Status Apply(core::Effects fx, bool fatal = true);
   // Delivers completed commits in order (loop thread).
   void Deliver();
@@ -201,6 +203,10 @@ class Node {
   // the writer's work per ticket, bench/store_bench BM_SqliteIntakeGroup merged:1). Their answers
   // come from that batch's completion, in order; a failed batch fails them all (they were one
   // shard already: the writer fenced every later batch of it).
+  // A turn holds at most kMaxTurnChanges changes (then it is flushed at once), and the writer's
+  // room is checked with a slot kept for it (Serving), so back-pressure still refuses before
+  // anything is staged.
+  static constexpr std::size_t kMaxTurnChanges = 1024;
   core::Effects pending_;
   std::vector<std::function<void(Status)>> pending_thens_;  // one per change, in order
   std::uint64_t flushes_ = 0;          // batches flushed

@@ -391,6 +391,37 @@ TEST_F(NodeWriterTest, AWaitingCallerRefusedByAFullWriterGetsItsOwnAnswerInOrder
   EXPECT_TRUE(node_.definitions().CreateRuleSet("rules-late", kRules1v1).ok());  // and it works with room
 }
 
+// The turn not yet flushed will take a slot of the writer's queue: a command that would need the
+// last slot is refused before it stages anything (it would otherwise be refused by the writer
+// after changing memory, and the node would reload).
+TEST_F(NodeWriterTest, TheUnflushedTurnKeepsItsSlotInTheWritersQueue) {
+  faults_.CloseGate();
+  std::vector<std::shared_ptr<Answer>> held = StartEachAlone({"a1"});
+  ASSERT_TRUE(faults_.WaitForCommitAtGate(1));
+  auto stopped_ticket = std::make_shared<Answer>();
+  node_.tickets().StartMatchmakingAsync("cfg", {Player("a2")}, "owner", "t-a2",
+                                        [stopped_ticket](Result<matchmaking::Ticket> t) {
+                                          stopped_ticket->ticket = std::move(t);
+                                          stopped_ticket->done = true;
+                                        });
+  Drain();
+  held.push_back(stopped_ticket);
+  for (auto& a : StartEachAlone({"a3", "a4"})) held.push_back(a);  // 3 of max_queued = 4 waiting
+  held.push_back(StartAsync("a5"));  // staged in this turn, not flushed
+  std::thread opener([&] {  // (without the kept slot, the stop would wait for the gate)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    faults_.OpenGate();
+  });
+  auto stop = node_.tickets().StopMatchmaking("t-a2");
+  opener.join();
+  ASSERT_FALSE(stop.ok());
+  EXPECT_EQ(stop.error().code, ErrorCode::kUnavailable) << stop.error().message;
+  ASSERT_TRUE(RunUntil([&] { return AllDone(held); }));
+  for (const auto& a : held) EXPECT_TRUE(a->ticket.ok()) << a->ticket.error().message;
+  EXPECT_EQ(node_.reloads(), 0u);
+  EXPECT_EQ(StoredStatus("t-a2"), "QUEUED");  // the refused stop changed nothing
+}
+
 TEST_F(NodeWriterTest, AFullWriterRefusesAtOnceAndStagesNothing) {
   faults_.CloseGate();
   std::vector<std::shared_ptr<Answer>> held = StartEachAlone({"a1"});

@@ -32,25 +32,25 @@ CommitWriter::CommitWriter(Store& store, CommitWriterOptions options)
 
 CommitWriter::~CommitWriter() { Stop(); }
 
-Status CommitWriter::RoomLocked(const std::string& shard) const {
+Status CommitWriter::RoomLocked(const std::string& shard, std::size_t reserved) const {
   if (stopping_) return Error::Unavailable("the store writer has stopped");
   if (!shard.empty() && fenced_.count(shard)) return FencedError(shard);
-  if (queue_.size() >= options_.max_queued) {
+  if (queue_.size() + reserved >= options_.max_queued) {
     return Error::Unavailable("the store is behind: " + std::to_string(queue_.size()) +
                               " commits are waiting; retry shortly");
   }
   return OkStatus();
 }
 
-Status CommitWriter::Room(const std::string& shard) const {
+Status CommitWriter::Room(const std::string& shard, std::size_t reserved) const {
   std::lock_guard lock(mu_);
-  return RoomLocked(shard);
+  return RoomLocked(shard, reserved);
 }
 
 Status CommitWriter::Submit(Batch batch, Completion done) {
   {
     std::lock_guard lock(mu_);
-    if (Status room = RoomLocked(batch.shard); !room.ok()) {
+    if (Status room = RoomLocked(batch.shard, 0); !room.ok()) {
       ++stats_.refused;
       return room;
     }

@@ -69,7 +69,8 @@ class CommitWriter {
 
   // Why Submit would refuse a batch of `shard` now (full, stopped or fenced), or OK. A caller
   // that stages memory before submitting asks first; only its own Submits can fill the queue.
-  Status Room(const std::string& shard) const;
+  // `reserved`: batches the caller will submit before this one (a turn it has not flushed yet).
+  Status Room(const std::string& shard, std::size_t reserved = 0) const;
 
   // Commits what is queued, completes it, and joins the writer thread. Idempotent.
   void Stop();
@@ -98,7 +99,7 @@ class CommitWriter {
     std::uint64_t epoch = 0;  // the shard's epoch at Submit
   };
   void Run();
-  Status RoomLocked(const std::string& shard) const;  // REQUIRES(mu_)
+  Status RoomLocked(const std::string& shard, std::size_t reserved) const;  // REQUIRES(mu_)
   // Commits one group, with retries; returns one outcome per batch.
   std::vector<Status> CommitWithRetries(const std::vector<Batch>& batches);
   // One outcome per item: fenced items are not committed; failures fence their shards.
