@@ -306,7 +306,7 @@ void Node::DropPending(const Status& why) {
 std::shared_ptr<Node::InFlight> Node::Enqueue(core::Effects fx, bool fatal, std::function<void(Status)> then) {
   store::CoalesceWrites(&fx.writes);  // e.g. a ticket started, entered the search and was matched in one turn
   auto item = std::make_shared<InFlight>();
-  for (auto& w : fx.writes) {
+  for (const auto& w : fx.writes) {
     if (w.table == store::Table::kTickets || w.table == store::Table::kProcesses) item->viewed.push_back(w);
   }
   item->pushes = std::move(fx.pushes);
