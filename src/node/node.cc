@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <optional>
+#include <utility>
 
 namespace muster::node {
 
@@ -279,13 +280,14 @@ void Node::Commit(core::Effects fx, bool fatal, std::function<void(Status)> then
 
 void Node::FlushTurn() {
   if (pending_thens_.empty()) return;
-  core::Effects fx = std::move(pending_);
-  pending_ = {};
-  auto thens = std::move(pending_thens_);
-  pending_thens_.clear();
   ++flushes_;
-  flushed_changes_ += thens.size();
-  Enqueue(std::move(fx), /*fatal=*/true, AnswerInOrder(std::move(thens)));
+  flushed_changes_ += pending_thens_.size();
+  core::Effects fx = std::exchange(pending_, {});
+  Enqueue(std::move(fx), /*fatal=*/true, TakeTurnAnswers());
+}
+
+std::function<void(Status)> Node::TakeTurnAnswers() {
+  return AnswerInOrder(std::exchange(pending_thens_, {}));
 }
 
 void Node::DropPending(const Status& why) {
@@ -293,10 +295,8 @@ void Node::DropPending(const Status& why) {
   // Built on memory a reload is dropping: never committed. Answered in order, after the batches
   // submitted before them, with the epoch they were made in (so they do not reload again).
   auto item = std::make_shared<InFlight>();
-  auto thens = std::move(pending_thens_);
-  pending_thens_.clear();
   pending_ = {};
-  item->then = AnswerInOrder(std::move(thens));
+  item->then = TakeTurnAnswers();
   item->epoch = epoch_;
   item->done = true;
   item->status = why;

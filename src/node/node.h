@@ -149,6 +149,8 @@ class Node {
   void Commit(core::Effects fx, bool fatal, std::function<void(Status)> then, bool wait);
   // Answers the turn's batch with `why` without committing it (a reload drops its memory).
   void DropPending(const Status& why);
+  // The turn's answers as one, in order; the turn holds none after.
+  std::function<void(Status)> TakeTurnAnswers();
   // Submits `fx` as one batch (or commits it at once without a writer) and queues its delivery;
   // delivers nothing itself.
   std::shared_ptr<InFlight> Enqueue(core::Effects fx, bool fatal, std::function<void(Status)> then);

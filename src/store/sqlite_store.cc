@@ -553,8 +553,7 @@ class SqliteStore final : public Store {
     for (std::size_t i = 0; i < writes.size(); ++i) {
       MUSTER_RETURN_IF_ERROR(Perform(writes[i], checked_versions_[i]));
     }
-    for (const EventAppend& e : events) MUSTER_RETURN_IF_ERROR(Append(e));
-    return OkStatus();
+    return AppendAll(events);
   }
 
   static Error ConflictError(const Write& w, std::int64_t actual) {
@@ -598,8 +597,7 @@ class SqliteStore final : public Store {
   // REQUIRES: mu_ is held and a write transaction is open.
   Status ApplyAll(const std::vector<Write>& writes, const std::vector<EventAppend>& events) {
     for (const Write& w : writes) MUSTER_RETURN_IF_ERROR(Apply(w));
-    for (const EventAppend& e : events) MUSTER_RETURN_IF_ERROR(Append(e));
-    return OkStatus();
+    return AppendAll(events);
   }
 
   // REQUIRES: mu_ is held and a write transaction is open.
@@ -646,6 +644,12 @@ class SqliteStore final : public Store {
       }
     }
     return Error::InvalidArgument("invalid write op " + std::to_string(static_cast<int>(w.op)));
+  }
+
+  // REQUIRES: mu_ is held and a write transaction is open.
+  Status AppendAll(const std::vector<EventAppend>& events) {
+    for (const EventAppend& e : events) MUSTER_RETURN_IF_ERROR(Append(e));
+    return OkStatus();
   }
 
   // REQUIRES: mu_ is held and a write transaction is open.
