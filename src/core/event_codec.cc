@@ -2,18 +2,24 @@
 
 namespace muster::core {
 
+namespace {
+
+// The topic of each kind of notice.
+constexpr const char* Topic(const GameSessionActivated&) { return "fleet"; }
+constexpr const char* Topic(const GameSessionFailed&) { return "fleet"; }
+constexpr const char* Topic(const GameSessionEnded&) { return "fleet"; }
+constexpr const char* Topic(const PlacementFulfilled&) { return "placement"; }
+constexpr const char* Topic(const PlacementEnded&) { return "placement"; }
+constexpr const char* Topic(const MatchmakingEvent&) { return "matchmaking"; }
+constexpr const char* Topic(const PlacementRequested&) { return "placement-requests"; }
+constexpr const char* Topic(const BackfillRequested&) { return "placement-requests"; }
+constexpr const char* Topic(const PlacementStopRequested&) { return "placement-requests"; }
+constexpr const char* Topic(const BackfillStatus&) { return "fleet-requests"; }
+
+}  // namespace
+
 const char* TopicOf(const Notice& n) {
-  switch (n.index()) {
-    case 0:
-    case 1:
-    case 2:
-      return "fleet";
-    case 3:
-    case 4:
-      return "placement";
-    default:
-      return "matchmaking";
-  }
+  return std::visit([](const auto& e) { return Topic(e); }, n);
 }
 
 const char* PlacementEndedType(PlacementEnded::Kind k) {

@@ -11,9 +11,18 @@
 //   topic "matchmaking"  MatchmakingEvent                     (outbox: the whole
 //                        "GameLift Matchmaking Event" envelope)
 //
+// Requests of matchmaking to the server side (in memory only: the tickets' rows, PLACING, are
+// what is durable; a placement's row and its outcome events answer them):
+//   topic "placement-requests"  PlacementRequested, BackfillRequested, PlacementStopRequested
+//                               (answered by PlacementFulfilled or PlacementEnded; a request the
+//                               placement core refuses ends as PlacementEnded kFailed)
+//   topic "fleet-requests"      BackfillStatus (tells a game server how its backfill ended)
+//
 // Thread safety: plain values.
 
+#include <map>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -82,10 +91,58 @@ struct MatchmakingEvent {
   std::string body;
 };
 
-using Notice = std::variant<GameSessionActivated, GameSessionFailed, GameSessionEnded, PlacementFulfilled,
-                            PlacementEnded, MatchmakingEvent>;
+// A player to place, with its latency to each location (ms).
+struct PlayerRequest {
+  std::string player_id;
+  std::string player_data;
+  std::map<std::string, int> latency_ms;
+};
 
-// "fleet", "placement" or "matchmaking".
+// What a placement asks for: a new game session through a queue (WIRE.md §2).
+struct PlacementRequest {
+  std::string placement_id;
+  std::string queue_name;
+  std::string game_session_name;
+  int max_players = 0;
+  std::vector<PlayerRequest> players;
+  std::string matchmaker_data;
+  std::string game_session_data;
+  std::vector<std::pair<std::string, std::string>> game_properties;
+};
+
+// A match to place: answered by PlacementFulfilled or PlacementEnded with its placement id.
+struct PlacementRequested {
+  PlacementRequest request;
+};
+
+// A backfill match: its players join a running game session at once (answered like a placement).
+struct BackfillRequested {
+  std::string placement_id;
+  std::string game_session_arn;
+  std::vector<PlayerRequest> players;
+  std::string matchmaker_data;
+  std::string backfill_ticket_id;
+};
+
+// A match whose tickets ended while it was being placed: its placement is cancelled if it is
+// still pending (nothing otherwise).
+struct PlacementStopRequested {
+  std::string placement_id;
+};
+
+// A backfill ticket ended: its game server hears `reason` (BACKFILL_FAILED, BACKFILL_TIMED_OUT,
+// BACKFILL_CANCELLED) in UpdateGameSession, if the session still runs.
+struct BackfillStatus {
+  std::string game_session_arn;
+  std::string reason;
+  std::string backfill_ticket_id;
+};
+
+using Notice = std::variant<GameSessionActivated, GameSessionFailed, GameSessionEnded, PlacementFulfilled,
+                            PlacementEnded, MatchmakingEvent, PlacementRequested, BackfillRequested,
+                            PlacementStopRequested, BackfillStatus>;
+
+// "fleet", "placement", "matchmaking", "placement-requests" or "fleet-requests".
 const char* TopicOf(const Notice& n);
 const char* PlacementEndedType(PlacementEnded::Kind k);  // "PlacementTimedOut", ...
 

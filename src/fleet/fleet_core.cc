@@ -489,6 +489,16 @@ std::string FleetCore::UpdateGameSessionFrame(const GameSession& gs, const std::
   return Encode(m);
 }
 
+core::Effects FleetCore::OnRequest(const core::Notice& request) const {
+  const auto* status = std::get_if<core::BackfillStatus>(&request);
+  if (!status) return {};
+  return NotifyGameSession(status->game_session_arn, status->reason, status->backfill_ticket_id);
+}
+
+void FleetCore::Subscribe(bus::Bus& bus) const {
+  bus.Subscribe("fleet-requests", [this](const core::Notice& n) { return OnRequest(n); });
+}
+
 int FleetCore::OccupiedSlots(const GameSession& gs) const {
   int n = 0;
   for (const auto& id : gs.player_session_ids) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/env.h"
+#include "bus/bus.h"
 #include "common/result.h"
 #include "core/effects.h"
 #include "fleet/model.h"
@@ -123,6 +124,10 @@ class FleetCore {
                                   const std::string& backfill_ticket_id) const;
   // Player sessions of the game session that hold a slot (RESERVED or ACTIVE).
   int OccupiedSlots(const GameSession& gs) const;
+  // Matchmaking's requests (topic "fleet-requests"): BackfillStatus → NotifyGameSession.
+  core::Effects OnRequest(const core::Notice& request) const;
+  // Subscribes this core to what it handles.
+  void Subscribe(bus::Bus& bus) const;
 
   // --- queries -----------------------------------------------------------------------------------
   const Process* FindProcess(const std::string& key) const;

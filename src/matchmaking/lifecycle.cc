@@ -41,9 +41,14 @@ bool IsTerminal(TicketStatus s) {
          s == TicketStatus::kCancelled || s == TicketStatus::kTimedOut;
 }
 
-MatchmakingCore::MatchmakingCore(const Env& env, placement::PlacementCore& placement,
-                                 std::string region, std::string account)
-    : clock_(env.clock), random_(env.random), placement_(placement), region_(std::move(region)), account_(std::move(account)) {}
+MatchmakingCore::MatchmakingCore(const Env& env, const core::ServerReads& server, std::string region,
+                                 std::string account)
+    : clock_(env.clock), random_(env.random), server_(server), region_(std::move(region)), account_(std::move(account)) {}
+
+void MatchmakingCore::Subscribe(bus::Bus& bus) {
+  bus.Subscribe("placement", [this](const core::Notice& n) { return OnPlacementNotice(n); });
+  bus.Subscribe("fleet", [this](const core::Notice& n) { return OnFleetNotice(n); });
+}
 
 Status MatchmakingCore::CheckConfiguration(const ConfigurationSpec& spec) const {
   if (!spec.rule_set) return Error::InvalidArgument("configuration " + spec.name + " has no rule set");
@@ -52,7 +57,7 @@ Status MatchmakingCore::CheckConfiguration(const ConfigurationSpec& spec) const 
     return Error::InvalidArgument("AcceptanceTimeoutSeconds must be between 1 and 600 when AcceptanceRequired is true");
   }
   if (spec.mode == FlexMatchMode::kWithQueue &&
-      (spec.queue_name.empty() || !placement_.FindQueue(spec.queue_name))) {
+      (spec.queue_name.empty() || !server_.QueueExists(spec.queue_name))) {
     return Error::NotFound("game session queue '" + spec.queue_name + "' does not exist");
   }
   if (spec.request_timeout_ms < 1000 || spec.request_timeout_ms > 43'200'000) {
@@ -110,10 +115,7 @@ Result<core::Effects> MatchmakingCore::RemoveConfiguration(const std::string& na
       acceptance_deadlines_.erase({m->second.acceptance_deadline, t.match_id});
       matches_.erase(m);
       // A pending placement would otherwise still start a game for these failed tickets.
-      if (t.status == TicketStatus::kPlacing && placement_.Find(t.match_id)) {
-        auto stopped = placement_.Stop(t.match_id);
-        if (stopped.ok()) fx.Append(std::move(stopped).value());
-      }
+      if (t.status == TicketStatus::kPlacing) fx.notices.push_back(core::PlacementStopRequested{t.match_id});
     }
     t.auto_backfill = false;  // the configuration is gone: no successor
     fx.Append(End(t, TicketStatus::kFailed, "ConfigurationDeleted",
@@ -304,11 +306,11 @@ Result<core::Effects> MatchmakingCore::StartBackfill(const std::string& configur
     replaces = b->second;
   }
   if (cfg->spec.mode == FlexMatchMode::kWithQueue) {
-    const fleet::GameSession* gs = placement_.fleets().FindGameSession(game_session_arn);
+    auto gs = server_.GameSession(game_session_arn);
     if (!gs) return Error::NotFound("game session " + game_session_arn + " does not exist");
-    if (gs->status != fleet::GameSessionStatus::kActive) {
-      return Error::InvalidArgument("game session " + game_session_arn + " is " +
-                                    fleet::GameSessionStatusName(gs->status) + "; backfill needs an ACTIVE session");
+    if (!gs->active) {
+      return Error::InvalidArgument("game session " + game_session_arn + " is " + gs->status +
+                                    "; backfill needs an ACTIVE session");
     }
   }
   Ticket t;
@@ -547,7 +549,7 @@ core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
     }
     if (t.status == TicketStatus::kPlacing || t.status == TicketStatus::kRequiresAcceptance) {
       bool placing = t.status == TicketStatus::kPlacing;
-      if (placing && (t.backfill || !placement_.Find(t.match_id))) {
+      if (placing && (t.backfill || !server_.PlacementPending(t.match_id))) {
         // Its placement did not survive: fail it with its event.
         auto& stored = tickets_[id] = std::move(t);
         fx.Append(End(stored, TicketStatus::kFailed, "PlacementFailed",

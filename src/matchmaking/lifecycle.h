@@ -13,7 +13,14 @@
 // players get player sessions there and the game server receives UpdateGameSession.
 // Estimated wait: the median wait of the configuration's last 100 matched tickets (15 minutes).
 //
-// Thread safety: none; one owner thread, the same as the PlacementCore it drives.
+// The server side: matches are placed through requests (core/events.h, topic
+// "placement-requests": PlacementRequested, BackfillRequested, PlacementStopRequested; topic
+// "fleet-requests": BackfillStatus) answered by PlacementFulfilled / PlacementEnded (topic
+// "placement"); queues, pending placements and running game sessions are read through
+// core::ServerReads. This core never calls the cores of the server side, so it can run as a shard
+// of its own.
+//
+// Thread safety: none; one owner thread. `server` is read on that thread.
 
 #include <deque>
 #include <map>
@@ -24,10 +31,11 @@
 
 #include "common/env.h"
 #include "common/result.h"
+#include "bus/bus.h"
 #include "core/effects.h"
+#include "core/server_reads.h"
 #include "matchmaking/matcher.h"
 #include "matchmaking/rule_set.h"
-#include "placement/placement_core.h"
 
 namespace muster::matchmaking {
 
@@ -100,8 +108,10 @@ json::object TicketToApiJson(const Ticket& t, const std::string& configuration_a
 
 class MatchmakingCore {
  public:
-  MatchmakingCore(const Env& env, placement::PlacementCore& placement, std::string region,
-                  std::string account);
+  MatchmakingCore(const Env& env, const core::ServerReads& server, std::string region, std::string account);
+
+  // Subscribes this core to what it handles: placement outcomes and fleet notices.
+  void Subscribe(bus::Bus& bus);
 
   Status PutConfiguration(ConfigurationSpec spec);
   // What PutConfiguration would refuse, changing nothing: callers check, commit, then put.
@@ -197,7 +207,7 @@ class MatchmakingCore {
 
   const Clock& clock_;
   Random& random_;
-  placement::PlacementCore& placement_;
+  const core::ServerReads& server_;
   std::string region_;
   std::string account_;
   std::map<std::string, Config> configs_;

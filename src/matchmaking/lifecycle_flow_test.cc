@@ -28,6 +28,9 @@ class FlowTest : public ::testing::Test {
     q.name = "q";
     q.fleets = {"f"};
     placement_.PutQueue(q);
+    fleet_.Subscribe(bus_);
+    placement_.Subscribe(bus_);
+    mm_.Subscribe(bus_);
   }
 
   ConfigurationSpec Spec() {
@@ -49,21 +52,8 @@ class FlowTest : public ::testing::Test {
     return {p};
   }
 
-  // Cascades placement/fleet notices into the lifecycle, as the node's bus does.
-  core::Effects Deliver(core::Effects fx) {
-    for (std::size_t i = 0; i < fx.notices.size(); ++i) {
-      core::Effects more;
-      const auto& n = fx.notices[i];
-      if (std::string(core::TopicOf(n)) == "fleet") {
-        more = placement_.OnFleetNotice(n);
-        more.Append(mm_.OnFleetNotice(n));
-      } else if (std::string(core::TopicOf(n)) == "placement") {
-        more = mm_.OnPlacementNotice(n);
-      }
-      fx.Append(std::move(more));
-    }
-    return fx;
-  }
+  // Cascades the cores' notices and requests through a bus wired as the node's.
+  core::Effects Deliver(core::Effects fx) { return bus_.Cascade(std::move(fx)); }
 
   std::string ReadyProcess(const std::string& pid = "p1", std::uint64_t conn = 1) {
     std::string key;
@@ -119,7 +109,52 @@ class FlowTest : public ::testing::Test {
   fleet::FleetCore fleet_;
   placement::PlacementCore placement_;
   MatchmakingCore mm_;
+  bus::Bus bus_;
 };
+
+// Matchmaking never calls the server side's cores: a match asks for its placement with a request,
+// and the answer (PlacementFulfilled, or PlacementEnded for a refusal) completes or fails it.
+TEST_F(FlowTest, AMatchAsksTheServerSideForItsPlacementAndHearsTheAnswer) {
+  auto spec = Spec();
+  spec.additional_player_count = 3;
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  std::string key = ReadyProcess();
+  StartTwo();
+  auto fx = mm_.Run();  // not cascaded: nothing reaches the placement core
+  EXPECT_EQ(placement_.PendingCount(), 0u);
+  EXPECT_TRUE(fx.pushes.empty());
+  for (const auto& w : fx.writes) EXPECT_EQ(w.table, store::Table::kTickets);
+  const core::PlacementRequest* req = nullptr;
+  for (const auto& n : fx.notices) {
+    if (const auto* r = std::get_if<core::PlacementRequested>(&n)) req = &r->request;
+  }
+  ASSERT_NE(req, nullptr);
+  EXPECT_EQ(req->placement_id, mm_.Find("a")->match_id);
+  EXPECT_EQ(req->queue_name, "q");
+  EXPECT_EQ(req->max_players, 4 + 3);  // both teams full, plus the additional players
+  ASSERT_EQ(req->players.size(), 2u);
+  EXPECT_EQ(req->players[0].latency_ms.at("loc-a"), 30);
+  EXPECT_NE(req->matchmaker_data.find(spec.arn), std::string::npos);
+  EXPECT_EQ(mm_.Find("a")->status, TicketStatus::kPlacing);
+
+  // Carried out: the game session is created on the process; its activation completes the match.
+  auto placed = Deliver(std::move(fx));
+  ASSERT_EQ(placed.pushes.size(), 1u);
+  EXPECT_EQ(placed.pushes[0].process_key, key);
+  std::string arn = placement_.Find(mm_.Find("a")->match_id)->game_session_arn;
+  auto active = Deliver(fleet_.ActivateGameSession(key, arn).value());
+  EXPECT_EQ(Types(active), std::vector<std::string>{"MatchmakingSucceeded"});
+  EXPECT_EQ(mm_.Find("a"), nullptr);
+
+  // A request the server side refuses fails the match's tickets with the reason.
+  StartTwo();
+  fx = mm_.Run();
+  std::string match = mm_.Find("a")->match_id;
+  auto refused = mm_.OnPlacementNotice(core::PlacementEnded{core::PlacementEnded::Kind::kFailed, match, "no room"});
+  EXPECT_EQ(Types(refused), (std::vector<std::string>{"MatchmakingFailed", "MatchmakingFailed"}));  // one per ticket
+  EXPECT_EQ(mm_.Find("a"), nullptr);
+  EXPECT_NE(refused.writes.back().row.body.find("no room"), std::string::npos);
+}
 
 TEST_F(FlowTest, AcceptanceByEveryPlayerMovesToPlacing) {
   auto spec = Spec();
@@ -422,7 +457,7 @@ TEST_F(FlowTest, ANewBackfillRequestReplacesTheSearchingOne) {
   auto started = mm_.StartBackfill("cfg", "bf2", arn, Player("pa", 1000, "red"));
   ASSERT_TRUE(started.ok());
   // One commit holds both: the new ticket first, then the old one's end.
-  auto fx = std::move(started).value();
+  auto fx = Deliver(std::move(started).value());
   EXPECT_EQ(fx.writes.front().row.id, "bf2");
   mm_.CommitStart("bf2");
   EXPECT_EQ(mm_.Find("bf1"), nullptr);
@@ -464,6 +499,7 @@ TEST_F(FlowTest, StoppingABackfillTellsTheGameServer) {
   ASSERT_TRUE(mm_.StartBackfill("cfg", "bf", arn, Player("pa", 1000, "red")).ok());
   auto fx = mm_.StopTicket("bf");
   ASSERT_TRUE(fx.ok());
+  *fx = Deliver(std::move(fx).value());  // the fleet tells the game server
   ASSERT_EQ(fx->pushes.size(), 1u);
   auto frame = fleet::DecodeServerMessage(fx->pushes[0].frame).value();
   EXPECT_EQ(std::get<fleet::UpdateGameSession>(frame.body).update_reason, "BACKFILL_CANCELLED");
@@ -607,7 +643,10 @@ TEST_F(FlowTest, DeletingAConfigurationStopsItsPendingPlacement) {
   Deliver(mm_.Run());  // no game server yet: PLACING with a pending placement
   std::string match = mm_.Find("a")->match_id;
   ASSERT_EQ(mm_.Find("a")->status, TicketStatus::kPlacing);
-  ASSERT_TRUE(mm_.RemoveConfiguration("cfg").ok());
+  auto removed = mm_.RemoveConfiguration("cfg");
+  ASSERT_TRUE(removed.ok());
+  EXPECT_TRUE(placement_.PlacementPending(match));  // asked to stop, by a request
+  Deliver(std::move(removed).value());
   EXPECT_EQ(mm_.Find("a"), nullptr);
   EXPECT_EQ(placement_.Find(match), nullptr);
   ReadyProcess();

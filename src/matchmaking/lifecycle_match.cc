@@ -140,7 +140,7 @@ core::Effects MatchmakingCore::StartPlacement(const std::string& match_id) {
   core::Effects fx;
   const Match& m = matches_.at(match_id);
   const Config& cfg = configs_.at(m.configuration);
-  std::vector<placement::PlayerRequest> players;
+  std::vector<core::PlayerRequest> players;
   for (const auto& id : m.ticket_ids) {
     Ticket& t = tickets_.at(id);
     t.status = TicketStatus::kPlacing;
@@ -149,32 +149,26 @@ core::Effects MatchmakingCore::StartPlacement(const std::string& match_id) {
     if (t.backfill) continue;  // already in the game session
     for (const auto& p : t.players) players.push_back({p.player_id, "", p.latency_ms});
   }
-  Result<core::Effects> started = Error::Internal("unreachable");
+  // Answered by PlacementFulfilled or PlacementEnded (OnPlacementNotice), a refusal included.
   if (!m.backfill_ticket_id.empty()) {
     const Ticket& b = tickets_.at(m.backfill_ticket_id);
-    started = placement_.Backfill(match_id, m.game_session_arn, players,
-                                  MatchmakerData(cfg, match_id, m, b.auto_backfill ? b.ticket_id : ""),
-                                  m.backfill_ticket_id);
-  } else {
-    placement::PlacementRequest req;
-    req.placement_id = match_id;
-    req.queue_name = cfg.spec.queue_name;
-    req.game_session_name = match_id;
-    // Room for every team at its maximum plus the configuration's extra slots (backfill fills it).
-    req.max_players = std::min(kMaxPlayersPerGameSession,
-                               TeamCapacity(*cfg.spec.rule_set) + cfg.spec.additional_player_count);
-    req.players = std::move(players);
-    req.matchmaker_data = MatchmakerData(cfg, match_id, m, "");
-    req.game_session_data = cfg.spec.game_session_data;
-    req.game_properties = cfg.spec.game_properties;
-    started = placement_.Start(std::move(req));
-  }
-  if (!started.ok()) {
-    fx.Append(OnPlacementNotice(core::PlacementEnded{core::PlacementEnded::Kind::kFailed, match_id,
-                                                     started.error().message}));
+    fx.notices.push_back(core::BackfillRequested{match_id, m.game_session_arn, std::move(players),
+                                                 MatchmakerData(cfg, match_id, m, b.auto_backfill ? b.ticket_id : ""),
+                                                 m.backfill_ticket_id});
     return fx;
   }
-  fx.Append(std::move(started).value());
+  core::PlacementRequest req;
+  req.placement_id = match_id;
+  req.queue_name = cfg.spec.queue_name;
+  req.game_session_name = match_id;
+  // Room for every team at its maximum plus the configuration's extra slots (backfill fills it).
+  req.max_players = std::min(kMaxPlayersPerGameSession,
+                             TeamCapacity(*cfg.spec.rule_set) + cfg.spec.additional_player_count);
+  req.players = std::move(players);
+  req.matchmaker_data = MatchmakerData(cfg, match_id, m, "");
+  req.game_session_data = cfg.spec.game_session_data;
+  req.game_properties = cfg.spec.game_properties;
+  fx.notices.push_back(core::PlacementRequested{std::move(req)});
   return fx;
 }
 
@@ -188,8 +182,8 @@ core::Effects MatchmakingCore::ReturnToSearch(Ticket& t) {
   }
   Config& cfg = configs_.at(t.configuration_name);
   if (t.backfill && cfg.spec.mode == FlexMatchMode::kWithQueue) {
-    const fleet::GameSession* gs = placement_.fleets().FindGameSession(t.backfill_game_session_arn);
-    if (!gs || gs->status != fleet::GameSessionStatus::kActive) {
+    auto gs = server_.GameSession(t.backfill_game_session_arn);
+    if (!gs || !gs->active) {
       t.auto_backfill = false;
       return End(t, TicketStatus::kCancelled, "GameSessionEnded", "the game session being backfilled ended",
                  "BACKFILL_CANCELLED");
@@ -256,7 +250,9 @@ core::Effects MatchmakingCore::End(Ticket& t, TicketStatus to, const std::string
 }
 
 core::Effects MatchmakingCore::BackfillEnded(const Ticket& t, const std::string& reason) {
-  return placement_.fleets().NotifyGameSession(t.backfill_game_session_arn, reason, t.ticket_id);
+  core::Effects fx;
+  fx.notices.push_back(core::BackfillStatus{t.backfill_game_session_arn, reason, t.ticket_id});
+  return fx;
 }
 
 core::Effects MatchmakingCore::MaybeAutoBackfill(const Config& cfg, const std::string& arn,
@@ -265,21 +261,14 @@ core::Effects MatchmakingCore::MaybeAutoBackfill(const Config& cfg, const std::s
   if (cfg.spec.backfill_mode != BackfillMode::kAutomatic || cfg.spec.mode != FlexMatchMode::kWithQueue) {
     return fx;
   }
-  const fleet::GameSession* gs = placement_.fleets().FindGameSession(arn);
-  if (!gs || gs->status != fleet::GameSessionStatus::kActive) return fx;
+  auto gs = server_.GameSession(arn);
+  if (!gs || !gs->active) return fx;
   // Only the players still holding a slot in the session (those who left are dropped).
-  std::set<std::string> present;
-  for (const auto& psid : gs->player_session_ids) {
-    const fleet::PlayerSession* ps = placement_.fleets().FindPlayerSession(psid);
-    if (ps && (ps->status == fleet::PlayerSessionStatus::kReserved ||
-               ps->status == fleet::PlayerSessionStatus::kActive)) {
-      present.insert(ps->player_id);
-    }
-  }
+  std::set<std::string> present(gs->present_players.begin(), gs->present_players.end());
   std::erase_if(players, [&](const PlayerInput& p) { return !present.count(p.player_id); });
   if (players.empty() || backfills_.count(arn)) return fx;  // never replaces a running backfill
   if (static_cast<int>(players.size()) >= TeamCapacity(*cfg.spec.rule_set)) return fx;
-  if (placement_.fleets().OccupiedSlots(*gs) >= gs->max_players) return fx;
+  if (gs->occupied_slots >= gs->max_players) return fx;
   auto started = StartBackfill(cfg.spec.name, "auto-backfill-" + random_.Uuid4(), arn, std::move(players));
   if (!started.ok()) return fx;  // e.g. a manual backfill is already running
   fx.Append(std::move(started).value());

@@ -104,9 +104,9 @@ Status Node::Build(const NodeSetup& setup, bool reload) {
   fleet_ = std::make_unique<fleet::FleetCore>(env_, fo);
   placement_ = std::make_unique<placement::PlacementCore>(env_, *fleet_);
   matchmaking_ = std::make_unique<matchmaking::MatchmakingCore>(env_, *placement_, region_, account_);
-  bus_.Subscribe("fleet", [this](const core::Notice& n) { return placement_->OnFleetNotice(n); });
-  bus_.Subscribe("placement", [this](const core::Notice& n) { return matchmaking_->OnPlacementNotice(n); });
-  bus_.Subscribe("fleet", [this](const core::Notice& n) { return matchmaking_->OnFleetNotice(n); });
+  fleet_->Subscribe(bus_);
+  placement_->Subscribe(bus_);
+  matchmaking_->Subscribe(bus_);
   computes_.clear();
 
   core::Effects fx;

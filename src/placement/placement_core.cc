@@ -284,6 +284,48 @@ Result<core::Effects> PlacementCore::Backfill(const std::string& placement_id,
   return fx;
 }
 
+void PlacementCore::Subscribe(bus::Bus& bus) {
+  bus.Subscribe("fleet", [this](const core::Notice& n) { return OnFleetNotice(n); });
+  bus.Subscribe("placement-requests", [this](const core::Notice& n) { return OnRequest(n); });
+}
+
+core::Effects PlacementCore::OnRequest(const core::Notice& request) {
+  Result<core::Effects> fx = core::Effects{};
+  std::string placement_id;
+  if (const auto* r = std::get_if<core::PlacementRequested>(&request)) {
+    placement_id = r->request.placement_id;
+    fx = Start(r->request);
+  } else if (const auto* b = std::get_if<core::BackfillRequested>(&request)) {
+    placement_id = b->placement_id;
+    fx = Backfill(b->placement_id, b->game_session_arn, b->players, b->matchmaker_data, b->backfill_ticket_id);
+  } else if (const auto* s = std::get_if<core::PlacementStopRequested>(&request)) {
+    // Nothing to stop once the placement ended (its outcome is on its way or already handled).
+    if (Find(s->placement_id)) fx = Stop(s->placement_id);
+    return fx.ok() ? std::move(fx).value() : core::Effects{};
+  }
+  if (fx.ok()) return std::move(fx).value();
+  core::Effects refused;
+  refused.notices.push_back(core::PlacementEnded{core::PlacementEnded::Kind::kFailed, placement_id, fx.error().message});
+  return refused;
+}
+
+std::optional<core::RunningSession> PlacementCore::GameSession(const std::string& arn) const {
+  const fleet::GameSession* gs = fleets_.FindGameSession(arn);
+  if (!gs) return std::nullopt;
+  core::RunningSession out;
+  out.active = gs->status == fleet::GameSessionStatus::kActive;
+  out.status = fleet::GameSessionStatusName(gs->status);
+  out.max_players = gs->max_players;
+  for (const auto& psid : gs->player_session_ids) {
+    const fleet::PlayerSession* ps = fleets_.FindPlayerSession(psid);
+    if (ps && (ps->status == fleet::PlayerSessionStatus::kReserved || ps->status == fleet::PlayerSessionStatus::kActive)) {
+      out.present_players.push_back(ps->player_id);
+    }
+  }
+  out.occupied_slots = fleets_.OccupiedSlots(*gs);
+  return out;
+}
+
 core::Effects PlacementCore::OnFleetNotice(const core::Notice& notice) {
   core::Effects fx;
   if (const auto* activated = std::get_if<core::GameSessionActivated>(&notice)) {

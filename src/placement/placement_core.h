@@ -17,6 +17,9 @@
 //
 // Notices (topic "placement", core/events.h): PlacementFulfilled and PlacementEnded; both are also
 // written to the outbox as the detail of a "GameLift Queue Placement Event" (core/event_codec.h).
+// Requests (topic "placement-requests") come from matchmaking: a match to place, a backfill, a
+// placement to stop; a request refused here is answered PlacementEnded kFailed. Matchmaking reads
+// queues, pending placements and game sessions through core::ServerReads, which this implements.
 //
 // Thread safety: none; one owner thread. The FleetCore passed in is owned by the same thread.
 
@@ -27,7 +30,9 @@
 
 #include "common/env.h"
 #include "common/result.h"
+#include "bus/bus.h"
 #include "core/effects.h"
+#include "core/server_reads.h"
 #include "fleet/fleet_core.h"
 
 namespace muster::placement {
@@ -46,22 +51,8 @@ struct QueueConfig {
   std::vector<LatencyPolicy> policies;         // sorted by increasing cap when set
 };
 
-struct PlayerRequest {
-  std::string player_id;
-  std::string player_data;
-  std::map<std::string, int> latency_ms;       // location → ms
-};
-
-struct PlacementRequest {
-  std::string placement_id;
-  std::string queue_name;
-  std::string game_session_name;
-  int max_players = 0;
-  std::vector<PlayerRequest> players;
-  std::string matchmaker_data;
-  std::string game_session_data;
-  std::vector<std::pair<std::string, std::string>> game_properties;
-};
+using PlayerRequest = core::PlayerRequest;
+using PlacementRequest = core::PlacementRequest;
 
 enum class PlacementStatus { kPending, kFulfilled, kCancelled, kTimedOut, kFailed };
 const char* PlacementStatusName(PlacementStatus s);
@@ -80,9 +71,12 @@ struct Placement {
   int tried_cap = -1;
 };
 
-class PlacementCore {
+class PlacementCore : public core::ServerReads {
  public:
   PlacementCore(const Env& env, fleet::FleetCore& fleets);
+
+  // Subscribes this core to what it handles: fleet notices and matchmaking's requests.
+  void Subscribe(bus::Bus& bus);
 
   void PutFleet(const std::string& fleet_id, std::vector<std::string> locations);
   core::Effects PutQueue(QueueConfig queue);
@@ -104,6 +98,14 @@ class PlacementCore {
   core::Effects Pump();
   // Reacts to a fleet notice (GameSessionActivated / GameSessionFailed).
   core::Effects OnFleetNotice(const core::Notice& notice);
+  // Handles a request of matchmaking (topic "placement-requests"); one it cannot carry out is
+  // answered with PlacementEnded kFailed and the reason.
+  core::Effects OnRequest(const core::Notice& request);
+
+  // core::ServerReads.
+  bool QueueExists(const std::string& name) const override { return FindQueue(name) != nullptr; }
+  bool PlacementPending(const std::string& placement_id) const override { return Find(placement_id) != nullptr; }
+  std::optional<core::RunningSession> GameSession(const std::string& arn) const override;
 
   void Restore(std::vector<Placement> pending);
   const Placement* Find(const std::string& placement_id) const;

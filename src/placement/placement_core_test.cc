@@ -267,5 +267,65 @@ TEST_F(PlacementTest, UnknownQueueIsNotFound) {
   EXPECT_EQ(core_.Start(r).error().code, ErrorCode::kNotFound);
 }
 
+// Matchmaking asks through requests (topic "placement-requests"); whatever the core refuses is
+// answered PlacementEnded kFailed for that placement, so the match's tickets hear of it.
+TEST_F(PlacementTest, ARequestItCannotCarryOutIsAnsweredWithPlacementEndedFailed) {
+  Ready("ca", "a1");
+  PlacementRequest r = Request("pl", 20, 40);
+  r.queue_name = "no-such-queue";
+  auto fx = core_.OnRequest(core::PlacementRequested{r});
+  EXPECT_TRUE(fx.writes.empty());
+  EXPECT_TRUE(fx.pushes.empty());
+  ASSERT_EQ(fx.notices.size(), 1u);
+  const auto* ended = std::get_if<core::PlacementEnded>(&fx.notices[0]);
+  ASSERT_NE(ended, nullptr);
+  EXPECT_EQ(ended->placement_id, "pl");
+  EXPECT_EQ(ended->kind, core::PlacementEnded::Kind::kFailed);
+  EXPECT_NE(ended->reason.find("no-such-queue"), std::string::npos) << ended->reason;
+
+  // A backfill into a session that does not exist: the same.
+  fx = core_.OnRequest(core::BackfillRequested{"bf", "arn:no-such-session", {{"p9", "", {}}}, "{}", "ticket-9"});
+  ASSERT_EQ(fx.notices.size(), 1u);
+  ended = std::get_if<core::PlacementEnded>(&fx.notices[0]);
+  ASSERT_NE(ended, nullptr);
+  EXPECT_EQ(ended->placement_id, "bf");
+  EXPECT_EQ(ended->kind, core::PlacementEnded::Kind::kFailed);
+}
+
+TEST_F(PlacementTest, ARequestedPlacementStartsAndAStopRequestCancelsItOnlyWhilePending) {
+  auto fx = core_.OnRequest(core::PlacementRequested{Request("pl", 20, 40)});  // no process yet: pending
+  ASSERT_NE(core_.Find("pl"), nullptr);
+  EXPECT_TRUE(core_.PlacementPending("pl"));
+  EXPECT_TRUE(fx.notices.empty());
+  fx = core_.OnRequest(core::PlacementStopRequested{"pl"});
+  ASSERT_EQ(fx.notices.size(), 1u);
+  EXPECT_EQ(std::get<core::PlacementEnded>(fx.notices[0]).kind, core::PlacementEnded::Kind::kCancelled);
+  EXPECT_FALSE(core_.PlacementPending("pl"));
+  // Once it ended, a stop request (a second one, or one for a placement never made) changes nothing.
+  EXPECT_TRUE(core_.OnRequest(core::PlacementStopRequested{"pl"}).empty());
+  EXPECT_TRUE(core_.OnRequest(core::PlacementStopRequested{"never"}).empty());
+}
+
+TEST_F(PlacementTest, GameSessionsReadAsMatchmakingNeedsThem) {
+  std::string key = Ready("ca", "a1");
+  ASSERT_TRUE(core_.Start(Request("pl", 20, 40)).ok());
+  std::string arn = core_.Find("pl")->game_session_arn;
+  auto gs = core_.GameSession(arn);
+  ASSERT_TRUE(gs.has_value());
+  EXPECT_FALSE(gs->active);
+  EXPECT_EQ(gs->status, "ACTIVATING");
+  EXPECT_EQ(gs->max_players, 2);
+  EXPECT_EQ(gs->occupied_slots, 0);  // the players' sessions are reserved when it activates
+  ASSERT_TRUE(fleet_.ActivateGameSession(key, arn).ok());
+  gs = core_.GameSession(arn);
+  EXPECT_TRUE(gs->active);
+  EXPECT_EQ(gs->status, "ACTIVE");
+  EXPECT_EQ(gs->occupied_slots, 2);
+  EXPECT_EQ(gs->present_players, (std::vector<std::string>{"p1", "p2"}));
+  EXPECT_FALSE(core_.GameSession("arn:nothing").has_value());
+  EXPECT_TRUE(core_.QueueExists("q"));
+  EXPECT_FALSE(core_.QueueExists("p"));
+}
+
 }  // namespace
 }  // namespace muster::placement

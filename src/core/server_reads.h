@@ -1,0 +1,33 @@
+#pragma once
+// What matchmaking reads of the server side (queues, placements, running game sessions), without
+// holding the cores that own them: the placement core answers from its memory when both run on
+// one thread; a view kept current by the server side's commits can answer from another.
+//
+// Thread safety: as the implementation says (PlacementCore: its owner thread).
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace muster::core {
+
+// A game session as backfill needs it.
+struct RunningSession {
+  bool active = false;          // ACTIVE (not ACTIVATING, not ended)
+  std::string status;           // its status name, for messages
+  int max_players = 0;
+  int occupied_slots = 0;       // player sessions RESERVED or ACTIVE
+  std::vector<std::string> present_players;  // their player ids
+};
+
+class ServerReads {
+ public:
+  virtual ~ServerReads() = default;
+  virtual bool QueueExists(const std::string& name) const = 0;
+  // Whether a placement is still pending (will be answered by PlacementFulfilled or PlacementEnded).
+  virtual bool PlacementPending(const std::string& placement_id) const = 0;
+  // A game session that is live (activating or active); nullopt when it is unknown or ended.
+  virtual std::optional<RunningSession> GameSession(const std::string& arn) const = 0;
+};
+
+}  // namespace muster::core
