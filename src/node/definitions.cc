@@ -150,7 +150,7 @@ Result<RuleSetRecord> Definitions::CreateRuleSet(const std::string& name, const 
   RuleSetRecord r{name, Arn(node_.region_, node_.account_, "matchmakingruleset", name), body, node_.clock_.NowMillis()};
   core::Effects fx;
   fx.writes.push_back(store::Write::Insert(store::Table::kRuleSets, RuleSetRow(r, node_.clock_.NowMillis())));
-  auto st = node_.Apply(std::move(fx), /*fatal=*/false);  // nothing in memory to undo
+  auto st = node_.live_.Apply(std::move(fx), /*fatal=*/false);  // nothing in memory to undo
   if (!st.ok()) {
     if (st.error().code == ErrorCode::kConflict) {
       return Error::Conflict("matchmaking rule set '" + name + "' already exists");
@@ -203,7 +203,7 @@ Status Definitions::DeleteRuleSet(const std::string& name_or_arn) {
   }
   core::Effects fx;
   fx.writes.push_back(store::Write::Delete(store::Table::kRuleSets, r.name));
-  return node_.Apply(std::move(fx), /*fatal=*/false);
+  return node_.live_.Apply(std::move(fx), /*fatal=*/false);
 }
 
 // --- configurations -------------------------------------------------------------------------
@@ -275,7 +275,7 @@ Result<matchmaking::ConfigurationSpec> Definitions::CreateConfiguration(matchmak
   MUSTER_RETURN_IF_ERROR(node_.matchmaking_->CheckConfiguration(spec));
   core::Effects fx;
   fx.writes.push_back(store::Write::Insert(store::Table::kConfigurations, ConfigurationRow(spec, node_.clock_.NowMillis())));
-  auto st = node_.Apply(std::move(fx), /*fatal=*/false);
+  auto st = node_.live_.Apply(std::move(fx), /*fatal=*/false);
   if (!st.ok()) {
     if (st.error().code == ErrorCode::kConflict) {
       return Error::Conflict("matchmaking configuration '" + spec.name + "' already exists");
@@ -309,7 +309,7 @@ Result<matchmaking::ConfigurationSpec> Definitions::UpdateConfiguration(matchmak
   MUSTER_RETURN_IF_ERROR(node_.matchmaking_->CheckConfiguration(spec));
   core::Effects fx;
   fx.writes.push_back(store::Write::Upsert(store::Table::kConfigurations, ConfigurationRow(spec, node_.clock_.NowMillis())));
-  MUSTER_RETURN_IF_ERROR(node_.Apply(std::move(fx), /*fatal=*/false));
+  MUSTER_RETURN_IF_ERROR(node_.live_.Apply(std::move(fx), /*fatal=*/false));
   return PutCommitted(std::move(spec));
 }
 
@@ -321,11 +321,11 @@ std::vector<matchmaking::ConfigurationSpec> Definitions::ListConfigurations() co
 
 Status Definitions::DeleteConfiguration(const std::string& name_or_arn) {
   std::string name = NameOf(name_or_arn, "matchmakingconfiguration");
-  MUSTER_RETURN_IF_ERROR(node_.Serving());
+  MUSTER_RETURN_IF_ERROR(node_.live_.Serving());
   MUSTER_ASSIGN_OR_RETURN(auto fx, node_.matchmaking_->RemoveConfiguration(name));
   fx.writes.push_back(store::Write::Delete(store::Table::kConfigurations, name));
   // The configuration and its tickets are gone from memory: the commit must happen.
-  return node_.Apply(std::move(fx));
+  return node_.live_.Apply(std::move(fx));
 }
 
 // --- start ----------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ void GameServers::Reattach() {
 
 Result<std::string> GameServers::Connect(std::uint64_t connection, const std::string& fleet_id,
                                          const std::string& compute_name, const std::string& process_id) {
-  MUSTER_RETURN_IF_ERROR(node_.Serving());
+  MUSTER_RETURN_IF_ERROR(node_.live_.Serving());
   std::string key = fleet::ProcessKey(fleet_id, compute_name, process_id);
   // A process Muster already terminated (e.g. silent past its heartbeat timeout) that comes back
   // with the same pID would otherwise linger: the SDK never activates it again. Tell it to end.
@@ -39,7 +39,7 @@ Result<std::string> GameServers::Connect(std::uint64_t connection, const std::st
     fx.pushes.push_back({key, fleet::Encode(m)});
     MLOG(kWarn) << "process " << key << " reconnected after it was terminated; asking it to end";
   }
-  MUSTER_RETURN_IF_ERROR(node_.Apply(std::move(fx)));
+  MUSTER_RETURN_IF_ERROR(node_.live_.Apply(std::move(fx)));
   connections_[key] = connection;
   return key;
 }
@@ -76,7 +76,7 @@ void GameServers::Handle(const std::string& key, const fleet::ClientMessage& mes
     reply["Expiration"] = 0;
     return done(OkStatus(), std::move(reply));
   }
-  if (Status serving = node_.Serving(); !serving.ok()) return done(std::move(serving), {});
+  if (Status serving = node_.live_.Serving(); !serving.ok()) return done(std::move(serving), {});
   Result<core::Effects> fx = core::Effects{};
   if (auto* m = std::get_if<fleet::ActivateServerProcess>(&body)) {
     fx = node_.fleet_->ActivateServerProcess(key, m->port, m->sdk_version, m->sdk_language);
@@ -109,7 +109,7 @@ void GameServers::Handle(const std::string& key, const fleet::ClientMessage& mes
     fx->Append(node_.placement_->Pump());
   }
   // Answered once durable, without holding the node's thread meanwhile (unless `wait`).
-  node_.Commit(std::move(fx).value(), /*fatal=*/true,
+  node_.live_.Commit(std::move(fx).value(), /*fatal=*/true,
                [done = std::move(done)](Status st) { done(std::move(st), {}); }, wait);
 }
 
