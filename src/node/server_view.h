@@ -1,0 +1,66 @@
+#pragma once
+// What the matchmaking side reads of the server side (core::ServerReads) when the two run as
+// shards on different owner threads (docs/shell.md, "Shards"): the queues, the pending
+// placements and the live game sessions with the players holding a slot in each, as committed.
+// Kept current from the server side's durable commits (Apply, fed its placement, game session and
+// player session rows) and its definitions (queues), so it answers what is in the store, never a
+// change that may still fail.
+//
+// Not wired yet: the node runs both sides on one thread, where the placement core answers these
+// reads itself. It is kept equal to that answer by server_view_test.cc.
+//
+// Thread safety: one reader-writer lock. Apply and the Put/Replace methods from one thread at a
+// time (Apply from the writer's completions, in commit order; the others on the server shard's
+// owner thread); the reads from any thread.
+
+#include <map>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "core/server_reads.h"
+#include "fleet/model.h"
+#include "placement/placement_core.h"
+#include "store/store.h"
+
+namespace muster::node {
+
+class ServerView : public core::ServerReads {
+ public:
+  // The queues by name, as a whole (start, reload, a queue defined).
+  void ReplaceQueues(std::set<std::string> names);
+  // The server side's live state as a whole (start, reload): pending placements, live game
+  // sessions and their live player sessions.
+  void Replace(const std::vector<placement::Placement>& pending, const std::vector<fleet::GameSession>& sessions,
+               const std::vector<fleet::PlayerSession>& players);
+  // The rows of a durable commit (tables other than placements, game sessions and player
+  // sessions are skipped), game sessions before player sessions whatever their order in the
+  // commit. A row that does not decode is skipped (the store keeps it; the server side's own
+  // restore reports it).
+  void Apply(const std::vector<store::Write>& writes);
+
+  bool QueueExists(const std::string& name) const override;
+  bool PlacementPending(const std::string& placement_id) const override;
+  std::optional<core::RunningSession> GameSession(const std::string& arn) const override;
+
+ private:
+  struct Session {
+    bool active = false;
+    std::string status;
+    int max_players = 0;
+    std::map<std::string, std::string> holding;  // player session id → player id (RESERVED or ACTIVE)
+  };
+  void PutSessionLocked(const fleet::GameSession& g);
+  void PutPlayerLocked(const fleet::PlayerSession& p);
+
+  mutable std::shared_mutex mu_;
+  std::set<std::string> queues_;                      // GUARDED_BY(mu_)
+  std::unordered_set<std::string> pending_;           // GUARDED_BY(mu_)
+  std::unordered_map<std::string, Session> sessions_;  // GUARDED_BY(mu_), live ones by ARN
+};
+
+}  // namespace muster::node
