@@ -15,6 +15,7 @@ constexpr const char* Topic(const PlacementRequested&) { return "placement-reque
 constexpr const char* Topic(const BackfillRequested&) { return "placement-requests"; }
 constexpr const char* Topic(const PlacementStopRequested&) { return "placement-requests"; }
 constexpr const char* Topic(const BackfillStatus&) { return "fleet-requests"; }
+constexpr const char* Topic(const PlacementRepeated&) { return "placement-repeats"; }
 
 }  // namespace
 

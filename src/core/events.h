@@ -17,6 +17,7 @@
 //                               (answered by PlacementFulfilled or PlacementEnded; a request the
 //                               placement core refuses ends as PlacementEnded kFailed)
 //   topic "fleet-requests"      BackfillStatus (tells a game server how its backfill ended)
+//   topic "placement-repeats"   PlacementRepeated (a request sent again after a (re)load)
 //
 // Thread safety: plain values.
 
@@ -124,6 +125,14 @@ struct BackfillRequested {
   std::string backfill_ticket_id;
 };
 
+// A match's request sent again: after a (re)load, for a match whose tickets are PLACING and whose
+// placement is not pending. The placement may have been made and ended (its outcome is answered
+// again from the store), or never made (it is started now). Handled by the shell, which reads the
+// store (node/repeats.h).
+struct PlacementRepeated {
+  PlacementRequest request;
+};
+
 // A match whose tickets ended while it was being placed: its placement is cancelled if it is
 // still pending (nothing otherwise).
 struct PlacementStopRequested {
@@ -140,9 +149,10 @@ struct BackfillStatus {
 
 using Notice = std::variant<GameSessionActivated, GameSessionFailed, GameSessionEnded, PlacementFulfilled,
                             PlacementEnded, MatchmakingEvent, PlacementRequested, BackfillRequested,
-                            PlacementStopRequested, BackfillStatus>;
+                            PlacementStopRequested, BackfillStatus, PlacementRepeated>;
 
-// "fleet", "placement", "matchmaking", "placement-requests" or "fleet-requests".
+// "fleet", "placement", "matchmaking", "placement-requests", "fleet-requests" or
+// "placement-repeats".
 const char* TopicOf(const Notice& n);
 const char* PlacementEndedType(PlacementEnded::Kind k);  // "PlacementTimedOut", ...
 

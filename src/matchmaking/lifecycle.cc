@@ -525,6 +525,8 @@ std::vector<const Ticket*> MatchmakingCore::TicketsOf(const Match& m) const {
 
 core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
   core::Effects fx;
+  std::set<std::string> ask_again;         // placing matches whose placement is not pending
+  std::set<std::string> backfill_matches;  // placing matches of a backfill ticket
   for (auto& t : tickets) {
     if (IsTerminal(t.status)) continue;
     auto cit = configs_.find(t.configuration_name);
@@ -549,13 +551,15 @@ core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
     }
     if (t.status == TicketStatus::kPlacing || t.status == TicketStatus::kRequiresAcceptance) {
       bool placing = t.status == TicketStatus::kPlacing;
-      if (placing && (t.backfill || !server_.PlacementPending(t.match_id))) {
-        // Its placement did not survive: fail it with its event.
+      if (placing && t.backfill) {
+        // A backfill is placed in the commit that matched it; one still placing did not survive.
+        backfill_matches.insert(t.match_id);
         auto& stored = tickets_[id] = std::move(t);
         fx.Append(End(stored, TicketStatus::kFailed, "PlacementFailed",
                       "the placement for this match was lost in a restart", "BACKFILL_FAILED"));
         continue;
       }
+      if (placing && !server_.PlacementPending(t.match_id)) ask_again.insert(t.match_id);
       Match& m = matches_[t.match_id];
       m.configuration = t.configuration_name;
       m.ticket_ids.push_back(id);
@@ -581,6 +585,21 @@ core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
     }
     if (t.status == TicketStatus::kQueued) queued_.push_back(id);
     tickets_[id] = std::move(t);
+  }
+  for (const auto& match_id : ask_again) {
+    if (!backfill_matches.count(match_id)) {
+      fx.notices.push_back(core::PlacementRepeated{RequestFor(match_id)});
+      continue;
+    }
+    // The players a backfill matched into a running session: that session is not theirs now.
+    Match m = matches_.at(match_id);
+    matches_.erase(match_id);
+    for (const auto& id : m.ticket_ids) {
+      auto it = tickets_.find(id);
+      if (it == tickets_.end()) continue;
+      fx.Append(End(it->second, TicketStatus::kFailed, "PlacementFailed",
+                    "the placement for this match was lost in a restart", "BACKFILL_FAILED"));
+    }
   }
   return fx;
 }

@@ -152,6 +152,9 @@ class MatchmakingCore {
   Millis EstimatedWait(const std::string& configuration) const;
 
   // Tickets read back from the store after a restart (any status; terminal ones are ignored).
+  // A match whose tickets are PLACING and whose placement is not pending (a crash between the two
+  // sides' commits, once they commit apart) asks again: PlacementRepeated (core/events.h). A
+  // backfill match in that state fails (its players' slots were never promised to them).
   core::Effects Restore(std::vector<Ticket> tickets);
 
   const Ticket* Find(const std::string& ticket_id) const;
@@ -187,6 +190,8 @@ class MatchmakingCore {
   core::Effects Proceed(const std::string& match_id);
   core::Effects CompleteStandalone(const std::string& match_id);
   core::Effects StartPlacement(const std::string& match_id);
+  // The placement request of a (non-backfill) match, from its tickets and configuration.
+  core::PlacementRequest RequestFor(const std::string& match_id) const;
   core::Effects DropMatch(const std::string& match_id, bool timed_out);
   core::Effects ReturnToSearch(Ticket& t);
   core::Effects BackfillEnded(const Ticket& t, const std::string& reason);

@@ -139,24 +139,33 @@ std::string MatchmakingCore::MatchmakerData(const Config& cfg, const std::string
 core::Effects MatchmakingCore::StartPlacement(const std::string& match_id) {
   core::Effects fx;
   const Match& m = matches_.at(match_id);
-  const Config& cfg = configs_.at(m.configuration);
-  std::vector<core::PlayerRequest> players;
   for (const auto& id : m.ticket_ids) {
     Ticket& t = tickets_.at(id);
     t.status = TicketStatus::kPlacing;
     t.acceptance_deadline = 0;
     Save(fx, t);
-    if (t.backfill) continue;  // already in the game session
-    for (const auto& p : t.players) players.push_back({p.player_id, "", p.latency_ms});
   }
   // Answered by PlacementFulfilled or PlacementEnded (OnPlacementNotice), a refusal included.
   if (!m.backfill_ticket_id.empty()) {
+    const Config& cfg = configs_.at(m.configuration);
+    std::vector<core::PlayerRequest> players;
+    for (const Ticket* t : TicketsOf(m)) {
+      if (t->backfill) continue;  // already in the game session
+      for (const auto& p : t->players) players.push_back({p.player_id, "", p.latency_ms});
+    }
     const Ticket& b = tickets_.at(m.backfill_ticket_id);
     fx.notices.push_back(core::BackfillRequested{match_id, m.game_session_arn, std::move(players),
                                                  MatchmakerData(cfg, match_id, m, b.auto_backfill ? b.ticket_id : ""),
                                                  m.backfill_ticket_id});
     return fx;
   }
+  fx.notices.push_back(core::PlacementRequested{RequestFor(match_id)});
+  return fx;
+}
+
+core::PlacementRequest MatchmakingCore::RequestFor(const std::string& match_id) const {
+  const Match& m = matches_.at(match_id);
+  const Config& cfg = configs_.at(m.configuration);
   core::PlacementRequest req;
   req.placement_id = match_id;
   req.queue_name = cfg.spec.queue_name;
@@ -164,12 +173,13 @@ core::Effects MatchmakingCore::StartPlacement(const std::string& match_id) {
   // Room for every team at its maximum plus the configuration's extra slots (backfill fills it).
   req.max_players = std::min(kMaxPlayersPerGameSession,
                              TeamCapacity(*cfg.spec.rule_set) + cfg.spec.additional_player_count);
-  req.players = std::move(players);
+  for (const Ticket* t : TicketsOf(m)) {
+    for (const auto& p : t->players) req.players.push_back({p.player_id, "", p.latency_ms});
+  }
   req.matchmaker_data = MatchmakerData(cfg, match_id, m, "");
   req.game_session_data = cfg.spec.game_session_data;
   req.game_properties = cfg.spec.game_properties;
-  fx.notices.push_back(core::PlacementRequested{std::move(req)});
-  return fx;
+  return req;
 }
 
 core::Effects MatchmakingCore::ReturnToSearch(Ticket& t) {

@@ -362,5 +362,58 @@ TEST_F(LifecycleTest, RestoreResumesSearchingTickets) {
   EXPECT_EQ(again.Find("t")->players[0].attributes.at("skill").n, 1000);
 }
 
+// At a restart, a placing match whose placement is not pending asks again (the shell answers from
+// the store, node/repeats.h); the players a backfill matched into a running session fail instead.
+TEST_F(LifecycleTest, RestoredPlacingMatchesWithoutAPendingPlacementAskAgainUnlessTheyBackfill) {
+  Ticket a;
+  a.ticket_id = "a";
+  a.configuration_name = "cfg";
+  a.status = TicketStatus::kPlacing;
+  a.match_id = "m-1";
+  a.players = Player("pa", 1000);
+  a.players[0].team = "red";
+  Ticket b = a;
+  b.ticket_id = "b";
+  b.players = Player("pb", 1000);
+  b.players[0].team = "blue";
+  // A backfill match: the backfill ticket and the new player it matched, both PLACING.
+  Ticket filler = a;
+  filler.ticket_id = "filler";
+  filler.match_id = "m-2";
+  filler.players = Player("pc", 1000);
+  Ticket backfill = filler;
+  backfill.ticket_id = "backfill";
+  backfill.backfill = true;
+  backfill.backfill_game_session_arn = "arn:gs";
+  backfill.players = Player("pd", 1000);
+
+  MatchmakingCore fresh(env_, placement_, "local", "123");
+  ASSERT_TRUE(fresh.PutConfiguration(Spec("cfg")).ok());
+  auto fx = fresh.Restore({filler, a, backfill, b});
+  std::vector<const core::PlacementRepeated*> repeats;
+  for (const auto& n : fx.notices) {
+    if (const auto* r = std::get_if<core::PlacementRepeated>(&n)) repeats.push_back(r);
+  }
+  ASSERT_EQ(repeats.size(), 1u);
+  const core::PlacementRequest& req = repeats[0]->request;
+  EXPECT_EQ(req.placement_id, "m-1");
+  EXPECT_EQ(req.queue_name, "q");
+  ASSERT_EQ(req.players.size(), 2u);
+  EXPECT_EQ(req.players[0].latency_ms.at("loc-a"), 30);
+  EXPECT_NE(req.matchmaker_data.find("\"red\""), std::string::npos) << req.matchmaker_data;
+  ASSERT_NE(fresh.Find("a"), nullptr);
+  EXPECT_EQ(fresh.Find("a")->status, TicketStatus::kPlacing);
+  EXPECT_EQ(fresh.Find("filler"), nullptr);
+  EXPECT_EQ(fresh.Find("backfill"), nullptr);
+  auto types = EventTypes(fx);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "MatchmakingFailed"), 2);
+
+  // Its answer completes it as a first answer would.
+  auto done = fresh.OnPlacementNotice(core::PlacementFulfilled{
+      "m-1", core::Endpoint{"arn:gs-9", "10.0.0.9", "", 7000, "loc-a"}, {{"pa", "psess-a"}, {"pb", "psess-b"}}});
+  EXPECT_EQ(EventTypes(done), std::vector<std::string>{"MatchmakingSucceeded"});
+  EXPECT_EQ(fresh.Find("a"), nullptr);
+}
+
 }  // namespace
 }  // namespace muster::matchmaking

@@ -1,5 +1,7 @@
 #include "node/node.h"
 
+#include "node/repeats.h"
+
 #include "common/crypto.h"
 #include "common/guarded.h"
 #include "common/log.h"
@@ -89,6 +91,10 @@ Status Node::Build(const NodeSetup& setup, bool reload) {
   fleet_->Subscribe(live_.bus());
   placement_->Subscribe(live_.bus());
   matchmaking_->Subscribe(live_.bus());
+  live_.bus().Subscribe("placement-repeats", [this](const core::Notice& n) {
+    const auto* repeat = std::get_if<core::PlacementRepeated>(&n);
+    return repeat ? AnswerRepeat(*repeat, *placement_, store_) : core::Effects{};
+  });
   computes_.clear();
 
   core::Effects fx;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "node/node.h"
+#include "node/node_test_setup.h"
 #include "store/temp_sqlite_store.h"
 
 namespace muster::node {
@@ -17,28 +18,6 @@ constexpr const char* kRules1v1 = R"({
   "teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 1}, {"name": "blue", "minPlayers": 1, "maxPlayers": 1}]
 })";
 
-NodeSetup Setup() {
-  NodeSetup s;
-  FleetSetup f;
-  f.fleet_id = "f1";
-  f.locations = {"custom-a"};
-  f.computes.push_back({"f1", "c1", "custom-a", "127.0.0.1", "", "token", 0});
-  s.fleets.push_back(f);
-  placement::QueueConfig q;
-  q.name = "q1";
-  q.arn = "arn:aws:gamelift:local:000000000000:gamesessionqueue/q1";
-  q.fleets = {"f1"};
-  q.timeout_ms = 30'000;
-  s.queues.push_back(q);
-  s.rule_sets.push_back({"rules", kRules1v1});
-  matchmaking::ConfigurationSpec spec;
-  spec.name = "cfg";
-  spec.rule_set_name = "rules";
-  spec.queue_name = "q1";
-  spec.request_timeout_ms = 60'000;
-  s.configurations.push_back(spec);
-  return s;
-}
 
 // Every row of every table and every outbox event, as text.
 std::string Dump(store::Store& s) {
@@ -72,7 +51,7 @@ std::string RunScenario(std::uint64_t seed) {
   SeededRandom random(seed);
   Env env{clock, random};
   Node node(*db, env);
-  Status started = node.Start(Setup());
+  Status started = node.Start(testing::OneQueueSetup(kRules1v1, 60'000));
   EXPECT_TRUE(started.ok()) << (started.ok() ? "" : started.error().message);
   if (!started.ok()) return "";
 

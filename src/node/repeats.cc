@@ -1,0 +1,76 @@
+#include "node/repeats.h"
+
+#include <map>
+
+#include "fleet/fleet_core.h"
+
+namespace muster::node {
+
+namespace {
+
+core::Effects Ended(core::PlacementEnded::Kind kind, const std::string& id, std::string reason) {
+  core::Effects fx;
+  fx.notices.push_back(core::PlacementEnded{kind, id, std::move(reason)});
+  return fx;
+}
+
+core::Effects Failed(const std::string& id, std::string reason) {
+  return Ended(core::PlacementEnded::Kind::kFailed, id, std::move(reason));
+}
+
+// PlacementFulfilled of a placement that ended FULFILLED, from its game session's rows.
+core::Effects FulfilledAgain(const core::PlacementRequest& request, const placement::Placement& p,
+                             store::Store& store) {
+  const std::string& id = request.placement_id;
+  auto gs_row = store.Get(store::Table::kGameSessions, p.game_session_arn);
+  if (!gs_row.ok()) return Failed(id, "its game session could not be read: " + gs_row.error().message);
+  if (!*gs_row) return Failed(id, "its game session " + p.game_session_arn + " is not in the store");
+  auto gs = fleet::GameSessionFromRow(**gs_row);
+  if (!gs.ok()) return Failed(id, "its game session could not be read: " + gs.error().message);
+  auto ps_rows = store.ListByIndex(store::Table::kPlayerSessions, p.game_session_arn, 1000);
+  if (!ps_rows.ok()) return Failed(id, "its player sessions could not be read: " + ps_rows.error().message);
+  std::map<std::string, std::string> session_of;  // player → player session
+  for (const auto& r : *ps_rows) {
+    auto ps = fleet::PlayerSessionFromRow(r);
+    if (ps.ok()) session_of.emplace(ps->player_id, ps->player_session_id);
+  }
+  core::PlacementFulfilled done{id, fleet::EndpointOf(*gs), {}};
+  for (const auto& player : request.players) {
+    auto it = session_of.find(player.player_id);
+    if (it != session_of.end()) done.placed_player_sessions.push_back({player.player_id, it->second});
+  }
+  core::Effects fx;
+  fx.notices.push_back(std::move(done));
+  return fx;
+}
+
+}  // namespace
+
+core::Effects AnswerRepeat(const core::PlacementRepeated& repeat, placement::PlacementCore& placement,
+                           store::Store& store) {
+  const core::PlacementRequest& request = repeat.request;
+  const std::string& id = request.placement_id;
+  if (placement.PlacementPending(id)) return {};
+  auto row = store.Get(store::Table::kPlacements, id);
+  if (!row.ok()) return Failed(id, "placement " + id + " could not be read: " + row.error().message);
+  if (!*row) return placement.OnRequest(core::PlacementRequested{request});
+  auto p = placement::PlacementCore::FromRow(**row);
+  if (!p.ok()) return Failed(id, "placement " + id + " could not be read: " + p.error().message);
+  using Kind = core::PlacementEnded::Kind;
+  switch (p->status) {
+    case placement::PlacementStatus::kFulfilled:
+      return FulfilledAgain(request, *p, store);
+    case placement::PlacementStatus::kCancelled:
+      return Ended(Kind::kCancelled, id, "the placement was cancelled");
+    case placement::PlacementStatus::kTimedOut:
+      return Ended(Kind::kTimedOut, id, "no game server process was available in time");
+    case placement::PlacementStatus::kFailed:
+      return Failed(id, "the placement failed");
+    case placement::PlacementStatus::kPending:
+      break;
+  }
+  return Failed(id, "placement " + id + " is pending in the store but could not be resumed (is its queue " +
+                        request.queue_name + " still defined?)");
+}
+
+}  // namespace muster::node
