@@ -20,6 +20,7 @@
 #include "common/guarded.h"
 #include "common/log.h"
 #include "daemon/config.h"
+#include "daemon/cores.h"
 #include "daemon/fd_budget.h"
 #include "daemon/supervisor.h"
 #include "identity/identity_service.h"
@@ -105,13 +106,6 @@ Result<node::NodeSetup> BuildSetup(const Config& cfg) {
 
 // The cores this process may run on (its affinity mask: taskset, cgroups' cpusets), not all the
 // machine's.
-unsigned UsableCores() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return static_cast<unsigned>(CPU_COUNT(&set));
-  return std::max(1u, std::thread::hardware_concurrency());
-}
-
 int Run(int argc, char** argv) {
   auto loaded = LoadConfig(argc, argv);
   if (!loaded.ok()) {
@@ -420,7 +414,8 @@ int Run(int argc, char** argv) {
     });
   }
   MLOG(kInfo) << "musterd ready (store " << (*store)->Engine() << " in " << cfg.data_dir << ", " << threads
-              << (threads == 1 ? " connection loop" : " connection loops") << " and the node's loop)";
+              << (threads == 1 ? " connection loop" : " connection loops") << " and the node's loop; "
+              << cores << (cores == 1 ? " usable core" : " usable cores") << ")";
   net::RunLoop(ioc, "musterd node loop");
   loop_work.clear();
   for (auto& l : loops) l->stop();
