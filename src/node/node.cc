@@ -93,7 +93,7 @@ Status Node::Build(const NodeSetup& setup, bool reload) {
   matchmaking_->Subscribe(live_.bus());
   live_.bus().Subscribe("placement-repeats", [this](const core::Notice& n) {
     const auto* repeat = std::get_if<core::PlacementRepeated>(&n);
-    return repeat ? AnswerRepeat(*repeat, *placement_, store_) : core::Effects{};
+    return repeat ? AnswerRepeat(*repeat, *placement_, store_, clock_.NowMillis()) : core::Effects{};
   });
   computes_.clear();
 

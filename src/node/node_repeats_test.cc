@@ -4,6 +4,7 @@
 // rewriting rows of a real SQLite store between two runs of a node.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -118,6 +119,7 @@ TEST_F(NodeRepeatsTest, AMatchWhosePlacementWasNeverStoredIsPlacedAgainAtStart) 
 TEST_F(NodeRepeatsTest, AMatchWhosePlacementWasFulfilledCompletesAtStartWithItsConnectionInfo) {
   std::vector<store::Row> placing;
   std::string arn;
+  std::map<std::string, std::string> sessions_of;  // ticket → its player session, as first told
   {
     auto node = StartNode();
     std::string key = Ready(*node, 1);
@@ -129,7 +131,12 @@ TEST_F(NodeRepeatsTest, AMatchWhosePlacementWasFulfilledCompletesAtStartWithItsC
     ASSERT_EQ(sessions->size(), 1u);
     arn = sessions->front().id;
     Activate(*node, key, arn);
-    EXPECT_EQ(Stored("a").status, matchmaking::TicketStatus::kCompleted);
+    for (const char* id : {"a", "b"}) {
+      matchmaking::Ticket t = Stored(id);
+      EXPECT_EQ(t.status, matchmaking::TicketStatus::kCompleted);
+      ASSERT_EQ(t.matched_player_sessions.size(), 1u);
+      sessions_of[id] = t.matched_player_sessions[0].player_session_id;
+    }
   }
   // The tickets' completion "was lost": they are PLACING again, the placement FULFILLED.
   PutBack(placing, store::Table::kTickets);
@@ -143,9 +150,10 @@ TEST_F(NodeRepeatsTest, AMatchWhosePlacementWasFulfilledCompletesAtStartWithItsC
     EXPECT_EQ(t.port, 7777);
     ASSERT_EQ(t.matched_player_sessions.size(), 1u);
     EXPECT_EQ(t.matched_player_sessions[0].player_id, std::string("player-") + id);
-    EXPECT_EQ(t.matched_player_sessions[0].player_session_id.rfind("psess-", 0), 0u);
+    EXPECT_EQ(t.matched_player_sessions[0].player_session_id, sessions_of[id]);
   }
-  // With the event a client waits for.
+  // With the event a client waits for (in a real crash the first run's would be lost with its
+  // commit; here the first run committed it before its rows were put back).
   auto events = (*db_).ReadEvents(0, 1000);
   ASSERT_TRUE(events.ok());
   int succeeded = 0;
@@ -171,6 +179,50 @@ TEST_F(NodeRepeatsTest, AMatchWhosePlacementTimedOutFailsAtStartWithThatReason) 
     EXPECT_EQ(t.status, matchmaking::TicketStatus::kFailed) << id;
     EXPECT_NE(t.status_message.find("PlacementTimedOut"), std::string::npos) << t.status_message;
   }
+}
+
+TEST_F(NodeRepeatsTest, AMatchWhoseGameSessionEndedMeanwhileFailsAtStart) {
+  std::vector<store::Row> placing;
+  {
+    auto node = StartNode();
+    std::string key = Ready(*node, 1);
+    Match(*node);
+    placing = {Row(store::Table::kTickets, "a"), Row(store::Table::kTickets, "b")};
+    auto sessions = (*db_).List(store::Table::kGameSessions, "", 10);
+    ASSERT_TRUE(sessions.ok());
+    ASSERT_EQ(sessions->size(), 1u);
+    Activate(*node, key, sessions->front().id);
+    json::object reply;
+    ASSERT_TRUE(node->game_servers().Request(key, fleet::ClientMessage{"r-3", fleet::TerminateServerProcess{}}, &reply).ok());
+  }
+  PutBack(placing, store::Table::kTickets);
+
+  auto node = StartNode();
+  for (const char* id : {"a", "b"}) {
+    matchmaking::Ticket t = Stored(id);
+    EXPECT_EQ(t.status, matchmaking::TicketStatus::kFailed) << id;  // no endpoint that no longer exists
+    EXPECT_NE(t.status_message.find("ended before the match heard of it"), std::string::npos) << t.status_message;
+  }
+}
+
+TEST_F(NodeRepeatsTest, APendingPlacementWhoseQueueIsGoneFailsAndIsStoredFailed) {
+  std::string match;
+  {
+    auto node = StartNode();
+    match = Match(*node);  // pending on q1
+  }
+  // Started again with q1 gone (the configuration now places through q2).
+  NodeSetup setup = testing::OneQueueSetup(kRules1v1, 600'000);
+  setup.queues[0].name = "q2";
+  setup.configurations[0].queue_name = "q2";
+  Node node(*db_, env_);
+  ASSERT_TRUE(node.Start(setup).ok());
+  for (const char* id : {"a", "b"}) {
+    matchmaking::Ticket t = Stored(id);
+    EXPECT_EQ(t.status, matchmaking::TicketStatus::kFailed) << id;
+    EXPECT_NE(t.status_message.find("its queue q1 is not defined"), std::string::npos) << t.status_message;
+  }
+  EXPECT_EQ(Row(store::Table::kPlacements, match).status, "FAILED");
 }
 
 }  // namespace

@@ -18,7 +18,10 @@ core::Effects Failed(const std::string& id, std::string reason) {
   return Ended(core::PlacementEnded::Kind::kFailed, id, std::move(reason));
 }
 
-// PlacementFulfilled of a placement that ended FULFILLED, from its game session's rows.
+// PlacementFulfilled of a placement that ended FULFILLED, from its game session's rows: the
+// session must still be ACTIVE (its players are told where to connect), and each player's
+// session is the first one made for that player in it (the placement's; a backfill may have
+// added a later one after the player left).
 core::Effects FulfilledAgain(const core::PlacementRequest& request, const placement::Placement& p,
                              store::Store& store) {
   const std::string& id = request.placement_id;
@@ -27,17 +30,24 @@ core::Effects FulfilledAgain(const core::PlacementRequest& request, const placem
   if (!*gs_row) return Failed(id, "its game session " + p.game_session_arn + " is not in the store");
   auto gs = fleet::GameSessionFromRow(**gs_row);
   if (!gs.ok()) return Failed(id, "its game session could not be read: " + gs.error().message);
+  if (gs->status != fleet::GameSessionStatus::kActive) {
+    return Failed(id, "its game session " + p.game_session_arn + " is " + fleet::GameSessionStatusName(gs->status) +
+                          " (it ended before the match heard of it)");
+  }
   auto ps_rows = store.ListByIndex(store::Table::kPlayerSessions, p.game_session_arn, 1000);
   if (!ps_rows.ok()) return Failed(id, "its player sessions could not be read: " + ps_rows.error().message);
-  std::map<std::string, std::string> session_of;  // player → player session
+  std::map<std::string, fleet::PlayerSession> first;  // player → their first session in it
   for (const auto& r : *ps_rows) {
     auto ps = fleet::PlayerSessionFromRow(r);
-    if (ps.ok()) session_of.emplace(ps->player_id, ps->player_session_id);
+    if (!ps.ok()) continue;
+    auto [it, inserted] = first.emplace(ps->player_id, *ps);
+    if (!inserted && ps->creation_time < it->second.creation_time) it->second = std::move(ps).value();
   }
   core::PlacementFulfilled done{id, fleet::EndpointOf(*gs), {}};
   for (const auto& player : request.players) {
-    auto it = session_of.find(player.player_id);
-    if (it != session_of.end()) done.placed_player_sessions.push_back({player.player_id, it->second});
+    auto it = first.find(player.player_id);
+    if (it == first.end()) return Failed(id, "the player session of " + player.player_id + " is not in the store");
+    done.placed_player_sessions.push_back({player.player_id, it->second.player_session_id});
   }
   core::Effects fx;
   fx.notices.push_back(std::move(done));
@@ -47,7 +57,7 @@ core::Effects FulfilledAgain(const core::PlacementRequest& request, const placem
 }  // namespace
 
 core::Effects AnswerRepeat(const core::PlacementRepeated& repeat, placement::PlacementCore& placement,
-                           store::Store& store) {
+                           store::Store& store, Millis now) {
   const core::PlacementRequest& request = repeat.request;
   const std::string& id = request.placement_id;
   if (placement.PlacementPending(id)) return {};
@@ -69,8 +79,14 @@ core::Effects AnswerRepeat(const core::PlacementRepeated& repeat, placement::Pla
     case placement::PlacementStatus::kPending:
       break;
   }
-  return Failed(id, "placement " + id + " is pending in the store but could not be resumed (is its queue " +
-                        request.queue_name + " still defined?)");
+  // PENDING in the store, yet the placement core did not resume it: its queue is gone. It ends
+  // FAILED now, so that a later start with the queue back does not place it for failed tickets.
+  core::Effects fx = Failed(id, "placement " + id + " could not be resumed: its queue " + p->request.queue_name +
+                                    " is not defined");
+  p->status = placement::PlacementStatus::kFailed;
+  p->end_time = now;
+  fx.writes.push_back(store::Write::Upsert(store::Table::kPlacements, placement::PlacementCore::ToRow(*p, now)));
+  return fx;
 }
 
 }  // namespace muster::node

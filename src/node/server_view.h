@@ -7,11 +7,14 @@
 // change that may still fail.
 //
 // Not wired yet: the node runs both sides on one thread, where the placement core answers these
-// reads itself. It is kept equal to that answer by server_view_test.cc.
+// reads itself. It is kept equal to that answer by server_view_test.cc. To wire it, the server
+// shard's completions must hand it their placement, game session and player session rows
+// (Shard::Enqueue keeps only ticket and process rows for the views today).
 //
-// Thread safety: one reader-writer lock. Apply and the Put/Replace methods from one thread at a
-// time (Apply from the writer's completions, in commit order; the others on the server shard's
-// owner thread); the reads from any thread.
+// Thread safety: one reader-writer lock; the reads from any thread. Apply comes from the writer's
+// completions, in commit order; ReplaceQueues and Replace from the server shard's owner thread at
+// start and at its reload, when none of its batches is in flight (else an older commit's Apply
+// could land after a Replace that read newer state), as for the ticket and fleet views.
 
 #include <map>
 #include <optional>

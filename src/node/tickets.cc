@@ -75,7 +75,7 @@ Status Tickets::AcceptMatch(const std::string& ticket_id, const std::vector<std:
                             bool accept) {
   MUSTER_RETURN_IF_ERROR(node_.live_.Serving());
   MUSTER_ASSIGN_OR_RETURN(auto fx, node_.matchmaking_->AcceptMatch(ticket_id, player_ids, accept));
-  fx.Append(node_.placement_->Pump());
+  // A match every player accepted asks for its placement, which is tried at once (PlacementCore::OnRequest).
   return node_.live_.Apply(std::move(fx));
 }
 

@@ -294,7 +294,13 @@ core::Effects PlacementCore::OnRequest(const core::Notice& request) {
   std::string placement_id;
   if (const auto* r = std::get_if<core::PlacementRequested>(&request)) {
     placement_id = r->request.placement_id;
+    if (Find(placement_id)) return {};  // asked twice while pending: its outcome comes once
     fx = Start(r->request);
+    // A new placement waiting behind older ones is tried in arrival order now, with them, rather
+    // than at the next Pump: it may fit capacity they cannot use.
+    if (fx.ok() && waiting_.size() > 1 && Find(placement_id) && Find(placement_id)->game_session_arn.empty()) {
+      fx->Append(Pump());
+    }
   } else if (const auto* b = std::get_if<core::BackfillRequested>(&request)) {
     placement_id = b->placement_id;
     fx = Backfill(b->placement_id, b->game_session_arn, b->players, b->matchmaker_data, b->backfill_ticket_id);

@@ -99,7 +99,11 @@ class PlacementCore : public core::ServerReads {
   // Reacts to a fleet notice (GameSessionActivated / GameSessionFailed).
   core::Effects OnFleetNotice(const core::Notice& notice);
   // Handles a request of matchmaking (topic "placement-requests"); one it cannot carry out is
-  // answered with PlacementEnded kFailed and the reason.
+  // answered with PlacementEnded kFailed and the reason. A request for a placement that is
+  // pending changes nothing (its outcome comes once). A placement id is used once: a request
+  // sent again once its placement may have ended is a PlacementRepeated, answered from the store
+  // by the shell (node/repeats.h). A new placement waiting behind older ones is tried at once in
+  // arrival order with them (a Pump), so it takes capacity only they cannot use.
   core::Effects OnRequest(const core::Notice& request);
 
   // core::ServerReads.

@@ -327,5 +327,20 @@ TEST_F(PlacementTest, GameSessionsReadAsMatchmakingNeedsThem) {
   EXPECT_FALSE(core_.QueueExists("p"));
 }
 
+TEST_F(PlacementTest, ARequestWaitingBehindOlderOnesIsTriedAtOnceForCapacityTheyCannotUse) {
+  // The older placement can only use loc-b, where there is no process.
+  auto old = core_.OnRequest(core::PlacementRequested{Request("old", 999, 20)});
+  ASSERT_TRUE(core_.PlacementPending("old"));
+  std::string ka = Ready("ca", "a1");  // capacity in loc-a, which "old" cannot reach
+  auto fx = core_.OnRequest(core::PlacementRequested{Request("new", 20, 999)});
+  ASSERT_EQ(fx.pushes.size(), 1u);  // placed now, not at the next Pump
+  EXPECT_EQ(fx.pushes[0].process_key, ka);
+  EXPECT_EQ(core_.Find("new")->location, "loc-a");
+  EXPECT_TRUE(core_.Find("old")->game_session_arn.empty());
+  // Asked twice while pending: nothing changes, no answer.
+  EXPECT_TRUE(core_.OnRequest(core::PlacementRequested{Request("old", 999, 20)}).empty());
+  EXPECT_TRUE(core_.PlacementPending("old"));
+}
+
 }  // namespace
 }  // namespace muster::placement
