@@ -8,6 +8,7 @@
 //
 // Thread safety: a plain value.
 
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -23,16 +24,28 @@ struct Push {
 };
 
 struct Effects {
+ private:
+  // Moves `from` to the end of `to` (taken whole when `to` is empty).
+  template <class T>
+  static void MoveInto(std::vector<T>& to, std::vector<T>& from) {
+    if (to.empty()) {
+      to.swap(from);
+      return;
+    }
+    to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+  }
+
+ public:
   std::vector<store::Write> writes;
   std::vector<store::EventAppend> events;
   std::vector<Push> pushes;
   std::vector<Notice> notices;
 
   void Append(Effects&& other) {
-    for (auto& w : other.writes) writes.push_back(std::move(w));
-    for (auto& e : other.events) events.push_back(std::move(e));
-    for (auto& p : other.pushes) pushes.push_back(std::move(p));
-    for (auto& n : other.notices) notices.push_back(std::move(n));
+    MoveInto(writes, other.writes);
+    MoveInto(events, other.events);
+    MoveInto(pushes, other.pushes);
+    MoveInto(notices, other.notices);
   }
   bool empty() const { return writes.empty() && events.empty() && pushes.empty() && notices.empty(); }
 };
