@@ -12,11 +12,13 @@
 // holds exactly what committed) and serves again. Game servers stay connected through a reload.
 // Changes of definitions (rule sets, configurations) are checked, committed, and only then put in
 // memory; their failure is reported and changes nothing. A durable commit is published (views,
-// dispatcher, pushes) from the writer's completion; the answers follow on the node's thread.
-
+// dispatcher, pushes) from the writer's completion, so a later commit's pushes may go out before
+// an earlier commit's answer, which follows on the node's thread. The *Async operations of the
+// parts return at once and answer from the completion; the others wait for their own commit.
+//
 // Parts by resource, each in its own files: definitions() (rule sets, configurations),
 // tickets() (matchmaking tickets) and game_servers() (the server socket's requests). The Node
-// itself owns the cores, the commit pipeline (Commit, Deliver, Reload) and the views.
+// itself owns the cores, their shard, the views, and what a reload rebuilds (Build, Restore).
 //
 // Thread safety: none, except where a method says so (RunOnOwner here; GetTicket, Authenticate,
 // ProcessLive and ConfigurationArn of the parts: safe from any thread). Everything else runs on
