@@ -37,6 +37,7 @@ void TicketView::PutLocked(store::Row row) {
   const bool was_ended = e.ended;
   e.row = std::move(row);
   e.decoded.reset();
+  e.generation = ++generations_;
   e.ended = ended;
   if (was_ended) --ended_count_;
   if (!ended) return;
@@ -55,16 +56,33 @@ void TicketView::PutLocked(store::Row row) {
 }
 
 std::optional<Result<matchmaking::Ticket>> TicketView::Find(const std::string& ticket_id) const {
-  std::lock_guard lock(mu_);
-  auto it = tickets_.find(ticket_id);
-  if (it == tickets_.end()) return std::nullopt;
-  Entry& e = it->second;
-  if (!e.decoded) {
-    auto t = matchmaking::MatchmakingCore::FromRow(e.row);
-    if (!t.ok()) return Result<matchmaking::Ticket>(t.take_error());
-    e.decoded = std::make_shared<const matchmaking::Ticket>(std::move(t).value());
+  std::shared_ptr<const matchmaking::Ticket> decoded;
+  store::Row row;
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lock(mu_);
+    auto it = tickets_.find(ticket_id);
+    if (it == tickets_.end()) return std::nullopt;
+    const Entry& e = it->second;
+    if (e.decoded) {
+      decoded = e.decoded;
+    } else {
+      row = e.row;
+      generation = e.generation;
+    }
   }
-  return Result<matchmaking::Ticket>(*e.decoded);
+  if (!decoded) {
+    auto t = matchmaking::MatchmakingCore::FromRow(row);
+    if (!t.ok()) return Result<matchmaking::Ticket>(t.take_error());
+    decoded = std::make_shared<const matchmaking::Ticket>(std::move(t).value());
+    std::lock_guard lock(mu_);
+    auto it = tickets_.find(ticket_id);
+    // Kept only if the entry still holds the row it was decoded from.
+    if (it != tickets_.end() && it->second.generation == generation && !it->second.decoded) {
+      it->second.decoded = decoded;
+    }
+  }
+  return Result<matchmaking::Ticket>(*decoded);
 }
 
 std::size_t TicketView::size() const {

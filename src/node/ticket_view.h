@@ -6,7 +6,9 @@
 // so nobody reads a change that is not durable. It holds every live ticket (loaded at start and
 // at a reload) and the latest `max_ended` ended ones (COMPLETED, FAILED, CANCELLED, TIMED_OUT),
 // oldest dropped first; a ticket it does not hold is read from the store by the caller. Rows are
-// decoded on their first read, once.
+// decoded on their first read, outside the view's lock (the loops' reads of other tickets do not
+// wait for it), and kept decoded for later reads; the copy a reader gets is made outside the lock
+// too.
 //
 // Thread safety: every method takes the view's lock. Apply and Put from one thread at a time (the
 // writer's completions, in commit order; the node's thread at start and at a reload, when no
@@ -14,6 +16,7 @@
 // Find from any thread.
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -46,6 +49,7 @@ class TicketView {
   struct Entry {
     store::Row row;
     std::shared_ptr<const matchmaking::Ticket> decoded;  // filled on first read
+    std::uint64_t generation = 0;  // moves with each row put: a decode of an older row is not kept
     bool ended = false;
   };
   void PutLocked(store::Row row);  // REQUIRES(mu_)
@@ -55,6 +59,7 @@ class TicketView {
   mutable std::unordered_map<std::string, Entry> tickets_;  // GUARDED_BY(mu_)
   std::deque<std::string> ended_;  // GUARDED_BY(mu_); ids as they ended, oldest first
   std::size_t ended_count_ = 0;    // GUARDED_BY(mu_); entries with ended = true
+  std::uint64_t generations_ = 0;  // GUARDED_BY(mu_)
 };
 
 }  // namespace muster::node

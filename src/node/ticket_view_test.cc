@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 namespace muster::node {
 namespace {
 
@@ -59,6 +63,35 @@ TEST(TicketView, ARowThatDoesNotDecodeIsAnErrorNotACrash) {
   auto t = view.Find("bad");
   ASSERT_TRUE(t.has_value());
   EXPECT_FALSE(t->ok());
+}
+
+// Rows are decoded outside the lock: a decode of a row that was replaced meanwhile must not be
+// kept over the new one. Readers race a writer; once the writer is done, every read gives the
+// last row.
+TEST(TicketView, ADecodeOfAReplacedRowIsNotKept) {
+  TicketView view;
+  view.Apply({Put("t1", matchmaking::TicketStatus::kQueued)});
+  std::atomic<bool> done{false};
+  std::atomic<int> reads{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&] {
+      while (!done.load()) {
+        auto t = view.Find("t1");
+        ASSERT_TRUE(t.has_value());
+        ASSERT_TRUE(t->ok());
+        reads.fetch_add(1);
+      }
+    });
+  }
+  for (int i = 0; i < 2000; ++i) {
+    view.Apply({Put("t1", i % 2 ? matchmaking::TicketStatus::kSearching : matchmaking::TicketStatus::kQueued)});
+  }
+  view.Apply({Put("t1", matchmaking::TicketStatus::kCompleted)});
+  done = true;
+  for (auto& t : readers) t.join();
+  EXPECT_GT(reads.load(), 0);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ((*view.Find("t1"))->status, matchmaking::TicketStatus::kCompleted);
 }
 
 }  // namespace
