@@ -16,8 +16,10 @@ struct RunningSession {
   bool active = false;          // ACTIVE (not ACTIVATING, not ended)
   std::string status;           // its status name, for messages
   int max_players = 0;
-  int occupied_slots = 0;       // player sessions RESERVED or ACTIVE
-  std::vector<std::string> present_players;  // their player ids
+  std::vector<std::string> present_players;  // of its player sessions RESERVED or ACTIVE
+
+  // The slots taken: one per player session RESERVED or ACTIVE.
+  int occupied_slots() const { return static_cast<int>(present_players.size()); }
 };
 
 class ServerReads {

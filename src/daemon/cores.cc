@@ -48,7 +48,8 @@ std::vector<std::string> SelfAndAncestors(std::string path) {
   for (;;) {
     out.push_back(path);
     if (path.empty()) break;
-    path.erase(path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
+    const auto slash = path.rfind('/');
+    path.erase(slash == std::string::npos ? 0 : slash);
   }
   return out;
 }

@@ -278,7 +278,7 @@ core::Effects MatchmakingCore::MaybeAutoBackfill(const Config& cfg, const std::s
   std::erase_if(players, [&](const PlayerInput& p) { return !present.count(p.player_id); });
   if (players.empty() || backfills_.count(arn)) return fx;  // never replaces a running backfill
   if (static_cast<int>(players.size()) >= TeamCapacity(*cfg.spec.rule_set)) return fx;
-  if (gs->occupied_slots >= gs->max_players) return fx;
+  if (gs->occupied_slots() >= gs->max_players) return fx;
   auto started = StartBackfill(cfg.spec.name, "auto-backfill-" + random_.Uuid4(), arn, std::move(players));
   if (!started.ok()) return fx;  // e.g. a manual backfill is already running
   fx.Append(std::move(started).value());

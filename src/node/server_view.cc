@@ -105,7 +105,6 @@ std::optional<core::RunningSession> ServerView::GameSession(const std::string& a
   out.active = s.active;
   out.status = s.status;
   out.max_players = s.max_players;
-  out.occupied_slots = static_cast<int>(s.holding.size());
   for (const auto& [psid, player] : s.holding) out.present_players.push_back(player);
   return out;
 }

@@ -72,7 +72,7 @@ class ServerViewTest : public ::testing::Test {
       EXPECT_EQ(viewed->active, core->active);
       EXPECT_EQ(viewed->status, core->status);
       EXPECT_EQ(viewed->max_players, core->max_players);
-      EXPECT_EQ(viewed->occupied_slots, core->occupied_slots);
+      EXPECT_EQ(viewed->occupied_slots(), core->occupied_slots());
       std::sort(core->present_players.begin(), core->present_players.end());
       std::sort(viewed->present_players.begin(), viewed->present_players.end());
       EXPECT_EQ(viewed->present_players, core->present_players);
@@ -125,7 +125,7 @@ TEST_F(ServerViewTest, AnswersAsThePlacementCoreThroughAGamesLife) {
   auto live = view_.GameSession(arn);
   ASSERT_TRUE(live.has_value());
   EXPECT_TRUE(live->active);
-  EXPECT_EQ(live->occupied_slots, 2);
+  EXPECT_EQ(live->occupied_slots(), 2);
   EXPECT_FALSE(view_.PlacementPending(*placements_.begin()));
 
   // Players join and one leaves; the automatic backfill fills its slot.
@@ -134,10 +134,10 @@ TEST_F(ServerViewTest, AnswersAsThePlacementCoreThroughAGamesLife) {
   Commit(fleet_.AcceptPlayerSession(key, arn, ps[0]));
   Commit(fleet_.AcceptPlayerSession(key, arn, ps[1]));
   Commit(fleet_.RemovePlayerSession(key, arn, ps[1]));
-  EXPECT_EQ(view_.GameSession(arn)->occupied_slots, 1);
+  EXPECT_EQ(view_.GameSession(arn)->occupied_slots(), 1);
   Start("c", "pc");
   Commit(mm_.Run());
-  EXPECT_EQ(view_.GameSession(arn)->occupied_slots, 2);
+  EXPECT_EQ(view_.GameSession(arn)->occupied_slots(), 2);
 
   // The process ends: its game session is gone from the view as from the core.
   Commit(fleet_.TerminateServerProcess(key));
@@ -167,7 +167,7 @@ TEST_F(ServerViewTest, ReplaceTakesTheWholeStateAndRowsInAnyOrder) {
   view_.Apply({store::Write::Upsert(store::Table::kPlayerSessions, fleet::PlayerSessionRow(p3, 0)),
                store::Write::Upsert(store::Table::kGameSessions, fleet::GameSessionRow(g2, 0))});
   ASSERT_TRUE(view_.GameSession("arn:gs-2").has_value());
-  EXPECT_EQ(view_.GameSession("arn:gs-2")->occupied_slots, 1);
+  EXPECT_EQ(view_.GameSession("arn:gs-2")->occupied_slots(), 1);
 
   // A row that does not decode is skipped; the rest of the commit applies.
   store::Row damaged;

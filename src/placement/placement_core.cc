@@ -298,9 +298,8 @@ core::Effects PlacementCore::OnRequest(const core::Notice& request) {
     fx = Start(r->request);
     // A new placement waiting behind older ones is tried in arrival order now, with them, rather
     // than at the next Pump: it may fit capacity they cannot use.
-    if (fx.ok() && waiting_.size() > 1 && Find(placement_id) && Find(placement_id)->game_session_arn.empty()) {
-      fx->Append(Pump());
-    }
+    const Placement* started = fx.ok() ? Find(placement_id) : nullptr;
+    if (started && started->game_session_arn.empty() && waiting_.size() > 1) fx->Append(Pump());
   } else if (const auto* b = std::get_if<core::BackfillRequested>(&request)) {
     placement_id = b->placement_id;
     fx = Backfill(b->placement_id, b->game_session_arn, b->players, b->matchmaker_data, b->backfill_ticket_id);
@@ -328,7 +327,6 @@ std::optional<core::RunningSession> PlacementCore::GameSession(const std::string
       out.present_players.push_back(ps->player_id);
     }
   }
-  out.occupied_slots = fleets_.OccupiedSlots(*gs);
   return out;
 }
 

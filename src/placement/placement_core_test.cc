@@ -315,12 +315,12 @@ TEST_F(PlacementTest, GameSessionsReadAsMatchmakingNeedsThem) {
   EXPECT_FALSE(gs->active);
   EXPECT_EQ(gs->status, "ACTIVATING");
   EXPECT_EQ(gs->max_players, 2);
-  EXPECT_EQ(gs->occupied_slots, 0);  // the players' sessions are reserved when it activates
+  EXPECT_EQ(gs->occupied_slots(), 0);  // the players' sessions are reserved when it activates
   ASSERT_TRUE(fleet_.ActivateGameSession(key, arn).ok());
   gs = core_.GameSession(arn);
   EXPECT_TRUE(gs->active);
   EXPECT_EQ(gs->status, "ACTIVE");
-  EXPECT_EQ(gs->occupied_slots, 2);
+  EXPECT_EQ(gs->occupied_slots(), 2);
   EXPECT_EQ(gs->present_players, (std::vector<std::string>{"p1", "p2"}));
   EXPECT_FALSE(core_.GameSession("arn:nothing").has_value());
   EXPECT_TRUE(core_.QueueExists("q"));
