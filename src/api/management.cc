@@ -137,19 +137,19 @@ net::HttpResponse ManagementApi::Handle(std::string_view op, std::string_view bo
 
 void ManagementApi::Handle(std::string_view op, std::string_view body, net::Responder respond) {
   if (op != "StartMatchmaking") {
-    node_.RunOnOwner([this, op = std::string(op), body = std::string(body), respond = std::move(respond)] {
+    node_.RunOnMatchmaking([this, op = std::string(op), body = std::string(body), respond = std::move(respond)] {
       respond(Handle(op, body));
     });
     return;
   }
-  // The intake path: parsed here (the connection's loop), started on the node's thread, answered
-  // once the ticket is durable.
+  // The intake path: parsed here (the connection's loop), started on the matchmaking shard's
+  // thread, answered once the ticket is durable.
   auto parsed = ParseBody(body);
   if (!parsed.ok()) return respond(AwsJsonError(parsed.error()));
   JsonObjectReader reader(*parsed, "");
   auto start = ReadStart(reader);
   if (!start.ok()) return respond(AwsJsonError(start.error()));
-  node_.RunOnOwner([this, start = std::move(start).value(), respond = std::move(respond)]() mutable {
+  node_.RunOnMatchmaking([this, start = std::move(start).value(), respond = std::move(respond)]() mutable {
     node_.tickets().StartMatchmakingAsync(start.configuration, std::move(start.players), "", std::move(start.ticket_id),
                                 [this, respond = std::move(respond)](Result<matchmaking::Ticket> t) {
                                   if (!t.ok()) return respond(AwsJsonError(t.error()));

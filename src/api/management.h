@@ -11,9 +11,10 @@
 // Every request is parsed completely (unknown fields, types, lengths, ranges) before anything
 // changes. Shapes and errors: docs/management-api.md.
 //
-// Threads: Handle(op, body) runs on the node's thread, like the Node it calls. Handle(op, body,
-// respond) may run on any thread: it parses StartMatchmaking where it is called and posts the rest
-// to the node's thread (Node::RunOnOwner), whence the answers come.
+// Threads: Handle(op, body) runs on the matchmaking shard's thread, like the parts of the Node it
+// calls (definitions, tickets). Handle(op, body, respond) may run on any thread: it parses
+// StartMatchmaking where it is called and posts the rest to that thread (Node::RunOnMatchmaking),
+// whence the answers come.
 
 #include <string_view>
 

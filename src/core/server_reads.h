@@ -22,10 +22,19 @@ struct RunningSession {
   int occupied_slots() const { return static_cast<int>(present_players.size()); }
 };
 
+// A game session queue as matchmaking needs it: its ARN (for a configuration's
+// GameSessionQueueArns) and the locations it can place into (for the players' latencies).
+struct QueueInfo {
+  std::string arn;
+  std::vector<std::string> locations;
+};
+
 class ServerReads {
  public:
   virtual ~ServerReads() = default;
-  virtual bool QueueExists(const std::string& name) const = 0;
+  // A defined queue; nullopt when there is none of that name.
+  virtual std::optional<QueueInfo> Queue(const std::string& name) const = 0;
+  bool QueueExists(const std::string& name) const { return Queue(name).has_value(); }
   // Whether a placement is still pending (will be answered by PlacementFulfilled or PlacementEnded).
   virtual bool PlacementPending(const std::string& placement_id) const = 0;
   // A game session that is live (activating or active); nullopt when it is unknown or ended.

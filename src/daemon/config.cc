@@ -151,6 +151,7 @@ const std::vector<std::pair<std::string, Key>>& Keys() {
       {"tls_cert", Str("tls_cert", &Config::tls_cert, "PEM certificate for wss (default: generated self-signed in <data_dir>/tls)")},
       {"tls_key", Str("tls_key", &Config::tls_key, "PEM private key for wss")},
       {"threads", Int("threads", &Config::threads, 0, 256, "event loops for client and game server connections (0: one per core musterd may run on: its CPU affinity, lowered by a cgroup CPU quota); the node runs on a loop of its own")},
+      {"matchmaking_thread", Bool("matchmaking_thread", &Config::matchmaking_thread, "run matchmaking (every configuration's tickets and matchers) as a shard on a thread of its own, apart from placement and fleets on the node's thread: each side commits and reloads on its own, so a failed commit fences only its side (docs/shell.md, Shards)")},
       {"max_connections", Int("max_connections", &Config::max_connections, 1, 1000000, "open connections per listener; when full, the longest-idle connection makes room, else new ones get 503")},
       {"max_connections_per_address", Int("max_connections_per_address", &Config::max_connections_per_address, 0, 1000000, "open connections per client address (IPv6: per /64) on the client API listener (0 = no cap)")},
       {"server_max_connections_per_address", Int("server_max_connections_per_address", &Config::server_max_connections_per_address, 0, 1000000, "open connections per address on the game server socket listeners (0 = no cap)")},

@@ -157,6 +157,10 @@ int Run(int argc, char** argv) {
   std::vector<std::unique_ptr<boost::asio::io_context>> loops;
   for (std::size_t i = 0; i < threads; ++i) loops.push_back(std::make_unique<boost::asio::io_context>(1));
   boost::asio::io_context ioc(1);  // the node's loop
+  // Matchmaking's own loop (matchmaking_thread): its shard's changes, runs and commit completions.
+  boost::asio::io_context match_ioc(1);
+  auto match_work = boost::asio::make_work_guard(match_ioc);
+  boost::asio::io_context& match_loop = cfg.matchmaking_thread ? match_ioc : ioc;
   std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> loop_work;
   std::vector<boost::asio::io_context*> connection_loops;
   for (auto& l : loops) {
@@ -164,7 +168,9 @@ int Run(int argc, char** argv) {
     connection_loops.push_back(l.get());
   }
 
-  node::Node node(**store, Env::System());
+  node::NodeOptions node_options;
+  node_options.matchmaking_shard = cfg.matchmaking_thread;
+  node::Node node(**store, Env::System(), node_options);
   if (auto st = node.Start(*setup); !st.ok()) return fail("start", st.error());
 
   auto admin_secret = [&cfg](std::string_view ak) -> Result<std::string> {
@@ -207,7 +213,8 @@ int Run(int argc, char** argv) {
   // from its completions (posted back to the loop), which also push to game servers and wake the
   // dispatcher. Declared after the loop, the server socket and the dispatcher, so it stops first.
   store::CommitWriter writer(**store);
-  node.UseWriter(writer, [&ioc](std::function<void()> f) { boost::asio::post(ioc, std::move(f)); });
+  node.UseWriter(writer, [&ioc](std::function<void()> f) { boost::asio::post(ioc, std::move(f)); },
+                 [&match_loop](std::function<void()> f) { boost::asio::post(match_loop, std::move(f)); });
 
   bool run_pending = false;
   api::ClientApiOptions client_options;
@@ -218,10 +225,10 @@ int Run(int argc, char** argv) {
   client_options.tickets_per_address = {static_cast<double>(cfg.address_tickets_rate_per_minute),
                                         static_cast<double>(cfg.address_tickets_burst)};
   api::ClientApi client(node, identities, players, clock, client_options);
-  node.SetRunScheduler([&] {
+  node.SetRunScheduler([&] {  // on matchmaking's thread, as run_pending
     if (run_pending) return;
     run_pending = true;
-    boost::asio::post(ioc, [&] {
+    boost::asio::post(match_loop, [&] {
       run_pending = false;
       Guarded("matchmaking run", [&] { node.RunMatchmaking(); });
     });
@@ -384,20 +391,36 @@ int Run(int argc, char** argv) {
     ticker.cancel();
     drain.expires_after(std::chrono::milliseconds(200));
     drain.async_wait([&](const boost::system::error_code&) {
-      // Commits still queued (and the node's turn not yet flushed) go in, and their answers out,
-      // before the loops stop.
+      // Commits still queued (and the turns not yet flushed) go in, and their answers out, before
+      // the loops stop; each shard's turn on its own thread. Notices one shard would hand the
+      // other from now on are dropped: the next start asks again for what they carried.
+      node.BeginStop();
       node.FlushTurn();
-      writer.Stop();
-      auto ws_stats = writer.stats();
-      MLOG(kInfo) << "writer: " << ws_stats.completed << " batches completed in "
-                  << ws_stats.groups << " transactions (largest " << ws_stats.largest_group
-                  << "), " << ws_stats.retries << " retries, " << ws_stats.failed_groups
-                  << " failed transactions, " << ws_stats.fenced_batches << " batches fenced, "
-                  << ws_stats.refused << " refused";
-      node.DeliverCompleted();
-      dispatcher.Stop();  // delivers what committed and writes its cursors
-      drain.expires_after(std::chrono::milliseconds(200));
-      drain.async_wait([&](const boost::system::error_code&) { ioc.stop(); });
+      boost::asio::post(match_loop, [&] {
+        node.FlushMatchmakingTurn();
+        boost::asio::post(ioc, [&] {
+          writer.Stop();
+          auto ws_stats = writer.stats();
+          MLOG(kInfo) << "writer: " << ws_stats.completed << " batches completed in "
+                      << ws_stats.groups << " transactions (largest " << ws_stats.largest_group
+                      << "), " << ws_stats.retries << " retries, " << ws_stats.failed_groups
+                      << " failed transactions, " << ws_stats.fenced_batches << " batches fenced, "
+                      << ws_stats.refused << " refused";
+          node.DeliverCompleted();
+          boost::asio::post(match_loop, [&] {
+            node.DeliverMatchmaking();
+            boost::asio::post(ioc, [&] {
+              dispatcher.Stop();  // delivers what committed and writes its cursors
+              drain.expires_after(std::chrono::milliseconds(200));
+              drain.async_wait([&](const boost::system::error_code&) {
+                match_work.reset();
+                match_ioc.stop();
+                ioc.stop();
+              });
+            });
+          });
+        });
+      });
     });
   };
   signals.async_wait([&](const boost::system::error_code& e, int sig) {
@@ -413,10 +436,21 @@ int Run(int argc, char** argv) {
       net::RunLoop(*loops[i], "musterd connection loop");
     });
   }
+  std::thread match_thread;
+  if (cfg.matchmaking_thread) {
+    match_thread = std::thread([&] {
+      log::NameThisThread("muster-match");
+      net::RunLoop(match_ioc, "musterd matchmaking loop");
+    });
+  }
   MLOG(kInfo) << "musterd ready (store " << (*store)->Engine() << " in " << cfg.data_dir << ", " << threads
-              << (threads == 1 ? " connection loop" : " connection loops") << " and the node's loop; "
+              << (threads == 1 ? " connection loop" : " connection loops") << " and the node's loop"
+              << (cfg.matchmaking_thread ? ", matchmaking on a thread of its own; " : "; ")
               << cores << (cores == 1 ? " usable core" : " usable cores") << ")";
   net::RunLoop(ioc, "musterd node loop");
+  match_work.reset();
+  match_ioc.stop();
+  if (match_thread.joinable()) match_thread.join();
   loop_work.clear();
   for (auto& l : loops) l->stop();
   for (auto& t : loop_threads) t.join();

@@ -604,6 +604,26 @@ core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
   return fx;
 }
 
+core::Effects MatchmakingCore::RepeatPlacements() {
+  core::Effects fx;
+  std::vector<std::string> placing;
+  for (const auto& [match_id, m] : matches_) {
+    if (m.ticket_ids.empty()) continue;
+    auto it = tickets_.find(m.ticket_ids.front());
+    if (it != tickets_.end() && it->second.status == TicketStatus::kPlacing) placing.push_back(match_id);
+  }
+  for (const auto& match_id : placing) {
+    if (matches_.at(match_id).backfill_ticket_id.empty()) {
+      fx.notices.push_back(core::PlacementRepeated{RequestFor(match_id)});
+      continue;
+    }
+    fx.Append(OnPlacementNotice(core::PlacementEnded{
+        core::PlacementEnded::Kind::kFailed, match_id,
+        "the backfill placement for this match was lost when the server side reloaded"}));
+  }
+  return fx;
+}
+
 const Ticket* MatchmakingCore::Find(const std::string& ticket_id) const {
   auto it = tickets_.find(ticket_id);
   return it == tickets_.end() ? nullptr : &it->second;

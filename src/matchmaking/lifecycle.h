@@ -156,6 +156,12 @@ class MatchmakingCore {
   // sides' commits, once they commit apart) asks again: PlacementRepeated (core/events.h). A
   // backfill match in that state fails (its players' slots were never promised to them).
   core::Effects Restore(std::vector<Ticket> tickets);
+  // After the server side reloaded on its own (a failed batch of its shard): a request of a match
+  // still placing, or the answer to it, may have been lost with that batch. Every placing match
+  // asks again (PlacementRepeated; a pending placement or one already answered changes nothing);
+  // a backfill match fails, as its request cannot be repeated safely (players may already hold
+  // slots in the session).
+  core::Effects RepeatPlacements();
 
   const Ticket* Find(const std::string& ticket_id) const;
   std::size_t LiveTickets() const { return tickets_.size(); }

@@ -150,7 +150,7 @@ Result<RuleSetRecord> Definitions::CreateRuleSet(const std::string& name, const 
   RuleSetRecord r{name, Arn(node_.region_, node_.account_, "matchmakingruleset", name), body, node_.clock_.NowMillis()};
   core::Effects fx;
   fx.writes.push_back(store::Write::Insert(store::Table::kRuleSets, RuleSetRow(r, node_.clock_.NowMillis())));
-  auto st = node_.live_.Apply(std::move(fx), /*fatal=*/false);  // nothing in memory to undo
+  auto st = node_.match_shard().Apply(std::move(fx), /*fatal=*/false);  // nothing in memory to undo
   if (!st.ok()) {
     if (st.error().code == ErrorCode::kConflict) {
       return Error::Conflict("matchmaking rule set '" + name + "' already exists");
@@ -203,7 +203,7 @@ Status Definitions::DeleteRuleSet(const std::string& name_or_arn) {
   }
   core::Effects fx;
   fx.writes.push_back(store::Write::Delete(store::Table::kRuleSets, r.name));
-  return node_.live_.Apply(std::move(fx), /*fatal=*/false);
+  return node_.match_shard().Apply(std::move(fx), /*fatal=*/false);
 }
 
 // --- configurations -------------------------------------------------------------------------
@@ -213,7 +213,7 @@ namespace {
 // Fills the rule set (parsed) and the queue of `spec` from the node's definitions.
 struct Resolver {
   const Definitions& definitions;
-  const placement::PlacementCore& placement;
+  const core::ServerReads& server;
   const std::string& region;
   const std::string& account;
 
@@ -249,9 +249,9 @@ struct Resolver {
     if (spec.queue_name.empty()) {
       return Error::InvalidArgument("GameSessionQueueArns: is required when FlexMatchMode is WITH_QUEUE");
     }
-    const auto* q = placement.FindQueue(spec.queue_name);
+    auto q = server.Queue(spec.queue_name);
     if (!q) return Error::NotFound("game session queue '" + spec.queue_name + "' does not exist");
-    spec.game_session_queue_arns = {q->arn.empty() ? Arn(region, account, "gamesessionqueue", q->name) : q->arn};
+    spec.game_session_queue_arns = {q->arn.empty() ? Arn(region, account, "gamesessionqueue", spec.queue_name) : q->arn};
     return OkStatus();
   }
 };
@@ -266,7 +266,7 @@ Result<matchmaking::ConfigurationSpec> Definitions::CreateConfiguration(matchmak
   if (node_.matchmaking_->Configurations().size() >= kMaxConfigurations) {
     return Error::LimitExceeded("at most " + std::to_string(kMaxConfigurations) + " matchmaking configurations");
   }
-  Resolver resolve{*this, *node_.placement_, node_.region_, node_.account_};
+  Resolver resolve{*this, node_.server_reads(), node_.region_, node_.account_};
   MUSTER_RETURN_IF_ERROR(resolve.RuleSet(spec, nullptr));
   MUSTER_RETURN_IF_ERROR(resolve.Queue(spec));
   spec.arn = ConfigurationArn(spec.name);
@@ -275,7 +275,7 @@ Result<matchmaking::ConfigurationSpec> Definitions::CreateConfiguration(matchmak
   MUSTER_RETURN_IF_ERROR(node_.matchmaking_->CheckConfiguration(spec));
   core::Effects fx;
   fx.writes.push_back(store::Write::Insert(store::Table::kConfigurations, ConfigurationRow(spec, node_.clock_.NowMillis())));
-  auto st = node_.live_.Apply(std::move(fx), /*fatal=*/false);
+  auto st = node_.match_shard().Apply(std::move(fx), /*fatal=*/false);
   if (!st.ok()) {
     if (st.error().code == ErrorCode::kConflict) {
       return Error::Conflict("matchmaking configuration '" + spec.name + "' already exists");
@@ -301,7 +301,7 @@ Result<matchmaking::ConfigurationSpec> Definitions::UpdateConfiguration(matchmak
   if (!current) return Error::NotFound("matchmaking configuration '" + spec.name + "' does not exist");
   matchmaking::ConfigurationSpec old = *current;
   MUSTER_RETURN_IF_ERROR(CheckLimits(spec));
-  Resolver resolve{*this, *node_.placement_, node_.region_, node_.account_};
+  Resolver resolve{*this, node_.server_reads(), node_.region_, node_.account_};
   MUSTER_RETURN_IF_ERROR(resolve.RuleSet(spec, &old));
   MUSTER_RETURN_IF_ERROR(resolve.Queue(spec));
   spec.arn = old.arn;
@@ -309,7 +309,7 @@ Result<matchmaking::ConfigurationSpec> Definitions::UpdateConfiguration(matchmak
   MUSTER_RETURN_IF_ERROR(node_.matchmaking_->CheckConfiguration(spec));
   core::Effects fx;
   fx.writes.push_back(store::Write::Upsert(store::Table::kConfigurations, ConfigurationRow(spec, node_.clock_.NowMillis())));
-  MUSTER_RETURN_IF_ERROR(node_.live_.Apply(std::move(fx), /*fatal=*/false));
+  MUSTER_RETURN_IF_ERROR(node_.match_shard().Apply(std::move(fx), /*fatal=*/false));
   return PutCommitted(std::move(spec));
 }
 
@@ -321,11 +321,11 @@ std::vector<matchmaking::ConfigurationSpec> Definitions::ListConfigurations() co
 
 Status Definitions::DeleteConfiguration(const std::string& name_or_arn) {
   std::string name = NameOf(name_or_arn, "matchmakingconfiguration");
-  MUSTER_RETURN_IF_ERROR(node_.live_.Serving());
+  MUSTER_RETURN_IF_ERROR(node_.match_shard().Serving());
   MUSTER_ASSIGN_OR_RETURN(auto fx, node_.matchmaking_->RemoveConfiguration(name));
   fx.writes.push_back(store::Write::Delete(store::Table::kConfigurations, name));
   // The configuration and its tickets are gone from memory: the commit must happen.
-  return node_.live_.Apply(std::move(fx));
+  return node_.match_shard().Apply(std::move(fx));
 }
 
 // --- start ----------------------------------------------------------------------------------
@@ -376,7 +376,7 @@ Status Definitions::SetUp(const NodeSetup& setup, core::Effects* out) {
     auto s = ConfigurationFromRow(row);
     if (s.ok()) stored[row.id] = std::move(s).value();
   }
-  Resolver resolve{*this, *node_.placement_, node_.region_, node_.account_};
+  Resolver resolve{*this, node_.server_reads(), node_.region_, node_.account_};
   for (matchmaking::ConfigurationSpec spec : setup.configurations) {
     MUSTER_RETURN_IF_ERROR(rule_set_of(spec));
     if (spec.game_session_queue_arns.empty() && !spec.queue_name.empty()) {

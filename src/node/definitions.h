@@ -4,8 +4,9 @@
 // restart brings back every definition; the set-up wins for the names it defines. A change is
 // checked, committed, and only then put in memory: its failure is reported and changes nothing.
 //
-// Thread safety: a part of the Node (node.h); runs on the node's thread, except ConfigurationArn
-// (any thread).
+// Thread safety: a part of the Node (node.h); runs on the matchmaking shard's owner thread
+// (Node::RunOnMatchmaking; the node's thread with one shard), except ConfigurationArn (any
+// thread).
 
 #include <string>
 #include <vector>

@@ -93,11 +93,9 @@ void GameServers::Handle(const std::string& key, const fleet::ClientMessage& mes
   } else if (auto* m = std::get_if<fleet::UpdatePlayerSessionCreationPolicy>(&body)) {
     fx = node_.fleet_->UpdatePlayerSessionCreationPolicy(key, m->game_session_id, m->player_session_policy);
   } else if (auto* m = std::get_if<fleet::StartMatchBackfill>(&body)) {
-    json::object reply;
-    Status st = StartBackfill(key, *m, &reply);
-    return done(std::move(st), std::move(reply));
+    return StartBackfill(key, *m, std::move(done), wait);
   } else if (auto* m = std::get_if<fleet::StopMatchBackfill>(&body)) {
-    return done(StopBackfill(key, *m), {});
+    return StopBackfill(key, *m, std::move(done), wait);
   } else {
     return done(Error::InvalidArgument(std::string(message.action()) + " is not supported by this Muster version yet"),
                 {});
@@ -113,25 +111,46 @@ void GameServers::Handle(const std::string& key, const fleet::ClientMessage& mes
                [done = std::move(done)](Status st) { done(std::move(st), {}); }, wait);
 }
 
-Status GameServers::StopBackfill(const std::string& key, const fleet::StopMatchBackfill& m) {
-  const fleet::GameSession* gs = node_.fleet_->FindGameSession(m.game_session_arn);
-  if (!gs || gs->process_key != key) {
-    return Error::Forbidden("game session " + m.game_session_arn + " is not hosted by this process");
+void GameServers::OnMatchmaking(std::function<Status(json::object*)> work, Replied done, bool wait) {
+  if (wait) {
+    json::object reply;
+    Status st = work(&reply);
+    return done(std::move(st), std::move(reply));
   }
-  const auto* t = node_.matchmaking_->Find(m.ticket_id);
-  if (t && t->backfill_game_session_arn != m.game_session_arn) {
-    return Error::Forbidden("ticket " + m.ticket_id + " does not backfill this game session");
-  }
-  auto stopped = node_.tickets_.StopMatchBackfill(m.ticket_id);
-  return stopped.ok() ? OkStatus() : Status(stopped.take_error());
+  node_.RunOnMatchmaking([this, work = std::move(work), done = std::move(done)]() mutable {
+    json::object reply;
+    Status st = work(&reply);
+    node_.RunOnOwner([done = std::move(done), st = std::move(st), reply = std::move(reply)]() mutable {
+      done(std::move(st), std::move(reply));
+    });
+  });
 }
 
-Status GameServers::StartBackfill(const std::string& key, const fleet::StartMatchBackfill& m,
-                                  json::object* reply) {
-  const fleet::GameSession* gs = node_.fleet_->FindGameSession(m.game_session_arn);
+Status GameServers::CheckHosts(const std::string& key, const std::string& game_session_arn) const {
+  const fleet::GameSession* gs = node_.fleet_->FindGameSession(game_session_arn);
   if (!gs || gs->process_key != key) {
-    return Error::Forbidden("game session " + m.game_session_arn + " is not hosted by this process");
+    return Error::Forbidden("game session " + game_session_arn + " is not hosted by this process");
   }
+  return OkStatus();
+}
+
+void GameServers::StopBackfill(const std::string& key, const fleet::StopMatchBackfill& m, Replied done, bool wait) {
+  if (Status hosts = CheckHosts(key, m.game_session_arn); !hosts.ok()) return done(std::move(hosts), {});
+  OnMatchmaking(
+      [this, m](json::object*) -> Status {
+        const auto* t = node_.matchmaking_->Find(m.ticket_id);
+        if (t && t->backfill_game_session_arn != m.game_session_arn) {
+          return Error::Forbidden("ticket " + m.ticket_id + " does not backfill this game session");
+        }
+        auto stopped = node_.tickets_.StopMatchBackfill(m.ticket_id);
+        return stopped.ok() ? OkStatus() : Status(stopped.take_error());
+      },
+      std::move(done), wait);
+}
+
+void GameServers::StartBackfill(const std::string& key, const fleet::StartMatchBackfill& m, Replied done,
+                                bool wait) {
+  if (Status hosts = CheckHosts(key, m.game_session_arn); !hosts.ok()) return done(std::move(hosts), {});
   std::string configuration = m.matchmaking_configuration_arn;
   if (auto slash = configuration.rfind('/'); slash != std::string::npos) configuration.erase(0, slash + 1);
   std::vector<matchmaking::PlayerInput> players;
@@ -151,21 +170,27 @@ Status GameServers::StartBackfill(const std::string& key, const fleet::StartMatc
       } else if (a.sdm) {
         p.attributes[name] = matchmaking::AttributeValue::StringNumberMap({a.sdm->begin(), a.sdm->end()});
       } else {
-        return Error::InvalidArgument(path + ": no S, N, SL or SDM value");
+        return done(Error::InvalidArgument(path + ": no S, N, SL or SDM value"), {});
       }
     }
     for (const auto& [loc, ms] : bp.latency_in_ms) {
       if (ms < 0 || ms > 1'000'000) {
-        return Error::InvalidArgument("Players[" + std::to_string(i) + "].LatencyInMs." + loc + " is out of range");
+        return done(Error::InvalidArgument("Players[" + std::to_string(i) + "].LatencyInMs." + loc + " is out of range"),
+                    {});
       }
       p.latency_ms[loc] = static_cast<int>(ms);
     }
     players.push_back(std::move(p));
   }
-  MUSTER_ASSIGN_OR_RETURN(auto t, node_.tickets_.StartMatchBackfill(configuration, m.game_session_arn, std::move(players),
-                                                     m.ticket_id.value_or("")));
-  (*reply)["TicketId"] = t.ticket_id;
-  return OkStatus();
+  OnMatchmaking(
+      [this, configuration = std::move(configuration), arn = m.game_session_arn, players = std::move(players),
+       ticket_id = m.ticket_id.value_or("")](json::object* reply) mutable -> Status {
+        MUSTER_ASSIGN_OR_RETURN(auto t, node_.tickets_.StartMatchBackfill(configuration, arn, std::move(players),
+                                                                          std::move(ticket_id)));
+        (*reply)["TicketId"] = t.ticket_id;
+        return OkStatus();
+      },
+      std::move(done), wait);
 }
 
 Result<std::string> GameServers::ComputeToken(const std::string& fleet_id, const std::string& compute_name) const {

@@ -3,7 +3,9 @@
 // requests of connected processes (WIRE.md §1), handed to the fleet core.
 //
 // Thread safety: a part of the Node (node.h); runs on the node's thread, except Authenticate and
-// ProcessLive (any thread: they read the FleetView).
+// ProcessLive (any thread: they read the FleetView). Backfill requests hop to the matchmaking
+// shard's thread and their answers back. The waiting Request is for tests that drive the node
+// from one thread.
 
 #include <cstdint>
 #include <functional>
@@ -48,8 +50,14 @@ class GameServers {
  private:
   friend class Node;
   void Handle(const std::string& key, const fleet::ClientMessage& message, Replied done, bool wait);
-  Status StartBackfill(const std::string& key, const fleet::StartMatchBackfill& m, json::object* reply);
-  Status StopBackfill(const std::string& key, const fleet::StopMatchBackfill& m);
+  // Backfill requests: checked here (the process must host the game session), carried out by
+  // the tickets on the matchmaking shard's thread, answered back on the node's thread.
+  void StartBackfill(const std::string& key, const fleet::StartMatchBackfill& m, Replied done, bool wait);
+  void StopBackfill(const std::string& key, const fleet::StopMatchBackfill& m, Replied done, bool wait);
+  Status CheckHosts(const std::string& key, const std::string& game_session_arn) const;
+  // Runs `work` on the matchmaking shard's thread and answers `done` with its outcome on the
+  // node's thread (wait: at once, on the calling thread).
+  void OnMatchmaking(std::function<Status(json::object*)> work, Replied done, bool wait);
   // After a reload: the open connections are attached to the new fleet core.
   void Reattach();
 

@@ -15,10 +15,7 @@
 namespace muster::node {
 namespace {
 
-constexpr const char* kRules1v1 = R"({
-  "name": "d1v1", "ruleLanguageVersion": "1.0",
-  "teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 1}, {"name": "blue", "minPlayers": 1, "maxPlayers": 1}]
-})";
+using testing::kRules1v1;
 
 
 class NodeRepeatsTest : public ::testing::Test {
@@ -46,22 +43,14 @@ class NodeRepeatsTest : public ::testing::Test {
 
   // A connected, active game server process; returns its key.
   std::string Ready(Node& node, std::uint64_t connection) {
-    auto key = node.game_servers().Connect(connection, "f1", "c1", "pid-" + std::to_string(connection));
-    EXPECT_TRUE(key.ok());
-    json::object reply;
-    fleet::ActivateServerProcess ready;
-    ready.sdk_version = "5.4.0";
-    ready.sdk_language = "Cpp";
-    ready.port = 7777;
-    EXPECT_TRUE(node.game_servers().Request(*key, fleet::ClientMessage{"r-1", ready}, &reply).ok());
-    return *key;
+    auto key = testing::ReadyProcess(node, connection);
+    EXPECT_TRUE(key.ok()) << (key.ok() ? "" : key.error().message);
+    return key.ok() ? *key : "";
   }
 
   void Activate(Node& node, const std::string& key, const std::string& arn) {
-    json::object reply;
-    fleet::ActivateGameSession activate;
-    activate.game_session_id = arn;
-    ASSERT_TRUE(node.game_servers().Request(key, fleet::ClientMessage{"r-2", activate}, &reply).ok());
+    Status st = testing::ActivateSession(node, key, arn);
+    ASSERT_TRUE(st.ok()) << st.error().message;
   }
 
   store::Row Row(store::Table t, const std::string& id) {

@@ -1,6 +1,7 @@
 #pragma once
 // For node tests: a set-up with one fleet (f1, one compute c1 in custom-a), one queue (q1, 30 s)
-// and one configuration (cfg) of the rule set `rules` on that queue.
+// and one configuration (cfg) of the rule set `rules` on that queue; and a game server process of
+// that compute, as the server socket drives it.
 //
 // Thread safety: a plain function.
 
@@ -9,6 +10,12 @@
 #include "node/node.h"
 
 namespace muster::node::testing {
+
+// Teams of one player, no attributes.
+inline constexpr const char* kRules1v1 = R"({
+  "name": "t1v1", "ruleLanguageVersion": "1.0",
+  "teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 1}, {"name": "blue", "minPlayers": 1, "maxPlayers": 1}]
+})";
 
 inline NodeSetup OneQueueSetup(const std::string& rules, Millis request_timeout_ms) {
   NodeSetup s;
@@ -31,6 +38,27 @@ inline NodeSetup OneQueueSetup(const std::string& rules, Millis request_timeout_
   spec.request_timeout_ms = request_timeout_ms;
   s.configurations.push_back(spec);
   return s;
+}
+
+// Connects process pid-<connection> of compute c1 and activates it on port 7777; its key.
+inline Result<std::string> ReadyProcess(Node& node, std::uint64_t connection) {
+  MUSTER_ASSIGN_OR_RETURN(auto key,
+                          node.game_servers().Connect(connection, "f1", "c1", "pid-" + std::to_string(connection)));
+  json::object reply;
+  fleet::ActivateServerProcess ready;
+  ready.sdk_version = "5.4.0";
+  ready.sdk_language = "Cpp";
+  ready.port = 7777;
+  MUSTER_RETURN_IF_ERROR(node.game_servers().Request(key, fleet::ClientMessage{"r-1", ready}, &reply));
+  return key;
+}
+
+// The process `key` activates game session `arn`.
+inline Status ActivateSession(Node& node, const std::string& key, const std::string& arn) {
+  json::object reply;
+  fleet::ActivateGameSession activate;
+  activate.game_session_id = arn;
+  return node.game_servers().Request(key, fleet::ClientMessage{"r-2", activate}, &reply);
 }
 
 }  // namespace muster::node::testing

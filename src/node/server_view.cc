@@ -16,9 +16,9 @@ bool Holding(fleet::PlayerSessionStatus s) {
 
 }  // namespace
 
-void ServerView::ReplaceQueues(std::set<std::string> names) {
+void ServerView::ReplaceQueues(std::map<std::string, core::QueueInfo> queues) {
   std::unique_lock lock(mu_);
-  queues_.swap(names);
+  queues_.swap(queues);
 }
 
 void ServerView::PutSessionLocked(const fleet::GameSession& g) {
@@ -86,9 +86,11 @@ void ServerView::Apply(const std::vector<store::Write>& writes) {
   }
 }
 
-bool ServerView::QueueExists(const std::string& name) const {
+std::optional<core::QueueInfo> ServerView::Queue(const std::string& name) const {
   std::shared_lock lock(mu_);
-  return queues_.count(name) > 0;
+  auto it = queues_.find(name);
+  if (it == queues_.end()) return std::nullopt;
+  return it->second;
 }
 
 bool ServerView::PlacementPending(const std::string& placement_id) const {

@@ -35,7 +35,7 @@ namespace muster::node {
 class ServerView : public core::ServerReads {
  public:
   // The queues by name, as a whole (start, reload, a queue defined).
-  void ReplaceQueues(std::set<std::string> names);
+  void ReplaceQueues(std::map<std::string, core::QueueInfo> queues);
   // The server side's live state as a whole (start, reload): pending placements, live game
   // sessions and their live player sessions.
   void Replace(const std::vector<placement::Placement>& pending, const std::vector<fleet::GameSession>& sessions,
@@ -46,7 +46,7 @@ class ServerView : public core::ServerReads {
   // restore reports it).
   void Apply(const std::vector<store::Write>& writes);
 
-  bool QueueExists(const std::string& name) const override;
+  std::optional<core::QueueInfo> Queue(const std::string& name) const override;
   bool PlacementPending(const std::string& placement_id) const override;
   std::optional<core::RunningSession> GameSession(const std::string& arn) const override;
 
@@ -61,7 +61,7 @@ class ServerView : public core::ServerReads {
   void PutPlayerLocked(const fleet::PlayerSession& p);
 
   mutable std::shared_mutex mu_;
-  std::set<std::string> queues_;                      // GUARDED_BY(mu_)
+  std::map<std::string, core::QueueInfo> queues_;     // GUARDED_BY(mu_)
   std::unordered_set<std::string> pending_;           // GUARDED_BY(mu_)
   std::unordered_map<std::string, Session> sessions_;  // GUARDED_BY(mu_), live ones by ARN
 };

@@ -29,7 +29,7 @@ class ServerViewTest : public ::testing::Test {
     q.name = "q";
     q.fleets = {"f"};
     placement_.PutQueue(q);
-    view_.ReplaceQueues({"q"});
+    view_.ReplaceQueues({{"q", *placement_.Queue("q")}});
     matchmaking::ConfigurationSpec spec;
     spec.name = "cfg";
     spec.arn = "arn:cfg";
@@ -77,7 +77,12 @@ class ServerViewTest : public ::testing::Test {
       std::sort(viewed->present_players.begin(), viewed->present_players.end());
       EXPECT_EQ(viewed->present_players, core->present_players);
     }
-    for (const char* q : {"q", "other"}) EXPECT_EQ(view_.QueueExists(q), placement_.QueueExists(q));
+    for (const char* q : {"q", "other"}) {
+      auto viewed = view_.Queue(q);
+      auto core = placement_.Queue(q);
+      ASSERT_EQ(viewed.has_value(), core.has_value()) << q;
+      if (core) EXPECT_EQ(viewed->locations, core->locations);
+    }
     ++compared_;
   }
 

@@ -4,6 +4,7 @@
 
 #include "common/guarded.h"
 #include "common/log.h"
+#include "core/events.h"
 
 namespace muster::node {
 
@@ -48,14 +49,36 @@ void Shard::Publish(const Committed& c) const {
   if (hooks_.publish) Guarded("publishing a commit", [&] { hooks_.publish(c); });
 }
 
+Committed Shard::Tell(core::Effects& fx) const {
+  Committed c;
+  for (const auto& w : fx.writes) {
+    for (auto t : hooks_.viewed) {
+      if (w.table == t) {
+        c.viewed.push_back(w);
+        break;
+      }
+    }
+  }
+  if (!hooks_.foreign_topics.empty()) {
+    for (auto& n : fx.notices) {
+      const char* topic = core::TopicOf(n);
+      for (const auto& f : hooks_.foreign_topics) {
+        if (f == topic) {
+          c.forwarded.push_back(std::move(n));
+          break;
+        }
+      }
+    }
+  }
+  c.pushes = std::move(fx.pushes);
+  c.events = !fx.events.empty();
+  return c;
+}
+
 Status Shard::CommitNow(core::Effects fx) {
   fx = bus_.Cascade(std::move(fx));
   if (!fx.writes.empty() || !fx.events.empty()) MUSTER_RETURN_IF_ERROR(store_.Commit(fx.writes, fx.events));
-  Committed c;
-  c.viewed = std::move(fx.writes);
-  c.pushes = std::move(fx.pushes);
-  c.events = !fx.events.empty();
-  Publish(c);
+  Publish(Tell(fx));
   return OkStatus();
 }
 
@@ -121,11 +144,7 @@ void Shard::DropPending(const Status& why) {
 std::shared_ptr<Shard::InFlight> Shard::Enqueue(core::Effects fx, bool fatal, Then then) {
   store::CoalesceWrites(&fx.writes);  // e.g. a ticket started, entered the search and was matched in one turn
   auto item = std::make_shared<InFlight>();
-  for (const auto& w : fx.writes) {
-    if (w.table == store::Table::kTickets || w.table == store::Table::kProcesses) item->committed.viewed.push_back(w);
-  }
-  item->committed.pushes = std::move(fx.pushes);
-  item->committed.events = !fx.events.empty();
+  item->committed = Tell(fx);
   item->then = std::move(then);
   item->epoch = epoch_;
   item->fatal = fatal;
@@ -133,7 +152,8 @@ std::shared_ptr<Shard::InFlight> Shard::Enqueue(core::Effects fx, bool fatal, Th
   const bool writes = !fx.writes.empty() || !fx.events.empty();
   if (!writes || !writer_) {
     // Published in Deliver, after the commits before it. (Every push comes with the writes it
-    // announces, so an item without writes carries none that a later commit's could overtake.)
+    // announces, so an item without writes carries none that a later commit's could overtake;
+    // its forwarded notices, if any, go out then, after those of the commits before it.)
     Status st = writes ? store_.Commit(fx.writes, fx.events) : OkStatus();
     std::lock_guard lock(done_mu_);
     item->done = true;

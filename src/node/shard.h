@@ -38,11 +38,13 @@
 
 namespace muster::node {
 
-// What a durable commit tells at once: its ticket and process writes for the views, its pushes
-// to game servers, whether it appended outbox events.
+// What a durable commit tells at once: its writes for the views (of the tables the shard's
+// views read), its pushes to game servers, whether it appended outbox events, and the notices
+// it made for another shard (of the shard's foreign topics), to be handled there.
 struct Committed {
   std::vector<store::Write> viewed;
   std::vector<core::Push> pushes;
+  std::vector<core::Notice> forwarded;
   bool events = false;
 };
 
@@ -58,15 +60,23 @@ class Shard {
     // Drops the shard's memory and reads it back from the store (owner thread): calls
     // BeginReload first and EndReload once the memory is back.
     std::function<void()> reload;
+    // The tables whose writes a durable commit hands to `publish` (Committed::viewed).
+    std::vector<store::Table> viewed;
+    // The topics of the notices that another shard handles (Committed::forwarded): none when
+    // one shard holds every core.
+    std::vector<std::string> foreign_topics;
   };
 
   Shard(std::string live, std::string definitions, store::Store& store, Hooks hooks);
+  const std::string& name() const { return live_; }
 
   // Commits through `writer` from now on; `post` reaches the owner thread. `writer` must outlive
   // the shard's use of it; stop it before the shard and before the loop that `post` feeds.
   void UseWriter(store::CommitWriter& writer, Post post);
   // Runs `f` on the owner thread: posted once UseWriter gave the way, else at once. Any thread.
   void RunOnOwner(std::function<void()> f) const;
+  // Whether RunOnOwner posts (UseWriter was called) rather than running at once.
+  bool posts() const { return static_cast<bool>(post_); }
 
   // The bus of the shard's cores (their Subscribe). Reset it when the cores are built again.
   bus::Bus& bus() { return bus_; }
@@ -114,6 +124,8 @@ class Shard {
   // Submits `fx` as one batch (or commits it at once without a writer) and queues its delivery;
   // delivers nothing itself.
   std::shared_ptr<InFlight> Enqueue(core::Effects fx, bool fatal, Then then);
+  // What a durable commit of `fx` tells (views, pushes, forwarded notices); takes its pushes.
+  Committed Tell(core::Effects& fx) const;
   void Publish(const Committed& c) const;
 
   const std::string live_;

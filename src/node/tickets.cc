@@ -15,7 +15,7 @@ Status Tickets::CheckNewId(const std::string& ticket_id) const {
 
 Result<core::Effects> Tickets::Stage(const std::string& configuration, std::vector<matchmaking::PlayerInput> players,
                                      const std::string& owner, const std::string& ticket_id) {
-  MUSTER_RETURN_IF_ERROR(node_.live_.Serving());
+  MUSTER_RETURN_IF_ERROR(node_.match_shard().Serving());
   MUSTER_RETURN_IF_ERROR(CheckNewId(ticket_id));
   return node_.matchmaking_->StartTicket(configuration, ticket_id, std::move(players), owner);
 }
@@ -45,7 +45,7 @@ void Tickets::Start(const std::string& configuration, std::vector<matchmaking::P
   // The run is scheduled before the commit: posted ahead of the turn's flush, it matches the
   // ticket in the same batch as its start (Node::Commit).
   if (node_.schedule_run_) node_.schedule_run_();
-  node_.live_.Commit(std::move(fx).value(), /*fatal=*/true,
+  node_.match_shard().Commit(std::move(fx).value(), /*fatal=*/true,
                [this, staged = std::move(staged), done = std::move(done)](Status st) {
                  inserting_.erase(staged.ticket_id);
                  if (!st.ok()) {
@@ -65,31 +65,31 @@ Result<matchmaking::Ticket> Tickets::GetTicket(const std::string& ticket_id) con
 }
 
 Result<matchmaking::Ticket> Tickets::StopMatchmaking(const std::string& ticket_id) {
-  MUSTER_RETURN_IF_ERROR(node_.live_.Serving());
+  MUSTER_RETURN_IF_ERROR(node_.match_shard().Serving());
   MUSTER_ASSIGN_OR_RETURN(auto fx, node_.matchmaking_->StopTicket(ticket_id));
-  MUSTER_RETURN_IF_ERROR(node_.live_.Apply(std::move(fx)));
+  MUSTER_RETURN_IF_ERROR(node_.match_shard().Apply(std::move(fx)));
   return GetTicket(ticket_id);
 }
 
 Status Tickets::AcceptMatch(const std::string& ticket_id, const std::vector<std::string>& player_ids,
                             bool accept) {
-  MUSTER_RETURN_IF_ERROR(node_.live_.Serving());
+  MUSTER_RETURN_IF_ERROR(node_.match_shard().Serving());
   MUSTER_ASSIGN_OR_RETURN(auto fx, node_.matchmaking_->AcceptMatch(ticket_id, player_ids, accept));
   // A match every player accepted asks for its placement, which is tried at once (PlacementCore::OnRequest).
-  return node_.live_.Apply(std::move(fx));
+  return node_.match_shard().Apply(std::move(fx));
 }
 
 Result<matchmaking::Ticket> Tickets::StartMatchBackfill(const std::string& configuration,
                                                         const std::string& game_session_arn,
                                                         std::vector<matchmaking::PlayerInput> players,
                                                         std::string ticket_id) {
-  MUSTER_RETURN_IF_ERROR(node_.live_.Serving());
+  MUSTER_RETURN_IF_ERROR(node_.match_shard().Serving());
   MUSTER_RETURN_IF_ERROR(CheckNewId(ticket_id));
   MUSTER_ASSIGN_OR_RETURN(auto fx, node_.matchmaking_->StartBackfill(configuration, std::move(ticket_id),
                                                                      game_session_arn, std::move(players)));
   std::string id = fx.writes.front().row.id;
   // A failed commit reloads the node, which drops the staged ticket.
-  auto st = node_.live_.Apply(std::move(fx));
+  auto st = node_.match_shard().Apply(std::move(fx));
   if (!st.ok()) {
     return Error::Unavailable("the backfill ticket could not be stored (" + st.error().message +
                               "); nothing was accepted, retry shortly");
@@ -110,7 +110,9 @@ Result<matchmaking::Ticket> Tickets::StopMatchBackfill(const std::string& ticket
 Result<std::vector<std::string>> Tickets::ConfigurationLocations(const std::string& configuration) const {
   const auto* spec = node_.matchmaking_->FindConfiguration(configuration);
   if (!spec) return Error::NotFound("matchmaking configuration '" + configuration + "' does not exist");
-  return node_.placement_->QueueLocations(spec->queue_name);
+  auto queue = node_.server_reads().Queue(spec->queue_name);
+  if (!queue) return std::vector<std::string>{};
+  return std::move(queue->locations);
 }
 
 }  // namespace muster::node

@@ -2,8 +2,9 @@
 // The node's matchmaking tickets: started by clients (client API) and by the management API,
 // stopped, accepted, backfilled, and read back as committed.
 //
-// Thread safety: a part of the Node (node.h); runs on the node's thread, except GetTicket (any
-// thread: it reads the ticket view and the store).
+// Thread safety: a part of the Node (node.h); runs on the matchmaking shard's owner thread
+// (Node::RunOnMatchmaking; the node's thread with one shard), except GetTicket (any thread: it
+// reads the ticket view and the store).
 
 #include <functional>
 #include <set>

@@ -76,6 +76,12 @@ std::vector<std::string> PlacementCore::QueueLocations(const std::string& name) 
   return out;
 }
 
+std::optional<core::QueueInfo> PlacementCore::Queue(const std::string& name) const {
+  const QueueConfig* q = FindQueue(name);
+  if (!q) return std::nullopt;
+  return core::QueueInfo{q->arn, QueueLocations(name)};
+}
+
 void PlacementCore::Save(core::Effects& fx, const Placement& p) const {
   fx.writes.push_back(store::Write::Upsert(store::Table::kPlacements, ToRow(p, clock_.NowMillis())));
 }

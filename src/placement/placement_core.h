@@ -107,7 +107,7 @@ class PlacementCore : public core::ServerReads {
   core::Effects OnRequest(const core::Notice& request);
 
   // core::ServerReads.
-  bool QueueExists(const std::string& name) const override { return FindQueue(name) != nullptr; }
+  std::optional<core::QueueInfo> Queue(const std::string& name) const override;
   bool PlacementPending(const std::string& placement_id) const override { return Find(placement_id) != nullptr; }
   std::optional<core::RunningSession> GameSession(const std::string& arn) const override;
 

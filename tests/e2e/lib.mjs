@@ -90,6 +90,11 @@ function collect(proc, name) {
   return proc;
 }
 
+// Flags every musterd of a run gets (space-separated), after its own: the suite runs once as
+// musterd runs by default and once with MUSTER_E2E_FLAGS="--matchmaking-thread true"
+// (tests/CMakeLists.txt).
+const EXTRA_FLAGS = (process.env.MUSTER_E2E_FLAGS || "").split(" ").filter((f) => f !== "");
+
 // Starts musterd and waits for /healthz. Options: dataDir, demoServers, extra flags, and a
 // `wrapper` command line to run it under (e.g. ["prlimit", "--nofile=512:512"]).
 export async function startMusterd({ dataDir, demoServers = 1, args = [], ports, wrapper = [] } = {}) {
@@ -108,6 +113,7 @@ export async function startMusterd({ dataDir, demoServers = 1, args = [], ports,
     "--sample-server-binary", SAMPLE_SERVER,
     "--sample-server-base-port", String(ports.game),
     ...args,
+    ...EXTRA_FLAGS,
   ];
   const [command, ...argv] = [...wrapper, MUSTERD, ...flags];
   const proc = collect(spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"] }), "musterd");

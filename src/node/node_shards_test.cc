@@ -1,0 +1,199 @@
+// The node with matchmaking as a shard of its own (NodeOptions::matchmaking_shard): the two sides
+// commit apart, hand each other their notices once durable, and a failed batch fences and reloads
+// its own side while the other keeps serving. Over a real SQLite file behind a FaultStore; the
+// node is driven from one thread (no writer), so the handing over runs in order after each commit.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "node/node.h"
+#include "node/node_test_setup.h"
+#include "store/fault_store.h"
+#include "store/temp_sqlite_store.h"
+
+namespace muster::node {
+namespace {
+
+using testing::kRules1v1;
+
+class NodeShardsTest : public ::testing::Test {
+ protected:
+  NodeShardsTest() : faults_(*db_), node_(faults_, env_, NodeOptions{.matchmaking_shard = true}) {}
+
+  void SetUp() override {
+    Status st = node_.Start(testing::OneQueueSetup(kRules1v1, 600'000));
+    ASSERT_TRUE(st.ok()) << st.error().message;
+  }
+
+  Status StartTicket(const std::string& id) {
+    matchmaking::PlayerInput p;
+    p.player_id = "player-" + id;
+    auto t = node_.tickets().StartMatchmaking("cfg", {p}, "", id);
+    return t.ok() ? OkStatus() : Status(t.take_error());
+  }
+
+  // A connected, active game server process; returns its key.
+  std::string Ready(std::uint64_t connection) {
+    auto key = testing::ReadyProcess(node_, connection);
+    EXPECT_TRUE(key.ok()) << (key.ok() ? "" : key.error().message);
+    return key.ok() ? *key : "";
+  }
+
+  Status Heartbeat(const std::string& key) {
+    json::object reply;
+    fleet::HeartbeatServerProcess beat;
+    beat.health_status = true;
+    return node_.game_servers().Request(key, fleet::ClientMessage{"r-hb", beat}, &reply);
+  }
+
+  // The one game session in the store (empty when there is none, a failure when more).
+  std::string OnlyGameSession() {
+    auto sessions = (*db_).List(store::Table::kGameSessions, "", 10);
+    EXPECT_TRUE(sessions.ok());
+    if (!sessions.ok() || sessions->empty()) return "";
+    EXPECT_EQ(sessions->size(), 1u);
+    return sessions->front().id;
+  }
+
+  void Activate(const std::string& key, const std::string& arn) {
+    Status st = testing::ActivateSession(node_, key, arn);
+    ASSERT_TRUE(st.ok()) << st.error().message;
+  }
+
+  // The one game session is activated by `key`: both tickets complete.
+  void ActivateAndComplete(const std::string& key) {
+    std::string arn = OnlyGameSession();
+    ASSERT_FALSE(arn.empty());
+    Activate(key, arn);
+    ExpectCompleted("a");
+    ExpectCompleted("b");
+  }
+
+  std::string Stored(store::Table t, const std::string& id) {
+    auto row = (*db_).Get(t, id);
+    EXPECT_TRUE(row.ok());
+    return row.ok() && row->has_value() ? (*row)->status : "(absent)";
+  }
+
+  void ExpectCompleted(const std::string& id) {
+    auto t = node_.tickets().GetTicket(id);
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t->status, matchmaking::TicketStatus::kCompleted) << id << ": " << t->status_message;
+    EXPECT_EQ(t->port, 7777) << id;
+    ASSERT_EQ(t->matched_player_sessions.size(), 1u) << id;
+    EXPECT_FALSE(t->matched_player_sessions.front().player_session_id.empty()) << id;
+    EXPECT_EQ(Stored(store::Table::kTickets, id), "COMPLETED");
+  }
+
+  store::testing::TempSqliteStore db_;
+  store::FaultStore faults_;
+  ManualClock clock_{1'700'000'000'000};
+  SeededRandom random_{5};
+  Env env_{clock_, random_};
+  Node node_;
+};
+
+TEST_F(NodeShardsTest, AMatchIsPlacedAndCompletedAcrossTheTwoShards) {
+  std::string key = Ready(1);
+  ASSERT_TRUE(StartTicket("a").ok());
+  ASSERT_TRUE(StartTicket("b").ok());
+  node_.RunMatchmaking();
+  auto a = node_.tickets().GetTicket("a");
+  ASSERT_TRUE(a.ok());
+  ASSERT_EQ(a->status, matchmaking::TicketStatus::kPlacing);
+  // The request reached the server side once the tickets' PLACING was durable: the placement
+  // waits for its game session to activate.
+  EXPECT_EQ(Stored(store::Table::kPlacements, a->match_id), "PENDING");
+  std::string arn = OnlyGameSession();
+  ASSERT_FALSE(arn.empty());
+  Activate(key, arn);
+  // The answer came back: the tickets completed with where to connect.
+  EXPECT_EQ(Stored(store::Table::kPlacements, a->match_id), "FULFILLED");
+  ExpectCompleted("a");
+  ExpectCompleted("b");
+  EXPECT_EQ(node_.reloads(), 0u);
+}
+
+TEST_F(NodeShardsTest, AFailedMatchmakingBatchReloadsMatchmakingAloneAndItsMatchIsMadeAgain) {
+  std::string key = Ready(1);
+  ASSERT_TRUE(StartTicket("a").ok());
+  ASSERT_TRUE(StartTicket("b").ok());
+  faults_.FailCommits(0, 1, Error::Unavailable("injected: disk I/O error"));
+  node_.RunMatchmaking();  // the match's batch fails
+  EXPECT_EQ(node_.matchmaking_reloads(), 1u);
+  EXPECT_EQ(node_.reloads(), 1u);  // the server side was not reloaded
+  EXPECT_FALSE(node_.fenced());
+  EXPECT_NE(Stored(store::Table::kTickets, "a"), "PLACING");
+  EXPECT_EQ(OnlyGameSession(), "");  // nothing was asked of the server side
+  EXPECT_TRUE(Heartbeat(key).ok());
+  node_.RunMatchmaking();
+  ActivateAndComplete(key);
+}
+
+TEST_F(NodeShardsTest, AFencedMatchmakingShardLeavesTheServerSideServingUntilATickReloadsIt) {
+  std::string key = Ready(1);
+  ASSERT_TRUE(StartTicket("a").ok());
+  faults_.FailCommits(0, 1, Error::Unavailable("injected: disk I/O error"));
+  faults_.SetReadFault(Error::Unavailable("injected: read error"));
+  // A ticket's commit fails and matchmaking's reload cannot read the store: it stays fenced.
+  EXPECT_FALSE(node_.tickets().StartMatchmaking("cfg", {matchmaking::PlayerInput{.player_id = "c"}}, "").ok());
+  EXPECT_TRUE(node_.fenced());
+  auto refused = node_.tickets().StartMatchmaking("cfg", {matchmaking::PlayerInput{.player_id = "d"}}, "");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+  // The server side was not touched: its game server is served.
+  EXPECT_TRUE(Heartbeat(key).ok());
+  EXPECT_EQ(node_.reloads(), node_.matchmaking_reloads());
+  faults_.ClearFaults();
+  node_.Tick();  // matchmaking's part reloads it
+  EXPECT_FALSE(node_.fenced());
+  ASSERT_TRUE(StartTicket("b").ok());
+  node_.RunMatchmaking();
+  ActivateAndComplete(key);
+}
+
+TEST_F(NodeShardsTest, AFailedServerBatchReloadsTheServerSideAloneAndMatchmakingAsksAgain) {
+  std::string key = Ready(1);
+  ASSERT_TRUE(StartTicket("a").ok());
+  ASSERT_TRUE(StartTicket("b").ok());
+  // The tickets' PLACING commits; the server side's batch with the placement fails, and its
+  // reload cannot read the store: the server side stays fenced.
+  faults_.FailCommits(1, 1, Error::Unavailable("injected: disk I/O error"));
+  faults_.SetReadFault(Error::Unavailable("injected: read error"));
+  node_.RunMatchmaking();
+  EXPECT_TRUE(node_.fenced());
+  EXPECT_EQ(node_.matchmaking_reloads(), 0u);
+  EXPECT_EQ(Stored(store::Table::kTickets, "a"), "PLACING");
+  auto match = node_.tickets().GetTicket("a")->match_id;
+  EXPECT_EQ(Stored(store::Table::kPlacements, match), "(absent)");
+  EXPECT_EQ(Heartbeat(key).error().code, ErrorCode::kUnavailable);
+  faults_.ClearFaults();
+  // Matchmaking serves meanwhile.
+  ASSERT_TRUE(StartTicket("c").ok());
+  node_.Tick();  // the server side reloads; matchmaking asks again for its placing match
+  EXPECT_EQ(node_.matchmaking_reloads(), 0u);
+  EXPECT_FALSE(node_.fenced());
+  EXPECT_EQ(Stored(store::Table::kPlacements, match), "PENDING");
+  EXPECT_TRUE(Heartbeat(key).ok());
+  ActivateAndComplete(key);
+}
+
+TEST_F(NodeShardsTest, AnAnswerLostWithAFailedMatchmakingBatchIsAnsweredAgainFromTheStore) {
+  std::string key = Ready(1);
+  ASSERT_TRUE(StartTicket("a").ok());
+  ASSERT_TRUE(StartTicket("b").ok());
+  node_.RunMatchmaking();
+  std::string arn = OnlyGameSession();
+  ASSERT_FALSE(arn.empty());
+  // The activation commits (placement FULFILLED); matchmaking's batch completing the tickets fails.
+  faults_.FailCommits(1, 1, Error::Unavailable("injected: disk I/O error"));
+  Activate(key, arn);
+  EXPECT_EQ(node_.matchmaking_reloads(), 1u);
+  EXPECT_EQ(node_.reloads(), 1u);
+  // Matchmaking's reload asked again, and the server side answered from the stored placement.
+  ExpectCompleted("a");
+  ExpectCompleted("b");
+}
+
+}  // namespace
+}  // namespace muster::node
