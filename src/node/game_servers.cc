@@ -112,7 +112,7 @@ void GameServers::Handle(const std::string& key, const fleet::ClientMessage& mes
 }
 
 void GameServers::OnMatchmaking(std::function<Status(json::object*)> work, Replied done, bool wait) {
-  if (wait) {
+  if (wait || !node_.match_) {  // one shard: matchmaking is on this thread
     json::object reply;
     Status st = work(&reply);
     return done(std::move(st), std::move(reply));

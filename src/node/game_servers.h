@@ -56,7 +56,7 @@ class GameServers {
   void StopBackfill(const std::string& key, const fleet::StopMatchBackfill& m, Replied done, bool wait);
   Status CheckHosts(const std::string& key, const std::string& game_session_arn) const;
   // Runs `work` on the matchmaking shard's thread and answers `done` with its outcome on the
-  // node's thread (wait: at once, on the calling thread).
+  // node's thread (wait, or one shard: at once, on the calling thread).
   void OnMatchmaking(std::function<Status(json::object*)> work, Replied done, bool wait);
   // After a reload: the open connections are attached to the new fleet core.
   void Reattach();

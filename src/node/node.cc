@@ -216,7 +216,7 @@ void Node::Forward(Shard& to, std::vector<core::Notice> notices) {
     to.Commit(std::move(fx), /*fatal=*/true, nullptr, /*wait=*/false);
   };
   if (to.posts()) return to.RunOnOwner(std::move(handle));
-  // Without a writer the commit that hands these over is still on the stack: handle them after it.
+  // Without a writer: in order, by the outermost Forward (see forwards_).
   forwards_.push_back(std::move(handle));
   if (forwarding_) return;
   forwarding_ = true;
@@ -356,7 +356,8 @@ void Node::ReloadServer() {
   // A request matchmaking made, or an answer it was due, may have been in the failed batch:
   // matchmaking asks again for every match it is placing (answered from what committed).
   match_->RunOnOwner([this] {
-    if (stopping_ || !match_->Serving().ok()) return;  // its own reload asks again
+    // Fenced, its own reload asks again; a full writer refuses the batch, which fences it too.
+    if (stopping_ || match_->fenced()) return;
     match_->Commit(matchmaking_->RepeatPlacements(), /*fatal=*/true, nullptr, /*wait=*/false);
   });
 }

@@ -115,12 +115,17 @@ class Node {
   // matchmaking_shard): for definitions() and tickets(). Safe from any thread.
   void RunOnMatchmaking(std::function<void()> f) const { match_shard().RunOnOwner(std::move(f)); }
 
-  // Shutdown, in this order: BeginStop (any thread: notices one shard hands the other from now on
-  // are dropped; the next start asks again for what they carried), FlushTurn on the node's thread
-  // and FlushMatchmakingTurn on the matchmaking thread, stop the writer (which completes
-  // everything it held), then DeliverCompleted and DeliverMatchmaking on the same threads, so
-  // that no answer waits in the node when the loops stop.
-  void BeginStop() { stopping_ = true; }
+  // Shutdown, in this order: BeginStop (any thread: the shards refuse new changes with
+  // kUnavailable, and notices one shard hands the other from now on are dropped; the next start
+  // asks again for the placements they concerned), FlushTurn on the node's thread and
+  // FlushMatchmakingTurn on the matchmaking thread, stop the writer (which completes everything
+  // it held), then DeliverCompleted and DeliverMatchmaking on the same threads, so that no answer
+  // waits in the node when the loops stop.
+  void BeginStop() {
+    stopping_ = true;
+    live_.Stop();
+    if (match_) match_->Stop();
+  }
   void FlushTurn() { live_.FlushTurn(); }
   void FlushMatchmakingTurn() { if (match_) match_->FlushTurn(); }
   void DeliverCompleted() { live_.Deliver(); }
@@ -227,8 +232,9 @@ class Node {
   std::unique_ptr<Shard> match_;                         // the matchmaking shard (matchmaking_shard)
   std::atomic<bool> stopping_{false};
   std::atomic<bool> match_tick_pending_{false};
-  // Notices handed over without a writer (tests that drive the node from one thread): handled in
-  // order, each after the commit that handed it over returned.
+  // Notices handed over without a writer (start-up, and tests that drive the node from one
+  // thread): handled in order by the outermost Forward, inside the publish of the commit that
+  // handed over the first of them (so, there, a shard's answers may come out of order).
   std::deque<std::function<void()>> forwards_;
   bool forwarding_ = false;
   Definitions definitions_{*this};

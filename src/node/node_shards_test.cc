@@ -4,10 +4,17 @@
 // node is driven from one thread (no writer), so the handing over runs in order after each commit.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "node/node.h"
 #include "node/node_test_setup.h"
+#include "store/commit_writer.h"
 #include "store/fault_store.h"
 #include "store/temp_sqlite_store.h"
 
@@ -20,8 +27,10 @@ class NodeShardsTest : public ::testing::Test {
  protected:
   NodeShardsTest() : faults_(*db_), node_(faults_, env_, NodeOptions{.matchmaking_shard = true}) {}
 
+  virtual NodeSetup NodeSetUp() { return testing::OneQueueSetup(kRules1v1, 600'000); }
+
   void SetUp() override {
-    Status st = node_.Start(testing::OneQueueSetup(kRules1v1, 600'000));
+    Status st = node_.Start(NodeSetUp());
     ASSERT_TRUE(st.ok()) << st.error().message;
   }
 
@@ -190,9 +199,144 @@ TEST_F(NodeShardsTest, AnAnswerLostWithAFailedMatchmakingBatchIsAnsweredAgainFro
   Activate(key, arn);
   EXPECT_EQ(node_.matchmaking_reloads(), 1u);
   EXPECT_EQ(node_.reloads(), 1u);
-  // Matchmaking's reload asked again, and the server side answered from the stored placement.
+  // Matchmaking's reload asked again, and the server side answered from the stored placement:
+  // the same game session, no second one.
   ExpectCompleted("a");
   ExpectCompleted("b");
+  EXPECT_EQ(OnlyGameSession(), arn);
+  EXPECT_EQ(node_.tickets().GetTicket("a")->game_session_arn, arn);
+}
+
+// Teams of one or two: a 1v1 leaves a slot on each side for an automatic backfill.
+constexpr const char* kRulesUpTo2 = R"({
+  "name": "s2", "ruleLanguageVersion": "1.0",
+  "teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 2}, {"name": "blue", "minPlayers": 1, "maxPlayers": 2}]
+})";
+
+class NodeShardsBackfillTest : public NodeShardsTest {
+ protected:
+  NodeSetup NodeSetUp() override {
+    NodeSetup s = testing::OneQueueSetup(kRulesUpTo2, 600'000);
+    s.configurations.front().backfill_mode = matchmaking::BackfillMode::kAutomatic;
+    return s;
+  }
+};
+
+TEST_F(NodeShardsBackfillTest, AnAutomaticBackfillCrossesBothShardsIntoTheRunningSession) {
+  std::string key = Ready(1);
+  ASSERT_TRUE(StartTicket("a").ok());
+  ASSERT_TRUE(StartTicket("b").ok());
+  node_.RunMatchmaking();
+  ActivateAndComplete(key);
+  // Matchmaking read the activated session from the server view and started its backfill; a new
+  // player joins it through a BackfillRequested answered by the server side.
+  ASSERT_TRUE(StartTicket("c").ok());
+  node_.RunMatchmaking();
+  auto c = node_.tickets().GetTicket("c");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->status, matchmaking::TicketStatus::kCompleted) << c->status_message;
+  EXPECT_EQ(c->game_session_arn, node_.tickets().GetTicket("a")->game_session_arn);
+  EXPECT_EQ(OnlyGameSession(), c->game_session_arn);
+  auto players = (*db_).ListByIndex(store::Table::kPlayerSessions, c->game_session_arn, 10);
+  ASSERT_TRUE(players.ok());
+  EXPECT_EQ(players->size(), 3u);
+}
+
+// With the group-commit writer, each shard's completions posted to a queue of its own (its owner
+// thread), which the test drains in turn.
+class NodeShardsWriterTest : public NodeShardsTest {
+ protected:
+  void SetUp() override {
+    NodeShardsTest::SetUp();
+    node_.UseWriter(writer_, Poster(server_), Poster(matchmaking_));
+  }
+  void TearDown() override { writer_.Stop(); }
+
+  struct Queue {
+    std::mutex mu;
+    std::deque<std::function<void()>> posted;
+  };
+  static Node::Post Poster(Queue& q) {
+    return [&q](std::function<void()> f) {
+      std::lock_guard lock(q.mu);
+      q.posted.push_back(std::move(f));
+    };
+  }
+  static std::size_t RunPosted(Queue& q) {
+    std::deque<std::function<void()>> batch;
+    {
+      std::lock_guard lock(q.mu);
+      batch.swap(q.posted);
+    }
+    for (auto& f : batch) f();
+    return batch.size();
+  }
+  static bool Empty(Queue& q) {
+    std::lock_guard lock(q.mu);
+    return q.posted.empty();
+  }
+  // Runs both queues until `done` holds (false after 10 s).
+  bool RunUntil(const std::function<bool()>& done) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      if (RunPosted(server_) + RunPosted(matchmaking_) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+  }
+  void StartAsync(const std::string& id) {
+    node_.RunOnMatchmaking([this, id] {
+      node_.tickets().StartMatchmakingAsync("cfg", {matchmaking::PlayerInput{.player_id = "player-" + id}}, "", id,
+                                            [](Result<matchmaking::Ticket> t) { EXPECT_TRUE(t.ok()); });
+    });
+  }
+  bool StoredAs(const std::string& id, const char* status) { return Stored(store::Table::kTickets, id) == status; }
+
+  store::CommitWriter writer_{faults_};
+  Queue server_, matchmaking_;
+};
+
+TEST_F(NodeShardsWriterTest, EachSideCommitsItsOwnBatchesAndHandsTheOtherItsNoticesOnItsOwnThread) {
+  std::string key = Ready(1);
+  StartAsync("a");
+  StartAsync("b");
+  node_.RunOnMatchmaking([this] { node_.RunMatchmaking(); });
+  ASSERT_TRUE(RunUntil([&] { return !OnlyGameSession().empty(); }));
+  // The request went to the server side's queue, not run on matchmaking's.
+  EXPECT_EQ(Stored(store::Table::kTickets, "a"), "PLACING");
+  std::string arn = OnlyGameSession();
+  node_.RunOnOwner([&] {
+    node_.game_servers().RequestAsync(key, fleet::ClientMessage{"r-2", fleet::ActivateGameSession{arn}},
+                                      [](Status st, json::object) { EXPECT_TRUE(st.ok()); });
+  });
+  ASSERT_TRUE(RunUntil([&] { return StoredAs("a", "COMPLETED") && StoredAs("b", "COMPLETED"); }));
+  ExpectCompleted("a");
+  ExpectCompleted("b");
+  EXPECT_EQ(node_.reloads(), 0u);
+}
+
+TEST_F(NodeShardsWriterTest, ARequestHandedOverAfterTheStopBeganIsAskedForAgainAtTheNextStart) {
+  StartAsync("a");
+  StartAsync("b");
+  node_.RunOnMatchmaking([this] { node_.RunMatchmaking(); });
+  // Matchmaking's queue only: the tickets' PLACING commits, and the request waits on the server
+  // side's queue.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!StoredAs("a", "PLACING") && std::chrono::steady_clock::now() < deadline) RunPosted(matchmaking_);
+  ASSERT_TRUE(StoredAs("a", "PLACING"));
+  std::string match = node_.tickets().GetTicket("a")->match_id;
+  node_.BeginStop();
+  ASSERT_TRUE(RunUntil([&] { return writer_.stats().queued == 0 && Empty(server_); }));
+  writer_.Stop();
+  RunPosted(server_);
+  RunPosted(matchmaking_);
+  EXPECT_EQ(Stored(store::Table::kPlacements, match), "(absent)");  // dropped at the stop
+  // The next start asks again.
+  Node next(*db_, env_, NodeOptions{.matchmaking_shard = true});
+  Status st = next.Start(NodeSetUp());
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(Stored(store::Table::kPlacements, match), "PENDING");
+  EXPECT_EQ(Stored(store::Table::kTickets, "a"), "PLACING");
 }
 
 }  // namespace

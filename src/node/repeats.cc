@@ -79,8 +79,12 @@ core::Effects AnswerRepeat(const core::PlacementRepeated& repeat, placement::Pla
     case placement::PlacementStatus::kPending:
       break;
   }
-  // PENDING in the store, yet the placement core did not resume it: its queue is gone. It ends
-  // FAILED now, so that a later start with the queue back does not place it for failed tickets.
+  // PENDING in the store, yet not pending in memory. With its queue defined, it ended in a batch
+  // not yet durable (a repeat sent while the server side runs, after it reloaded alone): that
+  // batch's outcome is on its way to matchmaking, and this store row is older than it.
+  if (placement.FindQueue(p->request.queue_name)) return {};
+  // Its queue is gone, so the placement core did not resume it. It ends FAILED now, so that a
+  // later start with the queue back does not place it for failed tickets.
   core::Effects fx = Failed(id, "placement " + id + " could not be resumed: its queue " + p->request.queue_name +
                                     " is not defined");
   p->status = placement::PlacementStatus::kFailed;

@@ -6,10 +6,9 @@
 // player session rows) and its definitions (queues), so it answers what is in the store, never a
 // change that may still fail.
 //
-// Not wired yet: the node runs both sides on one thread, where the placement core answers these
-// reads itself. It is kept equal to that answer by server_view_test.cc. To wire it, the server
-// shard's completions must hand it their placement, game session and player session rows
-// (Shard::Enqueue keeps only ticket and process rows for the views today).
+// Used with NodeOptions::matchmaking_shard (node.h), where the server shard's commits hand it their
+// placement, game session and player session rows. With one shard the placement core answers
+// these reads itself; server_view_test.cc keeps the two answers equal through a game's life.
 //
 // Thread safety: one reader-writer lock; the reads from any thread. Apply comes from the writer's
 // completions, in commit order; ReplaceQueues and Replace from the server shard's owner thread at

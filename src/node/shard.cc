@@ -210,6 +210,7 @@ void Shard::Deliver() {
 }
 
 Status Shard::Serving() const {
+  if (stopped_) return Error::Unavailable("musterd is stopping; retry shortly");
   if (fenced_) {
     return Error::Unavailable("the node is reloading its state from the store after a failed commit; retry shortly");
   }

@@ -21,6 +21,7 @@
 // Thread safety: everything runs on the shard's owner thread, except RunOnOwner (any thread) and
 // the writer's completions (the writer's thread: they publish, then post delivery to the owner).
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -100,8 +101,11 @@ class Shard {
   // daemon calls it at shutdown, after the writer stopped (which completes everything it held).
   void Deliver();
 
-  // kUnavailable while the shard is fenced or the writer has no room for another batch.
+  // kUnavailable while the shard is fenced or stopped, or the writer has no room for another batch.
   Status Serving() const;
+  // From now on Serving refuses (the daemon is draining): nothing new is staged that would reach
+  // a writer about to stop. Any thread.
+  void Stop() { stopped_ = true; }
   // For the reload hook: answers the staged turn with kUnavailable, fences the shard and moves
   // its epoch (a failure of an older epoch does not reload again).
   void BeginReload();
@@ -153,6 +157,7 @@ class Shard {
   std::uint64_t epoch_ = 0;
   std::uint64_t reloads_ = 0;
   bool fenced_ = false;
+  std::atomic<bool> stopped_{false};
   std::mutex done_mu_;  // InFlight::done and ::status, set on the writer thread
   std::condition_variable done_cv_;
 };

@@ -52,6 +52,8 @@ Status CommitWriter::Submit(Batch batch, Completion done) {
     std::lock_guard lock(mu_);
     if (Status room = RoomLocked(batch.shard, 0); !room.ok()) {
       ++stats_.refused;
+      // A full queue: the shard's later batches would build on this one (see the top of the header).
+      if (!stopping_ && !batch.shard.empty()) fenced_.insert(batch.shard);
       return room;
     }
     std::uint64_t epoch = 0;

@@ -21,7 +21,9 @@
 // that Unfence advances). Batches with no shard are never fenced.
 // Back-pressure: at most `max_queued` batches wait. Submit beyond that refuses at once with
 // kUnavailable and does not call the completion (the API answers 503 with Retry-After); it never
-// blocks the caller's thread.
+// blocks the caller's thread. A batch refused so fences its shard as a failed one does (several
+// owners share the queue, so one that asked Room first may still find it full): the shard's later
+// batches were built on it.
 //
 // Thread safety: Submit and stats from any thread. Completions run on the writer thread, in
 // submit order; they must be short, since the next group waits for them: post the outcome to
@@ -68,7 +70,8 @@ class CommitWriter {
   Status Submit(Batch batch, Completion done);
 
   // Why Submit would refuse a batch of `shard` now (full, stopped or fenced), or OK. A caller
-  // that stages memory before submitting asks first; only its own Submits can fill the queue.
+  // that stages memory before submitting asks first (another shard's owner may still fill the
+  // queue in between: the refused Submit then fences the shard).
   // `reserved`: batches the caller will submit before this one (a turn it has not flushed yet).
   Status Room(const std::string& shard, std::size_t reserved = 0) const;
 
