@@ -525,8 +525,7 @@ std::vector<const Ticket*> MatchmakingCore::TicketsOf(const Match& m) const {
 
 core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
   core::Effects fx;
-  std::set<std::string> ask_again;         // placing matches whose placement is not pending
-  std::set<std::string> backfill_matches;  // placing matches of a backfill ticket
+  std::set<std::string> ask_again;  // placing matches whose placement is not pending
   for (auto& t : tickets) {
     if (IsTerminal(t.status)) continue;
     auto cit = configs_.find(t.configuration_name);
@@ -551,14 +550,7 @@ core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
     }
     if (t.status == TicketStatus::kPlacing || t.status == TicketStatus::kRequiresAcceptance) {
       bool placing = t.status == TicketStatus::kPlacing;
-      if (placing && t.backfill) {
-        // A backfill is placed in the commit that matched it; one still placing did not survive.
-        backfill_matches.insert(t.match_id);
-        auto& stored = tickets_[id] = std::move(t);
-        fx.Append(End(stored, TicketStatus::kFailed, "PlacementFailed",
-                      "the placement for this match was lost in a restart", "BACKFILL_FAILED"));
-        continue;
-      }
+      // (A backfill match has no pending placement: it is placed at once, or asked again.)
       if (placing && !server_.PlacementPending(t.match_id)) ask_again.insert(t.match_id);
       Match& m = matches_[t.match_id];
       m.configuration = t.configuration_name;
@@ -586,42 +578,23 @@ core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
     if (t.status == TicketStatus::kQueued) queued_.push_back(id);
     tickets_[id] = std::move(t);
   }
-  for (const auto& match_id : ask_again) {
-    if (!backfill_matches.count(match_id)) {
-      fx.notices.push_back(core::PlacementRepeated{RequestFor(match_id)});
-      continue;
-    }
-    // The players a backfill matched into a running session: that session is not theirs now.
-    Match m = matches_.at(match_id);
-    matches_.erase(match_id);
-    for (const auto& id : m.ticket_ids) {
-      auto it = tickets_.find(id);
-      if (it == tickets_.end()) continue;
-      fx.Append(End(it->second, TicketStatus::kFailed, "PlacementFailed",
-                    "the placement for this match was lost in a restart", "BACKFILL_FAILED"));
-    }
-  }
+  for (const auto& match_id : ask_again) fx.notices.push_back(Repeat(match_id));
   return fx;
 }
 
 core::Effects MatchmakingCore::RepeatPlacements() {
   core::Effects fx;
-  std::vector<std::string> placing;
   for (const auto& [match_id, m] : matches_) {
     if (m.ticket_ids.empty()) continue;
     auto it = tickets_.find(m.ticket_ids.front());
-    if (it != tickets_.end() && it->second.status == TicketStatus::kPlacing) placing.push_back(match_id);
-  }
-  for (const auto& match_id : placing) {
-    if (matches_.at(match_id).backfill_ticket_id.empty()) {
-      fx.notices.push_back(core::PlacementRepeated{RequestFor(match_id)});
-      continue;
-    }
-    fx.Append(OnPlacementNotice(core::PlacementEnded{
-        core::PlacementEnded::Kind::kFailed, match_id,
-        "the backfill placement for this match was lost when the server side reloaded"}));
+    if (it != tickets_.end() && it->second.status == TicketStatus::kPlacing) fx.notices.push_back(Repeat(match_id));
   }
   return fx;
+}
+
+core::Notice MatchmakingCore::Repeat(const std::string& match_id) const {
+  if (!matches_.at(match_id).backfill_ticket_id.empty()) return Request(match_id);
+  return core::PlacementRepeated{RequestFor(match_id)};
 }
 
 const Ticket* MatchmakingCore::Find(const std::string& ticket_id) const {

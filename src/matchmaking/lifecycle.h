@@ -153,14 +153,12 @@ class MatchmakingCore {
 
   // Tickets read back from the store after a restart (any status; terminal ones are ignored).
   // A match whose tickets are PLACING and whose placement is not pending (a crash between the two
-  // sides' commits, once they commit apart) asks again: PlacementRepeated (core/events.h). A
-  // backfill match in that state fails (its players' slots were never promised to them).
+  // sides' commits, when they commit apart) asks again: PlacementRepeated (core/events.h), or a
+  // backfill match its BackfillRequested again (answered from the session if it was placed).
   core::Effects Restore(std::vector<Ticket> tickets);
   // After the server side reloaded on its own (a failed batch of its shard): a request of a match
   // still placing, or the answer to it, may have been lost with that batch. Every placing match
-  // asks again (PlacementRepeated; a pending placement or one already answered changes nothing);
-  // a backfill match fails, as its request cannot be repeated safely (players may already hold
-  // slots in the session).
+  // asks again, as at Restore (a pending placement or one already answered changes nothing).
   core::Effects RepeatPlacements();
 
   const Ticket* Find(const std::string& ticket_id) const;
@@ -198,6 +196,11 @@ class MatchmakingCore {
   core::Effects StartPlacement(const std::string& match_id);
   // The placement request of a (non-backfill) match, from its tickets and configuration.
   core::PlacementRequest RequestFor(const std::string& match_id) const;
+  // What a match asks of the server side: PlacementRequested, or BackfillRequested for a backfill
+  // match (which the server side answers again from the session when it already placed it).
+  core::Notice Request(const std::string& match_id) const;
+  // The request of a placing match sent again: PlacementRepeated, or its BackfillRequested.
+  core::Notice Repeat(const std::string& match_id) const;
   core::Effects DropMatch(const std::string& match_id, bool timed_out);
   core::Effects ReturnToSearch(Ticket& t);
   core::Effects BackfillEnded(const Ticket& t, const std::string& reason);

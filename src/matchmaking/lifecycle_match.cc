@@ -146,21 +146,23 @@ core::Effects MatchmakingCore::StartPlacement(const std::string& match_id) {
     Save(fx, t);
   }
   // Answered by PlacementFulfilled or PlacementEnded (OnPlacementNotice), a refusal included.
-  if (!m.backfill_ticket_id.empty()) {
-    const Config& cfg = configs_.at(m.configuration);
-    std::vector<core::PlayerRequest> players;
-    for (const Ticket* t : TicketsOf(m)) {
-      if (t->backfill) continue;  // already in the game session
-      for (const auto& p : t->players) players.push_back({p.player_id, "", p.latency_ms});
-    }
-    const Ticket& b = tickets_.at(m.backfill_ticket_id);
-    fx.notices.push_back(core::BackfillRequested{match_id, m.game_session_arn, std::move(players),
-                                                 MatchmakerData(cfg, match_id, m, b.auto_backfill ? b.ticket_id : ""),
-                                                 m.backfill_ticket_id});
-    return fx;
-  }
-  fx.notices.push_back(core::PlacementRequested{RequestFor(match_id)});
+  fx.notices.push_back(Request(match_id));
   return fx;
+}
+
+core::Notice MatchmakingCore::Request(const std::string& match_id) const {
+  const Match& m = matches_.at(match_id);
+  if (m.backfill_ticket_id.empty()) return core::PlacementRequested{RequestFor(match_id)};
+  const Config& cfg = configs_.at(m.configuration);
+  std::vector<core::PlayerRequest> players;
+  for (const Ticket* t : TicketsOf(m)) {
+    if (t->backfill) continue;  // already in the game session
+    for (const auto& p : t->players) players.push_back({p.player_id, "", p.latency_ms});
+  }
+  const Ticket& b = tickets_.at(m.backfill_ticket_id);
+  return core::BackfillRequested{match_id, m.game_session_arn, std::move(players),
+                                 MatchmakerData(cfg, match_id, m, b.auto_backfill ? b.ticket_id : ""),
+                                 m.backfill_ticket_id};
 }
 
 core::PlacementRequest MatchmakingCore::RequestFor(const std::string& match_id) const {

@@ -363,8 +363,9 @@ TEST_F(LifecycleTest, RestoreResumesSearchingTickets) {
 }
 
 // At a restart, a placing match whose placement is not pending asks again (the shell answers from
-// the store, node/repeats.h); the players a backfill matched into a running session fail instead.
-TEST_F(LifecycleTest, RestoredPlacingMatchesWithoutAPendingPlacementAskAgainUnlessTheyBackfill) {
+// the store, node/repeats.h); a backfill match sends its BackfillRequested again (the placement
+// core answers it from the session when its players already hold their slots there).
+TEST_F(LifecycleTest, RestoredPlacingMatchesWithoutAPendingPlacementAskAgain) {
   Ticket a;
   a.ticket_id = "a";
   a.configuration_name = "cfg";
@@ -391,10 +392,18 @@ TEST_F(LifecycleTest, RestoredPlacingMatchesWithoutAPendingPlacementAskAgainUnle
   ASSERT_TRUE(fresh.PutConfiguration(Spec("cfg")).ok());
   auto fx = fresh.Restore({filler, a, backfill, b});
   std::vector<const core::PlacementRepeated*> repeats;
+  std::vector<const core::BackfillRequested*> backfills;
   for (const auto& n : fx.notices) {
     if (const auto* r = std::get_if<core::PlacementRepeated>(&n)) repeats.push_back(r);
+    if (const auto* r = std::get_if<core::BackfillRequested>(&n)) backfills.push_back(r);
   }
   ASSERT_EQ(repeats.size(), 1u);
+  ASSERT_EQ(backfills.size(), 1u);
+  EXPECT_EQ(backfills[0]->placement_id, "m-2");
+  EXPECT_EQ(backfills[0]->game_session_arn, "arn:gs");
+  EXPECT_EQ(backfills[0]->backfill_ticket_id, "backfill");
+  ASSERT_EQ(backfills[0]->players.size(), 1u);  // the new player, not those already in the session
+  EXPECT_EQ(backfills[0]->players[0].player_id, "pc");
   const core::PlacementRequest& req = repeats[0]->request;
   EXPECT_EQ(req.placement_id, "m-1");
   EXPECT_EQ(req.queue_name, "q");
@@ -403,10 +412,11 @@ TEST_F(LifecycleTest, RestoredPlacingMatchesWithoutAPendingPlacementAskAgainUnle
   EXPECT_NE(req.matchmaker_data.find("\"red\""), std::string::npos) << req.matchmaker_data;
   ASSERT_NE(fresh.Find("a"), nullptr);
   EXPECT_EQ(fresh.Find("a")->status, TicketStatus::kPlacing);
-  EXPECT_EQ(fresh.Find("filler"), nullptr);
-  EXPECT_EQ(fresh.Find("backfill"), nullptr);
-  auto types = EventTypes(fx);
-  EXPECT_EQ(std::count(types.begin(), types.end(), "MatchmakingFailed"), 2);
+  for (const char* id : {"filler", "backfill"}) {
+    ASSERT_NE(fresh.Find(id), nullptr) << id;
+    EXPECT_EQ(fresh.Find(id)->status, TicketStatus::kPlacing) << id;
+  }
+  EXPECT_TRUE(EventTypes(fx).empty());
 
   // Its answer completes it as a first answer would.
   auto done = fresh.OnPlacementNotice(core::PlacementFulfilled{

@@ -242,6 +242,33 @@ TEST_F(NodeShardsBackfillTest, AnAutomaticBackfillCrossesBothShardsIntoTheRunnin
   EXPECT_EQ(players->size(), 3u);
 }
 
+TEST_F(NodeShardsBackfillTest, ABackfillAnswerLostWithAFailedMatchmakingBatchIsAnsweredAgainFromTheSession) {
+  std::string key = Ready(1);
+  ASSERT_TRUE(StartTicket("a").ok());
+  ASSERT_TRUE(StartTicket("b").ok());
+  node_.RunMatchmaking();
+  ActivateAndComplete(key);
+  ASSERT_TRUE(StartTicket("c").ok());
+  // The backfill match's PLACING commits, the server side places c in the session, and
+  // matchmaking's batch completing c fails.
+  faults_.FailCommits(2, 1, Error::Unavailable("injected: disk I/O error"));
+  node_.RunMatchmaking();
+  EXPECT_EQ(node_.matchmaking_reloads(), 1u);
+  EXPECT_EQ(node_.reloads(), 1u);
+  // Matchmaking's reload asked again; the server side answered with c's slot, not a second one.
+  auto c = node_.tickets().GetTicket("c");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->status, matchmaking::TicketStatus::kCompleted) << c->status_message;
+  EXPECT_EQ(Stored(store::Table::kTickets, "c"), "COMPLETED");
+  auto players = (*db_).ListByIndex(store::Table::kPlayerSessions, c->game_session_arn, 10);
+  ASSERT_TRUE(players.ok());
+  EXPECT_EQ(players->size(), 3u);
+  ASSERT_EQ(c->matched_player_sessions.size(), 1u);
+  bool found = false;
+  for (const auto& row : *players) found = found || row.id == c->matched_player_sessions[0].player_session_id;
+  EXPECT_TRUE(found);
+}
+
 // With the group-commit writer, each shard's completions posted to a queue of its own (its owner
 // thread), which the test drains in turn.
 class NodeShardsWriterTest : public NodeShardsTest {

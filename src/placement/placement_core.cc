@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 
 namespace muster::placement {
 
@@ -290,6 +291,31 @@ Result<core::Effects> PlacementCore::Backfill(const std::string& placement_id,
   return fx;
 }
 
+std::optional<Result<core::Effects>> PlacementCore::BackfillPlaced(const core::BackfillRequested& b) const {
+  const fleet::GameSession* gs = fleets_.FindGameSession(b.game_session_arn);
+  if (!gs) return std::nullopt;  // Backfill says why
+  std::map<std::string, std::string> holding;  // player → their session holding a slot in it
+  for (const auto& psid : gs->player_session_ids) {
+    const fleet::PlayerSession* ps = fleets_.FindPlayerSession(psid);
+    if (ps && (ps->status == fleet::PlayerSessionStatus::kReserved || ps->status == fleet::PlayerSessionStatus::kActive)) {
+      holding[ps->player_id] = psid;
+    }
+  }
+  core::PlacementFulfilled done{b.placement_id, fleet::EndpointOf(*gs), {}};
+  for (const auto& p : b.players) {
+    auto it = holding.find(p.player_id);
+    if (it != holding.end()) done.placed_player_sessions.push_back({p.player_id, it->second});
+  }
+  if (done.placed_player_sessions.empty()) return std::nullopt;
+  if (done.placed_player_sessions.size() < b.players.size()) {
+    return Result<core::Effects>(Error::Conflict("some of the match's players already hold a slot in game session " +
+                                                 b.game_session_arn + ", the others do not"));
+  }
+  core::Effects fx;
+  fx.notices.push_back(std::move(done));
+  return Result<core::Effects>(std::move(fx));
+}
+
 void PlacementCore::Subscribe(bus::Bus& bus) {
   bus.Subscribe("fleet", [this](const core::Notice& n) { return OnFleetNotice(n); });
   bus.Subscribe("placement-requests", [this](const core::Notice& n) { return OnRequest(n); });
@@ -308,7 +334,11 @@ core::Effects PlacementCore::OnRequest(const core::Notice& request) {
     if (started && started->game_session_arn.empty() && waiting_.size() > 1) fx->Append(Pump());
   } else if (const auto* b = std::get_if<core::BackfillRequested>(&request)) {
     placement_id = b->placement_id;
-    fx = Backfill(b->placement_id, b->game_session_arn, b->players, b->matchmaker_data, b->backfill_ticket_id);
+    if (auto again = BackfillPlaced(*b)) {
+      fx = std::move(*again);
+    } else {
+      fx = Backfill(b->placement_id, b->game_session_arn, b->players, b->matchmaker_data, b->backfill_ticket_id);
+    }
   } else if (const auto* s = std::get_if<core::PlacementStopRequested>(&request)) {
     // Nothing to stop once the placement ended (its outcome is on its way or already handled).
     if (Find(s->placement_id)) fx = Stop(s->placement_id);

@@ -342,5 +342,44 @@ TEST_F(PlacementTest, ARequestWaitingBehindOlderOnesIsTriedAtOnceForCapacityThey
   EXPECT_TRUE(core_.PlacementPending("old"));
 }
 
+// A backfill asked again (matchmaking reloaded before it heard the answer) is answered from the
+// session: the players it placed keep their one slot each.
+TEST_F(PlacementTest, ABackfillAskedAgainIsAnsweredFromTheSessionNotPlacedTwice) {
+  std::string key = Ready("ca", "a1");
+  PlacementRequest r = Request("pl", 20, 40);
+  r.max_players = 4;
+  ASSERT_TRUE(core_.Start(r).ok());
+  std::string arn = core_.Find("pl")->game_session_arn;
+  ASSERT_TRUE(fleet_.ActivateGameSession(key, arn).ok());
+  const core::BackfillRequested backfill{"bf", arn, {{"p3", "", {}}}, "{}", "ticket-9"};
+
+  auto first = core_.OnRequest(backfill);
+  ASSERT_EQ(first.notices.size(), 1u);
+  const auto* placed = std::get_if<core::PlacementFulfilled>(&first.notices[0]);
+  ASSERT_NE(placed, nullptr);
+  ASSERT_EQ(placed->placed_player_sessions.size(), 1u);
+  const std::string session = placed->placed_player_sessions[0].player_session_id;
+  EXPECT_EQ(core_.GameSession(arn)->occupied_slots(), 3);
+
+  auto again = core_.OnRequest(backfill);
+  EXPECT_TRUE(again.writes.empty());
+  EXPECT_TRUE(again.pushes.empty());
+  ASSERT_EQ(again.notices.size(), 1u);
+  placed = std::get_if<core::PlacementFulfilled>(&again.notices[0]);
+  ASSERT_NE(placed, nullptr);
+  ASSERT_EQ(placed->placed_player_sessions.size(), 1u);
+  EXPECT_EQ(placed->placed_player_sessions[0].player_session_id, session);
+  EXPECT_EQ(placed->endpoint.port, 7777);
+  EXPECT_EQ(core_.GameSession(arn)->occupied_slots(), 3);
+
+  // Some of its players there and others not: not a repeat of anything; refused.
+  auto mixed = core_.OnRequest(core::BackfillRequested{"bf-2", arn, {{"p3", "", {}}, {"p4", "", {}}}, "{}", "t"});
+  ASSERT_EQ(mixed.notices.size(), 1u);
+  const auto* ended = std::get_if<core::PlacementEnded>(&mixed.notices[0]);
+  ASSERT_NE(ended, nullptr);
+  EXPECT_EQ(ended->kind, core::PlacementEnded::Kind::kFailed);
+  EXPECT_EQ(core_.GameSession(arn)->occupied_slots(), 3);
+}
+
 }  // namespace
 }  // namespace muster::placement
