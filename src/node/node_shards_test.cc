@@ -220,17 +220,22 @@ class NodeShardsBackfillTest : public NodeShardsTest {
     s.configurations.front().backfill_mode = matchmaking::BackfillMode::kAutomatic;
     return s;
   }
+
+  // a and b play in a session with room for two more; matchmaking starts its automatic backfill
+  // once it reads the session active (from the server view), and c starts searching.
+  void PlayingWithABackfillAndANewPlayer() {
+    std::string key = Ready(1);
+    ASSERT_TRUE(StartTicket("a").ok());
+    ASSERT_TRUE(StartTicket("b").ok());
+    node_.RunMatchmaking();
+    ActivateAndComplete(key);
+    ASSERT_TRUE(StartTicket("c").ok());
+  }
 };
 
 TEST_F(NodeShardsBackfillTest, AnAutomaticBackfillCrossesBothShardsIntoTheRunningSession) {
-  std::string key = Ready(1);
-  ASSERT_TRUE(StartTicket("a").ok());
-  ASSERT_TRUE(StartTicket("b").ok());
-  node_.RunMatchmaking();
-  ActivateAndComplete(key);
-  // Matchmaking read the activated session from the server view and started its backfill; a new
-  // player joins it through a BackfillRequested answered by the server side.
-  ASSERT_TRUE(StartTicket("c").ok());
+  ASSERT_NO_FATAL_FAILURE(PlayingWithABackfillAndANewPlayer());
+  // c joins the session through a BackfillRequested answered by the server side.
   node_.RunMatchmaking();
   auto c = node_.tickets().GetTicket("c");
   ASSERT_TRUE(c.ok());
@@ -243,12 +248,7 @@ TEST_F(NodeShardsBackfillTest, AnAutomaticBackfillCrossesBothShardsIntoTheRunnin
 }
 
 TEST_F(NodeShardsBackfillTest, ABackfillAnswerLostWithAFailedMatchmakingBatchIsAnsweredAgainFromTheSession) {
-  std::string key = Ready(1);
-  ASSERT_TRUE(StartTicket("a").ok());
-  ASSERT_TRUE(StartTicket("b").ok());
-  node_.RunMatchmaking();
-  ActivateAndComplete(key);
-  ASSERT_TRUE(StartTicket("c").ok());
+  ASSERT_NO_FATAL_FAILURE(PlayingWithABackfillAndANewPlayer());
   // The backfill match's PLACING commits, the server side places c in the session, and
   // matchmaking's batch completing c fails.
   faults_.FailCommits(2, 1, Error::Unavailable("injected: disk I/O error"));
