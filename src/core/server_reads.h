@@ -37,6 +37,9 @@ class ServerReads {
   bool QueueExists(const std::string& name) const { return Queue(name).has_value(); }
   // Whether a placement is still pending (will be answered by PlacementFulfilled or PlacementEnded).
   virtual bool PlacementPending(const std::string& placement_id) const = 0;
+  // The pending placements matchmaking asked for (their request carries matchmaker data), so
+  // that it can stop those it no longer holds after a notice between the two was lost.
+  virtual std::vector<std::string> MatchPlacementsPending() const = 0;
   // A game session that is live (activating or active); nullopt when it is unknown or ended.
   virtual std::optional<RunningSession> GameSession(const std::string& arn) const = 0;
 };

@@ -579,6 +579,30 @@ core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
     tickets_[id] = std::move(t);
   }
   for (const auto& match_id : ask_again) fx.notices.push_back(Repeat(match_id));
+  fx.Append(Reconcile());
+  return fx;
+}
+
+core::Effects MatchmakingCore::Reconcile() {
+  core::Effects fx;
+  // Placements it asked for and no longer holds: a PlacementStopRequested was lost.
+  for (const auto& id : server_.MatchPlacementsPending()) {
+    auto m = matches_.find(id);
+    bool placing = false;
+    if (m != matches_.end() && !m->second.ticket_ids.empty()) {
+      auto t = tickets_.find(m->second.ticket_ids.front());
+      placing = t != tickets_.end() && t->second.status == TicketStatus::kPlacing;
+    }
+    if (!placing) fx.notices.push_back(core::PlacementStopRequested{id});
+  }
+  // Backfills of sessions that ended: a GameSessionEnded was lost.
+  std::vector<std::string> ended;
+  for (const auto& [arn, ticket_id] : backfills_) {
+    if (!server_.GameSession(arn)) ended.push_back(arn);
+  }
+  for (const auto& arn : ended) {
+    fx.Append(OnFleetNotice(core::GameSessionEnded{"", arn, "the game session ended"}));
+  }
   return fx;
 }
 
@@ -589,6 +613,7 @@ core::Effects MatchmakingCore::RepeatPlacements() {
     auto it = tickets_.find(m.ticket_ids.front());
     if (it != tickets_.end() && it->second.status == TicketStatus::kPlacing) fx.notices.push_back(Repeat(match_id));
   }
+  fx.Append(Reconcile());
   return fx;
 }
 

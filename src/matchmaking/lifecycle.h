@@ -155,10 +155,12 @@ class MatchmakingCore {
   // A match whose tickets are PLACING and whose placement is not pending (a crash between the two
   // sides' commits, when they commit apart) asks again: PlacementRepeated (core/events.h), or a
   // backfill match its BackfillRequested again (answered from the session if it was placed).
+  // Then it reconciles with the server side (Reconcile).
   core::Effects Restore(std::vector<Ticket> tickets);
   // After the server side reloaded on its own (a failed batch of its shard): a request of a match
   // still placing, or the answer to it, may have been lost with that batch. Every placing match
-  // asks again, as at Restore (a pending placement or one already answered changes nothing).
+  // asks again, as at Restore (a pending placement or one already answered changes nothing);
+  // then it reconciles (Reconcile).
   core::Effects RepeatPlacements();
 
   const Ticket* Find(const std::string& ticket_id) const;
@@ -201,6 +203,11 @@ class MatchmakingCore {
   core::Notice Request(const std::string& match_id) const;
   // The request of a placing match sent again: PlacementRepeated, or its BackfillRequested.
   core::Notice Repeat(const std::string& match_id) const;
+  // What a notice lost between the two sides (a failed batch, a fenced receiver, a stop) would
+  // have changed: a pending placement it asked for and no longer places is stopped
+  // (PlacementStopRequested); a backfill ticket whose game session is no longer live is
+  // cancelled as on GameSessionEnded. Nothing when the two sides agree.
+  core::Effects Reconcile();
   core::Effects DropMatch(const std::string& match_id, bool timed_out);
   core::Effects ReturnToSearch(Ticket& t);
   core::Effects BackfillEnded(const Ticket& t, const std::string& reason);

@@ -425,5 +425,49 @@ TEST_F(LifecycleTest, RestoredPlacingMatchesWithoutAPendingPlacementAskAgain) {
   EXPECT_EQ(fresh.Find("a"), nullptr);
 }
 
+// A restore reconciles with the server side: a backfill ticket of a game session that is no
+// longer live (its GameSessionEnded was lost between the two sides) ends as it would have, and a
+// pending placement it asked for but no longer places (its stop was lost) is stopped.
+TEST_F(LifecycleTest, ARestoreEndsWhatALostNoticeBetweenTheSidesWouldHaveEnded) {
+  Ticket backfill;
+  backfill.ticket_id = "backfill";
+  backfill.configuration_name = "cfg";
+  backfill.status = TicketStatus::kSearching;
+  backfill.backfill = true;
+  backfill.backfill_game_session_arn = "arn:gone";
+  backfill.players = Player("pd", 1000);
+  backfill.players[0].team = "red";
+  // A pending placement of a match whose tickets have ended (none is restored).
+  placement::PlacementRequest request;
+  request.placement_id = "m-old";
+  request.queue_name = "q";
+  request.max_players = 2;
+  request.players = {{"pa", "", {{"loc-a", 30}}}};
+  request.matchmaker_data = "{}";
+  ASSERT_TRUE(placement_.Start(request).ok());
+  // And one the management API would start (no matchmaker data): not matchmaking's to stop.
+  request.placement_id = "api";
+  request.matchmaker_data.clear();
+  ASSERT_TRUE(placement_.Start(request).ok());
+
+  MatchmakingCore fresh(env_, placement_, "local", "123");
+  ASSERT_TRUE(fresh.PutConfiguration(Spec("cfg")).ok());
+  auto fx = fresh.Restore({backfill});
+  std::vector<std::string> stopped;
+  for (const auto& n : fx.notices) {
+    if (const auto* s = std::get_if<core::PlacementStopRequested>(&n)) stopped.push_back(s->placement_id);
+    EXPECT_FALSE(std::holds_alternative<core::BackfillStatus>(n));  // no game server to tell
+  }
+  EXPECT_EQ(stopped, std::vector<std::string>{"m-old"});
+  EXPECT_EQ(fresh.Find("backfill"), nullptr);
+  EXPECT_EQ(EventTypes(fx), std::vector<std::string>{"MatchmakingCancelled"});
+
+  // When the two sides agree, nothing.
+  MatchmakingCore agreed(env_, placement_, "local", "123");
+  ASSERT_TRUE(agreed.PutConfiguration(Spec("cfg")).ok());
+  ASSERT_TRUE(placement_.Stop("m-old").ok());
+  EXPECT_TRUE(agreed.Restore({}).empty());
+}
+
 }  // namespace
 }  // namespace muster::matchmaking

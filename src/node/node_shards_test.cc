@@ -187,6 +187,39 @@ TEST_F(NodeShardsTest, AFailedServerBatchReloadsTheServerSideAloneAndMatchmaking
   ActivateAndComplete(key);
 }
 
+TEST_F(NodeShardsTest, AStopDroppedWhileTheServerSideWasFencedIsSentAgainWhenItReloads) {
+  ASSERT_TRUE(StartTicket("a").ok());
+  ASSERT_TRUE(StartTicket("b").ok());
+  node_.RunMatchmaking();  // no game server yet: the placement waits
+  const std::string match = node_.tickets().GetTicket("a")->match_id;
+  ASSERT_EQ(Stored(store::Table::kPlacements, match), "PENDING");
+  // A game server's activation fails to commit and the server side's reload cannot read the store.
+  auto key = node_.game_servers().Connect(1, "f1", "c1", "pid-1");
+  ASSERT_TRUE(key.ok());
+  fleet::ActivateServerProcess ready;
+  ready.sdk_version = "5.4.0";
+  ready.sdk_language = "Cpp";
+  ready.port = 7777;
+  json::object reply;
+  faults_.FailCommits(0, 1, Error::Unavailable("injected: disk I/O error"));
+  faults_.SetReadFault(Error::Unavailable("injected: read error"));
+  EXPECT_FALSE(node_.game_servers().Request(*key, fleet::ClientMessage{"r-1", ready}, &reply).ok());
+  ASSERT_TRUE(node_.fenced());
+  faults_.ClearFaults();
+  // The configuration goes: its placing tickets fail, and the stop of their placement finds the
+  // server side fenced.
+  ASSERT_TRUE(node_.definitions().DeleteConfiguration("cfg").ok());
+  EXPECT_EQ(Stored(store::Table::kTickets, "a"), "FAILED");
+  EXPECT_EQ(Stored(store::Table::kPlacements, match), "PENDING");
+  node_.Tick();  // the server side reloads; matchmaking stops what it no longer places
+  EXPECT_FALSE(node_.fenced());
+  EXPECT_EQ(Stored(store::Table::kPlacements, match), "CANCELLED");
+  // The game server, active now, gets no game session for the failed match.
+  ASSERT_TRUE(node_.game_servers().Request(*key, fleet::ClientMessage{"r-2", ready}, &reply).ok());
+  node_.Tick();
+  EXPECT_EQ(OnlyGameSession(), "");
+}
+
 TEST_F(NodeShardsTest, AnAnswerLostWithAFailedMatchmakingBatchIsAnsweredAgainFromTheStore) {
   std::string key = Ready(1);
   ASSERT_TRUE(StartTicket("a").ok());

@@ -48,7 +48,9 @@ void ServerView::Replace(const std::vector<placement::Placement>& pending,
   std::unique_lock lock(mu_);
   pending_.clear();
   for (const auto& p : pending) {
-    if (p.status == placement::PlacementStatus::kPending) pending_.insert(p.request.placement_id);
+    if (p.status == placement::PlacementStatus::kPending) {
+      pending_[p.request.placement_id] = !p.request.matchmaker_data.empty();
+    }
   }
   sessions_.clear();
   for (const auto& g : sessions) PutSessionLocked(g);
@@ -68,7 +70,10 @@ void ServerView::Apply(const std::vector<store::Write>& writes) {
     const bool gone = w.op == store::Write::Op::kDelete;
     if (w.table == store::Table::kPlacements) {
       if (!gone && w.row.status == kPending) {
-        pending_.insert(w.row.id);
+        if (!pending_.count(w.row.id)) {  // its origin is read once, when it starts
+          auto p = placement::PlacementCore::FromRow(w.row);
+          pending_[w.row.id] = p.ok() && !p->request.matchmaker_data.empty();
+        }
       } else {
         pending_.erase(w.row.id);
       }
@@ -96,6 +101,15 @@ std::optional<core::QueueInfo> ServerView::Queue(const std::string& name) const 
 bool ServerView::PlacementPending(const std::string& placement_id) const {
   std::shared_lock lock(mu_);
   return pending_.count(placement_id) > 0;
+}
+
+std::vector<std::string> ServerView::MatchPlacementsPending() const {
+  std::shared_lock lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [id, asked_by_matchmaking] : pending_) {
+    if (asked_by_matchmaking) out.push_back(id);
+  }
+  return out;
 }
 
 std::optional<core::RunningSession> ServerView::GameSession(const std::string& arn) const {

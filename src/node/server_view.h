@@ -47,6 +47,7 @@ class ServerView : public core::ServerReads {
 
   std::optional<core::QueueInfo> Queue(const std::string& name) const override;
   bool PlacementPending(const std::string& placement_id) const override;
+  std::vector<std::string> MatchPlacementsPending() const override;
   std::optional<core::RunningSession> GameSession(const std::string& arn) const override;
 
  private:
@@ -61,7 +62,8 @@ class ServerView : public core::ServerReads {
 
   mutable std::shared_mutex mu_;
   std::map<std::string, core::QueueInfo> queues_;     // GUARDED_BY(mu_)
-  std::unordered_set<std::string> pending_;           // GUARDED_BY(mu_)
+  // Pending placements → whether matchmaking asked for it.
+  std::unordered_map<std::string, bool> pending_;      // GUARDED_BY(mu_)
   std::unordered_map<std::string, Session> sessions_;  // GUARDED_BY(mu_), live ones by ARN
 };
 

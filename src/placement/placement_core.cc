@@ -77,6 +77,14 @@ std::vector<std::string> PlacementCore::QueueLocations(const std::string& name) 
   return out;
 }
 
+std::vector<std::string> PlacementCore::MatchPlacementsPending() const {
+  std::vector<std::string> out;
+  for (const auto& [id, p] : placements_) {
+    if (!p.request.matchmaker_data.empty()) out.push_back(id);
+  }
+  return out;
+}
+
 std::optional<core::QueueInfo> PlacementCore::Queue(const std::string& name) const {
   const QueueConfig* q = FindQueue(name);
   if (!q) return std::nullopt;
