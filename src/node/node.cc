@@ -203,7 +203,7 @@ void Node::Publish(const Committed& c, Shard* to) {
 
 void Node::Forward(Shard& to, std::vector<core::Notice> notices) {
   auto handle = [this, &to, notices = std::move(notices)]() mutable {
-    if (stopping_) return;  // the next start asks again (PlacementRepeated)
+    if (stopping_) return;  // the next start asks again and reconciles (MatchmakingCore::Restore)
     if (to.fenced()) {
       // Its reload failed and is tried again on every tick; the reload that succeeds asks
       // again for what these notices carried.
