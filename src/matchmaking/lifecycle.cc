@@ -595,9 +595,14 @@ core::Effects MatchmakingCore::Reconcile() {
     }
     if (!placing) fx.notices.push_back(core::PlacementStopRequested{id});
   }
-  // Backfills of sessions that ended: a GameSessionEnded was lost.
+  // Backfills of sessions Muster placed that ended: a GameSessionEnded was lost. (A STANDALONE
+  // configuration backfills the game's own sessions, which the server side does not know.)
   std::vector<std::string> ended;
   for (const auto& [arn, ticket_id] : backfills_) {
+    auto t = tickets_.find(ticket_id);
+    if (t == tickets_.end()) continue;
+    auto cfg = configs_.find(t->second.configuration_name);
+    if (cfg == configs_.end() || cfg->second.spec.mode != FlexMatchMode::kWithQueue) continue;
     if (!server_.GameSession(arn)) ended.push_back(arn);
   }
   for (const auto& arn : ended) {

@@ -450,9 +450,20 @@ TEST_F(LifecycleTest, ARestoreEndsWhatALostNoticeBetweenTheSidesWouldHaveEnded) 
   request.matchmaker_data.clear();
   ASSERT_TRUE(placement_.Start(request).ok());
 
+  // A STANDALONE configuration's backfill of the game's own session, which the server side does
+  // not know: it goes on searching.
+  ConfigurationSpec solo = Spec("solo");
+  solo.mode = FlexMatchMode::kStandalone;
+  solo.queue_name.clear();
+  Ticket own = backfill;
+  own.ticket_id = "own";
+  own.configuration_name = "solo";
+  own.backfill_game_session_arn = "the-games-own-session";
+
   MatchmakingCore fresh(env_, placement_, "local", "123");
   ASSERT_TRUE(fresh.PutConfiguration(Spec("cfg")).ok());
-  auto fx = fresh.Restore({backfill});
+  ASSERT_TRUE(fresh.PutConfiguration(solo).ok());
+  auto fx = fresh.Restore({backfill, own});
   std::vector<std::string> stopped;
   for (const auto& n : fx.notices) {
     if (const auto* s = std::get_if<core::PlacementStopRequested>(&n)) stopped.push_back(s->placement_id);
@@ -460,6 +471,8 @@ TEST_F(LifecycleTest, ARestoreEndsWhatALostNoticeBetweenTheSidesWouldHaveEnded) 
   }
   EXPECT_EQ(stopped, std::vector<std::string>{"m-old"});
   EXPECT_EQ(fresh.Find("backfill"), nullptr);
+  ASSERT_NE(fresh.Find("own"), nullptr);
+  EXPECT_EQ(fresh.Find("own")->status, TicketStatus::kSearching);
   EXPECT_EQ(EventTypes(fx), std::vector<std::string>{"MatchmakingCancelled"});
 
   // When the two sides agree, nothing.

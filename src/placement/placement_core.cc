@@ -302,6 +302,11 @@ Result<core::Effects> PlacementCore::Backfill(const std::string& placement_id,
 std::optional<Result<core::Effects>> PlacementCore::BackfillPlaced(const core::BackfillRequested& b) const {
   const fleet::GameSession* gs = fleets_.FindGameSession(b.game_session_arn);
   if (!gs) return std::nullopt;  // Backfill says why
+  // The session carries the matchmaker data of the last match put into it: this backfill was
+  // carried out when that match is this one (one backfill of a session runs at a time).
+  auto data = ParseJson(gs->matchmaker_data);
+  const json::value* match_id = data.ok() && data->is_object() ? data->as_object().if_contains("matchId") : nullptr;
+  if (!match_id || !match_id->is_string() || match_id->get_string() != b.placement_id) return std::nullopt;
   std::map<std::string, std::string> holding;  // player → their session holding a slot in it
   for (const auto& psid : gs->player_session_ids) {
     const fleet::PlayerSession* ps = fleets_.FindPlayerSession(psid);
@@ -312,12 +317,12 @@ std::optional<Result<core::Effects>> PlacementCore::BackfillPlaced(const core::B
   core::PlacementFulfilled done{b.placement_id, fleet::EndpointOf(*gs), {}};
   for (const auto& p : b.players) {
     auto it = holding.find(p.player_id);
-    if (it != holding.end()) done.placed_player_sessions.push_back({p.player_id, it->second});
-  }
-  if (done.placed_player_sessions.empty()) return std::nullopt;
-  if (done.placed_player_sessions.size() < b.players.size()) {
-    return Result<core::Effects>(Error::Conflict("some of the match's players already hold a slot in game session " +
-                                                 b.game_session_arn + ", the others do not"));
+    if (it == holding.end()) {
+      return Result<core::Effects>(Error::Conflict(
+          "the backfill was carried out, but player " + p.player_id + " no longer holds a slot in game session " +
+          b.game_session_arn + " (its reservation ended)"));
+    }
+    done.placed_player_sessions.push_back({p.player_id, it->second});
   }
   core::Effects fx;
   fx.notices.push_back(std::move(done));

@@ -90,9 +90,10 @@ class PlacementCore : public core::ServerReads {
   Result<core::Effects> Backfill(const std::string& placement_id, const std::string& game_session_arn,
                                  const std::vector<PlayerRequest>& players, std::string matchmaker_data,
                                  const std::string& backfill_ticket_id);
-  // A backfill asked again (a repeat after a reload): when its players already hold their slots
-  // in the game session, PlacementFulfilled with their sessions (nothing is placed twice); an
-  // error when only some of them do; nullopt when none does (it is placed now).
+  // A backfill asked again (a repeat after a reload): when the game session's matchmaker data is
+  // already this match's (it was carried out), PlacementFulfilled with the sessions its players
+  // hold there (nothing is placed twice), or an error when one of them no longer holds one;
+  // nullopt when it was not carried out (it is placed now).
   std::optional<Result<core::Effects>> BackfillPlaced(const core::BackfillRequested& b) const;
   fleet::FleetCore& fleets() const { return fleets_; }
   Result<core::Effects> Stop(const std::string& placement_id);

@@ -343,15 +343,16 @@ TEST_F(PlacementTest, ARequestWaitingBehindOlderOnesIsTriedAtOnceForCapacityThey
 }
 
 // A backfill asked again (matchmaking reloaded before it heard the answer) is answered from the
-// session: the players it placed keep their one slot each.
+// session, which carries its match's data once it was carried out: the players it placed keep
+// their one slot each. A new backfill is placed as ever, even for a player holding a slot.
 TEST_F(PlacementTest, ABackfillAskedAgainIsAnsweredFromTheSessionNotPlacedTwice) {
   std::string key = Ready("ca", "a1");
   PlacementRequest r = Request("pl", 20, 40);
-  r.max_players = 4;
+  r.max_players = 6;
   ASSERT_TRUE(core_.Start(r).ok());
   std::string arn = core_.Find("pl")->game_session_arn;
   ASSERT_TRUE(fleet_.ActivateGameSession(key, arn).ok());
-  const core::BackfillRequested backfill{"bf", arn, {{"p3", "", {}}}, "{}", "ticket-9"};
+  const core::BackfillRequested backfill{"bf", arn, {{"p3", "", {}}}, R"({"matchId":"bf"})", "ticket-9"};
 
   auto first = core_.OnRequest(backfill);
   ASSERT_EQ(first.notices.size(), 1u);
@@ -372,13 +373,25 @@ TEST_F(PlacementTest, ABackfillAskedAgainIsAnsweredFromTheSessionNotPlacedTwice)
   EXPECT_EQ(placed->endpoint.port, 7777);
   EXPECT_EQ(core_.GameSession(arn)->occupied_slots(), 3);
 
-  // Some of its players there and others not: not a repeat of anything; refused.
-  auto mixed = core_.OnRequest(core::BackfillRequested{"bf-2", arn, {{"p3", "", {}}, {"p4", "", {}}}, "{}", "t"});
-  ASSERT_EQ(mixed.notices.size(), 1u);
-  const auto* ended = std::get_if<core::PlacementEnded>(&mixed.notices[0]);
+  // The next backfill of the session, with p3 again among its players: placed, not answered.
+  auto next = core_.OnRequest(
+      core::BackfillRequested{"bf-2", arn, {{"p3", "", {}}, {"p4", "", {}}}, R"({"matchId":"bf-2"})", "ticket-9"});
+  ASSERT_EQ(next.notices.size(), 1u);
+  placed = std::get_if<core::PlacementFulfilled>(&next.notices[0]);
+  ASSERT_NE(placed, nullptr);
+  ASSERT_EQ(placed->placed_player_sessions.size(), 2u);
+  EXPECT_NE(placed->placed_player_sessions[0].player_session_id, session);
+  EXPECT_EQ(core_.GameSession(arn)->occupied_slots(), 5);
+
+  // Asked again once a player it placed no longer holds a slot: refused, not placed again.
+  ASSERT_TRUE(fleet_.RemovePlayerSession(key, arn, placed->placed_player_sessions[1].player_session_id).ok());
+  auto late = core_.OnRequest(
+      core::BackfillRequested{"bf-2", arn, {{"p3", "", {}}, {"p4", "", {}}}, R"({"matchId":"bf-2"})", "ticket-9"});
+  ASSERT_EQ(late.notices.size(), 1u);
+  const auto* ended = std::get_if<core::PlacementEnded>(&late.notices[0]);
   ASSERT_NE(ended, nullptr);
   EXPECT_EQ(ended->kind, core::PlacementEnded::Kind::kFailed);
-  EXPECT_EQ(core_.GameSession(arn)->occupied_slots(), 3);
+  EXPECT_EQ(core_.GameSession(arn)->occupied_slots(), 4);
 }
 
 }  // namespace
