@@ -206,9 +206,9 @@ void Node::Forward(Shard& to, std::vector<core::Notice> notices) {
     if (stopping_) return;  // the next start asks again and reconciles (MatchmakingCore::Restore)
     if (to.fenced()) {
       // Its reload failed and is tried again on every tick; the reload that succeeds asks
-      // again for what these notices carried.
+      // again for the placements these notices concerned and reconciles (docs/shell.md).
       MLOG(kWarn) << notices.size() << " notices for shard '" << to.name()
-                  << "' were dropped while it is fenced; its reload repairs what they carried";
+                  << "' were dropped while it is fenced; its reload asks again for the placements they concerned";
       return;
     }
     core::Effects fx;
