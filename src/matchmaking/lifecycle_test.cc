@@ -364,7 +364,7 @@ TEST_F(LifecycleTest, RestoreResumesSearchingTickets) {
 
 // At a restart, a placing match whose placement is not pending asks again (the shell answers from
 // the store, node/repeats.h); a backfill match sends its BackfillRequested again (the placement
-// core answers it from the session when its players already hold their slots there).
+// core answers it from the session when the session already carries that match's data).
 TEST_F(LifecycleTest, RestoredPlacingMatchesWithoutAPendingPlacementAskAgain) {
   Ticket a;
   a.ticket_id = "a";
