@@ -262,7 +262,7 @@ core::Effects FleetCore::EndGameSession(GameSession& gs, GameSessionStatus statu
     auto it = players_.find(id);
     if (it == players_.end()) continue;
     PlayerSession& s = it->second;
-    if (s.status == PlayerSessionStatus::kReserved || s.status == PlayerSessionStatus::kActive) {
+    if (HoldsSlot(s.status)) {
       s.status = s.status == PlayerSessionStatus::kReserved ? PlayerSessionStatus::kTimedOut
                                                             : PlayerSessionStatus::kCompleted;
       s.termination_time = now;
@@ -503,10 +503,7 @@ int FleetCore::OccupiedSlots(const GameSession& gs) const {
   int n = 0;
   for (const auto& id : gs.player_session_ids) {
     auto it = players_.find(id);
-    if (it != players_.end() && (it->second.status == PlayerSessionStatus::kReserved ||
-                                 it->second.status == PlayerSessionStatus::kActive)) {
-      ++n;
-    }
+    if (it != players_.end() && HoldsSlot(it->second.status)) ++n;
   }
   return n;
 }

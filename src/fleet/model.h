@@ -71,6 +71,10 @@ const char* GameSessionStatusName(GameSessionStatus s);
 
 enum class PlayerSessionStatus { kReserved, kActive, kCompleted, kTimedOut };
 const char* PlayerSessionStatusName(PlayerSessionStatus s);
+// A player session RESERVED or ACTIVE holds a slot of its game session.
+inline bool HoldsSlot(PlayerSessionStatus s) {
+  return s == PlayerSessionStatus::kReserved || s == PlayerSessionStatus::kActive;
+}
 
 struct PlayerSession {
   std::string player_session_id;   // psess-<uuid>

@@ -384,13 +384,7 @@ void Node::RunMatchmaking() {
 }
 
 void Node::Tick() {
-  if (live_.fenced()) {
-    if (match_) {
-      ReloadServer();  // a reload that failed is tried again
-    } else {
-      Reload();
-    }
-  }
+  live_.ReloadIfFenced();
   if (match_ && !match_tick_pending_.exchange(true)) {
     match_->RunOnOwner([this] {
       match_tick_pending_ = false;
@@ -405,7 +399,7 @@ void Node::Tick() {
 }
 
 void Node::TickMatchmaking() {
-  if (match_->fenced()) ReloadMatchmaking();
+  match_->ReloadIfFenced();
   if (!match_->Serving().ok()) return;
   match_->Commit(matchmaking_->Run(), /*fatal=*/true, nullptr, /*wait=*/false);
 }

@@ -10,10 +10,6 @@ bool Live(fleet::GameSessionStatus s) {
   return s == fleet::GameSessionStatus::kActivating || s == fleet::GameSessionStatus::kActive;
 }
 
-bool Holding(fleet::PlayerSessionStatus s) {
-  return s == fleet::PlayerSessionStatus::kReserved || s == fleet::PlayerSessionStatus::kActive;
-}
-
 }  // namespace
 
 void ServerView::ReplaceQueues(std::map<std::string, core::QueueInfo> queues) {
@@ -35,7 +31,7 @@ void ServerView::PutSessionLocked(const fleet::GameSession& g) {
 void ServerView::PutPlayerLocked(const fleet::PlayerSession& p) {
   auto it = sessions_.find(p.game_session_id);
   if (it == sessions_.end()) return;  // its game session ended (or is not live)
-  if (Holding(p.status)) {
+  if (fleet::HoldsSlot(p.status)) {
     it->second.holding[p.player_session_id] = p.player_id;
   } else {
     it->second.holding.erase(p.player_session_id);

@@ -111,6 +111,10 @@ class Shard {
   void BeginReload();
   // The memory is back: unfences the shard (in the writer too).
   void EndReload();
+  // A reload that failed leaves the shard fenced: tries it again (the owner's tick).
+  void ReloadIfFenced() {
+    if (fenced_ && hooks_.reload) hooks_.reload();
+  }
 
   bool fenced() const { return fenced_; }
   // How often a failed commit made the shard reload.

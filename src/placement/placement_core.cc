@@ -303,14 +303,16 @@ std::optional<Result<core::Effects>> PlacementCore::BackfillPlaced(const core::B
   const fleet::GameSession* gs = fleets_.FindGameSession(b.game_session_arn);
   if (!gs) return std::nullopt;  // Backfill says why
   // The session carries the matchmaker data of the last match put into it: this backfill was
-  // carried out when that match is this one (one backfill of a session runs at a time).
+  // carried out when that match is this one (one backfill of a session runs at a time). A new
+  // backfill's id is not in it at all: no parse then.
+  if (gs->matchmaker_data.find(b.placement_id) == std::string::npos) return std::nullopt;
   auto data = ParseJson(gs->matchmaker_data);
   const json::value* match_id = data.ok() && data->is_object() ? data->as_object().if_contains("matchId") : nullptr;
   if (!match_id || !match_id->is_string() || match_id->get_string() != b.placement_id) return std::nullopt;
   std::map<std::string, std::string> holding;  // player → their session holding a slot in it
   for (const auto& psid : gs->player_session_ids) {
     const fleet::PlayerSession* ps = fleets_.FindPlayerSession(psid);
-    if (ps && (ps->status == fleet::PlayerSessionStatus::kReserved || ps->status == fleet::PlayerSessionStatus::kActive)) {
+    if (ps && fleet::HoldsSlot(ps->status)) {
       holding[ps->player_id] = psid;
     }
   }
@@ -372,7 +374,7 @@ std::optional<core::RunningSession> PlacementCore::GameSession(const std::string
   out.max_players = gs->max_players;
   for (const auto& psid : gs->player_session_ids) {
     const fleet::PlayerSession* ps = fleets_.FindPlayerSession(psid);
-    if (ps && (ps->status == fleet::PlayerSessionStatus::kReserved || ps->status == fleet::PlayerSessionStatus::kActive)) {
+    if (ps && fleet::HoldsSlot(ps->status)) {
       out.present_players.push_back(ps->player_id);
     }
   }
