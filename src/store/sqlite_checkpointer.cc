@@ -41,7 +41,7 @@ int Checkpointer::OnCommit(void* arg, sqlite3* db, const char* /*schema*/, int p
   try {
     auto* self = static_cast<Checkpointer*>(arg);
     self->last_pages_.store(pages, std::memory_order_relaxed);
-    self->commits_.fetch_add(1, std::memory_order_relaxed);
+    self->commits_.fetch_add(1);  // seq_cst, with idle_ below (Run reads them the other way round)
     // Frames not copied yet. A log shorter than what was copied of it was started again. (One
     // commit that restarted the log and wrote more frames than were copied before is counted
     // short until the next checkpoint sets the copied count right.)
@@ -79,6 +79,16 @@ int Checkpointer::OnCommit(void* arg, sqlite3* db, const char* /*schema*/, int p
         self->wanted_ = true;
       }
       if (wake) self->cv_.notify_one();
+    } else if (waiting > 0 && self->idle_.load()) {
+      // A few frames after the background went to sleep with the whole log copied: copied once
+      // commits pause. Only the first commit after such a sleep wakes the thread.
+      bool wake = false;
+      {
+        std::lock_guard lock(self->mu_);
+        wake = self->idle_.exchange(false);
+        self->rest_ = true;
+      }
+      if (wake) self->cv_.notify_one();
     }
   } catch (...) {
     // A checkpoint not taken loses nothing; the next commit over the threshold asks again.
@@ -90,10 +100,33 @@ void Checkpointer::Run() {
   std::unique_lock lock(mu_);
   std::chrono::milliseconds backoff = kMinRetry;
   int last_copied = -1;
+  std::uint64_t seen = 0;  // commits_ when the last pass began: it copied at least those
+  // Waits until commits paused for kQuiet, a commit crossed the threshold, or the node stops.
+  auto wait_for_quiet = [&] {
+    for (;;) {
+      const std::uint64_t before = commits_.load(std::memory_order_relaxed);
+      if (cv_.wait_for(lock, kQuiet, [&] { return stopping_ || wanted_; })) return;
+      if (commits_.load(std::memory_order_relaxed) == before) return;  // they paused
+    }
+  };
   for (;;) {
-    cv_.wait(lock, [&] { return stopping_ || wanted_; });
+    // Asleep until a commit crosses the threshold or, when commits came after the last pass
+    // began (fewer than a threshold's worth, or they would have woken it), until commits pause:
+    // the log is reused from its start only once all of it was copied, so the end of a burst
+    // would otherwise stay in the log, and the database file lag behind, until the next burst.
+    idle_.store(true);  // seq_cst: a commit after this load of commits_ sees it and wakes us
+    if (commits_.load() != seen) rest_ = true;
+    if (rest_) idle_.store(false);
+    cv_.wait(lock, [&] { return stopping_ || wanted_ || rest_; });
+    idle_.store(false);
     if (stopping_) return;
+    if (!wanted_) {
+      wait_for_quiet();
+      if (stopping_) return;
+    }
     wanted_ = false;
+    rest_ = false;
+    seen = commits_.load();
     lock.unlock();
     Pass pass;
     {
@@ -104,7 +137,7 @@ void Checkpointer::Run() {
     if (pass.caught_up) {
       backoff = kMinRetry;
       last_copied = -1;
-      continue;  // the next commit over the threshold wakes this thread again
+      continue;  // the next commit over the threshold wakes this thread again (or a rest, above)
     }
     // Not all of it. Commits kept coming while it copied (a commit only wakes this thread when it
     // crosses the threshold): go again shortly. Nothing moved (another connection holds an old
@@ -112,15 +145,12 @@ void Checkpointer::Run() {
     const bool progress = pass.ok && pass.copied != last_copied;
     last_copied = pass.copied;
     if (progress && pass.left < pages_) {
-      // Less than a threshold's worth left: not worth a pass (and a sync) per commit, but the log
-      // is reused from its start only once all of it was copied, so copy the rest when commits
-      // pause (a commit that crosses the threshold meanwhile wakes this thread sooner).
+      // Less than a threshold's worth left: not worth a pass (and a sync) per commit; copy the
+      // rest when commits pause (a commit that crosses the threshold meanwhile wakes this thread
+      // sooner).
       backoff = kMinRetry;
-      for (;;) {
-        const std::uint64_t before = commits_.load(std::memory_order_relaxed);
-        if (cv_.wait_for(lock, kQuiet, [&] { return stopping_ || wanted_; })) break;
-        if (commits_.load(std::memory_order_relaxed) == before) break;  // they paused
-      }
+      wait_for_quiet();
+      if (stopping_) return;
       wanted_ = true;
       continue;
     }

@@ -9,7 +9,8 @@
 // what the last checkpoint copied of it; a log that was started again from its beginning counts
 // from zero). From `pages` such frames on, the checkpointer thread is woken and runs PASSIVE
 // checkpoints (each copies what no reader still needs and never blocks readers or writers) until
-// fewer than `pages` remain, and copies those once no commit came for 100 ms; a commit that starts
+// fewer than `pages` remain, and copies those once no commit came for 100 ms (so too the frames of
+// commits after a pass that copied the whole log, the end of a burst); a commit that starts
 // after a checkpoint copied the whole log, with no reader in the log, reuses it from its start.
 // When commits come faster than that and `max_pages` frames wait anyway, the committing thread
 // runs a PASSIVE checkpoint itself (it never waits: for a reader, or for a background pass,
@@ -89,6 +90,8 @@ class Checkpointer {
   std::mutex pass_mu_;  // held through each background pass and each restart copy
   bool wanted_ = false;    // GUARDED_BY(mu_)
   bool stopping_ = false;  // GUARDED_BY(mu_)
+  bool rest_ = false;      // GUARDED_BY(mu_): frames came after the last pass; copy them once commits pause
+  std::atomic<bool> idle_{false};  // the thread sleeps with the log copied as far as it knows
   std::atomic<std::uint64_t> background_{0}, inline_{0}, caught_up_{0}, busy_{0}, stalled_{0}, failed_{0};
   std::atomic<std::int64_t> last_warning_{0};  // steady seconds of the last warning
   std::atomic<int> last_pages_{0};

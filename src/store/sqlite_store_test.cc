@@ -379,6 +379,32 @@ TEST_F(SqliteStoreTest, CheckpointsRunOffTheCommittingThread) {
   sqlite3_close(db);
 }
 
+TEST_F(SqliteStoreTest, TheEndOfABurstIsCopiedOnceCommitsPause) {
+  // A pass that copied the whole log while commits still came left their frames (fewer than the
+  // threshold, so no commit woke it again) in the log until the next burst: the log was not
+  // started again and the database file lagged behind for as long as the node stayed quiet.
+  auto s = MustOpen({.path = path_, .checkpoint_pages = 50, .checkpoint_max_pages = 100000});
+  ASSERT_NE(s, nullptr);
+  auto caught_up = [&] { return SqliteCheckpoints(*s)->caught_up; };
+  int round = 0;
+  while (caught_up() == 0 && round < 200) CommitRows(*s, "w" + std::to_string(round++) + "-", 5);
+  ASSERT_GT(caught_up(), 0u);
+  // Wait for that pass (and any rest after it) to end: the whole log copied.
+  auto all_copied = [&] {
+    auto st = *SqliteCheckpoints(*s);
+    return st.caught_up_pages == st.wal_pages;
+  };
+  for (int i = 0; i < 300 && !all_copied(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(all_copied());
+  // A few commits, far below the threshold, after the log was copied; then quiet.
+  CommitRows(*s, "tail-", 2);
+  const auto after_tail = *SqliteCheckpoints(*s);
+  ASSERT_LT(after_tail.wal_pages - after_tail.copied_pages, 50);
+  ASSERT_NE(after_tail.caught_up_pages, after_tail.wal_pages);
+  for (int i = 0; i < 300 && !all_copied(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(all_copied()) << "the tail's frames were never copied";
+}
+
 TEST_F(SqliteStoreTest, ALogThatIsNeverStartedAgainIsNotCheckpointedAfterEveryCommit) {
   // A reader in the log at every commit (the outbox's dispatcher reads after each one) keeps the
   // log from being started again, so it stays over the threshold. The checkpoints count what is
