@@ -16,6 +16,30 @@ TEST(TimeUtil, AmzDateRoundTrip) {
   EXPECT_FALSE(ParseAmzDate("20261321T130423Z").has_value());
 }
 
+TEST(TimeUtil, AmzDateMatchesGmtimeAndTimegmOverManyInstants) {
+  // The calendar is computed by hand (no time zone lock): checked against the C library, before
+  // 1970, across leap years and centuries, and for days past a month's end (normalised).
+  for (Millis t = -86'400'000LL * 800; t < 86'400'000LL * 365 * 300; t += 86'400'000LL * 29 + 3'723'000) {
+    std::time_t secs = static_cast<std::time_t>(t / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char want[32];
+    std::strftime(want, sizeof want, "%Y%m%dT%H%M%SZ", &tm);
+    ASSERT_EQ(FormatAmzDate(t), want) << t;
+    if (t >= 0) {
+      ASSERT_EQ(ParseAmzDate(want), t) << want;
+    }
+  }
+  std::tm feb{};
+  feb.tm_year = 2023 - 1900;
+  feb.tm_mon = 1;
+  feb.tm_mday = 31;
+  EXPECT_EQ(ParseAmzDate("20230231T000000Z"), static_cast<Millis>(timegm(&feb)) * 1000);  // 2023-03-03
+  EXPECT_EQ(ParseAmzDate("20240229T235960Z"), ParseAmzDate("20240301T000000Z"));           // leap second
+  EXPECT_FALSE(ParseAmzDate("20240001T000000Z").has_value());
+  EXPECT_FALSE(ParseAmzDate("20240100T000000Z").has_value());
+}
+
 TEST(TimeUtil, Iso8601) { EXPECT_EQ(FormatIso8601(1795266263123), "2026-11-21T13:04:23.123Z"); }
 
 TEST(TimeUtil, Iso8601MatchesTheFormatOverManyInstants) {
