@@ -59,7 +59,7 @@ Fields Split(Millis t) {
   const auto in_day = static_cast<int>(secs - days * 86'400);
   const Civil c = CivilFromDays(days);
   return {c.year, c.month, c.day, in_day / 3600, in_day / 60 % 60, in_day % 60,
-          static_cast<int>(t - secs * 1000)};
+          static_cast<int>(t % 1000 < 0 ? t % 1000 + 1000 : t % 1000)};
 }
 }  // namespace
 

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <ctime>
+#include <limits>
+#include <string>
 
 namespace muster {
 namespace {
@@ -48,6 +50,11 @@ TEST(TimeUtil, Iso8601MatchesTheFormatOverManyInstants) {
   EXPECT_EQ(FormatIso8601(-1), "1969-12-31T23:59:59.999Z");
   EXPECT_EQ(FormatIso8601(253402300799999), "9999-12-31T23:59:59.999Z");
   EXPECT_EQ(FormatIso8601(253402300800000), "10000-01-01T00:00:00.000Z");
+  // The extremes a stored value could carry (no overflow on the way): the milliseconds' digits.
+  const std::string lowest = FormatIso8601(std::numeric_limits<Millis>::min());
+  EXPECT_EQ(lowest.substr(lowest.size() - 5), ".192Z") << lowest;
+  const std::string highest = FormatIso8601(std::numeric_limits<Millis>::max());
+  EXPECT_EQ(highest.substr(highest.size() - 5), ".807Z") << highest;
   for (Millis t = -86'400'000LL * 400; t < 86'400'000LL * 365 * 200; t += 86'400'000LL * 37 + 3'723'457) {
     std::time_t secs = static_cast<std::time_t>(t / 1000) - (t < 0 && t % 1000 != 0 ? 1 : 0);
     std::tm tm{};

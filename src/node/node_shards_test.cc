@@ -145,9 +145,9 @@ TEST_F(NodeShardsTest, AFencedMatchmakingShardLeavesTheServerSideServingUntilATi
   faults_.FailCommits(0, 1, Error::Unavailable("injected: disk I/O error"));
   faults_.SetReadFault(Error::Unavailable("injected: read error"));
   // A ticket's commit fails and matchmaking's reload cannot read the store: it stays fenced.
-  EXPECT_FALSE(node_.tickets().StartMatchmaking("cfg", {matchmaking::PlayerInput{.player_id = "c"}}, "").ok());
+  EXPECT_FALSE(node_.tickets().StartMatchmaking("cfg", {matchmaking::PlayerInput{.player_id = "c", .attributes = {}, .latency_ms = {}, .team = {}}}, "").ok());
   EXPECT_TRUE(node_.fenced());
-  auto refused = node_.tickets().StartMatchmaking("cfg", {matchmaking::PlayerInput{.player_id = "d"}}, "");
+  auto refused = node_.tickets().StartMatchmaking("cfg", {matchmaking::PlayerInput{.player_id = "d", .attributes = {}, .latency_ms = {}, .team = {}}}, "");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
   // The server side was not touched: its game server is served.
@@ -346,7 +346,7 @@ class NodeShardsWriterTest : public NodeShardsTest {
   }
   void StartAsync(const std::string& id) {
     node_.RunOnMatchmaking([this, id] {
-      node_.tickets().StartMatchmakingAsync("cfg", {matchmaking::PlayerInput{.player_id = "player-" + id}}, "", id,
+      node_.tickets().StartMatchmakingAsync("cfg", {matchmaking::PlayerInput{.player_id = "player-" + id, .attributes = {}, .latency_ms = {}, .team = {}}}, "", id,
                                             [](Result<matchmaking::Ticket> t) { EXPECT_TRUE(t.ok()); });
     });
   }

@@ -15,8 +15,12 @@ constexpr std::chrono::milliseconds kQuiet{100};
 }  // namespace
 
 Checkpointer::Checkpointer(std::unique_ptr<Connection> own, int pages, int max_pages,
-                           int restart_pages)
-    : own_(std::move(own)), pages_(pages), max_pages_(max_pages), restart_pages_(restart_pages) {
+                           int restart_pages, std::chrono::milliseconds rest_quiet)
+    : own_(std::move(own)),
+      pages_(pages),
+      max_pages_(max_pages),
+      restart_pages_(restart_pages),
+      rest_quiet_(rest_quiet) {
   thread_ = std::thread([this] {
     log::NameThisThread("muster-checkpt");
     Run();
@@ -79,9 +83,12 @@ int Checkpointer::OnCommit(void* arg, sqlite3* db, const char* /*schema*/, int p
         self->wanted_ = true;
       }
       if (wake) self->cv_.notify_one();
-    } else if (waiting > 0 && self->idle_.load()) {
-      // A few frames after the background went to sleep with the whole log copied: copied once
-      // commits pause. Only the first commit after such a sleep wakes the thread.
+    }
+    // The first commit after the background went to sleep with the whole log copied wakes it to
+    // copy the frames that come now once commits pause (every commit appends a frame; at worst
+    // the pass finds nothing to copy, which SQLite does without a sync). Checked after each
+    // branch above: a commit that copied the log itself may have left frames a reader needs.
+    if (self->idle_.load()) {
       bool wake = false;
       {
         std::lock_guard lock(self->mu_);
@@ -101,11 +108,11 @@ void Checkpointer::Run() {
   std::chrono::milliseconds backoff = kMinRetry;
   int last_copied = -1;
   std::uint64_t seen = 0;  // commits_ when the last pass began: it copied at least those
-  // Waits until commits paused for kQuiet, a commit crossed the threshold, or the node stops.
-  auto wait_for_quiet = [&] {
+  // Waits until commits paused for `quiet`, a commit crossed the threshold, or the node stops.
+  auto wait_for_quiet = [&](std::chrono::milliseconds quiet) {
     for (;;) {
       const std::uint64_t before = commits_.load(std::memory_order_relaxed);
-      if (cv_.wait_for(lock, kQuiet, [&] { return stopping_ || wanted_; })) return;
+      if (cv_.wait_for(lock, quiet, [&] { return stopping_ || wanted_; })) return;
       if (commits_.load(std::memory_order_relaxed) == before) return;  // they paused
     }
   };
@@ -121,7 +128,8 @@ void Checkpointer::Run() {
     idle_.store(false);
     if (stopping_) return;
     if (!wanted_) {
-      wait_for_quiet();
+      // Longer than kQuiet: commits a few hundred ms apart do not each get a pass and a sync.
+      wait_for_quiet(rest_quiet_);
       if (stopping_) return;
     }
     wanted_ = false;
@@ -149,7 +157,7 @@ void Checkpointer::Run() {
       // rest when commits pause (a commit that crosses the threshold meanwhile wakes this thread
       // sooner).
       backoff = kMinRetry;
-      wait_for_quiet();
+      wait_for_quiet(kQuiet);
       if (stopping_) return;
       wanted_ = true;
       continue;

@@ -689,6 +689,9 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
       return Error::InvalidArgument("sqlite store '" + options.path +
                                     "': checkpoint_max_pages is below checkpoint_pages");
     }
+    if (options.checkpoint_rest_quiet_ms < 0) {
+      return Error::InvalidArgument("sqlite store '" + options.path + "': negative checkpoint_rest_quiet_ms");
+    }
     if (options.checkpoint_restart_pages < options.checkpoint_pages) {
       return Error::InvalidArgument("sqlite store '" + options.path +
                                     "': checkpoint_restart_pages is below checkpoint_pages");
@@ -706,7 +709,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
     MUSTER_RETURN_IF_ERROR(Configure(*own, options));
     checkpointer = std::make_unique<sqlite::Checkpointer>(std::move(own), options.checkpoint_pages,
                                                           options.checkpoint_max_pages,
-                                                          options.checkpoint_restart_pages);
+                                                          options.checkpoint_restart_pages,
+                                                          std::chrono::milliseconds(options.checkpoint_rest_quiet_ms));
   }
   return std::unique_ptr<Store>(new SqliteStore(std::move(conn), std::move(checkpointer)));
 }

@@ -32,6 +32,9 @@ struct SqliteOptions {
   int checkpoint_pages = 1000;
   int checkpoint_max_pages = 4000;
   int checkpoint_restart_pages = 16000;
+  // Frames that came after a checkpoint copied the whole log (the end of a burst, fewer than
+  // `checkpoint_pages`) are copied once commits pause this long.
+  int checkpoint_rest_quiet_ms = 1000;
   // The largest row or event body SQLite accepts, in bytes (SQLITE_LIMIT_LENGTH); 0: SQLite's own
   // limit (1,000,000,000). A write over it fails its batch alone (kTooLarge).
   int max_value_bytes = 0;
