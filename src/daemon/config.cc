@@ -144,6 +144,7 @@ const std::vector<std::pair<std::string, Key>>& Keys() {
       {"data_dir", Str("data_dir", &Config::data_dir, "directory of the embedded SQLite store (created if missing)")},
       {"sync_full", Bool("sync_full", &Config::sync_full, "fsync every commit (SQLite synchronous=FULL); default survives process crashes, FULL also power loss")},
       {"sqlite_checkpoint_pages", Int("sqlite_checkpoint_pages", &Config::sqlite_checkpoint_pages, 0, 1000000, "write-ahead log pages from which a background thread checkpoints it (0: SQLite's own checkpoint inside the commit)")},
+      {"sqlite_checkpoint_rest_quiet_ms", Int("sqlite_checkpoint_rest_quiet_ms", &Config::sqlite_checkpoint_rest_quiet_ms, 0, 600000, "how long commits must pause before the background thread copies the write-ahead log pages left under the threshold")},
       {"listen_address", Str("listen_address", &Config::listen_address, "address of every listener")},
       {"http_port", Int("http_port", &Config::http_port, 0, 65535, "client, identity and management API (HTTP)")},
       {"server_ws_port", Int("server_ws_port", &Config::server_ws_port, 0, 65535, "game server socket, plain WebSocket")},

@@ -19,6 +19,7 @@ struct Config {
   std::string data_dir = "./muster-data";
   bool sync_full = false;
   int sqlite_checkpoint_pages = 1000;
+  int sqlite_checkpoint_rest_quiet_ms = 100;
   // Listeners
   std::string listen_address = "127.0.0.1";
   int http_port = 8080;

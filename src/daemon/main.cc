@@ -135,7 +135,8 @@ int Run(int argc, char** argv) {
                                        .checkpoint_pages = cfg.sqlite_checkpoint_pages,
                                        .checkpoint_max_pages = 4 * cfg.sqlite_checkpoint_pages,
                                        .checkpoint_restart_pages =
-                                           16 * cfg.sqlite_checkpoint_pages});
+                                           16 * cfg.sqlite_checkpoint_pages,
+                                       .checkpoint_rest_quiet_ms = cfg.sqlite_checkpoint_rest_quiet_ms});
   if (!store.ok()) return fail("store", store.error());
 
   identity::IdentityConfig icfg;

@@ -128,7 +128,6 @@ void Checkpointer::Run() {
     idle_.store(false);
     if (stopping_) return;
     if (!wanted_) {
-      // Longer than kQuiet: commits a few hundred ms apart do not each get a pass and a sync.
       wait_for_quiet(rest_quiet_);
       if (stopping_) return;
     }

@@ -11,7 +11,7 @@
 // checkpoints (each copies what no reader still needs and never blocks readers or writers) until
 // fewer than `pages` remain, and copies those once no commit came for 100 ms (so too the frames of
 // commits after a pass that copied the whole log, the end of a burst, once none came for
-// `rest_quiet`, a second by default); a commit that starts
+// `rest_quiet`); a commit that starts
 // after a checkpoint copied the whole log, with no reader in the log, reuses it from its start.
 // When commits come faster than that and `max_pages` frames wait anyway, the committing thread
 // runs a PASSIVE checkpoint itself (it never waits: for a reader, or for a background pass,
