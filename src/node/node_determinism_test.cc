@@ -67,9 +67,8 @@ std::string RunScenario(std::uint64_t seed) {
 
   for (int i = 0; i < 5; ++i) {
     clock.Advance(10);
-    matchmaking::PlayerInput p;
-    p.player_id = "player-" + std::to_string(i);
-    auto t = node.tickets().StartMatchmaking("cfg", {p}, "owner-" + std::to_string(i));
+    auto t = node.tickets().StartMatchmaking("cfg", {testing::Player("player-" + std::to_string(i))},
+                                             "owner-" + std::to_string(i));
     EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().message);
   }
   node.RunMatchmaking();

@@ -10,11 +10,14 @@
 #include <thread>
 
 #include "node/node.h"
+#include "node/node_test_setup.h"
 #include "store/fault_store.h"
 #include "store/temp_sqlite_store.h"
 
 namespace muster::node {
 namespace {
+
+using testing::Player;
 
 constexpr const char* kRules2v2 = R"({
   "name": "r2v2", "ruleLanguageVersion": "1.0",
@@ -47,10 +50,7 @@ class NodeFaultTest : public ::testing::Test {
   }
 
   std::string StartPair(const std::string& a, const std::string& b) {
-    matchmaking::PlayerInput p1, p2;
-    p1.player_id = a;
-    p2.player_id = b;
-    auto t = node_.tickets().StartMatchmaking("cfg", {p1, p2}, "owner");
+    auto t = node_.tickets().StartMatchmaking("cfg", {Player(a), Player(b)}, "owner");
     EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().message);
     return t.ok() ? t->ticket_id : "";
   }
@@ -67,12 +67,6 @@ class NodeFaultTest : public ::testing::Test {
     }
     ADD_FAILURE() << "no configuration cfg";
     return {};
-  }
-
-  matchmaking::PlayerInput Player(const std::string& id) {
-    matchmaking::PlayerInput p;
-    p.player_id = id;
-    return p;
   }
 
   store::testing::TempSqliteStore db_;
@@ -128,9 +122,7 @@ TEST_F(NodeFaultTest, ACreateWhoseCommitFailsLeavesNoConfiguration) {
   auto row = (*db_).Get(store::Table::kConfigurations, "cfg-new");
   ASSERT_TRUE(row.ok());
   EXPECT_FALSE(row->has_value());
-  matchmaking::PlayerInput p;
-  p.player_id = "solo";
-  EXPECT_FALSE(node_.tickets().StartMatchmaking("cfg-new", {p}, "owner").ok());
+  EXPECT_FALSE(node_.tickets().StartMatchmaking("cfg-new", {Player("solo")}, "owner").ok());
   // And it can be created once the store works.
   auto again = node_.definitions().CreateConfiguration(spec);
   ASSERT_TRUE(again.ok()) << again.error().message;

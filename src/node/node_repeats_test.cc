@@ -30,9 +30,7 @@ class NodeRepeatsTest : public ::testing::Test {
   // Two players matched (PLACING); returns the match id.
   std::string Match(Node& node) {
     for (const char* id : {"a", "b"}) {
-      matchmaking::PlayerInput p;
-      p.player_id = std::string("player-") + id;
-      EXPECT_TRUE(node.tickets().StartMatchmaking("cfg", {p}, "", id).ok());
+      EXPECT_TRUE(node.tickets().StartMatchmaking("cfg", {testing::Player(std::string("player-") + id)}, "", id).ok());
     }
     node.RunMatchmaking();
     auto a = node.tickets().GetTicket("a");

@@ -35,9 +35,7 @@ class NodeShardsTest : public ::testing::Test {
   }
 
   Status StartTicket(const std::string& id) {
-    matchmaking::PlayerInput p;
-    p.player_id = "player-" + id;
-    auto t = node_.tickets().StartMatchmaking("cfg", {p}, "", id);
+    auto t = node_.tickets().StartMatchmaking("cfg", {testing::Player("player-" + id)}, "", id);
     return t.ok() ? OkStatus() : Status(t.take_error());
   }
 
@@ -145,9 +143,9 @@ TEST_F(NodeShardsTest, AFencedMatchmakingShardLeavesTheServerSideServingUntilATi
   faults_.FailCommits(0, 1, Error::Unavailable("injected: disk I/O error"));
   faults_.SetReadFault(Error::Unavailable("injected: read error"));
   // A ticket's commit fails and matchmaking's reload cannot read the store: it stays fenced.
-  EXPECT_FALSE(node_.tickets().StartMatchmaking("cfg", {matchmaking::PlayerInput{.player_id = "c", .attributes = {}, .latency_ms = {}, .team = {}}}, "").ok());
+  EXPECT_FALSE(node_.tickets().StartMatchmaking("cfg", {testing::Player("c")}, "").ok());
   EXPECT_TRUE(node_.fenced());
-  auto refused = node_.tickets().StartMatchmaking("cfg", {matchmaking::PlayerInput{.player_id = "d", .attributes = {}, .latency_ms = {}, .team = {}}}, "");
+  auto refused = node_.tickets().StartMatchmaking("cfg", {testing::Player("d")}, "");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
   // The server side was not touched: its game server is served.
@@ -346,7 +344,7 @@ class NodeShardsWriterTest : public NodeShardsTest {
   }
   void StartAsync(const std::string& id) {
     node_.RunOnMatchmaking([this, id] {
-      node_.tickets().StartMatchmakingAsync("cfg", {matchmaking::PlayerInput{.player_id = "player-" + id, .attributes = {}, .latency_ms = {}, .team = {}}}, "", id,
+      node_.tickets().StartMatchmakingAsync("cfg", {testing::Player("player-" + id)}, "", id,
                                             [](Result<matchmaking::Ticket> t) { EXPECT_TRUE(t.ok()); });
     });
   }

@@ -6,6 +6,7 @@
 // Thread safety: a plain function.
 
 #include <string>
+#include <utility>
 
 #include "node/node.h"
 
@@ -16,6 +17,13 @@ inline constexpr const char* kRules1v1 = R"({
   "name": "t1v1", "ruleLanguageVersion": "1.0",
   "teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 1}, {"name": "blue", "minPlayers": 1, "maxPlayers": 1}]
 })";
+
+// A player with nothing but an id (the 1v1 rules need no attributes).
+inline matchmaking::PlayerInput Player(std::string id) {
+  matchmaking::PlayerInput p;
+  p.player_id = std::move(id);
+  return p;
+}
 
 inline NodeSetup OneQueueSetup(const std::string& rules, Millis request_timeout_ms) {
   NodeSetup s;

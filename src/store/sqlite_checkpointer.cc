@@ -10,17 +10,15 @@ namespace muster::store::sqlite {
 namespace {
 constexpr std::chrono::milliseconds kMinRetry{10};
 constexpr std::chrono::milliseconds kMaxRetry{1000};
-// Less than a threshold's worth left: copied once no commit came for this long (or at the next wake).
-constexpr std::chrono::milliseconds kQuiet{100};
 }  // namespace
 
 Checkpointer::Checkpointer(std::unique_ptr<Connection> own, int pages, int max_pages,
-                           int restart_pages, std::chrono::milliseconds rest_quiet)
+                           int restart_pages, std::chrono::milliseconds quiet)
     : own_(std::move(own)),
       pages_(pages),
       max_pages_(max_pages),
       restart_pages_(restart_pages),
-      rest_quiet_(rest_quiet) {
+      quiet_(quiet) {
   thread_ = std::thread([this] {
     log::NameThisThread("muster-checkpt");
     Run();
@@ -108,11 +106,11 @@ void Checkpointer::Run() {
   std::chrono::milliseconds backoff = kMinRetry;
   int last_copied = -1;
   std::uint64_t seen = 0;  // commits_ when the last pass began: it copied at least those
-  // Waits until commits paused for `quiet`, a commit crossed the threshold, or the node stops.
-  auto wait_for_quiet = [&](std::chrono::milliseconds quiet) {
+  // Waits until commits paused for `quiet_`, a commit crossed the threshold, or the node stops.
+  auto wait_for_quiet = [&] {
     for (;;) {
       const std::uint64_t before = commits_.load(std::memory_order_relaxed);
-      if (cv_.wait_for(lock, quiet, [&] { return stopping_ || wanted_; })) return;
+      if (cv_.wait_for(lock, quiet_, [&] { return stopping_ || wanted_; })) return;
       if (commits_.load(std::memory_order_relaxed) == before) return;  // they paused
     }
   };
@@ -128,7 +126,7 @@ void Checkpointer::Run() {
     idle_.store(false);
     if (stopping_) return;
     if (!wanted_) {
-      wait_for_quiet(rest_quiet_);
+      wait_for_quiet();
       if (stopping_) return;
     }
     wanted_ = false;
@@ -156,7 +154,7 @@ void Checkpointer::Run() {
       // rest when commits pause (a commit that crosses the threshold meanwhile wakes this thread
       // sooner).
       backoff = kMinRetry;
-      wait_for_quiet(kQuiet);
+      wait_for_quiet();
       if (stopping_) return;
       wanted_ = true;
       continue;

@@ -9,9 +9,8 @@
 // what the last checkpoint copied of it; a log that was started again from its beginning counts
 // from zero). From `pages` such frames on, the checkpointer thread is woken and runs PASSIVE
 // checkpoints (each copies what no reader still needs and never blocks readers or writers) until
-// fewer than `pages` remain, and copies those once no commit came for 100 ms (so too the frames of
-// commits after a pass that copied the whole log, the end of a burst, once none came for
-// `rest_quiet`); a commit that starts
+// fewer than `pages` remain, and copies those once no commit came for `quiet` (so too the frames of
+// commits after a pass that copied the whole log, the end of a burst); a commit that starts
 // after a checkpoint copied the whole log, with no reader in the log, reuses it from its start.
 // When commits come faster than that and `max_pages` frames wait anyway, the committing thread
 // runs a PASSIVE checkpoint itself (it never waits: for a reader, or for a background pass,
@@ -57,10 +56,9 @@ namespace muster::store::sqlite {
 class Checkpointer {
  public:
   // `own` is a second connection to the same file, used only for checkpoints.
-  // `rest_quiet`: how long commits must pause before the frames that came after a pass that
-  // copied the whole log (fewer than `pages`) are copied.
+  // `quiet`: how long commits must pause before the frames left under `pages` are copied.
   Checkpointer(std::unique_ptr<Connection> own, int pages, int max_pages, int restart_pages,
-               std::chrono::milliseconds rest_quiet);
+               std::chrono::milliseconds quiet);
   ~Checkpointer();
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
@@ -90,7 +88,7 @@ class Checkpointer {
   const int pages_;
   const int max_pages_;
   const int restart_pages_;
-  const std::chrono::milliseconds rest_quiet_;
+  const std::chrono::milliseconds quiet_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::mutex pass_mu_;  // held through each background pass and each restart copy

@@ -32,10 +32,11 @@ struct SqliteOptions {
   int checkpoint_pages = 1000;
   int checkpoint_max_pages = 4000;
   int checkpoint_restart_pages = 16000;
-  // Frames that came after a checkpoint copied the whole log (the end of a burst, fewer than
-  // `checkpoint_pages`) are copied once commits pause this long: the copy and its sync land in
-  // the pause, not in the next burst (docs/benchmarks.md: the end-to-end p99 lower with 100 ms
-  // than with 1 s), at the price of a pass per commit for commits further apart than this.
+  // The frames left under `checkpoint_pages` (what a pass could not copy, and the end of a burst
+  // after a pass that copied the whole log) are copied once commits pause this long: the copy and
+  // its sync land in the pause, not in the next burst (docs/benchmarks.md: the end-to-end p99
+  // lower with 100 ms than with 1 s), at the price of a pass per commit for commits further apart
+  // than this.
   int checkpoint_rest_quiet_ms = 100;
   // The largest row or event body SQLite accepts, in bytes (SQLITE_LIMIT_LENGTH); 0: SQLite's own
   // limit (1,000,000,000). A write over it fails its batch alone (kTooLarge).
