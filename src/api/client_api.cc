@@ -167,10 +167,10 @@ bool ClientApi::Handle(const net::HttpRequest& request, const net::Responder& re
 void ClientApi::Start(const std::string& identity, const std::string& address,
                       std::map<std::string, int> latencies, node::Tickets::TicketDone done) {
   // Rate limits and player data here (both thread-safe); the configuration's locations and the
-  // ticket itself on the matchmaking shard's thread.
+  // ticket itself on the thread of the configuration's matchmaking side.
   auto player = StartingPlayer(identity, address, std::move(latencies));
   if (!player.ok()) return done(player.take_error());
-  node_.RunOnMatchmaking([this, identity, player = std::move(player).value(), done = std::move(done)]() mutable {
+  node_.RunOnConfiguration(options_.configuration, [this, identity, player = std::move(player).value(), done = std::move(done)]() mutable {
     auto st = CheckLocations(player.latency_ms);
     if (!st.ok()) return done(st.error());
     node_.tickets().StartMatchmakingAsync(options_.configuration, {std::move(player)}, identity, "", std::move(done));
@@ -302,7 +302,7 @@ net::HttpResponse ClientApi::NativeGet(const std::string& identity, const std::s
 
 void ClientApi::NativeCancel(const std::string& identity, const std::string& ticket_id,
                              const net::Responder& respond) {
-  node_.RunOnMatchmaking([this, identity, ticket_id, respond] {
+  node_.RunOnTicket(ticket_id, [this, identity, ticket_id, respond] {
     auto t = OwnTicket(identity, ticket_id);
     if (t.ok()) t = node_.tickets().StopMatchmaking(ticket_id);
     respond(t.ok() ? JsonResponse(200, NativeTicket(*t)) : ErrorResponse(t.error()));
@@ -317,7 +317,7 @@ void ClientApi::NativeAccept(const std::string& identity, const std::string& tic
   auto accept = r.Bool("accept", /*required=*/true);
   auto st = r.Finish();
   if (!st.ok()) return respond(ErrorResponse(st.error()));
-  node_.RunOnMatchmaking([this, identity, ticket_id, accept = *accept, respond] {
+  node_.RunOnTicket(ticket_id, [this, identity, ticket_id, accept = *accept, respond] {
     auto t = OwnTicket(identity, ticket_id);
     if (!t.ok()) return respond(ErrorResponse(t.error()));
     // A client answers only for itself: its identity is the ticket's player.

@@ -20,8 +20,8 @@
 // Threads: Handle runs on the connection's loop, and is safe from several loops at once: it checks
 // the signature there (credential view), answers the status reads there (ticket view), parses
 // bodies and applies the rate limits there, and posts only the node's part of the other routes to
-// its owner: the tickets' routes to the matchmaking shard's thread (Node::RunOnMatchmaking), the
-// locations to the node's thread (Node::RunOnOwner); their answers come from there.
+// its owner: the tickets' routes to the thread of their configuration's matchmaking side
+// (Node::RunOnConfiguration, RunOnTicket), the locations to the node's thread (Node::RunOnOwner); their answers come from there.
 
 #include <functional>
 #include <string>

@@ -137,19 +137,37 @@ net::HttpResponse ManagementApi::Handle(std::string_view op, std::string_view bo
 
 void ManagementApi::Handle(std::string_view op, std::string_view body, net::Responder respond) {
   if (op != "StartMatchmaking") {
-    node_.RunOnMatchmaking([this, op = std::string(op), body = std::string(body), respond = std::move(respond)] {
+    auto run = [this, op = std::string(op), body = std::string(body), respond = std::move(respond)] {
       respond(Handle(op, body));
-    });
-    return;
+    };
+    // On the thread of the matchmaking side the operation concerns (node.h, "Shards"), found
+    // from the field that names its configuration or ticket; a body that does not parse is
+    // refused there as well.
+    auto parsed = ParseBody(body);
+    const json::object* o = parsed.ok() ? parsed->if_object() : nullptr;
+    auto field = [o](const char* name) -> std::string {
+      const json::value* v = o ? o->if_contains(name) : nullptr;
+      return v && v->is_string() ? std::string(v->get_string()) : std::string();
+    };
+    if (op == "CreateMatchmakingConfiguration" || op == "UpdateMatchmakingConfiguration" ||
+        op == "DeleteMatchmakingConfiguration") {
+      return node_.RunOnConfiguration(field("Name"), std::move(run));
+    }
+    if (op == "StartMatchBackfill") return node_.RunOnConfiguration(field("ConfigurationName"), std::move(run));
+    if (op == "StopMatchmaking" || op == "StopMatchBackfill" || op == "AcceptMatch") {
+      return node_.RunOnTicket(field("TicketId"), std::move(run));
+    }
+    return node_.RunOnDefinitions(std::move(run));  // rule sets, lists, DescribeMatchmaking
   }
-  // The intake path: parsed here (the connection's loop), started on the matchmaking shard's
-  // thread, answered once the ticket is durable.
+  // The intake path: parsed here (the connection's loop), started on the thread of the
+  // configuration's matchmaking side, answered once the ticket is durable.
   auto parsed = ParseBody(body);
   if (!parsed.ok()) return respond(AwsJsonError(parsed.error()));
   JsonObjectReader reader(*parsed, "");
   auto start = ReadStart(reader);
   if (!start.ok()) return respond(AwsJsonError(start.error()));
-  node_.RunOnMatchmaking([this, start = std::move(start).value(), respond = std::move(respond)]() mutable {
+  const std::string configuration = start->configuration;
+  node_.RunOnConfiguration(configuration, [this, start = std::move(start).value(), respond = std::move(respond)]() mutable {
     node_.tickets().StartMatchmakingAsync(start.configuration, std::move(start.players), "", std::move(start.ticket_id),
                                 [this, respond = std::move(respond)](Result<matchmaking::Ticket> t) {
                                   if (!t.ok()) return respond(AwsJsonError(t.error()));

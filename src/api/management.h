@@ -11,10 +11,11 @@
 // Every request is parsed completely (unknown fields, types, lengths, ranges) before anything
 // changes. Shapes and errors: docs/management-api.md.
 //
-// Threads: Handle(op, body) runs on the matchmaking shard's thread, like the parts of the Node it
-// calls (definitions, tickets). Handle(op, body, respond) may run on any thread: it parses
-// StartMatchmaking where it is called and posts the rest to that thread (Node::RunOnMatchmaking),
-// whence the answers come.
+// Threads: Handle(op, body) runs on the thread of the matchmaking side the operation concerns,
+// like the parts of the Node it calls (definitions, tickets). Handle(op, body, respond) may run
+// on any thread: it parses StartMatchmaking where it is called and posts the rest to that thread
+// (Node::RunOnConfiguration, RunOnTicket or RunOnDefinitions, by the field that names the
+// configuration or the ticket), whence the answers come.
 
 #include <string_view>
 

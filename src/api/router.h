@@ -11,8 +11,8 @@
 //
 // Threads: Handle runs on the connection's loop, on several loops at once. Signatures, rate limits,
 // the identity API and the ticket status reads are served there; the management and client
-// operations post their node part to its owner thread (Node::RunOnMatchmaking for tickets and
-// definitions, Node::RunOnOwner for the rest), whence they answer.
+// operations post their node part to its owner thread (Node::RunOnConfiguration and RunOnTicket
+// for tickets and definitions, Node::RunOnOwner for the rest), whence they answer.
 
 #include <functional>
 #include <memory>

@@ -29,6 +29,16 @@ struct QueueInfo {
   std::vector<std::string> locations;
 };
 
+// A pending placement matchmaking asked for, with the configuration whose match it places (from
+// its matchmaker data's matchmakingConfigurationArn; empty when that cannot be read).
+struct MatchPlacement {
+  std::string placement_id;
+  std::string configuration;
+};
+
+// The configuration name in a placement's matchmaker data (WIRE.md §5 shape), or "".
+std::string MatchmakerDataConfiguration(const std::string& matchmaker_data);
+
 class ServerReads {
  public:
   virtual ~ServerReads() = default;
@@ -39,7 +49,7 @@ class ServerReads {
   virtual bool PlacementPending(const std::string& placement_id) const = 0;
   // The pending placements matchmaking asked for (their request carries matchmaker data), so
   // that it can stop those it no longer holds after a notice between the two was lost.
-  virtual std::vector<std::string> MatchPlacementsPending() const = 0;
+  virtual std::vector<MatchPlacement> MatchPlacementsPending() const = 0;
   // A game session that is live (activating or active); nullopt when it is unknown or ended.
   virtual std::optional<RunningSession> GameSession(const std::string& arn) const = 0;
 };

@@ -29,7 +29,8 @@ struct Config {
   std::string tls_key;
   // Connection limits and timeouts of every listener (docs/net.md)
   int threads = 0;                             // client connection loops; 0 = one per core
-  bool matchmaking_thread = false;             // matchmaking as a shard on a thread of its own
+  bool matchmaking_thread = false;             // matchmaking as shards on threads of their own
+  int matchmaking_threads = 0;                 // how many (with matchmaking_thread); 0 = one per core
   int max_connections = 10000;                 // per listener
   int max_connections_per_address = 256;       // client API listener; 0 = no cap
   int server_max_connections_per_address = 1024;  // game server socket listeners (one host runs

@@ -158,10 +158,21 @@ int Run(int argc, char** argv) {
   std::vector<std::unique_ptr<boost::asio::io_context>> loops;
   for (std::size_t i = 0; i < threads; ++i) loops.push_back(std::make_unique<boost::asio::io_context>(1));
   boost::asio::io_context ioc(1);  // the node's loop
-  // Matchmaking's own loop (matchmaking_thread): its shard's changes, runs and commit completions.
-  boost::asio::io_context match_ioc(1);
-  auto match_work = boost::asio::make_work_guard(match_ioc);
-  boost::asio::io_context& match_loop = cfg.matchmaking_thread ? match_ioc : ioc;
+  // Matchmaking's own loops (matchmaking_thread): one per matchmaking side, each running its
+  // shard's changes, runs and commit completions. Without: the node's loop is the one side's.
+  const std::size_t match_sides =
+      !cfg.matchmaking_thread ? 1 : cfg.matchmaking_threads > 0 ? static_cast<std::size_t>(cfg.matchmaking_threads) : cores;
+  std::vector<std::unique_ptr<boost::asio::io_context>> match_ioc;
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> match_work;
+  if (cfg.matchmaking_thread) {
+    for (std::size_t i = 0; i < match_sides; ++i) {
+      match_ioc.push_back(std::make_unique<boost::asio::io_context>(1));
+      match_work.push_back(boost::asio::make_work_guard(*match_ioc.back()));
+    }
+  }
+  auto match_loop = [&](std::size_t side) -> boost::asio::io_context& {
+    return cfg.matchmaking_thread ? *match_ioc.at(side) : ioc;
+  };
   std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> loop_work;
   std::vector<boost::asio::io_context*> connection_loops;
   for (auto& l : loops) {
@@ -171,6 +182,7 @@ int Run(int argc, char** argv) {
 
   node::NodeOptions node_options;
   node_options.matchmaking_shard = cfg.matchmaking_thread;
+  node_options.matchmaking_sides = match_sides;
   node::Node node(**store, Env::System(), node_options);
   if (auto st = node.Start(*setup); !st.ok()) return fail("start", st.error());
 
@@ -214,10 +226,14 @@ int Run(int argc, char** argv) {
   // from its completions (posted back to the loop), which also push to game servers and wake the
   // dispatcher. Declared after the loop, the server socket and the dispatcher, so it stops first.
   store::CommitWriter writer(**store);
+  std::vector<node::Node::Post> match_posts;
+  for (std::size_t i = 0; i < match_sides; ++i) {
+    match_posts.push_back([&loop = match_loop(i)](std::function<void()> f) { boost::asio::post(loop, std::move(f)); });
+  }
   node.UseWriter(writer, [&ioc](std::function<void()> f) { boost::asio::post(ioc, std::move(f)); },
-                 [&match_loop](std::function<void()> f) { boost::asio::post(match_loop, std::move(f)); });
+                 std::move(match_posts));
 
-  bool run_pending = false;
+  std::vector<char> run_pending(match_sides, 0);  // each on its side's thread
   api::ClientApiOptions client_options;
   client_options.configuration = cfg.configuration;
   client_options.region = cfg.region;
@@ -226,12 +242,12 @@ int Run(int argc, char** argv) {
   client_options.tickets_per_address = {static_cast<double>(cfg.address_tickets_rate_per_minute),
                                         static_cast<double>(cfg.address_tickets_burst)};
   api::ClientApi client(node, identities, players, clock, client_options);
-  node.SetRunScheduler([&] {  // on matchmaking's thread, as run_pending
-    if (run_pending) return;
-    run_pending = true;
-    boost::asio::post(match_loop, [&] {
-      run_pending = false;
-      Guarded("matchmaking run", [&] { node.RunMatchmaking(); });
+  node.SetRunScheduler([&](std::size_t side) {  // on the side's thread, as its run_pending
+    if (run_pending[side]) return;
+    run_pending[side] = 1;
+    boost::asio::post(match_loop(side), [&, side] {
+      run_pending[side] = 0;
+      Guarded("matchmaking run", [&] { node.RunMatchmaking(side); });
     });
   });
   api::RouterOptions router_options;
@@ -378,6 +394,18 @@ int Run(int argc, char** argv) {
   // listeners close, in-flight writes finish, and the loop stops. The store is durable per commit.
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   boost::asio::steady_timer drain(ioc);
+  // Runs `step` on each matchmaking side's thread in turn, then `then` on the node's.
+  std::function<void(std::size_t, std::function<void(std::size_t)>, std::function<void()>)> side_by_side =
+      [&](std::size_t side, std::function<void(std::size_t)> step, std::function<void()> then) {
+        if (side == match_sides) return boost::asio::post(ioc, std::move(then));
+        boost::asio::post(match_loop(side), [&, side, step = std::move(step), then = std::move(then)]() mutable {
+          step(side);
+          side_by_side(side + 1, std::move(step), std::move(then));
+        });
+      };
+  auto each_side = [&](std::function<void(std::size_t)> step, std::function<void()> then) {
+    side_by_side(0, std::move(step), std::move(then));
+  };
   std::function<void()> wait_children = [&] {
     if (!supervisor.Stopped()) {
       drain.expires_after(std::chrono::milliseconds(50));
@@ -397,9 +425,7 @@ int Run(int argc, char** argv) {
       // other from now on are dropped: the next start asks again for what they carried.
       node.BeginStop();
       node.FlushTurn();
-      boost::asio::post(match_loop, [&] {
-        node.FlushMatchmakingTurn();
-        boost::asio::post(ioc, [&] {
+      each_side([&](std::size_t side) { node.FlushMatchmakingTurn(side); }, [&] {
           writer.Stop();
           auto ws_stats = writer.stats();
           MLOG(kInfo) << "writer: " << ws_stats.completed << " batches completed in "
@@ -408,19 +434,15 @@ int Run(int argc, char** argv) {
                       << " failed transactions, " << ws_stats.fenced_batches << " batches fenced, "
                       << ws_stats.refused << " refused";
           node.DeliverCompleted();
-          boost::asio::post(match_loop, [&] {
-            node.DeliverMatchmaking();
-            boost::asio::post(ioc, [&] {
+          each_side([&](std::size_t side) { node.DeliverMatchmaking(side); }, [&] {
               dispatcher.Stop();  // delivers what committed and writes its cursors
               drain.expires_after(std::chrono::milliseconds(200));
               drain.async_wait([&](const boost::system::error_code&) {
-                match_work.reset();
-                match_ioc.stop();
+                match_work.clear();
+                for (auto& l : match_ioc) l->stop();
                 ioc.stop();
               });
-            });
           });
-        });
       });
     });
   };
@@ -437,21 +459,23 @@ int Run(int argc, char** argv) {
       net::RunLoop(*loops[i], "musterd connection loop");
     });
   }
-  std::thread match_thread;
-  if (cfg.matchmaking_thread) {
-    match_thread = std::thread([&] {
-      log::NameThisThread("muster-match");
-      net::RunLoop(match_ioc, "musterd matchmaking loop");
+  std::vector<std::thread> match_threads;
+  for (std::size_t i = 0; i < match_ioc.size(); ++i) {
+    match_threads.emplace_back([&, i] {
+      log::NameThisThread(i == 0 ? std::string("muster-match") : "muster-match" + std::to_string(i));
+      net::RunLoop(*match_ioc[i], "musterd matchmaking loop");
     });
   }
   MLOG(kInfo) << "musterd ready (store " << (*store)->Engine() << " in " << cfg.data_dir << ", " << threads
               << (threads == 1 ? " connection loop" : " connection loops") << " and the node's loop"
-              << (cfg.matchmaking_thread ? ", matchmaking on a thread of its own; " : "; ")
+              << (!cfg.matchmaking_thread ? "; "
+                  : match_sides == 1 ? ", matchmaking on a thread of its own; "
+                                     : ", matchmaking on " + std::to_string(match_sides) + " threads of its own; ")
               << cores << (cores == 1 ? " usable core" : " usable cores") << ")";
   net::RunLoop(ioc, "musterd node loop");
-  match_work.reset();
-  match_ioc.stop();
-  if (match_thread.joinable()) match_thread.join();
+  match_work.clear();
+  for (auto& l : match_ioc) l->stop();
+  for (auto& t : match_threads) t.join();
   loop_work.clear();
   for (auto& l : loops) l->stop();
   for (auto& t : loop_threads) t.join();

@@ -256,9 +256,10 @@ Result<core::Effects> MatchmakingCore::StartTicket(const std::string& configurat
                                                    std::string owner) {
   MUSTER_ASSIGN_OR_RETURN(Config * cfg, CheckNewTicket(configuration, &ticket_id));
   for (const auto& p : players) {
-    auto live = live_players_.find(p.player_id);
+    auto live = live_players_.find({configuration, p.player_id});
     if (live != live_players_.end()) {
-      return Error::Conflict("player " + p.player_id + " already has ticket " + live->second + " in progress");
+      return Error::Conflict("player " + p.player_id + " already has ticket " + live->second + " in progress in " +
+                             "matchmaking configuration '" + configuration + "'");
     }
   }
   Ticket t;
@@ -273,7 +274,7 @@ Result<core::Effects> MatchmakingCore::StartTicket(const std::string& configurat
   core::Effects fx;
   // Insert (not upsert): a ticket id reused after a restart or by another node is a conflict.
   fx.writes.push_back(store::Write::Insert(store::Table::kTickets, ToRow(t, clock_.NowMillis())));
-  for (const auto& p : t.players) live_players_[p.player_id] = ticket_id;
+  for (const auto& p : t.players) live_players_[{configuration, p.player_id}] = ticket_id;
   queued_.push_back(ticket_id);
   tickets_[ticket_id] = std::move(t);
   return fx;
@@ -409,7 +410,7 @@ void MatchmakingCore::Forget(const std::string& ticket_id) {
     if (b != backfills_.end() && b->second == ticket_id) backfills_.erase(b);
   } else {
     for (const auto& p : t.players) {
-      auto l = live_players_.find(p.player_id);
+      auto l = live_players_.find({t.configuration_name, p.player_id});
       if (l != live_players_.end() && l->second == ticket_id) live_players_.erase(l);
     }
   }
@@ -546,7 +547,7 @@ core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
     if (t.backfill) {
       backfills_[t.backfill_game_session_arn] = id;
     } else {
-      for (const auto& p : t.players) live_players_[p.player_id] = id;
+      for (const auto& p : t.players) live_players_[{t.configuration_name, p.player_id}] = id;
     }
     if (t.status == TicketStatus::kPlacing || t.status == TicketStatus::kRequiresAcceptance) {
       bool placing = t.status == TicketStatus::kPlacing;
@@ -586,7 +587,8 @@ core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
 core::Effects MatchmakingCore::Reconcile() {
   core::Effects fx;
   // Placements it asked for and no longer holds: a PlacementStopRequested was lost.
-  for (const auto& id : server_.MatchPlacementsPending()) {
+  for (const auto& [id, configuration] : server_.MatchPlacementsPending()) {
+    if (owns_ && !owns_(configuration)) continue;  // another core's to reconcile
     auto m = matches_.find(id);
     bool placing = false;
     if (m != matches_.end() && !m->second.ticket_ids.empty()) {

@@ -23,6 +23,7 @@
 // Thread safety: none; one owner thread. `server` is read on that thread.
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -112,6 +113,13 @@ class MatchmakingCore {
 
   // Subscribes this core to what it handles: placement outcomes and fleet notices.
   void Subscribe(bus::Bus& bus);
+
+  // Which configurations this core answers for when it reconciles with the server side: when
+  // several cores share one server side (a shard per configuration, node/node.h), each stops only
+  // the lost placements of the configurations that are its own, including deleted ones. Unset:
+  // every configuration (one core).
+  using Owns = std::function<bool(const std::string& configuration)>;
+  void SetOwns(Owns owns) { owns_ = std::move(owns); }
 
   Status PutConfiguration(ConfigurationSpec spec);
   // What PutConfiguration would refuse, changing nothing: callers check, commit, then put.
@@ -234,7 +242,9 @@ class MatchmakingCore {
   std::map<std::string, Config> configs_;
   std::map<std::string, Ticket> tickets_;             // live (non-terminal) tickets
   std::map<std::string, Match> matches_;              // match id → match awaiting outcome
-  std::map<std::string, std::string> live_players_;   // player id → live ticket id
+  // (configuration, player id) → live ticket id: a player is in one live ticket per configuration.
+  std::map<std::pair<std::string, std::string>, std::string> live_players_;
+  Owns owns_;
   std::map<std::string, std::string> backfills_;      // game session ARN → live backfill ticket
   std::map<std::string, std::string> replacing_;      // new backfill ticket → the one it replaces
   std::vector<std::string> queued_;                   // QUEUED tickets, in arrival order

@@ -244,6 +244,24 @@ TEST_F(LifecycleTest, APlayerHasOneLiveTicketAndItsTeamIsStoredWithIt) {
   EXPECT_TRUE(mm_.StartTicket("cfg", "lonely-2", Player("solo", 1000), "").ok());
 }
 
+// The rule is per configuration (docs/matchmaking.md): a player may search in two game modes at
+// once, as configurations may be owned by different threads (and, later, nodes). Reloaded tickets
+// keep the rule.
+TEST_F(LifecycleTest, APlayerHasOneLiveTicketPerConfiguration) {
+  ASSERT_TRUE(mm_.PutConfiguration(Spec("other")).ok());
+  ASSERT_TRUE(mm_.StartTicket("cfg", "a", Player("p", 1000), "").ok());
+  auto in_other = mm_.StartTicket("other", "b", Player("p", 1000), "");
+  ASSERT_TRUE(in_other.ok()) << in_other.error().message;
+  auto twice = mm_.StartTicket("other", "c", Player("p", 1000), "");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code, ErrorCode::kConflict);
+  EXPECT_NE(twice.error().message.find("'other'"), std::string::npos) << twice.error().message;
+  // Ending the ticket in one configuration frees the player there only.
+  ASSERT_TRUE(mm_.StopTicket("a").ok());
+  EXPECT_TRUE(mm_.StartTicket("cfg", "d", Player("p", 1000), "").ok());
+  EXPECT_EQ(mm_.StartTicket("other", "e", Player("p", 1000), "").error().code, ErrorCode::kConflict);
+}
+
 TEST_F(LifecycleTest, TicketsOfAVanishedConfigurationFailWithTheirEvent) {
   ASSERT_TRUE(mm_.StartTicket("cfg", "t", Player("p", 1000), "").ok());
   Ticket t = *mm_.Find("t");

@@ -140,6 +140,7 @@ Status CheckLimits(const matchmaking::ConfigurationSpec& s) {
 
 Result<RuleSetRecord> Definitions::CreateRuleSet(const std::string& name, const std::string& body) {
   if (name.empty()) return Error::InvalidArgument("Name: is required");
+  std::lock_guard serial(changes_mu_);
   auto parsed = matchmaking::ParseRuleSet(body);
   if (!parsed.ok()) return Error::InvalidArgument("RuleSetBody: " + parsed.error().message);
   MUSTER_ASSIGN_OR_RETURN(auto existing, node_.store_.Get(store::Table::kRuleSets, name));
@@ -150,7 +151,8 @@ Result<RuleSetRecord> Definitions::CreateRuleSet(const std::string& name, const 
   RuleSetRecord r{name, Arn(node_.region_, node_.account_, "matchmakingruleset", name), body, node_.clock_.NowMillis()};
   core::Effects fx;
   fx.writes.push_back(store::Write::Insert(store::Table::kRuleSets, RuleSetRow(r, node_.clock_.NowMillis())));
-  auto st = node_.match_shard().Apply(std::move(fx), /*fatal=*/false);  // nothing in memory to undo
+  // Nothing in memory to undo; committed through the side this runs on (any side can).
+  auto st = node_.match_shard(node_.Here("")).Apply(std::move(fx), /*fatal=*/false);
   if (!st.ok()) {
     if (st.error().code == ErrorCode::kConflict) {
       return Error::Conflict("matchmaking rule set '" + name + "' already exists");
@@ -186,6 +188,7 @@ Result<RuleSetRecord> Definitions::FindRuleSet(const std::string& name_or_arn) c
 }
 
 Status Definitions::DeleteRuleSet(const std::string& name_or_arn) {
+  std::lock_guard serial(changes_mu_);  // no configuration starts using it meanwhile
   MUSTER_ASSIGN_OR_RETURN(auto r, FindRuleSet(name_or_arn));
   // The stored configurations, not only this node's: another node sharing the store may have
   // created one that uses the rule set.
@@ -203,7 +206,7 @@ Status Definitions::DeleteRuleSet(const std::string& name_or_arn) {
   }
   core::Effects fx;
   fx.writes.push_back(store::Write::Delete(store::Table::kRuleSets, r.name));
-  return node_.match_shard().Apply(std::move(fx), /*fatal=*/false);
+  return node_.match_shard(node_.Here("")).Apply(std::move(fx), /*fatal=*/false);
 }
 
 // --- configurations -------------------------------------------------------------------------
@@ -260,10 +263,13 @@ struct Resolver {
 
 Result<matchmaking::ConfigurationSpec> Definitions::CreateConfiguration(matchmaking::ConfigurationSpec spec) {
   MUSTER_RETURN_IF_ERROR(CheckLimits(spec));
-  if (node_.matchmaking_->FindConfiguration(spec.name)) {
+  std::lock_guard serial(changes_mu_);
+  const std::size_t side = node_.Here(spec.name);
+  auto& core = node_.core(side);
+  if (core.FindConfiguration(spec.name)) {
     return Error::Conflict("matchmaking configuration '" + spec.name + "' already exists");
   }
-  if (node_.matchmaking_->Configurations().size() >= kMaxConfigurations) {
+  if (ListConfigurations().size() >= kMaxConfigurations) {
     return Error::LimitExceeded("at most " + std::to_string(kMaxConfigurations) + " matchmaking configurations");
   }
   Resolver resolve{*this, node_.server_reads(), node_.region_, node_.account_};
@@ -272,32 +278,49 @@ Result<matchmaking::ConfigurationSpec> Definitions::CreateConfiguration(matchmak
   spec.arn = ConfigurationArn(spec.name);
   spec.creation_time = node_.clock_.NowMillis();
   // Checked, committed, and only then put in memory: a failed commit leaves nothing to undo.
-  MUSTER_RETURN_IF_ERROR(node_.matchmaking_->CheckConfiguration(spec));
+  MUSTER_RETURN_IF_ERROR(core.CheckConfiguration(spec));
   core::Effects fx;
   fx.writes.push_back(store::Write::Insert(store::Table::kConfigurations, ConfigurationRow(spec, node_.clock_.NowMillis())));
-  auto st = node_.match_shard().Apply(std::move(fx), /*fatal=*/false);
+  auto st = node_.match_shard(side).Apply(std::move(fx), /*fatal=*/false);
   if (!st.ok()) {
     if (st.error().code == ErrorCode::kConflict) {
       return Error::Conflict("matchmaking configuration '" + spec.name + "' already exists");
     }
     return st.take_error();
   }
-  return PutCommitted(std::move(spec));
+  return PutCommitted(side, std::move(spec));
 }
 
-Result<matchmaking::ConfigurationSpec> Definitions::PutCommitted(matchmaking::ConfigurationSpec spec) {
+Result<matchmaking::ConfigurationSpec> Definitions::PutCommitted(std::size_t side, matchmaking::ConfigurationSpec spec) {
   const std::string name = spec.name;
-  Status put = node_.matchmaking_->PutConfiguration(std::move(spec));
+  Status put = node_.core(side).PutConfiguration(std::move(spec));
   if (!put.ok()) {  // checked before the commit: only a defect gets here
     MLOG(kError) << "configuration '" << name << "' was stored but not applied: " << put.error().message;
     return Error::Internal("configuration '" + name + "' was stored but not applied: " + put.error().message);
   }
-  return *node_.matchmaking_->FindConfiguration(name);
+  matchmaking::ConfigurationSpec out = *node_.core(side).FindConfiguration(name);
+  Catalogue(side, out);
+  return out;
+}
+
+void Definitions::Catalogue(std::size_t side, const matchmaking::ConfigurationSpec& spec) {
+  std::lock_guard lock(catalog_mu_);
+  catalog_[spec.name] = {side, spec};
+}
+
+std::optional<matchmaking::ConfigurationSpec> Definitions::FindConfiguration(const std::string& name_or_arn) const {
+  std::lock_guard lock(catalog_mu_);
+  auto it = catalog_.find(NameOf(name_or_arn, "matchmakingconfiguration"));
+  if (it == catalog_.end()) return std::nullopt;
+  return it->second.spec;
 }
 
 Result<matchmaking::ConfigurationSpec> Definitions::UpdateConfiguration(matchmaking::ConfigurationSpec spec) {
   spec.name = NameOf(spec.name, "matchmakingconfiguration");
-  const auto* current = node_.matchmaking_->FindConfiguration(spec.name);
+  std::lock_guard serial(changes_mu_);
+  const std::size_t side = node_.Here(spec.name);
+  auto& core = node_.core(side);
+  const auto* current = core.FindConfiguration(spec.name);
   if (!current) return Error::NotFound("matchmaking configuration '" + spec.name + "' does not exist");
   matchmaking::ConfigurationSpec old = *current;
   MUSTER_RETURN_IF_ERROR(CheckLimits(spec));
@@ -306,32 +329,50 @@ Result<matchmaking::ConfigurationSpec> Definitions::UpdateConfiguration(matchmak
   MUSTER_RETURN_IF_ERROR(resolve.Queue(spec));
   spec.arn = old.arn;
   spec.creation_time = old.creation_time;
-  MUSTER_RETURN_IF_ERROR(node_.matchmaking_->CheckConfiguration(spec));
+  MUSTER_RETURN_IF_ERROR(core.CheckConfiguration(spec));
   core::Effects fx;
   fx.writes.push_back(store::Write::Upsert(store::Table::kConfigurations, ConfigurationRow(spec, node_.clock_.NowMillis())));
-  MUSTER_RETURN_IF_ERROR(node_.match_shard().Apply(std::move(fx), /*fatal=*/false));
-  return PutCommitted(std::move(spec));
+  MUSTER_RETURN_IF_ERROR(node_.match_shard(side).Apply(std::move(fx), /*fatal=*/false));
+  return PutCommitted(side, std::move(spec));
 }
 
 std::vector<matchmaking::ConfigurationSpec> Definitions::ListConfigurations() const {
+  std::lock_guard lock(catalog_mu_);
   std::vector<matchmaking::ConfigurationSpec> out;
-  for (const auto* spec : node_.matchmaking_->Configurations()) out.push_back(*spec);
+  out.reserve(catalog_.size());
+  for (const auto& [name, entry] : catalog_) out.push_back(entry.spec);
   return out;
 }
 
 Status Definitions::DeleteConfiguration(const std::string& name_or_arn) {
   std::string name = NameOf(name_or_arn, "matchmakingconfiguration");
-  MUSTER_RETURN_IF_ERROR(node_.match_shard().Serving());
-  MUSTER_ASSIGN_OR_RETURN(auto fx, node_.matchmaking_->RemoveConfiguration(name));
+  std::lock_guard serial(changes_mu_);
+  const std::size_t side = node_.Here(name);
+  MUSTER_RETURN_IF_ERROR(node_.match_shard(side).Serving());
+  MUSTER_ASSIGN_OR_RETURN(auto fx, node_.core(side).RemoveConfiguration(name));
   fx.writes.push_back(store::Write::Delete(store::Table::kConfigurations, name));
-  // The configuration and its tickets are gone from memory: the commit must happen.
-  return node_.match_shard().Apply(std::move(fx));
+  {
+    std::lock_guard lock(catalog_mu_);
+    catalog_.erase(name);
+  }
+  // The configuration and its tickets are gone from memory: the commit must happen (a failure
+  // reloads the side, which reads the configuration back from the store).
+  return node_.match_shard(side).Apply(std::move(fx));
 }
 
 // --- start ----------------------------------------------------------------------------------
 
-Status Definitions::SetUp(const NodeSetup& setup, core::Effects* out) {
+Status Definitions::SetUp(std::size_t side, const NodeSetup& setup, core::Effects* out) {
   core::Effects& fx = *out;
+  auto& core = node_.core(side);
+  auto mine = [&](const std::string& name) { return node_.MatchmakingSideOf(name) == side; };
+  {
+    // What the side held is read back below (a reload).
+    std::lock_guard lock(catalog_mu_);
+    for (auto it = catalog_.begin(); it != catalog_.end();) {
+      it = it->second.side == side ? catalog_.erase(it) : std::next(it);
+    }
+  }
   const Millis now = node_.clock_.NowMillis();
   std::map<std::string, RuleSetRecord> rule_sets;  // stored, then the set-up over them
   MUSTER_ASSIGN_OR_RETURN(auto rs_rows, AllRows(node_.store_, store::Table::kRuleSets));
@@ -348,7 +389,7 @@ Status Definitions::SetUp(const NodeSetup& setup, core::Effects* out) {
     if (auto it = rule_sets.find(rs.name); it != rule_sets.end() && it->second.creation_time > 0) {
       r.creation_time = it->second.creation_time;
     }
-    fx.writes.push_back(store::Write::Upsert(store::Table::kRuleSets, RuleSetRow(r, now)));
+    if (side == 0) fx.writes.push_back(store::Write::Upsert(store::Table::kRuleSets, RuleSetRow(r, now)));
     rule_sets[rs.name] = std::move(r);
   }
   auto rule_set_of = [&](matchmaking::ConfigurationSpec& spec) -> Status {
@@ -378,6 +419,10 @@ Status Definitions::SetUp(const NodeSetup& setup, core::Effects* out) {
   }
   Resolver resolve{*this, node_.server_reads(), node_.region_, node_.account_};
   for (matchmaking::ConfigurationSpec spec : setup.configurations) {
+    if (!mine(spec.name)) {
+      stored.erase(spec.name);  // the set-up's, applied by its own side
+      continue;
+    }
     MUSTER_RETURN_IF_ERROR(rule_set_of(spec));
     if (spec.game_session_queue_arns.empty() && !spec.queue_name.empty()) {
       spec.game_session_queue_arns = {spec.queue_name};
@@ -390,18 +435,23 @@ Status Definitions::SetUp(const NodeSetup& setup, core::Effects* out) {
     spec.creation_time = it != stored.end() && it->second.creation_time > 0 ? it->second.creation_time : now;
     if (it != stored.end()) stored.erase(it);
     fx.writes.push_back(store::Write::Upsert(store::Table::kConfigurations, ConfigurationRow(spec, now)));
-    auto st = node_.matchmaking_->PutConfiguration(std::move(spec));
+    const std::string name = spec.name;
+    auto st = core.PutConfiguration(std::move(spec));
     if (!st.ok()) return Error::InvalidArgument("configuration: " + st.error().message);
+    Catalogue(side, *core.FindConfiguration(name));
   }
   // Configurations created through the management API in earlier runs. One that no longer fits
   // (its queue left the set-up) is kept in the store but not served; the log says why.
   for (auto& [name, spec] : stored) {
+    if (!mine(name)) continue;
     Status st = rule_set_of(spec);
     if (st.ok()) st = resolve.Queue(spec);
-    if (st.ok()) st = node_.matchmaking_->PutConfiguration(spec);
+    if (st.ok()) st = core.PutConfiguration(spec);
     if (!st.ok()) {
       MLOG(kWarn) << "stored matchmaking configuration '" << name << "' not loaded: " << st.error().message;
+      continue;
     }
+    Catalogue(side, *core.FindConfiguration(name));
   }
   return OkStatus();
 }

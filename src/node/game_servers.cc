@@ -111,19 +111,22 @@ void GameServers::Handle(const std::string& key, const fleet::ClientMessage& mes
                [done = std::move(done)](Status st) { done(std::move(st), {}); }, wait);
 }
 
-void GameServers::OnMatchmaking(std::function<Status(json::object*)> work, Replied done, bool wait) {
-  if (wait || !node_.match_) {  // one shard: matchmaking is on this thread
+void GameServers::OnMatchmaking(const Route& route, std::function<Status(json::object*)> work, Replied done,
+                                bool wait) {
+  if (wait || !node_.split()) {  // one shard: matchmaking is on this thread
     json::object reply;
     Status st = work(&reply);
     return done(std::move(st), std::move(reply));
   }
-  node_.RunOnMatchmaking([this, work = std::move(work), done = std::move(done)]() mutable {
+  auto run = [this, work = std::move(work), done = std::move(done)]() mutable {
     json::object reply;
     Status st = work(&reply);
     node_.RunOnOwner([done = std::move(done), st = std::move(st), reply = std::move(reply)]() mutable {
       done(std::move(st), std::move(reply));
     });
-  });
+  };
+  if (!route.configuration.empty()) return node_.RunOnConfiguration(route.configuration, std::move(run));
+  node_.RunOnTicket(route.ticket_id, std::move(run));
 }
 
 Status GameServers::CheckHosts(const std::string& key, const std::string& game_session_arn) const {
@@ -137,8 +140,9 @@ Status GameServers::CheckHosts(const std::string& key, const std::string& game_s
 void GameServers::StopBackfill(const std::string& key, const fleet::StopMatchBackfill& m, Replied done, bool wait) {
   if (Status hosts = CheckHosts(key, m.game_session_arn); !hosts.ok()) return done(std::move(hosts), {});
   OnMatchmaking(
+      Route{"", m.ticket_id},
       [this, m](json::object*) -> Status {
-        const auto* t = node_.matchmaking_->Find(m.ticket_id);
+        const auto* t = node_.core(node_.HereForTicket(m.ticket_id)).Find(m.ticket_id);
         if (t && t->backfill_game_session_arn != m.game_session_arn) {
           return Error::Forbidden("ticket " + m.ticket_id + " does not backfill this game session");
         }
@@ -182,7 +186,9 @@ void GameServers::StartBackfill(const std::string& key, const fleet::StartMatchB
     }
     players.push_back(std::move(p));
   }
+  Route route{configuration, ""};
   OnMatchmaking(
+      route,
       [this, configuration = std::move(configuration), arn = m.game_session_arn, players = std::move(players),
        ticket_id = m.ticket_id.value_or("")](json::object* reply) mutable -> Status {
         MUSTER_ASSIGN_OR_RETURN(auto t, node_.tickets_.StartMatchBackfill(configuration, arn, std::move(players),

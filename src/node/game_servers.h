@@ -55,9 +55,14 @@ class GameServers {
   void StartBackfill(const std::string& key, const fleet::StartMatchBackfill& m, Replied done, bool wait);
   void StopBackfill(const std::string& key, const fleet::StopMatchBackfill& m, Replied done, bool wait);
   Status CheckHosts(const std::string& key, const std::string& game_session_arn) const;
-  // Runs `work` on the matchmaking shard's thread and answers `done` with its outcome on the
-  // node's thread (wait, or one shard: at once, on the calling thread).
-  void OnMatchmaking(std::function<Status(json::object*)> work, Replied done, bool wait);
+  // Runs `work` on the thread of the matchmaking side that owns `configuration` (when not
+  // empty) or `ticket_id`, and answers `done` with its outcome on the node's thread (wait, or one
+  // shard: at once, on the calling thread).
+  struct Route {
+    std::string configuration;
+    std::string ticket_id;
+  };
+  void OnMatchmaking(const Route& route, std::function<Status(json::object*)> work, Replied done, bool wait);
   // After a reload: the open connections are attached to the new fleet core.
   void Reattach();
 

@@ -6,6 +6,7 @@
 #include "common/guarded.h"
 #include "common/log.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -79,6 +80,24 @@ Shard::Hooks Hooks(std::function<void(const Committed&)> publish, std::function<
 
 }  // namespace
 
+namespace {
+
+// The matchmaking side a RunOn* closure runs for, on this thread (-1: none).
+thread_local long t_side = -1;
+
+class SideScope {
+ public:
+  explicit SideScope(std::size_t side) : outer_(t_side) { t_side = static_cast<long>(side); }
+  ~SideScope() { t_side = outer_; }
+  SideScope(const SideScope&) = delete;
+  SideScope& operator=(const SideScope&) = delete;
+
+ private:
+  long outer_;
+};
+
+}  // namespace
+
 Node::Node(store::Store& store, const Env& env, NodeOptions options)
     : store_(store),
       env_(env),
@@ -86,33 +105,121 @@ Node::Node(store::Store& store, const Env& env, NodeOptions options)
       fleet_view_(env.clock),
       live_(options.matchmaking_shard ? kServerShard : kLiveShard, kDefinitionsShard, store,
             options.matchmaking_shard
-                ? Hooks([this](const Committed& c) { Publish(c, match_.get()); }, [this] { ReloadServer(); },
+                ? Hooks([this](const Committed& c) { Publish(c, /*from_server=*/true); }, [this] { ReloadServer(); },
                         {Table::kProcesses, Table::kPlacements, Table::kGameSessions, Table::kPlayerSessions},
                         {"placement", "fleet"})
-                : Hooks([this](const Committed& c) { Publish(c, nullptr); }, [this] { Reload(); },
+                : Hooks([this](const Committed& c) { Publish(c, /*from_server=*/false); }, [this] { Reload(); },
                         {Table::kTickets, Table::kProcesses}, {})) {
-  if (options.matchmaking_shard) {
-    match_ = std::make_unique<Shard>(
-        kMatchmakingShard, kDefinitionsShard, store,
-        Hooks([this](const Committed& c) { Publish(c, &live_); }, [this] { ReloadMatchmaking(); }, {Table::kTickets},
-              {"placement-requests", "fleet-requests", "placement-repeats"}));
+  const std::size_t sides = options.matchmaking_shard ? std::max<std::size_t>(1, options.matchmaking_sides) : 1;
+  for (std::size_t i = 0; i < sides; ++i) {
+    auto side = std::make_unique<Side>();
+    if (options.matchmaking_shard) {
+      std::string name = i == 0 ? std::string(kMatchmakingShard) : kMatchmakingShard + ("-" + std::to_string(i));
+      side->shard = std::make_unique<Shard>(
+          std::move(name), kDefinitionsShard, store,
+          Hooks([this](const Committed& c) { Publish(c, /*from_server=*/false); }, [this, i] { ReloadMatchmaking(i); },
+                {Table::kTickets}, {"placement-requests", "fleet-requests", "placement-repeats"}));
+    }
+    sides_.push_back(std::move(side));
   }
 }
 
-void Node::UseWriter(store::CommitWriter& writer, Post post, Post matchmaking) {
-  if (match_) match_->UseWriter(writer, matchmaking ? std::move(matchmaking) : post);
+void Node::UseWriter(store::CommitWriter& writer, Post post, std::vector<Post> matchmaking) {
+  if (split()) {
+    for (std::size_t i = 0; i < sides_.size(); ++i) {
+      sides_[i]->shard->UseWriter(writer, i < matchmaking.size() && matchmaking[i] ? matchmaking[i] : post);
+    }
+  }
   live_.UseWriter(writer, std::move(post));
 }
 
+std::size_t Node::MatchmakingSideOf(const std::string& configuration) const {
+  if (sides_.size() == 1) return 0;
+  std::string_view name = configuration;
+  if (name.rfind("arn:", 0) == 0) {
+    if (auto slash = name.rfind('/'); slash != std::string_view::npos) name.remove_prefix(slash + 1);
+  }
+  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a: the same side in every run and build
+  for (unsigned char c : name) h = (h ^ c) * 1099511628211ULL;
+  return static_cast<std::size_t>(h % sides_.size());
+}
+
+void Node::RunOnSide(std::size_t side, std::function<void()> f) const {
+  match_shard(side).RunOnOwner([side, f = std::move(f)] {
+    SideScope scope(side);
+    f();
+  });
+}
+
+void Node::RunOnTicket(const std::string& ticket_id, std::function<void()> f) const {
+  RunOnSide(SideOfTicket(ticket_id), std::move(f));
+}
+
+std::size_t Node::SideOfTicket(const std::string& ticket_id) const {
+  if (sides_.size() == 1) return 0;
+  auto t = ticket_view_.Find(ticket_id);
+  return t && t->ok() ? MatchmakingSideOf((*t)->configuration_name) : 0;
+}
+
+std::size_t Node::Here(const std::string& configuration) const {
+  return t_side >= 0 ? static_cast<std::size_t>(t_side) : MatchmakingSideOf(configuration);
+}
+
+std::size_t Node::HereForTicket(const std::string& ticket_id) const {
+  return t_side >= 0 ? static_cast<std::size_t>(t_side) : SideOfTicket(ticket_id);
+}
+
+void Node::BeginStop() {
+  stopping_ = true;
+  live_.Stop();
+  if (split()) {
+    for (auto& side : sides_) side->shard->Stop();
+  }
+}
+
+std::uint64_t Node::matchmaking_reloads() const {
+  std::uint64_t n = 0;
+  if (split()) {
+    for (const auto& side : sides_) n += side->shard->reloads();
+  }
+  return n;
+}
+
+bool Node::fenced() const {
+  if (live_.fenced()) return true;
+  if (split()) {
+    for (const auto& side : sides_) {
+      if (side->shard->fenced()) return true;
+    }
+  }
+  return false;
+}
+
+std::uint64_t Node::flushes() const {
+  std::uint64_t n = live_.flushes();
+  if (split()) {
+    for (const auto& side : sides_) n += side->shard->flushes();
+  }
+  return n;
+}
+
+std::uint64_t Node::flushed_changes() const {
+  std::uint64_t n = live_.flushed_changes();
+  if (split()) {
+    for (const auto& side : sides_) n += side->shard->flushed_changes();
+  }
+  return n;
+}
+
 const core::ServerReads& Node::server_reads() const {
-  if (match_) return server_view_;
+  if (split()) return server_view_;
   return *placement_;
 }
 
 void Node::ApplyToViews(const std::vector<store::Write>& writes) {
   ticket_view_.Apply(writes);
   fleet_view_.Apply(writes);
-  if (match_) server_view_.Apply(writes);
+  if (split()) server_view_.Apply(writes);
 }
 
 Status Node::Start(const NodeSetup& setup) {
@@ -124,17 +231,21 @@ Status Node::Start(const NodeSetup& setup) {
 }
 
 Status Node::Build(const NodeSetup& setup, bool reload) {
-  if (match_) {
-    core::Effects server, matchmaking;
+  if (split()) {
+    core::Effects server;
     MUSTER_RETURN_IF_ERROR(BuildServer(setup, &server));
     MUSTER_RETURN_IF_ERROR(live_.CommitNow(std::move(server)));
-    MUSTER_RETURN_IF_ERROR(BuildMatchmaking(setup, reload, &matchmaking));
-    return match_->CommitNow(std::move(matchmaking));
+    for (std::size_t i = 0; i < sides_.size(); ++i) {
+      core::Effects matchmaking;
+      MUSTER_RETURN_IF_ERROR(BuildMatchmaking(i, setup, reload, &matchmaking));
+      MUSTER_RETURN_IF_ERROR(sides_[i]->shard->CommitNow(std::move(matchmaking)));
+    }
+    return OkStatus();
   }
   core::Effects fx;
-  matchmaking_.reset();  // it reads the placement core
+  sides_.front()->core.reset();  // it reads the placement core
   MUSTER_RETURN_IF_ERROR(BuildServer(setup, &fx));
-  MUSTER_RETURN_IF_ERROR(BuildMatchmaking(setup, reload, &fx));
+  MUSTER_RETURN_IF_ERROR(BuildMatchmaking(0, setup, reload, &fx));
   return live_.CommitNow(std::move(fx));
 }
 
@@ -179,26 +290,33 @@ Status Node::BuildServer(const NodeSetup& setup, core::Effects* fx) {
   return OkStatus();
 }
 
-Status Node::BuildMatchmaking(const NodeSetup& setup, bool reload, core::Effects* fx) {
-  if (match_) match_->bus() = bus::Bus();
-  matchmaking_ = std::make_unique<matchmaking::MatchmakingCore>(env_, server_reads(), region_, account_);
-  matchmaking_->Subscribe(match_shard().bus());
+Status Node::BuildMatchmaking(std::size_t i, const NodeSetup& setup, bool reload, core::Effects* fx) {
+  Side& side = *sides_.at(i);
+  if (side.shard) side.shard->bus() = bus::Bus();
+  side.core = std::make_unique<matchmaking::MatchmakingCore>(env_, server_reads(), region_, account_);
+  if (sides_.size() > 1) {
+    side.core->SetOwns([this, i](const std::string& configuration) { return MatchmakingSideOf(configuration) == i; });
+  }
+  side.core->Subscribe(match_shard(i).bus());
   if (reload) {
     // What the management API changed since the start is in the store; the set-up's own rule
     // sets and configurations were stored at Start and may have been updated since.
     NodeSetup stored_only = setup;
     stored_only.rule_sets.clear();
     stored_only.configurations.clear();
-    return definitions_.SetUp(stored_only, fx);
+    return definitions_.SetUp(i, stored_only, fx);
   }
-  return definitions_.SetUp(setup, fx);
+  return definitions_.SetUp(i, setup, fx);
 }
 
-void Node::Publish(const Committed& c, Shard* to) {
+void Node::Publish(const Committed& c, bool from_server) {
   Guarded("updating the views", [&] { ApplyToViews(c.viewed); });
   if (c.events && events_committed_) Guarded("waking the dispatcher", events_committed_);
   Guarded("announcing a commit", [&] { Announce(c.pushes); });
-  if (to && !c.forwarded.empty()) Forward(*to, c.forwarded);
+  if (!split() || c.forwarded.empty()) return;
+  if (!from_server) return Forward(live_, c.forwarded);
+  // An outcome names a placement only: every side gets it and ignores the matches it does not hold.
+  for (auto& side : sides_) Forward(*side->shard, c.forwarded);
 }
 
 void Node::Forward(Shard& to, std::vector<core::Notice> notices) {
@@ -235,7 +353,8 @@ void Node::Announce(const std::vector<core::Push>& pushes) {
 
 Status Node::Restore() {
   MUSTER_RETURN_IF_ERROR(RestoreServer());
-  return RestoreMatchmaking();
+  for (std::size_t i = 0; i < sides_.size(); ++i) MUSTER_RETURN_IF_ERROR(RestoreMatchmaking(i));
+  return OkStatus();
 }
 
 Status Node::RestoreServer() {
@@ -283,7 +402,7 @@ Status Node::RestoreServer() {
     auto p = Readable(placement::PlacementCore::FromRow(r), "placement", r, &skipped);
     if (p) pending.push_back(std::move(*p));
   }
-  if (match_) server_view_.Replace(pending, sessions, players);
+  if (split()) server_view_.Replace(pending, sessions, players);
   std::size_t n_proc = processes.size(), n_gs = sessions.size(), n_pl = pending.size();
   fleet_->Restore(std::move(computes), std::move(processes), std::move(sessions), std::move(players));
   placement_->Restore(std::move(pending));
@@ -298,21 +417,24 @@ Status Node::RestoreServer() {
   return OkStatus();
 }
 
-Status Node::RestoreMatchmaking() {
+Status Node::RestoreMatchmaking(std::size_t side) {
   std::size_t skipped = 0;
   std::vector<matchmaking::Ticket> tickets;
   for (const char* st : {"QUEUED", "SEARCHING", "REQUIRES_ACCEPTANCE", "PLACING"}) {
     MUSTER_ASSIGN_OR_RETURN(auto rows, AllWithStatus(store_, Table::kTickets, st));
     for (const auto& r : rows) {
       auto t = Readable(matchmaking::MatchmakingCore::FromRow(r), "matchmaking ticket", r, &skipped);
-      if (!t) continue;
+      if (!t || MatchmakingSideOf(t->configuration_name) != side) continue;
       tickets.push_back(std::move(*t));
       ticket_view_.Put(r);
     }
   }
   std::size_t n_t = tickets.size();
-  MUSTER_RETURN_IF_ERROR(match_shard().CommitNow(matchmaking_->Restore(std::move(tickets))));
-  if (n_t > 0) MLOG(kInfo) << "restored from " << store_.Engine() << ": " << n_t << " tickets";
+  MUSTER_RETURN_IF_ERROR(match_shard(side).CommitNow(core(side).Restore(std::move(tickets))));
+  if (n_t > 0) {
+    MLOG(kInfo) << "restored from " << store_.Engine() << ": " << n_t << " tickets"
+                << (sides_.size() > 1 ? " of matchmaking side " + std::to_string(side) : std::string());
+  }
   if (skipped > 0) {
     MLOG(kError) << skipped << " stored tickets could not be read and were skipped (see above); they are left "
                  << "in the store for inspection";
@@ -340,7 +462,7 @@ void Node::Reload() {
     game_servers_.Reattach();
     return OkStatus();
   });
-  if (reloaded && schedule_run_) schedule_run_();
+  if (reloaded && schedule_run_) schedule_run_(0);
 }
 
 void Node::ReloadServer() {
@@ -354,54 +476,63 @@ void Node::ReloadServer() {
   });
   if (!reloaded) return;
   // A request matchmaking made, or an answer it was due, may have been in the failed batch:
-  // matchmaking asks again for every match it is placing (answered from what committed).
-  match_->RunOnOwner([this] {
-    // Fenced, its own reload asks again; a full writer refuses the batch, which fences it too.
-    if (stopping_ || match_->fenced()) return;
-    match_->Commit(matchmaking_->RepeatPlacements(), /*fatal=*/true, nullptr, /*wait=*/false);
-  });
+  // each matchmaking side asks again for every match it is placing (answered from what committed).
+  for (std::size_t i = 0; i < sides_.size(); ++i) {
+    RunOnSide(i, [this, i] {
+      // Fenced, its own reload asks again; a full writer refuses the batch, which fences it too.
+      Shard& shard = *sides_[i]->shard;
+      if (stopping_ || shard.fenced()) return;
+      shard.Commit(core(i).RepeatPlacements(), /*fatal=*/true, nullptr, /*wait=*/false);
+    });
+  }
 }
 
-void Node::ReloadMatchmaking() {
-  bool reloaded = ReloadShard(*match_, "matchmaking", [this]() -> Status {
+void Node::ReloadMatchmaking(std::size_t side) {
+  Shard& shard = *sides_.at(side)->shard;
+  const std::string what = sides_.size() > 1 ? "matchmaking side " + std::to_string(side) : "matchmaking";
+  bool reloaded = ReloadShard(shard, what.c_str(), [this, side, &shard]() -> Status {
     core::Effects fx;
-    MUSTER_RETURN_IF_ERROR(BuildMatchmaking(setup_, /*reload=*/true, &fx));
-    MUSTER_RETURN_IF_ERROR(match_->CommitNow(std::move(fx)));
-    return RestoreMatchmaking();  // asks again for the matches it is placing
+    MUSTER_RETURN_IF_ERROR(BuildMatchmaking(side, setup_, /*reload=*/true, &fx));
+    MUSTER_RETURN_IF_ERROR(shard.CommitNow(std::move(fx)));
+    return RestoreMatchmaking(side);  // asks again for the matches it is placing
   });
-  if (reloaded && schedule_run_) schedule_run_();
+  if (reloaded && schedule_run_) schedule_run_(side);
 }
 
-void Node::RunMatchmaking() {
-  Shard& shard = match_shard();
+void Node::RunMatchmaking(std::size_t side) {
+  Shard& shard = match_shard(side);
   if (!shard.Serving().ok()) return;  // the next tick or run tries again
   core::Effects fx;
   // Waiting placements first: capacity freed since the last pump goes to the oldest of them.
-  // (With two shards the server side pumps on its own: requests, processes, ticks.)
-  if (!match_) fx = placement_->Pump();
-  fx.Append(matchmaking_->Run());
+  // (Split, the server side pumps on its own: requests, processes, ticks.)
+  if (!split()) fx = placement_->Pump();
+  fx.Append(core(side).Run());
   shard.Commit(std::move(fx), /*fatal=*/true, nullptr, /*wait=*/false);  // nobody waits for an answer
 }
 
 void Node::Tick() {
   live_.ReloadIfFenced();
-  if (match_ && !match_tick_pending_.exchange(true)) {
-    match_->RunOnOwner([this] {
-      match_tick_pending_ = false;
-      TickMatchmaking();
-    });
+  if (split()) {
+    for (std::size_t i = 0; i < sides_.size(); ++i) {
+      if (sides_[i]->tick_pending.exchange(true)) continue;
+      RunOnSide(i, [this, i] {
+        sides_[i]->tick_pending = false;
+        TickMatchmaking(i);
+      });
+    }
   }
   if (!live_.Serving().ok()) return;
   core::Effects fx = fleet_->Tick();
   fx.Append(placement_->Pump());
-  if (!match_) fx.Append(matchmaking_->Run());
+  if (!split()) fx.Append(core(0).Run());
   live_.Commit(std::move(fx), /*fatal=*/true, nullptr, /*wait=*/false);
 }
 
-void Node::TickMatchmaking() {
-  match_->ReloadIfFenced();
-  if (!match_->Serving().ok()) return;
-  match_->Commit(matchmaking_->Run(), /*fatal=*/true, nullptr, /*wait=*/false);
+void Node::TickMatchmaking(std::size_t side) {
+  Shard& shard = *sides_.at(side)->shard;
+  shard.ReloadIfFenced();
+  if (!shard.Serving().ok()) return;
+  shard.Commit(core(side).Run(), /*fatal=*/true, nullptr, /*wait=*/false);
 }
 
 }  // namespace muster::node

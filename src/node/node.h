@@ -7,14 +7,17 @@
 //
 // Shards (node/shard.h, docs/shell.md "Shards"). By default one shard holds the live state of all
 // three cores, committed as the writer shard "node" (definitions as "definitions"). With
-// NodeOptions::matchmaking_shard, two: "matchmaking" (the matchmaking core: every
-// configuration's tickets and matchers, and the definitions) and "server" (placement and fleet),
-// each with its own bus, its own batches and its own owner thread. Matchmaking then reads the
-// server side from a view of its durable commits (node/server_view.h), and the notices one side
-// makes for the other (requests one way, outcomes the other) are handed over once the commit that
-// made them is durable and handled there as a change of its own. A failed commit fences and
-// reloads its shard alone; the other goes on serving. A request or an answer lost with a failed
-// batch is asked again when either side reloads (PlacementRepeated, node/repeats.h).
+// NodeOptions::matchmaking_shard, the server side ("server": placement and fleet) and
+// NodeOptions::matchmaking_sides matchmaking shards ("matchmaking", "matchmaking-1", …), each
+// with its own bus, its own batches and its own owner thread. Each configuration belongs to one
+// matchmaking side, fixed by its name (MatchmakingSideOf): that side's core holds its tickets and
+// matcher and its thread is their one owner. Matchmaking then reads the server side from a view
+// of its durable commits (node/server_view.h), and the notices one side makes for the other
+// (requests one way, outcomes the other) are handed over once the commit that made them is
+// durable and handled there as a change of its own (outcomes go to every matchmaking side, each
+// ignoring the matches it does not hold). A failed commit fences and reloads its shard alone;
+// the others go on serving. A request or an answer lost with a failed batch is asked again when
+// either side reloads (PlacementRepeated, node/repeats.h).
 //
 // A failed commit never rolls memory back by hand and never stops the process: the shard is
 // fenced (it refuses changes with kUnavailable), the node drops that shard's memory, reloads it
@@ -30,12 +33,14 @@
 // tickets() (matchmaking tickets) and game_servers() (the server socket's requests). The Node
 // itself owns the cores, their shards, the views, and what a reload rebuilds (Build, Restore).
 //
-// Thread safety: none, except where a method says so (RunOnOwner and RunOnMatchmaking here;
-// GetTicket, Authenticate, ProcessLive and ConfigurationArn of the parts: safe from any thread).
-// definitions() and tickets() run on the matchmaking shard's owner thread (RunOnMatchmaking);
+// Thread safety: none, except where a method says so (the RunOn* methods and MatchmakingSideOf
+// here; GetTicket, Authenticate, ProcessLive, ConfigurationArn and ListConfigurations of the
+// parts: safe from any thread). definitions() and tickets() run on the owner thread of the
+// matchmaking side they concern: RunOnConfiguration for an operation that names a configuration,
+// RunOnTicket for one that names a ticket, RunOnDefinitions for rule sets (the first side);
 // game_servers() and the rest on the node's own loop thread (RunOnOwner), which holds no
-// connection. Without matchmaking_shard both are the node's thread. The writer's completions
-// come from its thread: they publish the commit and post the rest to the owner threads.
+// connection. Without matchmaking_shard all are the node's thread. The writer's completions come
+// from its thread: they publish the commit and post the rest to the owner threads.
 
 #include <atomic>
 #include <deque>
@@ -76,8 +81,11 @@ struct RuleSetSetup {
 };
 
 struct NodeOptions {
-  // Matchmaking as a shard of its own (see the top of this file); else one shard for all cores.
+  // Matchmaking as shards of its own (see the top of this file); else one shard for all cores.
   bool matchmaking_shard = false;
+  // With matchmaking_shard: how many matchmaking sides (shards, each with an owner thread) the
+  // configurations are spread over, by name. At least 1.
+  std::size_t matchmaking_sides = 1;
 };
 
 struct NodeSetup {
@@ -103,17 +111,31 @@ class Node {
   Status Start(const NodeSetup& setup);
 
   // Commits through `writer` from now on (see the top of this file). `post` reaches the node's
-  // thread, `matchmaking` the matchmaking shard's (with matchmaking_shard; empty: the node's
-  // thread too). `writer` must outlive the node's use of it; stop it before the node and before
-  // the loops the posts feed.
-  void UseWriter(store::CommitWriter& writer, Post post, Post matchmaking = {});
+  // thread, `matchmaking[i]` the owner thread of matchmaking side i (with matchmaking_shard; one
+  // per side; missing ones: the node's thread too). `writer` must outlive the node's use of it;
+  // stop it before the node and before the loops the posts feed.
+  void UseWriter(store::CommitWriter& writer, Post post, std::vector<Post> matchmaking = {});
 
   // Runs `f` on the node's thread: posted there once UseWriter gave the way, else at once (tests
   // that drive the node from one thread). Safe from any thread.
   void RunOnOwner(std::function<void()> f) const { live_.RunOnOwner(std::move(f)); }
-  // Runs `f` on the matchmaking shard's owner thread (the node's thread without
-  // matchmaking_shard): for definitions() and tickets(). Safe from any thread.
-  void RunOnMatchmaking(std::function<void()> f) const { match_shard().RunOnOwner(std::move(f)); }
+  // Runs `f` on the owner thread of the matchmaking side that owns `configuration` (a name or
+  // an ARN; the node's thread without matchmaking_shard), for the definitions() and tickets()
+  // operations that name it. Safe from any thread.
+  void RunOnConfiguration(const std::string& configuration, std::function<void()> f) const {
+    RunOnSide(MatchmakingSideOf(configuration), std::move(f));
+  }
+  // The same for an operation that names a ticket: the side of its configuration, as the ticket
+  // view knows it (a ticket not yet committed or unknown goes to the first side, which answers
+  // that it does not exist). Safe from any thread.
+  void RunOnTicket(const std::string& ticket_id, std::function<void()> f) const;
+  // The same for the operations of definitions() that name no configuration (rule sets, lists):
+  // the first side. Safe from any thread.
+  void RunOnDefinitions(std::function<void()> f) const { RunOnSide(0, std::move(f)); }
+  // The matchmaking side that owns a configuration (name or ARN): fixed by the name, so a
+  // configuration created again lands where it was. Safe from any thread.
+  std::size_t MatchmakingSideOf(const std::string& configuration) const;
+  std::size_t matchmaking_sides() const { return sides_.size(); }
 
   // Shutdown, in this order: BeginStop (any thread: the shards refuse new changes with
   // kUnavailable, and notices one shard hands the other from now on are dropped; the next start
@@ -121,26 +143,23 @@ class Node {
   // FlushMatchmakingTurn on the matchmaking thread, stop the writer (which completes everything
   // it held), then DeliverCompleted and DeliverMatchmaking on the same threads, so that no answer
   // waits in the node when the loops stop.
-  void BeginStop() {
-    stopping_ = true;
-    live_.Stop();
-    if (match_) match_->Stop();
-  }
+  // (FlushMatchmakingTurn and DeliverMatchmaking once for each matchmaking side, on its thread.)
+  void BeginStop();
   void FlushTurn() { live_.FlushTurn(); }
-  void FlushMatchmakingTurn() { if (match_) match_->FlushTurn(); }
+  void FlushMatchmakingTurn(std::size_t side) { if (split()) sides_.at(side)->shard->FlushTurn(); }
   void DeliverCompleted() { live_.Deliver(); }
-  void DeliverMatchmaking() { if (match_) match_->Deliver(); }
+  void DeliverMatchmaking(std::size_t side) { if (split()) sides_.at(side)->shard->Deliver(); }
 
   // How often a failed commit made a shard reload from the store; whether a shard is fenced now
   // (a reload failed too: it is retried on every Tick); turn batches and the changes they held.
-  // Summed over the shards; the matchmaking shard's alone (zero without matchmaking_shard).
-  std::uint64_t reloads() const { return live_.reloads() + (match_ ? match_->reloads() : 0); }
-  std::uint64_t matchmaking_reloads() const { return match_ ? match_->reloads() : 0; }
-  bool fenced() const { return live_.fenced() || (match_ && match_->fenced()); }
-  std::uint64_t flushes() const { return live_.flushes() + (match_ ? match_->flushes() : 0); }
-  std::uint64_t flushed_changes() const {
-    return live_.flushed_changes() + (match_ ? match_->flushed_changes() : 0);
-  }
+  // Summed over the shards; the matchmaking sides' alone (zero without matchmaking_shard); one
+  // side's fence.
+  std::uint64_t reloads() const { return live_.reloads() + matchmaking_reloads(); }
+  std::uint64_t matchmaking_reloads() const;
+  bool fenced() const;
+  bool side_fenced(std::size_t side) const { return split() && sides_.at(side)->shard->fenced(); }
+  std::uint64_t flushes() const;
+  std::uint64_t flushed_changes() const;
 
   // Called for each push of a durable commit, from the writer's thread with UseWriter: must be
   // safe from any thread.
@@ -149,9 +168,9 @@ class Node {
   // with UseWriter): the daemon wakes the dispatcher with it.
   void SetEventsCommitted(std::function<void()> f) { events_committed_ = std::move(f); }
   // Called whenever a ticket was started, so the owner can run matchmaking soon (event-driven
-  // matching; the daemon posts RunMatchmaking to the matchmaking thread, coalescing bursts).
-  // Called on the matchmaking shard's owner thread.
-  void SetRunScheduler(std::function<void()> s) { schedule_run_ = std::move(s); }
+  // matching; the daemon posts RunMatchmaking(side) to that side's thread, coalescing bursts).
+  // Called on the matchmaking side's owner thread, with the side.
+  void SetRunScheduler(std::function<void(std::size_t side)> s) { schedule_run_ = std::move(s); }
 
   // --- the parts, by resource ----------------------------------------------------------------
   Definitions& definitions() { return definitions_; }
@@ -162,11 +181,11 @@ class Node {
   const GameServers& game_servers() const { return game_servers_; }
 
   // --- time ------------------------------------------------------------------------------------
-  // Runs matchmaking (and, with one shard, waiting placements) now, event-driven after new
-  // tickets; on the matchmaking shard's owner thread.
-  void RunMatchmaking();
+  // Runs matchmaking of one side (and, with one shard, waiting placements) now, event-driven
+  // after new tickets; on the side's owner thread.
+  void RunMatchmaking(std::size_t side = 0);
   // Applies timeouts and retries; call periodically (e.g. every 100 ms) on the node's thread. With
-  // matchmaking_shard, the matchmaking side's part is posted to its thread.
+  // matchmaking_shard, each matchmaking side's part is posted to its thread.
   void Tick();
 
   const fleet::FleetCore& fleet() const { return *fleet_; }
@@ -175,10 +194,27 @@ class Node {
   friend class Definitions;
   friend class Tickets;
   friend class GameServers;
+  // One matchmaking side: its core (its configurations' tickets and matchers) and, with
+  // matchmaking_shard, its shard (without: the node's one shard, live_).
+  struct Side {
+    std::unique_ptr<Shard> shard;
+    std::unique_ptr<matchmaking::MatchmakingCore> core;
+    std::atomic<bool> tick_pending{false};
+  };
+  bool split() const { return sides_.front()->shard != nullptr; }
   // What a durable commit tells at once: the views, the dispatcher, the game servers' pushes, and
-  // the notices for the other shard (`to`). Runs in the writer's completion (its thread, commit
-  // order), or on the owner thread without a writer.
-  void Publish(const Committed& c, Shard* to);
+  // the notices for the other side: from a matchmaking side to the server side, from the server
+  // side to every matchmaking side (`from_server`). Runs in the writer's completion (its thread,
+  // commit order), or on the owner thread without a writer.
+  void Publish(const Committed& c, bool from_server);
+  void RunOnSide(std::size_t side, std::function<void()> f) const;
+  // The matchmaking side the calling code works for: the one whose RunOn* closure is running on
+  // this thread, else (the node driven from one thread, tests) the side that owns `configuration`.
+  std::size_t Here(const std::string& configuration) const;
+  std::size_t HereForTicket(const std::string& ticket_id) const;
+  // The side of a ticket's configuration as the ticket view knows it; the first side otherwise.
+  std::size_t SideOfTicket(const std::string& ticket_id) const;
+  matchmaking::MatchmakingCore& core(std::size_t side) const { return *sides_.at(side)->core; }
   // Hands notices committed by one shard to `to`, whose owner thread handles them as a live change.
   void Forward(Shard& to, std::vector<core::Notice> notices);
   // Builds the cores from the set-up and the store. reload: definitions come from the store
@@ -187,29 +223,29 @@ class Node {
   // The server side (fleet, placement, their bus subscriptions, fleets and queues) into `fx`, and
   // the matchmaking side (its core, definitions) into `fx`.
   Status BuildServer(const NodeSetup& setup, core::Effects* fx);
-  Status BuildMatchmaking(const NodeSetup& setup, bool reload, core::Effects* fx);
+  Status BuildMatchmaking(std::size_t side, const NodeSetup& setup, bool reload, core::Effects* fx);
   // Fence and reload after a failed commit (the shards' reload hooks): the whole node with one
   // shard; one side with two (a server side reloaded makes matchmaking ask again for its
   // placements).
   void Reload();
   void ReloadServer();
-  void ReloadMatchmaking();
+  void ReloadMatchmaking(std::size_t side);
   // Fences `shard`, runs `rebuild` (drop its memory, read it back) and unfences it; false, and
   // the shard stays fenced (a tick tries again), when that fails.
   bool ReloadShard(Shard& shard, const char* what, const std::function<Status()>& rebuild);
-  // Matchmaking's part of a tick (its thread).
-  void TickMatchmaking();
+  // A matchmaking side's part of a tick (its thread).
+  void TickMatchmaking(std::size_t side);
   void Announce(const std::vector<core::Push>& pushes);
   // Hands the writes of a durable commit to the views the loops read.
   void ApplyToViews(const std::vector<store::Write>& writes);
   Status Restore();
   Status RestoreServer();
-  Status RestoreMatchmaking();
+  Status RestoreMatchmaking(std::size_t side);
   // What matchmaking reads of the server side: the placement core with one shard, the server
   // view with two.
   const core::ServerReads& server_reads() const;
-  Shard& match_shard() { return match_ ? *match_ : live_; }
-  const Shard& match_shard() const { return match_ ? *match_ : live_; }
+  Shard& match_shard(std::size_t side) { return split() ? *sides_.at(side)->shard : live_; }
+  const Shard& match_shard(std::size_t side) const { return split() ? *sides_.at(side)->shard : live_; }
 
   store::Store& store_;
   const Env env_;
@@ -218,20 +254,18 @@ class Node {
   std::string account_;
   std::unique_ptr<fleet::FleetCore> fleet_;
   std::unique_ptr<placement::PlacementCore> placement_;
-  std::unique_ptr<matchmaking::MatchmakingCore> matchmaking_;
   PushSink push_;
-  std::function<void()> schedule_run_;
+  std::function<void(std::size_t)> schedule_run_;
   std::function<void()> events_committed_;
   std::unordered_map<std::string, fleet::Compute> computes_;  // fleet/compute → compute (and token)
   NodeSetup setup_;                                      // for reloads
   TicketView ticket_view_;                               // committed tickets (kept through reloads)
   FleetView fleet_view_;                                 // computes and live processes, for the loops
   ServerView server_view_;                               // the server side for matchmaking (two shards)
-  // The commit pipeline of the live state: all of it with one shard, the server side's with two.
+  // The commit pipeline of the live state: all of it with one shard, the server side's when split.
   Shard live_;
-  std::unique_ptr<Shard> match_;                         // the matchmaking shard (matchmaking_shard)
+  std::vector<std::unique_ptr<Side>> sides_;             // the matchmaking sides: at least one
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> match_tick_pending_{false};
   // Notices handed over without a writer (start-up, and tests that drive the node from one
   // thread): handled in order by the outermost Forward, inside the publish of the commit that
   // handed over the first of them (so, there, a shard's answers may come out of order).

@@ -280,9 +280,9 @@ TEST_F(NodeWriterTest, ATicketStartedAndMatchedInOneTurnIsWrittenOnce) {
   auto reconfigured = Current();
   reconfigured.rule_set_name = "rules-1v1";
   ASSERT_TRUE(node_.definitions().UpdateConfiguration(reconfigured).ok());
-  node_.SetRunScheduler([this] {
+  node_.SetRunScheduler([this](std::size_t side) {
     std::lock_guard lock(mu_);
-    posted_.push_back([this] { node_.RunMatchmaking(); });
+    posted_.push_back([this, side] { node_.RunMatchmaking(side); });
   });
   std::vector<std::shared_ptr<Answer>> answers{StartAsync("a1"), StartAsync("a2")};
   const auto before = writer_.stats().submitted;

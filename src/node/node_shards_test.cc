@@ -306,44 +306,21 @@ class NodeShardsWriterTest : public NodeShardsTest {
  protected:
   void SetUp() override {
     NodeShardsTest::SetUp();
-    node_.UseWriter(writer_, Poster(server_), Poster(matchmaking_));
+    node_.UseWriter(writer_, server_.Poster(), {matchmaking_.Poster()});
   }
   void TearDown() override { writer_.Stop(); }
 
-  struct Queue {
-    std::mutex mu;
-    std::deque<std::function<void()>> posted;
-  };
-  static Node::Post Poster(Queue& q) {
-    return [&q](std::function<void()> f) {
-      std::lock_guard lock(q.mu);
-      q.posted.push_back(std::move(f));
-    };
-  }
-  static std::size_t RunPosted(Queue& q) {
-    std::deque<std::function<void()>> batch;
-    {
-      std::lock_guard lock(q.mu);
-      batch.swap(q.posted);
-    }
-    for (auto& f : batch) f();
-    return batch.size();
-  }
-  static bool Empty(Queue& q) {
-    std::lock_guard lock(q.mu);
-    return q.posted.empty();
-  }
   // Runs both queues until `done` holds (false after 10 s).
   bool RunUntil(const std::function<bool()>& done) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!done()) {
       if (std::chrono::steady_clock::now() > deadline) return false;
-      if (RunPosted(server_) + RunPosted(matchmaking_) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      if (server_.Run() + matchmaking_.Run() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     return true;
   }
   void StartAsync(const std::string& id) {
-    node_.RunOnMatchmaking([this, id] {
+    node_.RunOnConfiguration("cfg", [this, id] {
       node_.tickets().StartMatchmakingAsync("cfg", {testing::Player("player-" + id)}, "", id,
                                             [](Result<matchmaking::Ticket> t) { EXPECT_TRUE(t.ok()); });
     });
@@ -351,14 +328,14 @@ class NodeShardsWriterTest : public NodeShardsTest {
   bool StoredAs(const std::string& id, const char* status) { return Stored(store::Table::kTickets, id) == status; }
 
   store::CommitWriter writer_{faults_};
-  Queue server_, matchmaking_;
+  testing::PostQueue server_, matchmaking_;
 };
 
 TEST_F(NodeShardsWriterTest, EachSideCommitsItsOwnBatchesAndHandsTheOtherItsNoticesOnItsOwnThread) {
   std::string key = Ready(1);
   StartAsync("a");
   StartAsync("b");
-  node_.RunOnMatchmaking([this] { node_.RunMatchmaking(); });
+  node_.RunOnDefinitions([this] { node_.RunMatchmaking(); });
   ASSERT_TRUE(RunUntil([&] { return !OnlyGameSession().empty(); }));
   // The request went to the server side's queue, not run on matchmaking's.
   EXPECT_EQ(Stored(store::Table::kTickets, "a"), "PLACING");
@@ -376,18 +353,18 @@ TEST_F(NodeShardsWriterTest, EachSideCommitsItsOwnBatchesAndHandsTheOtherItsNoti
 TEST_F(NodeShardsWriterTest, ARequestHandedOverAfterTheStopBeganIsAskedForAgainAtTheNextStart) {
   StartAsync("a");
   StartAsync("b");
-  node_.RunOnMatchmaking([this] { node_.RunMatchmaking(); });
+  node_.RunOnDefinitions([this] { node_.RunMatchmaking(); });
   // Matchmaking's queue only: the tickets' PLACING commits, and the request waits on the server
   // side's queue.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!StoredAs("a", "PLACING") && std::chrono::steady_clock::now() < deadline) RunPosted(matchmaking_);
+  while (!StoredAs("a", "PLACING") && std::chrono::steady_clock::now() < deadline) matchmaking_.Run();
   ASSERT_TRUE(StoredAs("a", "PLACING"));
   std::string match = node_.tickets().GetTicket("a")->match_id;
   node_.BeginStop();
-  ASSERT_TRUE(RunUntil([&] { return writer_.stats().queued == 0 && Empty(server_); }));
+  ASSERT_TRUE(RunUntil([&] { return writer_.stats().queued == 0 && server_.Empty(); }));
   writer_.Stop();
-  RunPosted(server_);
-  RunPosted(matchmaking_);
+  server_.Run();
+  matchmaking_.Run();
   EXPECT_EQ(Stored(store::Table::kPlacements, match), "(absent)");  // dropped at the stop
   // The next start asks again.
   Node next(*db_, env_, NodeOptions{.matchmaking_shard = true});

@@ -1,10 +1,14 @@
 #pragma once
 // For node tests: a set-up with one fleet (f1, one compute c1 in custom-a), one queue (q1, 30 s)
 // and one configuration (cfg) of the rule set `rules` on that queue; and a game server process of
-// that compute, as the server socket drives it.
+// that compute, as the server socket drives it; and a queue standing for an owner thread, which a
+// test drains by hand.
 //
-// Thread safety: a plain function.
+// Thread safety: plain functions; PostQueue's Post from any thread.
 
+#include <deque>
+#include <functional>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -68,5 +72,35 @@ inline Status ActivateSession(Node& node, const std::string& key, const std::str
   activate.game_session_id = arn;
   return node.game_servers().Request(key, fleet::ClientMessage{"r-2", activate}, &reply);
 }
+
+// An owner thread's queue for Node::UseWriter: closures are posted from any thread (the writer's
+// completions among them) and run when the test calls Run.
+class PostQueue {
+ public:
+  Node::Post Poster() {
+    return [this](std::function<void()> f) {
+      std::lock_guard lock(mu_);
+      posted_.push_back(std::move(f));
+    };
+  }
+  // Runs what is queued now (not what it posts meanwhile); how many ran.
+  std::size_t Run() {
+    std::deque<std::function<void()>> batch;
+    {
+      std::lock_guard lock(mu_);
+      batch.swap(posted_);
+    }
+    for (auto& f : batch) f();
+    return batch.size();
+  }
+  bool Empty() {
+    std::lock_guard lock(mu_);
+    return posted_.empty();
+  }
+
+ private:
+  std::mutex mu_;
+  std::deque<std::function<void()>> posted_;
+};
 
 }  // namespace muster::node::testing

@@ -45,7 +45,7 @@ void ServerView::Replace(const std::vector<placement::Placement>& pending,
   pending_.clear();
   for (const auto& p : pending) {
     if (p.status == placement::PlacementStatus::kPending) {
-      pending_[p.request.placement_id] = !p.request.matchmaker_data.empty();
+      pending_[p.request.placement_id] = Origin(p.request);
     }
   }
   sessions_.clear();
@@ -68,7 +68,7 @@ void ServerView::Apply(const std::vector<store::Write>& writes) {
       if (!gone && w.row.status == kPending) {
         if (!pending_.count(w.row.id)) {  // its origin is read once, when it starts
           auto p = placement::PlacementCore::FromRow(w.row);
-          pending_[w.row.id] = p.ok() && !p->request.matchmaker_data.empty();
+          pending_[w.row.id] = p.ok() ? Origin(p->request) : Asker{};
         }
       } else {
         pending_.erase(w.row.id);
@@ -99,11 +99,16 @@ bool ServerView::PlacementPending(const std::string& placement_id) const {
   return pending_.count(placement_id) > 0;
 }
 
-std::vector<std::string> ServerView::MatchPlacementsPending() const {
+ServerView::Asker ServerView::Origin(const core::PlacementRequest& r) {
+  if (r.matchmaker_data.empty()) return {};
+  return {true, core::MatchmakerDataConfiguration(r.matchmaker_data)};
+}
+
+std::vector<core::MatchPlacement> ServerView::MatchPlacementsPending() const {
   std::shared_lock lock(mu_);
-  std::vector<std::string> out;
-  for (const auto& [id, asked_by_matchmaking] : pending_) {
-    if (asked_by_matchmaking) out.push_back(id);
+  std::vector<core::MatchPlacement> out;
+  for (const auto& [id, asker] : pending_) {
+    if (asker.matchmaking) out.push_back({id, asker.configuration});
   }
   return out;
 }

@@ -47,7 +47,7 @@ class ServerView : public core::ServerReads {
 
   std::optional<core::QueueInfo> Queue(const std::string& name) const override;
   bool PlacementPending(const std::string& placement_id) const override;
-  std::vector<std::string> MatchPlacementsPending() const override;
+  std::vector<core::MatchPlacement> MatchPlacementsPending() const override;
   std::optional<core::RunningSession> GameSession(const std::string& arn) const override;
 
  private:
@@ -57,13 +57,18 @@ class ServerView : public core::ServerReads {
     int max_players = 0;
     std::map<std::string, std::string> holding;  // player session id → player id (RESERVED or ACTIVE)
   };
+  // Who asked for a pending placement: matchmaking (for which configuration), or not.
+  struct Asker {
+    bool matchmaking = false;
+    std::string configuration;
+  };
+  static Asker Origin(const core::PlacementRequest& r);
   void PutSessionLocked(const fleet::GameSession& g);
   void PutPlayerLocked(const fleet::PlayerSession& p);
 
   mutable std::shared_mutex mu_;
   std::map<std::string, core::QueueInfo> queues_;     // GUARDED_BY(mu_)
-  // Pending placements → whether matchmaking asked for it.
-  std::unordered_map<std::string, bool> pending_;      // GUARDED_BY(mu_)
+  std::unordered_map<std::string, Asker> pending_;     // GUARDED_BY(mu_), pending placements
   std::unordered_map<std::string, Session> sessions_;  // GUARDED_BY(mu_), live ones by ARN
 };
 

@@ -75,6 +75,16 @@ Committed Shard::Tell(core::Effects& fx) const {
   return c;
 }
 
+bool Shard::Forwards(const core::Effects& fx) const {
+  for (const auto& n : fx.notices) {
+    const char* topic = core::TopicOf(n);
+    for (const auto& f : hooks_.foreign_topics) {
+      if (f == topic) return true;
+    }
+  }
+  return false;
+}
+
 Status Shard::CommitNow(core::Effects fx) {
   fx = bus_.Cascade(std::move(fx));
   if (!fx.writes.empty() || !fx.events.empty()) MUSTER_RETURN_IF_ERROR(store_.Commit(fx.writes, fx.events));
@@ -91,6 +101,9 @@ Status Shard::Apply(core::Effects fx, bool fatal) {
 void Shard::Commit(core::Effects fx, bool fatal, Then then, bool wait) {
   fx = bus_.Cascade(std::move(fx));
   const bool writes = !fx.writes.empty() || !fx.events.empty();
+  // Nothing to commit, tell or answer (an outcome handed to a matchmaking side that does not
+  // hold its match): the turn's batch goes on undisturbed.
+  if (!writes && !wait && !then && fx.pushes.empty() && !Forwards(fx)) return;
   if (writer_ && fatal && !wait && writes) {
     // Joins the turn's batch (see pending_); the first change of a turn posts its flush, which
     // runs after what is already queued on this thread (the matchmaking run included).

@@ -132,6 +132,8 @@ class Shard {
   // Submits `fx` as one batch (or commits it at once without a writer) and queues its delivery;
   // delivers nothing itself.
   std::shared_ptr<InFlight> Enqueue(core::Effects fx, bool fatal, Then then);
+  // Whether `fx` holds a notice for another shard (of a foreign topic).
+  bool Forwards(const core::Effects& fx) const;
   // What a durable commit of `fx` tells (views, pushes, forwarded notices); takes its pushes.
   Committed Tell(core::Effects& fx) const;
   void Publish(const Committed& c) const;

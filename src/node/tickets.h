@@ -2,11 +2,14 @@
 // The node's matchmaking tickets: started by clients (client API) and by the management API,
 // stopped, accepted, backfilled, and read back as committed.
 //
-// Thread safety: a part of the Node (node.h); runs on the matchmaking shard's owner thread
-// (Node::RunOnMatchmaking; the node's thread with one shard), except GetTicket (any thread: it
-// reads the ticket view and the store).
+// Thread safety: a part of the Node (node.h); runs on the owner thread of the matchmaking side
+// the operation concerns (Node::RunOnConfiguration for starts, Node::RunOnTicket for the rest;
+// the node's thread with one shard), except GetTicket and ConfigurationLocations (any thread:
+// they read the ticket view, the catalogue of configurations and the store).
 
+#include <cstddef>
 #include <functional>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -52,13 +55,17 @@ class Tickets {
   void Start(const std::string& configuration, std::vector<matchmaking::PlayerInput> players,
              const std::string& owner, std::string ticket_id, TicketDone done, bool wait);
   // Checks and stages a new ticket.
-  Result<core::Effects> Stage(const std::string& configuration, std::vector<matchmaking::PlayerInput> players,
-                              const std::string& owner, const std::string& ticket_id);
-  // Whether a ticket id is taken: by a stored ticket, or by one whose insert is on its way.
-  Status CheckNewId(const std::string& ticket_id) const;
+  Result<core::Effects> Stage(std::size_t side, const std::string& configuration,
+                              std::vector<matchmaking::PlayerInput> players, const std::string& owner,
+                              const std::string& ticket_id);
+  // Reserves a ticket id given by the caller until its insert is durable (Release): kConflict
+  // when it is taken by a stored ticket or by one whose insert is on its way. "" reserves nothing.
+  Status Reserve(const std::string& ticket_id);
+  void Release(const std::string& ticket_id);
 
   Node& node_;
-  std::set<std::string> inserting_;  // tickets staged, their insert not yet durable
+  mutable std::mutex inserting_mu_;  // the sides' threads share it
+  std::set<std::string> inserting_;  // GUARDED_BY(inserting_mu_): staged, their insert not yet durable
 };
 
 }  // namespace muster::node

@@ -77,10 +77,12 @@ std::vector<std::string> PlacementCore::QueueLocations(const std::string& name) 
   return out;
 }
 
-std::vector<std::string> PlacementCore::MatchPlacementsPending() const {
-  std::vector<std::string> out;
+std::vector<core::MatchPlacement> PlacementCore::MatchPlacementsPending() const {
+  std::vector<core::MatchPlacement> out;
   for (const auto& [id, p] : placements_) {
-    if (!p.request.matchmaker_data.empty()) out.push_back(id);
+    if (!p.request.matchmaker_data.empty()) {
+      out.push_back({id, core::MatchmakerDataConfiguration(p.request.matchmaker_data)});
+    }
   }
   return out;
 }

@@ -114,7 +114,7 @@ class PlacementCore : public core::ServerReads {
   // core::ServerReads.
   std::optional<core::QueueInfo> Queue(const std::string& name) const override;
   bool PlacementPending(const std::string& placement_id) const override { return Find(placement_id) != nullptr; }
-  std::vector<std::string> MatchPlacementsPending() const override;
+  std::vector<core::MatchPlacement> MatchPlacementsPending() const override;
   std::optional<core::RunningSession> GameSession(const std::string& arn) const override;
 
   void Restore(std::vector<Placement> pending);

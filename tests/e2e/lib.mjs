@@ -91,7 +91,8 @@ function collect(proc, name) {
 }
 
 // Flags every musterd of a run gets (space-separated), after its own: the suite runs once as
-// musterd runs by default and once with MUSTER_E2E_FLAGS="--matchmaking-thread true"
+// musterd runs by default and once with MUSTER_E2E_FLAGS="--matchmaking-thread true
+// --matchmaking-threads 2" (two matchmaking sides)
 // (tests/CMakeLists.txt).
 const EXTRA_FLAGS = (process.env.MUSTER_E2E_FLAGS || "").split(" ").filter((f) => f !== "");
 
