@@ -157,7 +157,9 @@ void ManagementApi::Handle(std::string_view op, std::string_view body, net::Resp
     if (op == "StopMatchmaking" || op == "StopMatchBackfill" || op == "AcceptMatch") {
       return node_.RunOnTicket(field("TicketId"), std::move(run));
     }
-    return node_.RunOnDefinitions(std::move(run));  // rule sets, lists, DescribeMatchmaking
+    // Reads of committed tickets (the ticket view and the store): here, on the connection's loop.
+    if (op == "DescribeMatchmaking") return run();
+    return node_.RunOnDefinitions(std::move(run));  // rule sets and the lists
   }
   // The intake path: parsed here (the connection's loop), started on the thread of the
   // configuration's matchmaking side, answered once the ticket is durable.

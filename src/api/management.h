@@ -15,7 +15,8 @@
 // like the parts of the Node it calls (definitions, tickets). Handle(op, body, respond) may run
 // on any thread: it parses StartMatchmaking where it is called and posts the rest to that thread
 // (Node::RunOnConfiguration, RunOnTicket or RunOnDefinitions, by the field that names the
-// configuration or the ticket), whence the answers come.
+// configuration or the ticket), whence the answers come; DescribeMatchmaking, which reads only
+// committed tickets, is answered where it is called.
 
 #include <string_view>
 

@@ -161,7 +161,9 @@ int Run(int argc, char** argv) {
   // Matchmaking's own loops (matchmaking_thread): one per matchmaking side, each running its
   // shard's changes, runs and commit completions. Without: the node's loop is the one side's.
   const std::size_t match_sides =
-      !cfg.matchmaking_thread ? 1 : cfg.matchmaking_threads > 0 ? static_cast<std::size_t>(cfg.matchmaking_threads) : cores;
+      !cfg.matchmaking_thread ? 1
+      : cfg.matchmaking_threads > 0 ? static_cast<std::size_t>(cfg.matchmaking_threads)
+                                    : std::min<std::size_t>(cores, 64);
   std::vector<std::unique_ptr<boost::asio::io_context>> match_ioc;
   std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> match_work;
   if (cfg.matchmaking_thread) {

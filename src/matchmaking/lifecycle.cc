@@ -294,10 +294,10 @@ Result<core::Effects> MatchmakingCore::StartBackfill(const std::string& configur
       return Error::InvalidArgument("Players[" + std::to_string(i) + "].Team: every player of a backfill request needs the team it is on");
     }
   }
-  // One live backfill ticket per session: a new request replaces one that is still searching
-  // (as in the managed service); one in a proposed match or being placed stays.
+  // One live backfill ticket per session and configuration: a new request replaces one that is
+  // still searching (as in the managed service); one in a proposed match or being placed stays.
   std::string replaces;
-  if (auto b = backfills_.find(game_session_arn); b != backfills_.end()) {
+  if (auto b = backfills_.find({game_session_arn, configuration}); b != backfills_.end()) {
     auto old = tickets_.find(b->second);
     if (old != tickets_.end() && old->second.status != TicketStatus::kQueued &&
         old->second.status != TicketStatus::kSearching) {
@@ -326,7 +326,7 @@ Result<core::Effects> MatchmakingCore::StartBackfill(const std::string& configur
   core::Effects fx;
   fx.writes.push_back(store::Write::Insert(store::Table::kTickets, ToRow(t, clock_.NowMillis())));
   if (replaces.empty()) {
-    backfills_[game_session_arn] = ticket_id;
+    backfills_[{game_session_arn, configuration}] = ticket_id;
   } else {
     // The replaced ticket's end is stored in the same commit as the new ticket (computed on a
     // copy: nothing changes in memory until CommitStart, so AbortStart leaves it searching).
@@ -362,7 +362,7 @@ void MatchmakingCore::CommitStart(const std::string& ticket_id) {
     LeaveSearch(old->second);
     Forget(old_id);
   }
-  backfills_[nt->second.backfill_game_session_arn] = ticket_id;
+  backfills_[{nt->second.backfill_game_session_arn, nt->second.configuration_name}] = ticket_id;
 }
 
 core::Effects MatchmakingCore::Transition(Ticket& t, TicketStatus to, const std::string& reason,
@@ -406,7 +406,7 @@ void MatchmakingCore::Forget(const std::string& ticket_id) {
   if (it == tickets_.end()) return;
   const Ticket& t = it->second;
   if (t.backfill) {
-    auto b = backfills_.find(t.backfill_game_session_arn);
+    auto b = backfills_.find({t.backfill_game_session_arn, t.configuration_name});
     if (b != backfills_.end() && b->second == ticket_id) backfills_.erase(b);
   } else {
     for (const auto& p : t.players) {
@@ -545,7 +545,7 @@ core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
     }
     std::string id = t.ticket_id;
     if (t.backfill) {
-      backfills_[t.backfill_game_session_arn] = id;
+      backfills_[{t.backfill_game_session_arn, t.configuration_name}] = id;
     } else {
       for (const auto& p : t.players) live_players_[{t.configuration_name, p.player_id}] = id;
     }
@@ -600,7 +600,8 @@ core::Effects MatchmakingCore::Reconcile() {
   // Backfills of sessions Muster placed that ended: a GameSessionEnded was lost. (A STANDALONE
   // configuration backfills the game's own sessions, which the server side does not know.)
   std::vector<std::string> ended;
-  for (const auto& [arn, ticket_id] : backfills_) {
+  for (const auto& [key, ticket_id] : backfills_) {
+    const std::string& arn = key.first;
     auto t = tickets_.find(ticket_id);
     if (t == tickets_.end()) continue;
     auto cfg = configs_.find(t->second.configuration_name);

@@ -115,8 +115,8 @@ class MatchmakingCore {
   void Subscribe(bus::Bus& bus);
 
   // Which configurations this core answers for when it reconciles with the server side: when
-  // several cores share one server side (a shard per configuration, node/node.h), each stops only
-  // the lost placements of the configurations that are its own, including deleted ones. Unset:
+  // several cores share one server side (matchmaking sides, node/node.h), each stops only the
+  // lost placements of the configurations that are its own, including deleted ones. Unset:
   // every configuration (one core).
   using Owns = std::function<bool(const std::string& configuration)>;
   void SetOwns(Owns owns) { owns_ = std::move(owns); }
@@ -134,7 +134,7 @@ class MatchmakingCore {
                                     std::vector<PlayerInput> players, std::string owner);
   Result<core::Effects> StopTicket(const std::string& ticket_id);
   // Starts a backfill ticket for a game session; `players` are its current players, each with
-  // Team. One live backfill ticket per game session: a new request replaces one still searching
+  // Team. One live backfill ticket per game session and configuration: a new request replaces one still searching
   // (ended in the same commit; CommitStart updates memory after it); kConflict while the old one is in a
   // proposed match or being placed. In WITH_QUEUE mode the game session must be ACTIVE.
   Result<core::Effects> StartBackfill(const std::string& configuration, std::string ticket_id,
@@ -245,7 +245,8 @@ class MatchmakingCore {
   // (configuration, player id) → live ticket id: a player is in one live ticket per configuration.
   std::map<std::pair<std::string, std::string>, std::string> live_players_;
   Owns owns_;
-  std::map<std::string, std::string> backfills_;      // game session ARN → live backfill ticket
+  // (game session ARN, configuration) → live backfill ticket: one per session and configuration.
+  std::map<std::pair<std::string, std::string>, std::string> backfills_;
   std::map<std::string, std::string> replacing_;      // new backfill ticket → the one it replaces
   std::vector<std::string> queued_;                   // QUEUED tickets, in arrival order
   std::vector<std::string> invalidated_;  // searching tickets a new rule set refused (fail in Run)

@@ -593,6 +593,33 @@ TEST_F(FlowTest, PlayersOfABackfilledSessionMaySearchAgain) {
   }
 }
 
+// One live backfill ticket per session and configuration (docs/matchmaking.md): configurations
+// may be owned by different matchmaking sides, which share nothing. The session's end cancels
+// every one of them.
+TEST_F(FlowTest, ASessionHasOneLiveBackfillTicketPerConfigurationAndItsEndCancelsThemAll) {
+  auto spec = Spec();
+  spec.mode = FlexMatchMode::kStandalone;
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  spec.name = "other";
+  spec.arn = "arn:other";
+  ASSERT_TRUE(mm_.PutConfiguration(spec).ok());
+  ASSERT_TRUE(mm_.StartBackfill("cfg", "bf-1", "session-9", Player("px", 1000, "red")).ok());
+  mm_.CommitStart("bf-1");
+  ASSERT_TRUE(mm_.StartBackfill("other", "bf-2", "session-9", Player("px", 1000, "red")).ok());
+  mm_.CommitStart("bf-2");
+  EXPECT_NE(mm_.Find("bf-1"), nullptr);  // not replaced by the other configuration's
+  // The same configuration's request replaces its searching ticket.
+  ASSERT_TRUE(mm_.StartBackfill("other", "bf-3", "session-9", Player("px", 1000, "red")).ok());
+  mm_.CommitStart("bf-3");
+  EXPECT_EQ(mm_.Find("bf-2"), nullptr);
+  auto fx = mm_.OnFleetNotice(core::GameSessionEnded{"", "session-9", "the game session ended"});
+  EXPECT_EQ(mm_.Find("bf-1"), nullptr);
+  EXPECT_EQ(mm_.Find("bf-3"), nullptr);
+  int cancelled = 0;
+  for (const auto& w : fx.writes) cancelled += w.row.status == "CANCELLED";
+  EXPECT_EQ(cancelled, 2);
+}
+
 TEST_F(FlowTest, ABackfillMayListAPlayerWhoSearchesOnTheirOwn) {
   auto spec = Spec();
   spec.mode = FlexMatchMode::kStandalone;

@@ -278,14 +278,15 @@ core::Effects MatchmakingCore::MaybeAutoBackfill(const Config& cfg, const std::s
   // Only the players still holding a slot in the session (those who left are dropped).
   std::set<std::string> present(gs->present_players.begin(), gs->present_players.end());
   std::erase_if(players, [&](const PlayerInput& p) { return !present.count(p.player_id); });
-  if (players.empty() || backfills_.count(arn)) return fx;  // never replaces a running backfill
+  if (players.empty() || backfills_.count({arn, cfg.spec.name})) return fx;  // never replaces a running backfill
   if (static_cast<int>(players.size()) >= TeamCapacity(*cfg.spec.rule_set)) return fx;
   if (gs->occupied_slots() >= gs->max_players) return fx;
   auto started = StartBackfill(cfg.spec.name, "auto-backfill-" + random_.Uuid4(), arn, std::move(players));
   if (!started.ok()) return fx;  // e.g. a manual backfill is already running
   fx.Append(std::move(started).value());
-  tickets_.at(backfills_.at(arn)).auto_backfill = true;
-  Save(fx, tickets_.at(backfills_.at(arn)));
+  Ticket& started_ticket = tickets_.at(backfills_.at({arn, cfg.spec.name}));
+  started_ticket.auto_backfill = true;
+  Save(fx, started_ticket);
   return fx;
 }
 
@@ -364,18 +365,24 @@ core::Effects MatchmakingCore::OnFleetNotice(const core::Notice& notice) {
   core::Effects fx;
   const auto* ended = std::get_if<core::GameSessionEnded>(&notice);
   if (!ended) return fx;
-  auto b = backfills_.find(ended->game_session_arn);
-  if (b == backfills_.end()) return fx;
-  auto it = tickets_.find(b->second);
-  if (it == tickets_.end()) return fx;
-  Ticket& t = it->second;
-  if (t.status != TicketStatus::kQueued && t.status != TicketStatus::kSearching) return fx;
-  LeaveSearch(t);
-  t.auto_backfill = false;
-  // No UpdateGameSession: the session is gone.
-  fx.Append(Transition(t, TicketStatus::kCancelled, "GameSessionEnded",
-                       "the game session being backfilled ended"));
-  Forget(t.ticket_id);
+  // The session's backfill tickets, one per configuration that backfills it.
+  std::vector<std::string> ids;
+  for (auto b = backfills_.lower_bound({ended->game_session_arn, ""});
+       b != backfills_.end() && b->first.first == ended->game_session_arn; ++b) {
+    ids.push_back(b->second);
+  }
+  for (const auto& id : ids) {
+    auto it = tickets_.find(id);
+    if (it == tickets_.end()) continue;
+    Ticket& t = it->second;
+    if (t.status != TicketStatus::kQueued && t.status != TicketStatus::kSearching) continue;
+    LeaveSearch(t);
+    t.auto_backfill = false;
+    // No UpdateGameSession: the session is gone.
+    fx.Append(Transition(t, TicketStatus::kCancelled, "GameSessionEnded",
+                         "the game session being backfilled ended"));
+    Forget(t.ticket_id);
+  }
   return fx;
 }
 

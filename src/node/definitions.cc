@@ -1,5 +1,7 @@
 #include "node/definitions.h"
 
+#include <iterator>
+
 #include "common/log.h"
 #include "node/node.h"
 
@@ -366,13 +368,7 @@ Status Definitions::SetUp(std::size_t side, const NodeSetup& setup, core::Effect
   core::Effects& fx = *out;
   auto& core = node_.core(side);
   auto mine = [&](const std::string& name) { return node_.MatchmakingSideOf(name) == side; };
-  {
-    // What the side held is read back below (a reload).
-    std::lock_guard lock(catalog_mu_);
-    for (auto it = catalog_.begin(); it != catalog_.end();) {
-      it = it->second.side == side ? catalog_.erase(it) : std::next(it);
-    }
-  }
+  std::vector<matchmaking::ConfigurationSpec> loaded;  // the side's part of the catalogue, at the end
   const Millis now = node_.clock_.NowMillis();
   std::map<std::string, RuleSetRecord> rule_sets;  // stored, then the set-up over them
   MUSTER_ASSIGN_OR_RETURN(auto rs_rows, AllRows(node_.store_, store::Table::kRuleSets));
@@ -438,7 +434,7 @@ Status Definitions::SetUp(std::size_t side, const NodeSetup& setup, core::Effect
     const std::string name = spec.name;
     auto st = core.PutConfiguration(std::move(spec));
     if (!st.ok()) return Error::InvalidArgument("configuration: " + st.error().message);
-    Catalogue(side, *core.FindConfiguration(name));
+    loaded.push_back(*core.FindConfiguration(name));
   }
   // Configurations created through the management API in earlier runs. One that no longer fits
   // (its queue left the set-up) is kept in the store but not served; the log says why.
@@ -451,7 +447,16 @@ Status Definitions::SetUp(std::size_t side, const NodeSetup& setup, core::Effect
       MLOG(kWarn) << "stored matchmaking configuration '" << name << "' not loaded: " << st.error().message;
       continue;
     }
-    Catalogue(side, *core.FindConfiguration(name));
+    loaded.push_back(*core.FindConfiguration(name));
+  }
+  // The side's entries are replaced at once: a list on another side never sees them missing.
+  std::lock_guard lock(catalog_mu_);
+  for (auto it = catalog_.begin(); it != catalog_.end();) {
+    it = it->second.side == side ? catalog_.erase(it) : std::next(it);
+  }
+  for (auto& spec : loaded) {
+    std::string name = spec.name;
+    catalog_[name] = {side, std::move(spec)};
   }
   return OkStatus();
 }

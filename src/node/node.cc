@@ -157,6 +157,7 @@ void Node::RunOnTicket(const std::string& ticket_id, std::function<void()> f) co
 
 std::size_t Node::SideOfTicket(const std::string& ticket_id) const {
   if (sides_.size() == 1) return 0;
+  if (auto staged = tickets_.StagedSide(ticket_id)) return *staged;
   auto t = ticket_view_.Find(ticket_id);
   return t && t->ok() ? MatchmakingSideOf((*t)->configuration_name) : 0;
 }
@@ -353,8 +354,7 @@ void Node::Announce(const std::vector<core::Push>& pushes) {
 
 Status Node::Restore() {
   MUSTER_RETURN_IF_ERROR(RestoreServer());
-  for (std::size_t i = 0; i < sides_.size(); ++i) MUSTER_RETURN_IF_ERROR(RestoreMatchmaking(i));
-  return OkStatus();
+  return RestoreMatchmaking(std::nullopt);
 }
 
 Status Node::RestoreServer() {
@@ -417,23 +417,29 @@ Status Node::RestoreServer() {
   return OkStatus();
 }
 
-Status Node::RestoreMatchmaking(std::size_t side) {
+Status Node::RestoreMatchmaking(std::optional<std::size_t> only) {
+  // The live tickets are read once and handed to the sides that own their configurations.
   std::size_t skipped = 0;
-  std::vector<matchmaking::Ticket> tickets;
+  std::vector<std::vector<matchmaking::Ticket>> tickets(sides_.size());
   for (const char* st : {"QUEUED", "SEARCHING", "REQUIRES_ACCEPTANCE", "PLACING"}) {
     MUSTER_ASSIGN_OR_RETURN(auto rows, AllWithStatus(store_, Table::kTickets, st));
     for (const auto& r : rows) {
       auto t = Readable(matchmaking::MatchmakingCore::FromRow(r), "matchmaking ticket", r, &skipped);
-      if (!t || MatchmakingSideOf(t->configuration_name) != side) continue;
-      tickets.push_back(std::move(*t));
+      if (!t) continue;
+      const std::size_t side = MatchmakingSideOf(t->configuration_name);
+      if (only && side != *only) continue;
+      tickets[side].push_back(std::move(*t));
       ticket_view_.Put(r);
     }
   }
-  std::size_t n_t = tickets.size();
-  MUSTER_RETURN_IF_ERROR(match_shard(side).CommitNow(core(side).Restore(std::move(tickets))));
-  if (n_t > 0) {
-    MLOG(kInfo) << "restored from " << store_.Engine() << ": " << n_t << " tickets"
-                << (sides_.size() > 1 ? " of matchmaking side " + std::to_string(side) : std::string());
+  for (std::size_t side = 0; side < sides_.size(); ++side) {
+    if (only && side != *only) continue;
+    std::size_t n_t = tickets[side].size();
+    MUSTER_RETURN_IF_ERROR(match_shard(side).CommitNow(core(side).Restore(std::move(tickets[side]))));
+    if (n_t > 0) {
+      MLOG(kInfo) << "restored from " << store_.Engine() << ": " << n_t << " tickets"
+                  << (sides_.size() > 1 ? " of matchmaking side " + std::to_string(side) : std::string());
+    }
   }
   if (skipped > 0) {
     MLOG(kError) << skipped << " stored tickets could not be read and were skipped (see above); they are left "

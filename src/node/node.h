@@ -46,6 +46,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -125,9 +126,9 @@ class Node {
   void RunOnConfiguration(const std::string& configuration, std::function<void()> f) const {
     RunOnSide(MatchmakingSideOf(configuration), std::move(f));
   }
-  // The same for an operation that names a ticket: the side of its configuration, as the ticket
-  // view knows it (a ticket not yet committed or unknown goes to the first side, which answers
-  // that it does not exist). Safe from any thread.
+  // The same for an operation that names a ticket: the side that staged it (until its start is
+  // durable), else the side of its configuration as the ticket view knows it; an unknown ticket
+  // goes to the first side, which answers that it does not exist. Safe from any thread.
   void RunOnTicket(const std::string& ticket_id, std::function<void()> f) const;
   // The same for the operations of definitions() that name no configuration (rule sets, lists):
   // the first side. Safe from any thread.
@@ -212,7 +213,7 @@ class Node {
   // this thread, else (the node driven from one thread, tests) the side that owns `configuration`.
   std::size_t Here(const std::string& configuration) const;
   std::size_t HereForTicket(const std::string& ticket_id) const;
-  // The side of a ticket's configuration as the ticket view knows it; the first side otherwise.
+  // The side of a ticket (see RunOnTicket); the first side when it is unknown.
   std::size_t SideOfTicket(const std::string& ticket_id) const;
   matchmaking::MatchmakingCore& core(std::size_t side) const { return *sides_.at(side)->core; }
   // Hands notices committed by one shard to `to`, whose owner thread handles them as a live change.
@@ -240,7 +241,8 @@ class Node {
   void ApplyToViews(const std::vector<store::Write>& writes);
   Status Restore();
   Status RestoreServer();
-  Status RestoreMatchmaking(std::size_t side);
+  // Every side's tickets, or `only` one side's.
+  Status RestoreMatchmaking(std::optional<std::size_t> only);
   // What matchmaking reads of the server side: the placement core with one shard, the server
   // view with two.
   const core::ServerReads& server_reads() const;

@@ -4,7 +4,7 @@
 
 namespace muster::node {
 
-Status Tickets::Reserve(const std::string& ticket_id) {
+Status Tickets::Reserve(const std::string& ticket_id, std::size_t side) {
   if (ticket_id.empty()) return OkStatus();  // the core draws a fresh one
   // An id taken by an ended ticket, or by one whose insert is still on its way to the store (on
   // any side), is refused here, not by the commit (a failed commit of staged memory reloads the
@@ -12,7 +12,7 @@ Status Tickets::Reserve(const std::string& ticket_id) {
   // it reserved or, once that insert is durable and released, finds its row.
   {
     std::lock_guard lock(inserting_mu_);
-    if (!inserting_.insert(ticket_id).second) return Error::Conflict("ticket " + ticket_id + " already exists");
+    if (!inserting_.emplace(ticket_id, side).second) return Error::Conflict("ticket " + ticket_id + " already exists");
   }
   auto row = node_.store_.Get(store::Table::kTickets, ticket_id);
   if (row.ok() && !*row) return OkStatus();
@@ -26,11 +26,18 @@ void Tickets::Release(const std::string& ticket_id) {
   inserting_.erase(ticket_id);
 }
 
+std::optional<std::size_t> Tickets::StagedSide(const std::string& ticket_id) const {
+  std::lock_guard lock(inserting_mu_);
+  auto it = inserting_.find(ticket_id);
+  if (it == inserting_.end()) return std::nullopt;
+  return it->second;
+}
+
 Result<core::Effects> Tickets::Stage(std::size_t side, const std::string& configuration,
                                      std::vector<matchmaking::PlayerInput> players, const std::string& owner,
                                      const std::string& ticket_id) {
   MUSTER_RETURN_IF_ERROR(node_.match_shard(side).Serving());
-  MUSTER_RETURN_IF_ERROR(Reserve(ticket_id));
+  MUSTER_RETURN_IF_ERROR(Reserve(ticket_id, side));
   auto fx = node_.core(side).StartTicket(configuration, ticket_id, std::move(players), owner);
   if (!fx.ok()) Release(ticket_id);
   return fx;
@@ -60,7 +67,7 @@ void Tickets::Start(const std::string& configuration, std::vector<matchmaking::P
   matchmaking::Ticket staged = *node_.core(side).Find(id);
   if (ticket_id.empty()) {  // drawn by the core: reserved now, for a client that would reuse it
     std::lock_guard lock(inserting_mu_);
-    inserting_.insert(id);
+    inserting_.emplace(id, side);
   }
   // The run is scheduled before the commit: posted ahead of the turn's flush, it matches the
   // ticket in the same batch as its start (Node::Commit).
@@ -107,9 +114,8 @@ Result<matchmaking::Ticket> Tickets::StartMatchBackfill(const std::string& confi
                                                         std::string ticket_id) {
   const std::size_t side = node_.Here(configuration);
   MUSTER_RETURN_IF_ERROR(node_.match_shard(side).Serving());
-  MUSTER_RETURN_IF_ERROR(Reserve(ticket_id));
-  auto& core = node_.core(side);
-  auto fx = core.StartBackfill(configuration, ticket_id, game_session_arn, std::move(players));
+  MUSTER_RETURN_IF_ERROR(Reserve(ticket_id, side));
+  auto fx = node_.core(side).StartBackfill(configuration, ticket_id, game_session_arn, std::move(players));
   if (!fx.ok()) {
     Release(ticket_id);
     return fx.take_error();
@@ -122,6 +128,7 @@ Result<matchmaking::Ticket> Tickets::StartMatchBackfill(const std::string& confi
     return Error::Unavailable("the backfill ticket could not be stored (" + st.error().message +
                               "); nothing was accepted, retry shortly");
   }
+  auto& core = node_.core(side);  // after the commit: a failed one (above) rebuilds it
   core.CommitStart(id);
   if (node_.schedule_run_) node_.schedule_run_(side);
   return *core.Find(id);

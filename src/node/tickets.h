@@ -10,7 +10,8 @@
 #include <cstddef>
 #include <functional>
 #include <mutex>
-#include <set>
+#include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -58,14 +59,19 @@ class Tickets {
   Result<core::Effects> Stage(std::size_t side, const std::string& configuration,
                               std::vector<matchmaking::PlayerInput> players, const std::string& owner,
                               const std::string& ticket_id);
-  // Reserves a ticket id given by the caller until its insert is durable (Release): kConflict
-  // when it is taken by a stored ticket or by one whose insert is on its way. "" reserves nothing.
-  Status Reserve(const std::string& ticket_id);
+  friend class Node;
+  // Reserves a ticket id given by the caller for `side` until its insert is durable (Release):
+  // kConflict when it is taken by a stored ticket or by one whose insert is on its way. ""
+  // reserves nothing.
+  Status Reserve(const std::string& ticket_id, std::size_t side);
   void Release(const std::string& ticket_id);
+  // The side of a ticket staged and not yet durable (Node::RunOnTicket). Any thread.
+  std::optional<std::size_t> StagedSide(const std::string& ticket_id) const;
 
   Node& node_;
   mutable std::mutex inserting_mu_;  // the sides' threads share it
-  std::set<std::string> inserting_;  // GUARDED_BY(inserting_mu_): staged, their insert not yet durable
+  // GUARDED_BY(inserting_mu_): tickets staged, their insert not yet durable → their side.
+  std::unordered_map<std::string, std::size_t> inserting_;
 };
 
 }  // namespace muster::node
