@@ -17,6 +17,8 @@ struct RunningSession {
   std::string status;           // its status name, for messages
   int max_players = 0;
   std::vector<std::string> present_players;  // of its player sessions RESERVED or ACTIVE
+  // The ARN of the configuration whose match made it (from its matchmaker data); "" when none did.
+  std::string configuration_arn;
 
   // The slots taken: one per player session RESERVED or ACTIVE.
   int occupied_slots() const { return static_cast<int>(present_players.size()); }
@@ -29,15 +31,15 @@ struct QueueInfo {
   std::vector<std::string> locations;
 };
 
-// A pending placement matchmaking asked for, with the configuration whose match it places (from
-// its matchmaker data's matchmakingConfigurationArn; empty when that cannot be read).
+// A pending placement matchmaking asked for, with the ARN of the configuration whose match it
+// places (its matchmaker data's matchmakingConfigurationArn; empty when that cannot be read).
 struct MatchPlacement {
   std::string placement_id;
-  std::string configuration;
+  std::string configuration_arn;
 };
 
-// The configuration name in a placement's matchmaker data (WIRE.md §5 shape), or "".
-std::string MatchmakerDataConfiguration(const std::string& matchmaker_data);
+// The matchmakingConfigurationArn of matchmaker data (WIRE.md §5 shape), or "".
+std::string MatchmakerDataConfigurationArn(const std::string& matchmaker_data);
 
 class ServerReads {
  public:

@@ -313,6 +313,12 @@ Result<core::Effects> MatchmakingCore::StartBackfill(const std::string& configur
       return Error::InvalidArgument("game session " + game_session_arn + " is " + gs->status +
                                     "; backfill needs an ACTIVE session");
     }
+    // Backfilled with the matchmaker that made its match (as the managed service asks), so a
+    // session has one backfill configuration, on one matchmaking side, and one live backfill.
+    if (!gs->configuration_arn.empty() && gs->configuration_arn != cfg->spec.arn) {
+      return Error::InvalidArgument("game session " + game_session_arn + " was matched by " + gs->configuration_arn +
+                                    "; backfill it with that configuration, not '" + configuration + "'");
+    }
   }
   Ticket t;
   t.ticket_id = ticket_id;
@@ -587,8 +593,8 @@ core::Effects MatchmakingCore::Restore(std::vector<Ticket> tickets) {
 core::Effects MatchmakingCore::Reconcile() {
   core::Effects fx;
   // Placements it asked for and no longer holds: a PlacementStopRequested was lost.
-  for (const auto& [id, configuration] : server_.MatchPlacementsPending()) {
-    if (owns_ && !owns_(configuration)) continue;  // another core's to reconcile
+  for (const auto& [id, configuration_arn] : server_.MatchPlacementsPending()) {
+    if (owns_ && !owns_(configuration_arn)) continue;  // another core's to reconcile
     auto m = matches_.find(id);
     bool placing = false;
     if (m != matches_.end() && !m->second.ticket_ids.empty()) {
@@ -599,14 +605,14 @@ core::Effects MatchmakingCore::Reconcile() {
   }
   // Backfills of sessions Muster placed that ended: a GameSessionEnded was lost. (A STANDALONE
   // configuration backfills the game's own sessions, which the server side does not know.)
-  std::vector<std::string> ended;
+  std::set<std::string> ended;
   for (const auto& [key, ticket_id] : backfills_) {
     const std::string& arn = key.first;
     auto t = tickets_.find(ticket_id);
     if (t == tickets_.end()) continue;
     auto cfg = configs_.find(t->second.configuration_name);
     if (cfg == configs_.end() || cfg->second.spec.mode != FlexMatchMode::kWithQueue) continue;
-    if (!server_.GameSession(arn)) ended.push_back(arn);
+    if (!server_.GameSession(arn)) ended.insert(arn);
   }
   for (const auto& arn : ended) {
     fx.Append(OnFleetNotice(core::GameSessionEnded{"", arn, "the game session ended"}));

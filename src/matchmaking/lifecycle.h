@@ -118,7 +118,7 @@ class MatchmakingCore {
   // several cores share one server side (matchmaking sides, node/node.h), each stops only the
   // lost placements of the configurations that are its own, including deleted ones. Unset:
   // every configuration (one core).
-  using Owns = std::function<bool(const std::string& configuration)>;
+  using Owns = std::function<bool(const std::string& configuration_arn)>;
   void SetOwns(Owns owns) { owns_ = std::move(owns); }
 
   Status PutConfiguration(ConfigurationSpec spec);

@@ -399,6 +399,15 @@ TEST_F(FlowTest, ManualBackfillFillsTheRunningSession) {
   no_team[0].team.clear();
   EXPECT_EQ(mm_.StartBackfill("cfg", "bf0", arn, no_team).error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(mm_.StartBackfill("cfg", "bf0", "arn:unknown", current).error().code, ErrorCode::kNotFound);
+  // Only the configuration that made the session's match backfills it.
+  auto other = Spec();
+  other.name = "other";
+  other.arn = "arn:other";
+  ASSERT_TRUE(mm_.PutConfiguration(other).ok());
+  auto wrong = mm_.StartBackfill("other", "bf0", arn, current);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(wrong.error().message.find("arn:cfg"), std::string::npos) << wrong.error().message;
   ASSERT_TRUE(mm_.StartBackfill("cfg", "bf", arn, current).ok());
   EXPECT_TRUE(Types(mm_.Run()) == std::vector<std::string>{"MatchmakingSearching"});  // alone: no match
 

@@ -157,9 +157,12 @@ void Node::RunOnTicket(const std::string& ticket_id, std::function<void()> f) co
 
 std::size_t Node::SideOfTicket(const std::string& ticket_id) const {
   if (sides_.size() == 1) return 0;
-  if (auto staged = tickets_.StagedSide(ticket_id)) return *staged;
+  // Staged first, then committed (a start that reuses a committed ticket's id on another side
+  // holds the id for a moment before it is refused: the committed ticket's side wins).
+  auto staged = tickets_.StagedSide(ticket_id);
   auto t = ticket_view_.Find(ticket_id);
-  return t && t->ok() ? MatchmakingSideOf((*t)->configuration_name) : 0;
+  if (t && t->ok()) return MatchmakingSideOf((*t)->configuration_name);
+  return staged.value_or(0);
 }
 
 std::size_t Node::Here(const std::string& configuration) const {

@@ -26,6 +26,7 @@ void ServerView::PutSessionLocked(const fleet::GameSession& g) {
   s.active = g.status == fleet::GameSessionStatus::kActive;
   s.status = fleet::GameSessionStatusName(g.status);
   s.max_players = g.max_players;
+  if (s.configuration_arn.empty()) s.configuration_arn = core::MatchmakerDataConfigurationArn(g.matchmaker_data);
 }
 
 void ServerView::PutPlayerLocked(const fleet::PlayerSession& p) {
@@ -101,14 +102,14 @@ bool ServerView::PlacementPending(const std::string& placement_id) const {
 
 ServerView::Asker ServerView::Origin(const core::PlacementRequest& r) {
   if (r.matchmaker_data.empty()) return {};
-  return {true, core::MatchmakerDataConfiguration(r.matchmaker_data)};
+  return {true, core::MatchmakerDataConfigurationArn(r.matchmaker_data)};
 }
 
 std::vector<core::MatchPlacement> ServerView::MatchPlacementsPending() const {
   std::shared_lock lock(mu_);
   std::vector<core::MatchPlacement> out;
   for (const auto& [id, asker] : pending_) {
-    if (asker.matchmaking) out.push_back({id, asker.configuration});
+    if (asker.matchmaking) out.push_back({id, asker.configuration_arn});
   }
   return out;
 }
@@ -122,6 +123,7 @@ std::optional<core::RunningSession> ServerView::GameSession(const std::string& a
   out.active = s.active;
   out.status = s.status;
   out.max_players = s.max_players;
+  out.configuration_arn = s.configuration_arn;
   for (const auto& [psid, player] : s.holding) out.present_players.push_back(player);
   return out;
 }

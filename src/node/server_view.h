@@ -55,12 +55,13 @@ class ServerView : public core::ServerReads {
     bool active = false;
     std::string status;
     int max_players = 0;
+    std::string configuration_arn;  // whose match made it (it never changes)
     std::map<std::string, std::string> holding;  // player session id → player id (RESERVED or ACTIVE)
   };
   // Who asked for a pending placement: matchmaking (for which configuration), or not.
   struct Asker {
     bool matchmaking = false;
-    std::string configuration;
+    std::string configuration_arn;
   };
   static Asker Origin(const core::PlacementRequest& r);
   void PutSessionLocked(const fleet::GameSession& g);

@@ -72,6 +72,7 @@ class ServerViewTest : public ::testing::Test {
       EXPECT_EQ(viewed->active, core->active);
       EXPECT_EQ(viewed->status, core->status);
       EXPECT_EQ(viewed->max_players, core->max_players);
+      EXPECT_EQ(viewed->configuration_arn, core->configuration_arn);
       EXPECT_EQ(viewed->occupied_slots(), core->occupied_slots());
       std::sort(core->present_players.begin(), core->present_players.end());
       std::sort(viewed->present_players.begin(), viewed->present_players.end());

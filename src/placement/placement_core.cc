@@ -81,7 +81,7 @@ std::vector<core::MatchPlacement> PlacementCore::MatchPlacementsPending() const 
   std::vector<core::MatchPlacement> out;
   for (const auto& [id, p] : placements_) {
     if (!p.request.matchmaker_data.empty()) {
-      out.push_back({id, core::MatchmakerDataConfiguration(p.request.matchmaker_data)});
+      out.push_back({id, core::MatchmakerDataConfigurationArn(p.request.matchmaker_data)});
     }
   }
   return out;
@@ -374,6 +374,7 @@ std::optional<core::RunningSession> PlacementCore::GameSession(const std::string
   out.active = gs->status == fleet::GameSessionStatus::kActive;
   out.status = fleet::GameSessionStatusName(gs->status);
   out.max_players = gs->max_players;
+  out.configuration_arn = core::MatchmakerDataConfigurationArn(gs->matchmaker_data);
   for (const auto& psid : gs->player_session_ids) {
     const fleet::PlayerSession* ps = fleets_.FindPlayerSession(psid);
     if (ps && fleet::HoldsSlot(ps->status)) {
