@@ -428,23 +428,23 @@ int Run(int argc, char** argv) {
       node.BeginStop();
       node.FlushTurn();
       each_side([&](std::size_t side) { node.FlushMatchmakingTurn(side); }, [&] {
-          writer.Stop();
-          auto ws_stats = writer.stats();
-          MLOG(kInfo) << "writer: " << ws_stats.completed << " batches completed in "
-                      << ws_stats.groups << " transactions (largest " << ws_stats.largest_group
-                      << "), " << ws_stats.retries << " retries, " << ws_stats.failed_groups
-                      << " failed transactions, " << ws_stats.fenced_batches << " batches fenced, "
-                      << ws_stats.refused << " refused";
-          node.DeliverCompleted();
-          each_side([&](std::size_t side) { node.DeliverMatchmaking(side); }, [&] {
-              dispatcher.Stop();  // delivers what committed and writes its cursors
-              drain.expires_after(std::chrono::milliseconds(200));
-              drain.async_wait([&](const boost::system::error_code&) {
-                match_work.clear();
-                for (auto& l : match_ioc) l->stop();
-                ioc.stop();
-              });
+        writer.Stop();
+        auto ws_stats = writer.stats();
+        MLOG(kInfo) << "writer: " << ws_stats.completed << " batches completed in "
+                    << ws_stats.groups << " transactions (largest " << ws_stats.largest_group
+                    << "), " << ws_stats.retries << " retries, " << ws_stats.failed_groups
+                    << " failed transactions, " << ws_stats.fenced_batches << " batches fenced, "
+                    << ws_stats.refused << " refused";
+        node.DeliverCompleted();
+        each_side([&](std::size_t side) { node.DeliverMatchmaking(side); }, [&] {
+          dispatcher.Stop();  // delivers what committed and writes its cursors
+          drain.expires_after(std::chrono::milliseconds(200));
+          drain.async_wait([&](const boost::system::error_code&) {
+            match_work.clear();
+            for (auto& l : match_ioc) l->stop();
+            ioc.stop();
           });
+        });
       });
     });
   };

@@ -415,10 +415,7 @@ Status Definitions::SetUp(std::size_t side, const NodeSetup& setup, core::Effect
   }
   Resolver resolve{*this, node_.server_reads(), node_.region_, node_.account_};
   for (matchmaking::ConfigurationSpec spec : setup.configurations) {
-    if (!mine(spec.name)) {
-      stored.erase(spec.name);  // the set-up's, applied by its own side
-      continue;
-    }
+    if (!mine(spec.name)) continue;  // applied by its own side
     MUSTER_RETURN_IF_ERROR(rule_set_of(spec));
     if (spec.game_session_queue_arns.empty() && !spec.queue_name.empty()) {
       spec.game_session_queue_arns = {spec.queue_name};

@@ -145,6 +145,8 @@ std::size_t Node::MatchmakingSideOf(const std::string& configuration) const {
 }
 
 void Node::RunOnSide(std::size_t side, std::function<void()> f) const {
+  // One side needs no scope (Here answers 0): no wrapper on the intake path.
+  if (sides_.size() == 1) return match_shard(0).RunOnOwner(std::move(f));
   match_shard(side).RunOnOwner([side, f = std::move(f)] {
     SideScope scope(side);
     f();

@@ -13,19 +13,18 @@
 #include <thread>
 
 #include "node/node.h"
+#include "node/node_fault_fixture.h"
 #include "node/node_test_setup.h"
 #include "store/commit_writer.h"
-#include "store/fault_store.h"
-#include "store/temp_sqlite_store.h"
 
 namespace muster::node {
 namespace {
 
 using testing::kRules1v1;
 
-class NodeShardsTest : public ::testing::Test {
+class NodeShardsTest : public testing::FaultyNodeTest {
  protected:
-  NodeShardsTest() : faults_(*db_), node_(faults_, env_, NodeOptions{.matchmaking_shard = true}) {}
+  NodeShardsTest() : FaultyNodeTest(NodeOptions{.matchmaking_shard = true}) {}
 
   virtual NodeSetup NodeSetUp() { return testing::OneQueueSetup(kRules1v1, 600'000); }
 
@@ -37,13 +36,6 @@ class NodeShardsTest : public ::testing::Test {
   Status StartTicket(const std::string& id) {
     auto t = node_.tickets().StartMatchmaking("cfg", {testing::Player("player-" + id)}, "", id);
     return t.ok() ? OkStatus() : Status(t.take_error());
-  }
-
-  // A connected, active game server process; returns its key.
-  std::string Ready(std::uint64_t connection) {
-    auto key = testing::ReadyProcess(node_, connection);
-    EXPECT_TRUE(key.ok()) << (key.ok() ? "" : key.error().message);
-    return key.ok() ? *key : "";
   }
 
   Status Heartbeat(const std::string& key) {
@@ -76,12 +68,6 @@ class NodeShardsTest : public ::testing::Test {
     ExpectCompleted("b");
   }
 
-  std::string Stored(store::Table t, const std::string& id) {
-    auto row = (*db_).Get(t, id);
-    EXPECT_TRUE(row.ok());
-    return row.ok() && row->has_value() ? (*row)->status : "(absent)";
-  }
-
   void ExpectCompleted(const std::string& id) {
     auto t = node_.tickets().GetTicket(id);
     ASSERT_TRUE(t.ok());
@@ -92,12 +78,6 @@ class NodeShardsTest : public ::testing::Test {
     EXPECT_EQ(Stored(store::Table::kTickets, id), "COMPLETED");
   }
 
-  store::testing::TempSqliteStore db_;
-  store::FaultStore faults_;
-  ManualClock clock_{1'700'000'000'000};
-  SeededRandom random_{5};
-  Env env_{clock_, random_};
-  Node node_;
 };
 
 TEST_F(NodeShardsTest, AMatchIsPlacedAndCompletedAcrossTheTwoShards) {

@@ -16,20 +16,18 @@
 
 #include "fleet/model.h"
 #include "node/node.h"
+#include "node/node_fault_fixture.h"
 #include "node/node_test_setup.h"
 #include "store/commit_writer.h"
-#include "store/fault_store.h"
-#include "store/temp_sqlite_store.h"
 
 namespace muster::node {
 namespace {
 
 using testing::kRules1v1;
 
-class NodeSidesTest : public ::testing::Test {
+class NodeSidesTest : public testing::FaultyNodeTest {
  protected:
-  NodeSidesTest()
-      : faults_(*db_), node_(faults_, env_, NodeOptions{.matchmaking_shard = true, .matchmaking_sides = 2}) {}
+  NodeSidesTest() : FaultyNodeTest(NodeOptions{.matchmaking_shard = true, .matchmaking_sides = 2}) {}
 
   void SetUp() override {
     // A second configuration that falls to the other side than "cfg".
@@ -52,18 +50,6 @@ class NodeSidesTest : public ::testing::Test {
     return t.ok() ? OkStatus() : Status(t.take_error());
   }
 
-  std::string Ready(std::uint64_t connection) {
-    auto key = testing::ReadyProcess(node_, connection);
-    EXPECT_TRUE(key.ok()) << (key.ok() ? "" : key.error().message);
-    return key.ok() ? *key : "";
-  }
-
-  std::string Stored(store::Table t, const std::string& id) {
-    auto row = (*db_).Get(t, id);
-    EXPECT_TRUE(row.ok());
-    return row.ok() && row->has_value() ? (*row)->status : "(absent)";
-  }
-
   // Every stored game session is activated by the process it was placed on.
   void ActivateAll() {
     auto sessions = (*db_).List(store::Table::kGameSessions, "", 100);
@@ -84,12 +70,6 @@ class NodeSidesTest : public ::testing::Test {
     EXPECT_EQ(Stored(store::Table::kTickets, id), "COMPLETED");
   }
 
-  store::testing::TempSqliteStore db_;
-  store::FaultStore faults_;
-  ManualClock clock_{1'700'000'000'000};
-  SeededRandom random_{5};
-  Env env_{clock_, random_};
-  Node node_;
   std::string other_;
   std::size_t side_cfg_ = 0, side_other_ = 0;
 };
