@@ -13,6 +13,8 @@
 #include <memory>
 #include <utility>
 
+#include "common/log.h"
+
 namespace muster::net::internal {
 
 template <class Session, class F>
@@ -26,6 +28,19 @@ auto GuardedHandler(std::shared_ptr<Session> self, const char* what, F&& f) {
       self->OnException(what, "an exception of unknown type");
     }
   };
+}
+
+// Runs an application callback of a WebSocket connection (on_open, on_message, on_close): an
+// exception from it is logged and ends only that callback, not the connection.
+template <class F>
+void CallApplication(const char* what, F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    MLOG(kError) << "net: websocket " << what << " threw: " << e.what();
+  } catch (...) {
+    MLOG(kError) << "net: websocket " << what << " threw an exception of unknown type";
+  }
 }
 
 }  // namespace muster::net::internal

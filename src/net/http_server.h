@@ -72,7 +72,12 @@ class WsConnection {
   virtual const std::string& RemoteAddress() const = 0;
 };
 
+// Which WebSocket code serves a connection: Beast's, or Muster's own (src/ws, light_ws_session.cc:
+// no buffer per idle connection, pings on a timer, a frame size limit, a maximum age).
+enum class WsEngine { kBeast, kMuster };
+
 struct WsCallbacks {
+  WsEngine engine = WsEngine::kBeast;
   std::function<void(const std::shared_ptr<WsConnection>&)> on_open;
   // Text messages only; a binary message closes the connection with 1003.
   std::function<void(const std::shared_ptr<WsConnection>&, std::string&& text)> on_message;
@@ -94,6 +99,11 @@ struct Limits {
                                                // when chunked); beyond, the oldest reserved
                                                // bodies' connections are closed for room
   std::size_t max_ws_message_bytes = 256 * 1024;  // over → close 1009
+  // The rest of the WebSocket limits hold for WsEngine::kMuster only.
+  std::size_t max_ws_frame_bytes = 64 * 1024;     // over → close 1009, before the payload is read
+  int ws_ping_interval_seconds = 0;  // ping a connection silent this long, drop it after twice
+                                     // as long; 0: no pings, idle_timeout_seconds drops it
+  int ws_max_age_seconds = 0;        // close with 1001 at this age; 0: no maximum
   int idle_timeout_seconds = 600;              // keep-alive wait, WebSocket silence
   int header_timeout_seconds = 10;             // TLS handshake, header section, WS handshake
   int body_timeout_seconds = 30;               // a request body once its header is in; a response

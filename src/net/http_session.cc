@@ -39,6 +39,7 @@
 #include "common/log.h"
 #include "net/guard.h"
 #include "net/request_parser.h"
+#include "ws/handshake.h"
 
 namespace muster::net::internal {
 namespace {
@@ -447,6 +448,25 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
     }
     if (stopping_ || state_->stopping()) {
       SendError(503, "ServiceUnavailable", "server is stopping");
+      return;
+    }
+    WsCallbacks& callbacks = std::get<WsCallbacks>(decision);
+    if (callbacks.engine == WsEngine::kMuster) {
+      const auto field = [&](http::field f) { return std::string_view(breq[f].data(), breq[f].size()); };
+      ws::UpgradeRequest upgrade{std::string_view(breq.method_string().data(), breq.method_string().size()),
+                                 field(http::field::upgrade), field(http::field::connection),
+                                 field(http::field::sec_websocket_key), field(http::field::sec_websocket_version)};
+      if (auto refusal = ws::CheckUpgrade(upgrade)) {
+        HttpResponse res = ErrorResponse(refusal->status, "BadUpgrade", refusal->message);
+        res.headers = std::move(refusal->headers);
+        keep_alive_ = false;
+        SetPhase(Phase::kHandling);
+        WriteResponse(std::move(res));
+        return;
+      }
+      SetPhase(Phase::kUpgraded);
+      attached_ = false;
+      StartLightWsSession<Stream>(std::move(stream_), upgrade.key, std::move(callbacks), state_, id_, remote_);
       return;
     }
     SetPhase(Phase::kUpgraded);

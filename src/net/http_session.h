@@ -28,4 +28,10 @@ template <class Stream>
 void StartWsSession(Stream&& stream, BeastRequest&& req, WsCallbacks callbacks,
                     std::shared_ptr<ServerState> state, std::uint64_t slot, std::string remote);
 
+// The same on Muster's own WebSocket code (light_ws_session.cc), for a request that passed
+// ws::CheckUpgrade; `key` is its Sec-WebSocket-Key.
+template <class Stream>
+void StartLightWsSession(Stream&& stream, std::string_view key, WsCallbacks callbacks,
+                         std::shared_ptr<ServerState> state, std::uint64_t slot, std::string remote);
+
 }  // namespace muster::net::internal

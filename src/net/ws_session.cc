@@ -116,7 +116,7 @@ class WsSession : public WsConnection,
     }
     opened_ = true;
     auto self = this->shared_from_this();
-    if (callbacks_.on_open) Callback("on_open", [&] { callbacks_.on_open(self); });
+    if (callbacks_.on_open) CallApplication("on_open", [&] { callbacks_.on_open(self); });
     DoRead();
     if (stop_before_open_ || state_->stopping()) StartClose(1001, "server shutting down");
   }
@@ -154,7 +154,7 @@ class WsSession : public WsConnection,
     read_buffer_.consume(read_buffer_.size());
     if (callbacks_.on_message && !notified_) {
       auto self = this->shared_from_this();
-      Callback("on_message", [&] { callbacks_.on_message(self, std::move(text)); });
+      CallApplication("on_message", [&] { callbacks_.on_message(self, std::move(text)); });
     }
     if (!notified_) DoRead();
   }
@@ -221,7 +221,7 @@ class WsSession : public WsConnection,
     if (!opened_ || notified_) return;
     notified_ = true;
     auto self = this->shared_from_this();
-    if (callbacks_.on_close) Callback("on_close", [&] { callbacks_.on_close(self, code); });
+    if (callbacks_.on_close) CallApplication("on_close", [&] { callbacks_.on_close(self, code); });
     callbacks_ = {};  // breaks cycles through handler captures
     // The connection counts as gone once reported closed, even while the application still holds
     // a reference to it.
@@ -252,17 +252,6 @@ class WsSession : public WsConnection,
   }
 
  private:
-  template <class F>
-  void Callback(const char* what, F&& f) {
-    try {
-      f();
-    } catch (const std::exception& e) {
-      MLOG(kError) << "net: websocket " << what << " threw: " << e.what();
-    } catch (...) {
-      MLOG(kError) << "net: websocket " << what << " threw an exception of unknown type";
-    }
-  }
-
   websocket::stream<Stream> ws_;
   asio::any_io_executor executor_;
   WsCallbacks callbacks_;

@@ -1,5 +1,6 @@
 // WebSocket upgrade on the HTTP listener: echo, rejection, limits, close codes, on_close exactly
-// once, Stop() closing with 1001, ping/pong, idle timeout.
+// once, Stop() closing with 1001, ping/pong, idle timeout; each with both engines (Beast's and
+// Muster's own, WsEngine). What only Muster's engine does is in light_ws_test.cc.
 
 #include <gtest/gtest.h>
 
@@ -9,92 +10,36 @@
 
 #include "net/http_client.h"
 #include "net/net_test_util.h"
+#include "net/ws_test_util.h"
 
 namespace muster::net {
 namespace {
 
 using testing::RawClient;
 using testing::ServerHarness;
+using testing::WsRecorder;
 
 void NoHttp(HttpRequest&&, Responder respond) { respond(HttpResponse{404, "", {}, ""}); }
 
-// Records what the server-side callbacks saw.
-struct WsRecorder {
-  std::mutex mu;
-  std::shared_ptr<WsConnection> last;
-  std::vector<std::string> messages;
-  std::map<std::uint64_t, std::vector<std::uint16_t>> closes;  // id → codes (should be one)
-  std::atomic<int> opened{0};
-
-  WsCallbacks Echo() {
-    WsCallbacks cb;
-    cb.on_open = [this](const std::shared_ptr<WsConnection>& c) {
-      std::lock_guard lock(mu);
-      last = c;
-      opened++;
-    };
-    cb.on_message = [this](const std::shared_ptr<WsConnection>& c, std::string&& text) {
-      {
-        std::lock_guard lock(mu);
-        messages.push_back(text);
-      }
-      c->Send("echo:" + text);
-    };
-    cb.on_close = [this](const std::shared_ptr<WsConnection>& c, std::uint16_t code) {
-      std::lock_guard lock(mu);
-      closes[c->Id()].push_back(code);
-    };
-    return cb;
-  }
-
-  std::size_t CloseCount() {
-    std::lock_guard lock(mu);
-    std::size_t n = 0;
-    for (auto& [id, codes] : closes) n += codes.size();
-    return n;
-  }
-  std::vector<std::uint16_t> Codes() {
-    std::lock_guard lock(mu);
-    std::vector<std::uint16_t> out;
-    for (auto& [id, codes] : closes) out.insert(out.end(), codes.begin(), codes.end());
-    return out;
-  }
-};
-
-class WsTest : public ::testing::Test {
+class WsTest : public ::testing::TestWithParam<WsEngine>, public testing::WsServer {
  protected:
   std::uint16_t Start(ListenOptions options = {}) {
-    auto port = harness_.Start(options, NoHttp, [this](const HttpRequest& req) {
+    auto port = harness.Start(options, NoHttp, [this](const HttpRequest& req) {
       std::variant<WsCallbacks, HttpResponse> out;
       if (req.path == "/reject") {
         out = HttpResponse{401, "application/json", {}, R"({"error":"Unauthorized"})"};
       } else {
-        out = rec_.Echo();
+        out = rec.Echo(GetParam());
       }
       return out;
     });
-    EXPECT_NE(port, 0) << harness_.error;
+    EXPECT_NE(port, 0) << harness.error;
     return port;
   }
-  // Waits until on_close ran n times in total, then a little longer to catch duplicates.
-  void ExpectCloses(std::vector<std::uint16_t> codes) {
-    ASSERT_TRUE(ServerHarness::WaitFor([&] { return rec_.CloseCount() >= codes.size(); }));
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    EXPECT_EQ(rec_.Codes(), codes);
-  }
-
-  // WebSocket connections must not outlive the io_context.
-  void TearDown() override {
-    harness_.Shutdown();
-    std::lock_guard lock(rec_.mu);
-    rec_.last.reset();
-  }
-
-  WsRecorder rec_;
-  ServerHarness harness_;
+  void TearDown() override { Shutdown(); }
 };
 
-TEST_F(WsTest, EchoOverPlainWebSocket) {
+TEST_P(WsTest, EchoOverPlainWebSocket) {
   std::uint16_t port = Start();
   WsTestClient client;
   ASSERT_TRUE(client.Connect("127.0.0.1", port, "/ws").ok());
@@ -107,26 +52,26 @@ TEST_F(WsTest, EchoOverPlainWebSocket) {
   ASSERT_TRUE(reply.ok());
   EXPECT_EQ(reply->size(), 5 + 100 * 1024u);
   {
-    std::lock_guard lock(rec_.mu);
-    ASSERT_NE(rec_.last, nullptr);
-    EXPECT_NE(rec_.last->Id(), 0u);
-    EXPECT_EQ(rec_.last->RemoteAddress(), "127.0.0.1");
+    std::lock_guard lock(rec.mu);
+    ASSERT_NE(rec.last, nullptr);
+    EXPECT_NE(rec.last->Id(), 0u);
+    EXPECT_EQ(rec.last->RemoteAddress(), "127.0.0.1");
   }
-  EXPECT_EQ(harness_.server().ConnectionCount(), 1u);
+  EXPECT_EQ(harness.server().ConnectionCount(), 1u);
   ASSERT_TRUE(client.Close(1000).ok());
   ExpectCloses({1000});
-  EXPECT_TRUE(ServerHarness::WaitFor([&] { return harness_.server().ConnectionCount() == 0; }));
+  EXPECT_TRUE(ServerHarness::WaitFor([&] { return harness.server().ConnectionCount() == 0; }));
 }
 
-TEST_F(WsTest, ServerSendsFromAnotherThreadAndCloses) {
+TEST_P(WsTest, ServerSendsFromAnotherThreadAndCloses) {
   std::uint16_t port = Start();
   WsTestClient client;
   ASSERT_TRUE(client.Connect("127.0.0.1", port, "/ws").ok());
-  ASSERT_TRUE(ServerHarness::WaitFor([&] { return rec_.opened == 1; }));
+  ASSERT_TRUE(ServerHarness::WaitFor([&] { return rec.opened == 1; }));
   std::shared_ptr<WsConnection> conn;
   {
-    std::lock_guard lock(rec_.mu);
-    conn = rec_.last;
+    std::lock_guard lock(rec.mu);
+    conn = rec.last;
   }
   std::thread([conn] {
     conn->Send("one");
@@ -142,15 +87,15 @@ TEST_F(WsTest, ServerSendsFromAnotherThreadAndCloses) {
   ExpectCloses({4000});
 }
 
-TEST_F(WsTest, UpgradeRejectedWith401) {
+TEST_P(WsTest, UpgradeRejectedWith401) {
   std::uint16_t port = Start();
   WsTestClient client;
   Status st = client.Connect("127.0.0.1", port, "/reject");
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().message.find("HTTP 401"), std::string::npos) << st.error().message;
   EXPECT_NE(st.error().message.find("Unauthorized"), std::string::npos) << st.error().message;
-  EXPECT_EQ(rec_.opened, 0);
-  EXPECT_EQ(rec_.CloseCount(), 0u);
+  EXPECT_EQ(rec.opened, 0);
+  EXPECT_EQ(rec.CloseCount(), 0u);
 }
 
 TEST(WsNoHandlerTest, UpgradeWithoutHandlerIs404) {
@@ -163,7 +108,7 @@ TEST(WsNoHandlerTest, UpgradeWithoutHandlerIs404) {
   EXPECT_NE(st.error().message.find("HTTP 404"), std::string::npos) << st.error().message;
 }
 
-TEST_F(WsTest, OversizedMessageCloses1009) {
+TEST_P(WsTest, OversizedMessageCloses1009) {
   ListenOptions options;
   options.limits.max_ws_message_bytes = 1024;
   std::uint16_t port = Start(options);
@@ -178,7 +123,7 @@ TEST_F(WsTest, OversizedMessageCloses1009) {
   ExpectCloses({1009});
 }
 
-TEST_F(WsTest, BinaryMessageCloses1003) {
+TEST_P(WsTest, BinaryMessageCloses1003) {
   std::uint16_t port = Start();
   WsTestClient client;
   ASSERT_TRUE(client.Connect("127.0.0.1", port, "/ws").ok());
@@ -187,36 +132,36 @@ TEST_F(WsTest, BinaryMessageCloses1003) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(client.CloseCode(), 1003);
   ExpectCloses({1003});
-  std::lock_guard lock(rec_.mu);
-  EXPECT_TRUE(rec_.messages.empty());
+  std::lock_guard lock(rec.mu);
+  EXPECT_TRUE(rec.messages.empty());
 }
 
-TEST_F(WsTest, AbruptDisconnectReports1006Once) {
+TEST_P(WsTest, AbruptDisconnectReports1006Once) {
   std::uint16_t port = Start();
   {
     WsTestClient client;
     ASSERT_TRUE(client.Connect("127.0.0.1", port, "/ws").ok());
-    ASSERT_TRUE(ServerHarness::WaitFor([&] { return rec_.opened == 1; }));
+    ASSERT_TRUE(ServerHarness::WaitFor([&] { return rec.opened == 1; }));
   }  // socket closed without a close frame
   ExpectCloses({1006});
 }
 
-TEST_F(WsTest, StopClosesWebSocketsWith1001) {
+TEST_P(WsTest, StopClosesWebSocketsWith1001) {
   std::uint16_t port = Start();
   WsTestClient a, b;
   ASSERT_TRUE(a.Connect("127.0.0.1", port, "/ws").ok());
   ASSERT_TRUE(b.Connect("127.0.0.1", port, "/ws").ok());
-  ASSERT_TRUE(ServerHarness::WaitFor([&] { return rec_.opened == 2; }));
-  harness_.server().Stop();
+  ASSERT_TRUE(ServerHarness::WaitFor([&] { return rec.opened == 2; }));
+  harness.server().Stop();
   EXPECT_FALSE(a.Receive().ok());
   EXPECT_FALSE(b.Receive().ok());
   EXPECT_EQ(a.CloseCode(), 1001);
   EXPECT_EQ(b.CloseCode(), 1001);
   ExpectCloses({1001, 1001});
-  EXPECT_TRUE(ServerHarness::WaitFor([&] { return harness_.server().ConnectionCount() == 0; }));
+  EXPECT_TRUE(ServerHarness::WaitFor([&] { return harness.server().ConnectionCount() == 0; }));
 }
 
-TEST_F(WsTest, PingIsAnsweredAndDeflateIsOff) {
+TEST_P(WsTest, PingIsAnsweredAndDeflateIsOff) {
   std::uint16_t port = Start();
   RawClient c(port);
   ASSERT_TRUE(c.Send(
@@ -237,7 +182,7 @@ TEST_F(WsTest, PingIsAnsweredAndDeflateIsOff) {
   EXPECT_EQ(c.ReadBytes(9), std::string("\x81\x07""echo:hi", 9));
 }
 
-TEST_F(WsTest, SilentWebSocketTimesOut) {
+TEST_P(WsTest, SilentWebSocketTimesOut) {
   ListenOptions options;
   options.limits.idle_timeout_seconds = 1;
   std::uint16_t port = Start(options);
@@ -251,14 +196,14 @@ TEST_F(WsTest, SilentWebSocketTimesOut) {
   ExpectCloses({1006});
 }
 
-TEST_F(WsTest, WebSocketsAreNeverEvictedToMakeRoom) {
+TEST_P(WsTest, WebSocketsAreNeverEvictedToMakeRoom) {
   ListenOptions options;
   options.limits.max_connections = 2;
   std::uint16_t port = Start(options);
   WsTestClient a, b;
   ASSERT_TRUE(a.Connect("127.0.0.1", port, "/ws").ok());
   ASSERT_TRUE(b.Connect("127.0.0.1", port, "/ws").ok());
-  ASSERT_TRUE(ServerHarness::WaitFor([&] { return rec_.opened == 2; }));
+  ASSERT_TRUE(ServerHarness::WaitFor([&] { return rec.opened == 2; }));
   RawClient third(port);
   auto res = third.Get("/");
   ASSERT_TRUE(res.has_value());
@@ -270,6 +215,9 @@ TEST_F(WsTest, WebSocketsAreNeverEvictedToMakeRoom) {
     EXPECT_EQ(*reply, "echo:still");
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, WsTest, ::testing::Values(WsEngine::kBeast, WsEngine::kMuster),
+                         [](const auto& info) { return info.param == WsEngine::kBeast ? "Beast" : "Muster"; });
 
 }  // namespace
 }  // namespace muster::net
