@@ -22,33 +22,11 @@ std::string_view LastSegment(std::string_view path) {
 // The presigned form of SigV4 carries its own X-Amz-* parameters in the query string.
 bool IsSignatureParameter(std::string_view name) { return name.rfind("X-Amz-", 0) == 0; }
 
-json::object NativeTicket(const matchmaking::Ticket& t) {
-  json::object o{{"ticketId", t.ticket_id},
-                 {"configurationName", t.configuration_name},
-                 {"status", matchmaking::TicketStatusName(t.status)},
-                 {"startTime", FormatIso8601(t.start_time)}};
-  if (!t.status_reason.empty()) o["statusReason"] = t.status_reason;
-  if (!t.status_message.empty()) o["statusMessage"] = t.status_message;
-  if (t.end_time) o["endTime"] = FormatIso8601(t.end_time);
-  if (!matchmaking::IsTerminal(t.status) && t.estimated_wait_ms >= 0) {
-    o["estimatedWaitSeconds"] = (t.estimated_wait_ms + 999) / 1000;
-  }
-  if (t.status == matchmaking::TicketStatus::kRequiresAcceptance) {
-    o["acceptanceDeadline"] = FormatIso8601(t.acceptance_deadline);
-  }
-  if (!t.game_session_arn.empty()) {
-    std::string psess;
-    for (const auto& m : t.matched_player_sessions) psess = m.player_session_id;  // one player per client ticket
-    o["connection"] = json::object{{"gameSessionArn", t.game_session_arn},
-                                   {"ipAddress", t.ip_address},
-                                   {"dnsName", t.dns_name},
-                                   {"port", t.port},
-                                   {"playerSessionId", psess}};
-  }
-  return o;
-}
-
 }  // namespace
+
+net::HttpResponse TicketResponse(const Result<matchmaking::Ticket>& t, int status) {
+  return t.ok() ? JsonResponse(status, PlayerTicketJson(*t)) : ErrorResponse(t.error());
+}
 
 net::HttpResponse JsonResponse(int status, const json::value& body) {
   net::HttpResponse r;
@@ -97,28 +75,7 @@ Result<std::map<std::string, int>> ParseLatencies(std::string_view text, int max
 
 ClientApi::ClientApi(node::Node& node, identity::IdentityService& identities,
                      identity::PlayerDataService& players, const Clock& clock, ClientApiOptions options)
-    : node_(node),
-      identities_(identities),
-      players_(players),
-      clock_(clock),
-      options_(std::move(options)),
-      ticket_limiter_(options_.tickets_per_player),
-      address_ticket_limiter_(options_.tickets_per_address) {}
-
-Result<std::string> ClientApi::Authenticate(const net::HttpRequest& request) {
-  auth::SignableRequest sr{request.method, request.path, request.query, request.headers, request.body};
-  std::string identity;
-  auth::SecretLookup lookup = [&](std::string_view ak) -> Result<auth::SecretLookupResult> {
-    MUSTER_ASSIGN_OR_RETURN(auto info, identities_.LookupAccessKey(ak));
-    identity = info.identity_id;
-    return auth::SecretLookupResult{info.secret_key, info.session_token};
-  };
-  auth::VerifyOptions opt{"execute-api", options_.region, options_.max_skew_ms};
-  MUSTER_ASSIGN_OR_RETURN(auto verified, auth::VerifyRequest(sr, lookup, opt, clock_.NowMillis()));
-  (void)verified;
-  if (identity.empty()) return Error::Unauthorized("the credentials are not bound to an identity");
-  return identity;
-}
+    : node_(node), tickets_(node, identities, players, clock, std::move(options)) {}
 
 bool ClientApi::Handle(const net::HttpRequest& request, const net::Responder& respond) {
   std::string_view path = request.path;
@@ -138,7 +95,7 @@ bool ClientApi::Handle(const net::HttpRequest& request, const net::Responder& re
   }
   // Signatures are checked here, on the connection's loop: what reaches the node's thread is
   // signed by a live credential.
-  auto identity = Authenticate(request);
+  auto identity = tickets_.Authenticate(request);
   if (!identity.ok()) {
     respond(ErrorResponse(identity.error()));
     return true;
@@ -154,66 +111,17 @@ bool ClientApi::Handle(const net::HttpRequest& request, const net::Responder& re
     NativeAccept(*identity, std::string(path.substr(16, path.size() - 16 - 7)), request.body, respond);
   } else if (path.rfind("/v1/matchmaking/", 0) == 0 && path.size() > 16 &&
              path.find('/', 16) == std::string_view::npos && request.method == "GET") {
-    respond(NativeGet(*identity, std::string(path.substr(16))));
+    auto t = tickets_.Get(*identity, std::string(path.substr(16)));
+    respond(TicketResponse(t));
   } else if (path.rfind("/v1/matchmaking/", 0) == 0 && path.size() > 16 &&
              path.find('/', 16) == std::string_view::npos && request.method == "DELETE") {
-    NativeCancel(*identity, std::string(path.substr(16)), respond);
+    tickets_.Cancel(*identity, std::string(path.substr(16)), [respond](Result<matchmaking::Ticket> t) {
+      respond(TicketResponse(t));
+    });
   } else {
     respond(ErrorResponse(Error::NotFound("no route for " + request.method + " " + request.path)));
   }
   return true;
-}
-
-void ClientApi::Start(const std::string& identity, const std::string& address,
-                      std::map<std::string, int> latencies, node::Tickets::TicketDone done) {
-  // Rate limits and player data here (both thread-safe); the configuration's locations and the
-  // ticket itself on the thread of the configuration's matchmaking side.
-  auto player = StartingPlayer(identity, address, std::move(latencies));
-  if (!player.ok()) return done(player.take_error());
-  node_.RunOnConfiguration(options_.configuration, [this, identity, player = std::move(player).value(), done = std::move(done)]() mutable {
-    auto st = CheckLocations(player.latency_ms);
-    if (!st.ok()) return done(st.error());
-    node_.tickets().StartMatchmakingAsync(options_.configuration, {std::move(player)}, identity, "", std::move(done));
-  });
-}
-
-Status ClientApi::CheckLocations(const std::map<std::string, int>& latencies) const {
-  MUSTER_ASSIGN_OR_RETURN(auto locations, node_.tickets().ConfigurationLocations(options_.configuration));
-  for (const auto& [loc, ms] : latencies) {
-    // A STANDALONE configuration places nothing: any location name the game uses is fine.
-    if (!locations.empty() && std::find(locations.begin(), locations.end(), loc) == locations.end()) {
-      std::string known;
-      for (const auto& l : locations) known += (known.empty() ? "" : ", ") + l;
-      return Error::InvalidArgument("latencies: unknown location '" + loc + "' (known: " + known + ")");
-    }
-  }
-  return OkStatus();
-}
-
-Result<matchmaking::PlayerInput> ClientApi::StartingPlayer(const std::string& identity, const std::string& address,
-                                                           std::map<std::string, int> latencies) {
-  // Each ticket is a row kept for the ticket retention: a player (or an address making players in
-  // turn) that starts and cancels in a loop is slowed down, not stored without bound.
-  const Millis now = clock_.NowMillis();
-  const std::string from = ClientKey(address);
-  if (!ticket_limiter_.Allow(identity, now)) {
-    return Error::LimitExceeded("too many matchmaking requests from this player; retry in " +
-                                std::to_string(ticket_limiter_.RetryAfterSeconds(identity, now)) + " s");
-  }
-  if (!address_ticket_limiter_.Allow(from, now)) {
-    return Error::LimitExceeded("too many matchmaking requests from your address; retry in " +
-                                std::to_string(address_ticket_limiter_.RetryAfterSeconds(from, now)) + " s");
-  }
-  MUSTER_ASSIGN_OR_RETURN(json::object data, players_.GetOrCreate(identity));
-  matchmaking::PlayerInput player;
-  player.player_id = identity;
-  player.latency_ms = std::move(latencies);
-  for (const auto& kv : data) {
-    auto v = matchmaking::ParseAttributeValue(kv.value(), "playerData." + std::string(kv.key()));
-    if (!v.ok()) return Error::Internal("stored player data is invalid: " + v.error().message);
-    player.attributes[std::string(kv.key())] = std::move(v).value();
-  }
-  return player;
 }
 
 void ClientApi::RequestMatchmaking(const std::string& identity, const std::string& address,
@@ -225,21 +133,12 @@ void ClientApi::RequestMatchmaking(const std::string& identity, const std::strin
       return respond(ErrorResponse(Error::InvalidArgument("unknown query parameter '" + k + "'")));
     }
   }
-  auto lat = ParseLatencies(q->count("latencies") ? q->at("latencies") : "", options_.max_latency_ms);
+  auto lat = ParseLatencies(q->count("latencies") ? q->at("latencies") : "", tickets_.options().max_latency_ms);
   if (!lat.ok()) return respond(ErrorResponse(lat.error()));
-  Start(identity, address, std::move(lat).value(), [this, respond](Result<matchmaking::Ticket> t) {
+  tickets_.Start(identity, address, "", std::move(lat).value(), [this, respond](Result<matchmaking::Ticket> t) {
     if (!t.ok()) return respond(ErrorResponse(t.error()));
     respond(JsonResponse(200, matchmaking::TicketToApiJson(*t, node_.definitions().ConfigurationArn(t->configuration_name))));
   });
-}
-
-Result<matchmaking::Ticket> ClientApi::OwnTicket(const std::string& identity, const std::string& ticket_id) {
-  // Another player's ticket answers exactly as an unknown one: the API is no oracle for which
-  // ticket ids exist.
-  auto t = node_.tickets().GetTicket(ticket_id);
-  if (!t.ok() && t.error().code != ErrorCode::kNotFound) return t;
-  if (!t.ok() || t->owner != identity) return Error::NotFound("ticket " + ticket_id + " does not exist");
-  return t;
 }
 
 net::HttpResponse ClientApi::RequestMatchStatus(const std::string& identity, const std::string& query) {
@@ -253,7 +152,7 @@ net::HttpResponse ClientApi::RequestMatchStatus(const std::string& identity, con
   if (!q->count("ticketId") || q->at("ticketId").empty()) {
     return ErrorResponse(Error::InvalidArgument("ticketId is required"));
   }
-  auto t = OwnTicket(identity, q->at("ticketId"));
+  auto t = tickets_.Get(identity, q->at("ticketId"));
   if (!t.ok()) return ErrorResponse(t.error());
   json::object body{{"IpAddress", ""}, {"Port", 0}, {"PlayerSessionId", "NotPlacedYet"}, {"DnsName", ""}};
   if (t->status == matchmaking::TicketStatus::kCompleted) {
@@ -280,7 +179,7 @@ void ClientApi::NativeStart(const std::string& identity, const std::string& addr
       // Read through a reader bound to the latencies object itself (it keeps a pointer).
       JsonObjectReader lr(*r.raw("latencies"), "latencies", /*strict=*/false);
       for (const auto& kv : *lat) {
-        auto ms = lr.Int(kv.key(), true, 0, options_.max_latency_ms);
+        auto ms = lr.Int(kv.key(), true, 0, tickets_.options().max_latency_ms);
         if (!ms) return respond(ErrorResponse(lr.Finish().error()));
         latencies[std::string(kv.key())] = static_cast<int>(*ms);
       }
@@ -288,24 +187,8 @@ void ClientApi::NativeStart(const std::string& identity, const std::string& addr
     auto st = r.Finish();
     if (!st.ok()) return respond(ErrorResponse(st.error()));
   }
-  Start(identity, address, std::move(latencies), [respond](Result<matchmaking::Ticket> t) {
-    if (!t.ok()) return respond(ErrorResponse(t.error()));
-    respond(JsonResponse(201, NativeTicket(*t)));
-  });
-}
-
-net::HttpResponse ClientApi::NativeGet(const std::string& identity, const std::string& ticket_id) {
-  auto t = OwnTicket(identity, ticket_id);
-  if (!t.ok()) return ErrorResponse(t.error());
-  return JsonResponse(200, NativeTicket(*t));
-}
-
-void ClientApi::NativeCancel(const std::string& identity, const std::string& ticket_id,
-                             const net::Responder& respond) {
-  node_.RunOnTicket(ticket_id, [this, identity, ticket_id, respond] {
-    auto t = OwnTicket(identity, ticket_id);
-    if (t.ok()) t = node_.tickets().StopMatchmaking(ticket_id);
-    respond(t.ok() ? JsonResponse(200, NativeTicket(*t)) : ErrorResponse(t.error()));
+  tickets_.Start(identity, address, "", std::move(latencies), [respond](Result<matchmaking::Ticket> t) {
+    respond(TicketResponse(t, 201));
   });
 }
 
@@ -317,14 +200,8 @@ void ClientApi::NativeAccept(const std::string& identity, const std::string& tic
   auto accept = r.Bool("accept", /*required=*/true);
   auto st = r.Finish();
   if (!st.ok()) return respond(ErrorResponse(st.error()));
-  node_.RunOnTicket(ticket_id, [this, identity, ticket_id, accept = *accept, respond] {
-    auto t = OwnTicket(identity, ticket_id);
-    if (!t.ok()) return respond(ErrorResponse(t.error()));
-    // A client answers only for itself: its identity is the ticket's player.
-    auto st = node_.tickets().AcceptMatch(ticket_id, {identity}, accept);
-    if (!st.ok()) return respond(ErrorResponse(st.error()));
-    t = node_.tickets().GetTicket(ticket_id);
-    respond(t.ok() ? JsonResponse(200, NativeTicket(*t)) : ErrorResponse(t.error()));
+  tickets_.Accept(identity, ticket_id, *accept, [respond](Result<matchmaking::Ticket> t) {
+    respond(TicketResponse(t));
   });
 }
 

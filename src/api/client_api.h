@@ -28,6 +28,7 @@
 
 #include "common/clock.h"
 #include "common/rate_limiter.h"
+#include "api/player_tickets.h"
 #include "net/http_server.h"
 #include "node/node.h"
 
@@ -38,16 +39,8 @@ class PlayerDataService;
 
 namespace muster::api {
 
-struct ClientApiOptions {
-  std::string configuration = "demo-2v2";  // configuration the client routes use
-  std::string region;                      // the node's region; empty accepts any (tests only)
-  Millis max_skew_ms = 5 * 60 * 1000;
-  int max_latency_ms = 60'000;
-  // New tickets per player, and per client address (IPv6: per /64) whatever the players behind it
-  // (so that identities made in turn cannot multiply the first); 429 LimitExceeded beyond.
-  RateLimit tickets_per_player{30, 10};
-  RateLimit tickets_per_address{300, 100};
-};
+// The polling flow's options are the ticket operations' (player_tickets.h).
+using ClientApiOptions = PlayerTicketsOptions;
 
 class ClientApi {
  public:
@@ -59,9 +52,10 @@ class ClientApi {
   // the commit's completion).
   bool Handle(const net::HttpRequest& request, const net::Responder& respond);
 
+  // The ticket operations, shared with the push flow's gateway (same limits).
+  PlayerTickets& tickets() { return tickets_; }
 
  private:
-  Result<std::string> Authenticate(const net::HttpRequest& request);
   void RequestMatchmaking(const std::string& identity, const std::string& address, const std::string& query,
                           const net::Responder& respond);
   net::HttpResponse RequestMatchStatus(const std::string& identity, const std::string& query);
@@ -69,30 +63,17 @@ class ClientApi {
                    const net::Responder& respond);
   void NativeAccept(const std::string& identity, const std::string& ticket_id, const std::string& body,
                     const net::Responder& respond);
-  net::HttpResponse NativeGet(const std::string& identity, const std::string& ticket_id);
-  void NativeCancel(const std::string& identity, const std::string& ticket_id, const net::Responder& respond);
   net::HttpResponse Locations();
-  void Start(const std::string& identity, const std::string& address, std::map<std::string, int> latencies,
-             node::Tickets::TicketDone done);
-  // Rate limits and stored player data: the player a new ticket is for (any thread).
-  Result<matchmaking::PlayerInput> StartingPlayer(const std::string& identity, const std::string& address,
-                                                  std::map<std::string, int> latencies);
-  // Whether the configuration's queue reaches every location given (node's thread).
-  Status CheckLocations(const std::map<std::string, int>& latencies) const;
-  Result<matchmaking::Ticket> OwnTicket(const std::string& identity, const std::string& ticket_id);
 
   node::Node& node_;
-  identity::IdentityService& identities_;
-  identity::PlayerDataService& players_;
-  const Clock& clock_;
-  ClientApiOptions options_;
-  RateLimiter ticket_limiter_;
-  RateLimiter address_ticket_limiter_;
+  PlayerTickets tickets_;
 };
 
 // A JSON error response: {"error": "<code name>", "message": "..."} with the code's HTTP status.
 net::HttpResponse ErrorResponse(const Error& error);
 net::HttpResponse JsonResponse(int status, const json::value& body);
+// The player's ticket (PlayerTicketJson) with `status`, or its error.
+net::HttpResponse TicketResponse(const Result<matchmaking::Ticket>& t, int status = 200);
 
 // Parses "<loc>_<ms>_<loc>_<ms>..." (location names contain no '_').
 Result<std::map<std::string, int>> ParseLatencies(std::string_view text, int max_ms);

@@ -230,6 +230,26 @@ Result<std::string> IdentityService::GetOpenIdToken(std::string_view identity_id
   return key.SignJwt(claims);
 }
 
+Result<std::string> IdentityService::VerifyOpenIdToken(std::string_view token) {
+  if (token.empty() || token.size() > 8192) return Error::Unauthorized("malformed token");
+  MUSTER_ASSIGN_OR_RETURN(Es256Key key, SigningKey());
+  auto claims = key.VerifyJwt(token);
+  if (!claims.ok()) return Error::Unauthorized("invalid token: " + claims.error().message);
+  const std::string issuer = StringField(*claims, "iss");
+  if (issuer != config_.openid_issuer) return Error::Unauthorized("token of another issuer ('" + issuer + "')");
+  const Millis now = clock_.NowMillis();
+  if (IntField(*claims, "exp") * 1000 <= now) return Error::Unauthorized("token expired");
+  const std::string subject = StringField(*claims, "sub");
+  if (subject.empty()) return Error::Unauthorized("token without a subject");
+  auto rec = LoadIdentity(subject);
+  if (!rec.ok()) {
+    if (rec.error().code == ErrorCode::kNotFound) return Error::Unauthorized("the token's identity no longer exists");
+    return rec.error();
+  }
+  if (rec->disabled) return Error::Unauthorized("Identity '" + subject + "' is disabled.");
+  return subject;
+}
+
 Result<IdentityService::CredentialInfo> IdentityService::LookupAccessKey(
     std::string_view access_key_id) {
   if (access_key_id.empty() || access_key_id.size() > 128) {

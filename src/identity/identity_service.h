@@ -78,6 +78,11 @@ class IdentityService {
   // An ES256 JWT: header {alg, typ, kid}; claims iss, sub (identity), aud (pool), iat, exp,
   // amr ["unauthenticated"].
   Result<std::string> GetOpenIdToken(std::string_view identity_id, const json::object* logins);
+  // The identity a token of GetOpenIdToken names (its `sub`), for a client that presents it as a
+  // bearer token (the push flow's WebSocket). kUnauthorized when the token is malformed, signed
+  // by another key, of another issuer, expired, or its identity is disabled or gone (a store
+  // read: a disabled identity is refused at once).
+  Result<std::string> VerifyOpenIdToken(std::string_view token);
   // The key that signs OpenID tokens (created and stored on first use).
   Result<Es256Key> SigningKey();
 

@@ -154,6 +154,40 @@ TEST_F(IdentityServiceTest, OpenIdTokenIsAJwtSignedByTheSharedKey) {
   EXPECT_TRUE(other_key->VerifyJwt(*svc_.GetOpenIdToken(id, nullptr)).ok());
 }
 
+TEST_F(IdentityServiceTest, AnOpenIdTokenNamesItsIdentityUntilItExpiresOrTheIdentityIsDisabled) {
+  const std::string id = *svc_.GetId(kPool, nullptr);
+  const std::string token = *svc_.GetOpenIdToken(id, nullptr);
+  auto who = svc_.VerifyOpenIdToken(token);
+  ASSERT_TRUE(who.ok()) << who.error().message;
+  EXPECT_EQ(*who, id);
+  // Tampered: one character of the signature changed (not the last, whose low bits are padding).
+  std::string tampered = token;
+  char& c = tampered[tampered.size() - 10];
+  c = c == 'A' ? 'B' : 'A';
+  EXPECT_EQ(svc_.VerifyOpenIdToken(tampered).error().code, ErrorCode::kUnauthorized);
+  // Signed by another key with the same claims.
+  auto other = Es256Key::Generate();
+  ASSERT_TRUE(other.ok());
+  auto claims = svc_.SigningKey()->VerifyJwt(token);
+  ASSERT_TRUE(claims.ok());
+  EXPECT_EQ(svc_.VerifyOpenIdToken(*other->SignJwt(*claims)).error().code, ErrorCode::kUnauthorized);
+  // Of another issuer, though signed by the right key.
+  json::object foreign = *claims;
+  foreign["iss"] = "https://elsewhere";
+  auto foreign_token = svc_.SigningKey()->SignJwt(foreign);
+  EXPECT_NE(svc_.VerifyOpenIdToken(*foreign_token).error().message.find("issuer"), std::string::npos);
+  EXPECT_EQ(svc_.VerifyOpenIdToken("").error().code, ErrorCode::kUnauthorized);
+  EXPECT_EQ(svc_.VerifyOpenIdToken("a.b.c").error().code, ErrorCode::kUnauthorized);
+  // Disabled: refused at once, though the token has not expired.
+  const std::string id2 = *svc_.GetId(kPool, nullptr);
+  const std::string token2 = *svc_.GetOpenIdToken(id2, nullptr);
+  ASSERT_TRUE(svc_.DisableIdentity(id2).ok());
+  EXPECT_NE(svc_.VerifyOpenIdToken(token2).error().message.find("disabled"), std::string::npos);
+  // Expired.
+  clock_.Advance(600'000);
+  EXPECT_NE(svc_.VerifyOpenIdToken(token).error().message.find("expired"), std::string::npos);
+}
+
 TEST_F(IdentityServiceTest, IssuedCredentialsSignRequestsTheVerifierAccepts) {
   std::string id = *svc_.GetId(kPool, nullptr);
   auto c = svc_.GetCredentialsForIdentity(id, nullptr);
