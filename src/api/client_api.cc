@@ -175,17 +175,10 @@ void ClientApi::NativeStart(const std::string& identity, const std::string& addr
     auto v = ParseJson(body, JsonLimits{.max_bytes = 16 * 1024, .max_depth = 8});
     if (!v.ok()) return respond(ErrorResponse(v.error()));
     JsonObjectReader r(*v, "");
-    if (const json::object* lat = r.Object("latencies")) {
-      // Read through a reader bound to the latencies object itself (it keeps a pointer).
-      JsonObjectReader lr(*r.raw("latencies"), "latencies", /*strict=*/false);
-      for (const auto& kv : *lat) {
-        auto ms = lr.Int(kv.key(), true, 0, tickets_.options().max_latency_ms);
-        if (!ms) return respond(ErrorResponse(lr.Finish().error()));
-        latencies[std::string(kv.key())] = static_cast<int>(*ms);
-      }
-    }
+    auto lat = LatenciesFromJson(r, "latencies", tickets_.options().max_latency_ms);
     auto st = r.Finish();
     if (!st.ok()) return respond(ErrorResponse(st.error()));
+    latencies = std::move(lat);
   }
   tickets_.Start(identity, address, "", std::move(latencies), [respond](Result<matchmaking::Ticket> t) {
     respond(TicketResponse(t, 201));

@@ -37,6 +37,31 @@ json::object PlayerTicketJson(const matchmaking::Ticket& t) {
   return o;
 }
 
+std::map<std::string, int> LatenciesFromJson(JsonObjectReader& r, std::string_view key, int max_ms) {
+  std::map<std::string, int> out;
+  const json::object* lat = r.Object(key);
+  if (!lat) return out;
+  if (lat->size() > 64) {
+    r.Fail(key, "at most 64 locations");
+    return {};
+  }
+  // Read through a reader bound to the latencies object itself (it keeps a pointer).
+  JsonObjectReader lr(*r.raw(key), "", /*strict=*/false);
+  for (const auto& kv : *lat) {
+    if (kv.key().empty() || kv.key().size() > 64) {
+      r.Fail(key, "location names are 1 to 64 characters");
+      return {};
+    }
+    auto ms = lr.Int(kv.key(), true, 0, max_ms);
+    if (!ms) {
+      r.Fail(key, lr.Finish().error().message);
+      return {};
+    }
+    out[std::string(kv.key())] = static_cast<int>(*ms);
+  }
+  return out;
+}
+
 PlayerTickets::PlayerTickets(node::Node& node, identity::IdentityService& identities,
                              identity::PlayerDataService& players, const Clock& clock, PlayerTicketsOptions options)
     : node_(node),

@@ -80,6 +80,10 @@ class PlayerTickets {
   RateLimiter address_ticket_limiter_;
 };
 
+// The optional object `key` of `r` as latencies {"<location>": ms}, each a whole number from 0 to
+// max_ms; a bad entry fails `r` naming it. Empty when absent.
+std::map<std::string, int> LatenciesFromJson(JsonObjectReader& r, std::string_view key, int max_ms);
+
 // A ticket as the native client routes and the push flow's replies show it to its player.
 json::object PlayerTicketJson(const matchmaking::Ticket& t);
 

@@ -41,11 +41,12 @@ void Router::Handle(const net::HttpRequest& request, net::Responder respond) {
   if (request.path == "/healthz" && request.method == "GET") {
     return respond(JsonResponse(200, json::object{{"status", "ok"}}));
   }
+  if (request.path.rfind("/@connections/", 0) == 0) return Connections(request, std::move(respond));
   if (client_.Handle(request, respond)) return;
   respond(ErrorResponse(Error::NotFound("no route for " + request.method + " " + request.path)));
 }
 
-void Router::Management(const net::HttpRequest& request, std::string_view op, net::Responder respond) {
+std::optional<Router::AdminRefusal> Router::CheckAdmin(const net::HttpRequest& request, std::string_view service) {
   auth::SignableRequest sr{request.method, request.path, request.query, request.headers, request.body};
   auth::SecretLookup lookup = [&](std::string_view ak) -> Result<auth::SecretLookupResult> {
     if (!options_.admin_secret) return Error::Unauthorized("the management API is disabled");
@@ -55,19 +56,39 @@ void Router::Management(const net::HttpRequest& request, std::string_view op, ne
   const std::string client = ClientKey(request.remote_address);
   const Millis now = clock_.NowMillis();
   if (int wait = admin_failures_.RetryAfterSeconds(client, now); wait > 0) {
-    return respond(AwsJsonError(429, "ThrottlingException",
-                                "too many failed signatures from your address; retry in " + std::to_string(wait) + " s"));
+    return AdminRefusal{true, "too many failed signatures from your address; retry in " + std::to_string(wait) + " s"};
   }
-  auto v = auth::VerifyRequest(sr, lookup, {"gamelift", options_.region, 5 * 60 * 1000}, now);
+  auto v = auth::VerifyRequest(sr, lookup, {std::string(service), options_.region, 5 * 60 * 1000}, now);
   if (!v.ok()) {
     (void)admin_failures_.Allow(client, now);  // a failure spends one of the address's tokens
-    return respond(AwsJsonError(400, "UnauthorizedException", v.error().message));
+    return AdminRefusal{false, v.error().message};
+  }
+  return std::nullopt;
+}
+
+void Router::Management(const net::HttpRequest& request, std::string_view op, net::Responder respond) {
+  if (auto refusal = CheckAdmin(request, "gamelift")) {
+    return respond(refusal->throttled ? AwsJsonError(429, "ThrottlingException", refusal->message)
+                                      : AwsJsonError(400, "UnauthorizedException", refusal->message));
   }
   if (!management_) {
     return respond(AwsJsonError(500, "InternalServiceException",
                                 "the management API is not connected to a node (RouterOptions.node)"));
   }
   management_->Handle(op, request.body, std::move(respond));
+}
+
+void Router::Connections(const net::HttpRequest& request, net::Responder respond) {
+  // The managed gateway's management API: signed with admin credentials for execute-api.
+  if (auto refusal = CheckAdmin(request, "execute-api")) {
+    net::HttpResponse r = ErrorResponse(refusal->throttled ? Error::LimitExceeded(refusal->message)
+                                                           : Error::Forbidden(refusal->message));
+    r.headers.emplace_back("x-amzn-ErrorType", refusal->throttled ? "LimitExceededException" : "ForbiddenException");
+    return respond(std::move(r));
+  }
+  if (!options_.push || !options_.push->Manage(request, respond)) {
+    respond(ErrorResponse(Error::NotFound("the push gateway is not running on this node")));
+  }
 }
 
 }  // namespace muster::api

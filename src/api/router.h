@@ -7,6 +7,8 @@
 //   POST /  X-Amz-Target: GameLift.<Op>                   → management API (SigV4, admin;
 //                                                           failed signatures rate limited)
 //   GET  /healthz                                          → {"status":"ok"}
+//   POST/GET/DELETE /@connections/{id}                     → the push gateway's connections
+//                                                           (SigV4 execute-api, admin)
 //   the client API routes (client_api.h)
 //
 // Threads: Handle runs on the connection's loop, on several loops at once. Signatures, rate limits,
@@ -16,10 +18,12 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/client_api.h"
 #include "api/management.h"
+#include "api/push_gateway.h"
 #include "identity/identity_api.h"
 #include "net/http_server.h"
 
@@ -37,6 +41,8 @@ struct RouterOptions {
   // Failed management API signatures per client address; beyond, the address gets 429
   // ThrottlingException until its budget refills (a guessed admin secret costs time).
   RateLimit admin_failures{30, 30};
+  // The push flow's gateway, for /@connections; null answers 404.
+  PushGateway* push = nullptr;
 };
 
 class Router {
@@ -49,6 +55,13 @@ class Router {
 
  private:
   void Management(const net::HttpRequest& request, std::string_view op, net::Responder respond);
+  void Connections(const net::HttpRequest& request, net::Responder respond);
+  struct AdminRefusal {
+    bool throttled = false;  // the address failed too often: 429
+    std::string message;
+  };
+  // Checks an admin signature for `service`; empty when it is valid.
+  std::optional<AdminRefusal> CheckAdmin(const net::HttpRequest& request, std::string_view service);
 
   ClientApi& client_;
   identity::IdentityService& identities_;

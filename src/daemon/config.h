@@ -69,6 +69,17 @@ struct Config {
   // Events
   std::string event_log;          // a JSON lines file that gets every outbox event ("" = none)
   int push_replay_seconds = 120;  // a push client that reconnects within this gets what it missed
+  // The push flow's WebSockets (/ws on the client port)
+  int push_ping_seconds = 30;          // ping a silent connection; drop it after twice as long
+  int push_max_age_seconds = 7200;     // a connection is closed (1001) at this age
+  int push_connections_per_identity = 4;
+  int push_connects_per_minute = 30;   // new connections per identity
+  int push_connects_burst = 10;
+  int push_address_connects_per_minute = 600;  // per client address (IPv6: per /64)
+  int push_address_connects_burst = 200;
+  int push_messages_per_minute = 600;  // per connection; beyond, it is closed with 1008
+  int push_messages_burst = 60;
+  int push_send_queue_kib = 1024;      // a reader slower than its messages is closed (1008) beyond
   // Matchmaking and placement
   std::string configuration = "demo-2v2";
   std::string rule_set_file;           // empty: the built-in demo 2v2 rule set

@@ -1,4 +1,5 @@
 // musterd: one Muster node. See `musterd --help` and docs/configuration.md.
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -6,8 +7,10 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <sched.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -15,6 +18,7 @@
 #include <thread>
 
 #include "api/client_api.h"
+#include "api/push_gateway.h"
 #include "api/router.h"
 #include "api/server_socket.h"
 #include "common/guarded.h"
@@ -36,6 +40,13 @@
 
 namespace muster::daemon {
 namespace {
+
+// This node in its push connections' rows: the host's name and the client port.
+std::string NodeName(int http_port) {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::strcpy(host, "localhost");
+  return std::string(host) + ":" + std::to_string(http_port);
+}
 
 std::string ReadFile(const std::string& path, Status* st) {
   std::ifstream in(path, std::ios::binary);
@@ -244,6 +255,18 @@ int Run(int argc, char** argv) {
   client_options.tickets_per_address = {static_cast<double>(cfg.address_tickets_rate_per_minute),
                                         static_cast<double>(cfg.address_tickets_burst)};
   api::ClientApi client(node, identities, players, clock, client_options);
+  // The push flow's gateway (/ws on the client port), on the same ticket operations and limits.
+  api::PushGatewayOptions push_options;
+  push_options.node_name = NodeName(cfg.http_port);
+  push_options.max_connections_per_identity = static_cast<std::size_t>(cfg.push_connections_per_identity);
+  push_options.connects_per_identity = {static_cast<double>(cfg.push_connects_per_minute),
+                                        static_cast<double>(cfg.push_connects_burst)};
+  push_options.connects_per_address = {static_cast<double>(cfg.push_address_connects_per_minute),
+                                       static_cast<double>(cfg.push_address_connects_burst)};
+  push_options.messages_per_connection = {static_cast<double>(cfg.push_messages_per_minute),
+                                          static_cast<double>(cfg.push_messages_burst)};
+  api::PushGateway push(client.tickets(), client_stream, writer, clock, push_options);
+  if (auto st = push.Start(**store); !st.ok()) return fail("push gateway", st.error());
   node.SetRunScheduler([&](std::size_t side) {  // on the side's thread, as its run_pending
     if (run_pending[side]) return;
     run_pending[side] = 1;
@@ -256,6 +279,7 @@ int Run(int argc, char** argv) {
   router_options.admin_secret = admin_secret;
   router_options.node = &node;
   router_options.region = cfg.region;
+  router_options.push = &push;
   router_options.identity_limits.identities = {static_cast<double>(cfg.identity_rate_per_minute),
                                                static_cast<double>(cfg.identity_burst)};
   router_options.identity_limits.credentials = {static_cast<double>(cfg.credentials_rate_per_minute),
@@ -312,6 +336,10 @@ int Run(int argc, char** argv) {
   client_limits.body_timeout_seconds = cfg.body_timeout_seconds;
   client_limits.idle_timeout_seconds = cfg.idle_timeout_seconds;
   net::Limits server_limits = client_limits;
+  // The client port's WebSockets are the push flow's (Muster's own engine, light_ws_session.cc).
+  client_limits.ws_ping_interval_seconds = cfg.push_ping_seconds;
+  client_limits.ws_max_age_seconds = cfg.push_max_age_seconds;
+  client_limits.max_ws_send_queue_bytes = static_cast<std::size_t>(cfg.push_send_queue_kib) * 1024;
   server_limits.max_connections_per_address = static_cast<std::size_t>(cfg.server_max_connections_per_address);
 
   net::HttpServer http(connection_loops), ws(connection_loops), wss(connection_loops);
@@ -326,7 +354,7 @@ int Run(int argc, char** argv) {
   http_options.port = static_cast<std::uint16_t>(cfg.http_port);
   http_options.limits = client_limits;
   http_options.one_thread_per_loop = true;  // each loop here runs on one thread of its own
-  auto http_port = http.Listen(http_options, handler);
+  auto http_port = http.Listen(http_options, handler, [&](const net::HttpRequest& r) { return push.Upgrade(r); });
   if (!http_port.ok()) return fail("http listener", http_port.error());
   net::ListenOptions ws_options;
   ws_options.address = cfg.listen_address;
