@@ -45,7 +45,8 @@ PushGateway::PushGateway(PlayerTickets& tickets, node::ClientStream& stream, sto
       options_(std::move(options)),
       identity_connects_(options_.connects_per_identity),
       address_connects_(options_.connects_per_address),
-      messages_(options_.messages_per_connection) {}
+      messages_(options_.messages_per_connection),
+      replays_(tickets_.options().max_skew_ms) {}
 
 PushGateway::~PushGateway() {
   std::lock_guard lock(mu_);
@@ -75,6 +76,7 @@ std::variant<net::WsCallbacks, net::HttpResponse> PushGateway::Upgrade(const net
     return ErrorResponse(identity.error());
   }
   const Millis now = clock_.NowMillis();
+  if (auto st = replays_.Admit(request, now); !st.ok()) return ErrorResponse(st.error());
   const std::string from = ClientKey(request.remote_address);
   if (!identity_connects_.Allow(*identity, now)) {
     return ErrorResponse(Error::LimitExceeded("too many new connections for this identity; retry in " +

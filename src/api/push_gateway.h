@@ -6,7 +6,8 @@
 //
 // The managed gateway's routes, here:
 //   $connect     the upgrade: authenticated (SigV4 of the identity's credentials, service
-//                execute-api, presigned query or header form; or a bearer OpenID token), limited
+//                execute-api, presigned query or header form, each signature good for one
+//                connection only; or a bearer OpenID token), limited
 //                per identity and per address, refused before the upgrade with 401/403/429 and
 //                a JSON reason; then the connection is recorded in the store (kConnections: id,
 //                identity, node as the row's status, connected-at, last-active) and attached to
@@ -31,6 +32,7 @@
 #include <variant>
 
 #include "api/player_tickets.h"
+#include "api/replay_guard.h"
 #include "common/clock.h"
 #include "common/rate_limiter.h"
 #include "net/http_server.h"
@@ -90,6 +92,7 @@ class PushGateway {
   RateLimiter identity_connects_;
   RateLimiter address_connects_;
   RateLimiter messages_;
+  ReplayGuard replays_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<Conn>> conns_;  // GUARDED_BY(mu_); by connection id
   std::unordered_map<std::string, std::size_t> per_identity_;     // GUARDED_BY(mu_); open (or opening)

@@ -148,6 +148,13 @@ describe("push flow", () => {
     const forged = url.replace(/X-Amz-Signature=([0-9a-f])/, (m, c) => `X-Amz-Signature=${c === "0" ? "1" : "0"}`);
     r = await refused(forged);
     assert.equal(r.status, 403);
+    // Reused: a presigned URL opens one connection only.
+    const once = await presignedUrl(node.base, creds);
+    const first = await Player.connect(once);
+    r = await refused(once);
+    assert.equal(r.status, 403);
+    assert.match(r.body.message, /used already/);
+    first.ws.close();
     // Another path.
     r = await refused((await presignedUrl(node.base, creds)).replace("/ws?", "/other?"));
     assert.equal(r.status, 404);
