@@ -17,7 +17,7 @@ if [ "${1:-}" = "--tests" ]; then
   APT_PACKAGES+=(
     git sqlite3 libgtest-dev libgmock-dev libbenchmark-dev
     clang libfuzzer-14-dev libclang-rt-14-dev
-    postgresql wrk nginx-light python3 curl procps
+    postgresql wrk nginx-light python3 python3-websockets curl procps
   )
 fi
 

@@ -49,7 +49,8 @@ Status ReplayGuard::Admit(const net::HttpRequest& request, Millis now) {
   std::lock_guard lock(mu_);
   SweepLocked(now);
   if (until_.count(s->signature)) {
-    return Error::Forbidden("this signature was used already: sign each connection anew");
+    return Error::Forbidden("this signature was used already: sign each connection anew (two signed within the same second "
+                            "are the same: add a random query parameter, e.g. nonce, before signing)");
   }
   if (until_.size() >= max_entries_) {
     return Error::Unavailable("too many signed connections at once; try again shortly");

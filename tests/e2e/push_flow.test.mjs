@@ -3,6 +3,8 @@
 // credentials of @aws-sdk/client-cognito-identity, npm `ws` as the client. No polling request
 // anywhere: every answer and event arrives on the socket.
 import assert from "node:assert/strict";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -12,21 +14,25 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import WebSocket from "ws";
 
 import {
-  ADMIN, REGION, gameliftFetch, guestCredentials, identityClient, joinTcp, nodeForSuite, signedFetch, sql,
+  ADMIN, REGION, gameliftFetch, guestCredentials, identityClient, joinTcp, nodeForSuite, run, signedFetch, sql,
 } from "./lib.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 const LATENCIES = { "custom-local-a": 20, "custom-local-b": 60 };
 
-// A WebSocket URL for /ws presigned with the player's credentials (service execute-api).
-async function presignedUrl(base, creds, { expiresIn = 60, signingDate } = {}) {
+// A WebSocket URL for /ws presigned with the player's credentials (service execute-api). A signed
+// nonce makes each URL unique: two signed in the same second would otherwise be the same URL,
+// and a URL opens one connection only.
+async function presignedUrl(base, creds, { expiresIn = 60, signingDate, nonce = Math.random().toString(36).slice(2) } = {}) {
   const url = new URL(base);
   const signer = new SignatureV4({
     service: "execute-api", region: REGION, sha256: Sha256,
     credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken },
   });
   const presigned = await signer.presign(
-    { method: "GET", protocol: "http:", hostname: url.hostname, port: Number(url.port), path: "/ws", query: {},
-      headers: { host: url.host } },
+    { method: "GET", protocol: "http:", hostname: url.hostname, port: Number(url.port), path: "/ws",
+      query: nonce ? { nonce } : {}, headers: { host: url.host } },
     { expiresIn, ...(signingDate ? { signingDate } : {}) });
   const qs = new URLSearchParams(presigned.query).toString().replace(/\+/g, "%20");
   return `ws://${url.host}/ws?${qs}`;
@@ -223,6 +229,18 @@ describe("push flow", () => {
     await sleep(300);
     assert.deepEqual(p.events().map((e) => e.detail.type), ["MatchmakingCancelled"], "the missed one only");
     p.ws.close();
+  });
+
+  test("interop: Debian's python3-websockets sends fragments, pings and closes", async () => {
+    const c = await guestCredentials(node.base);
+    const r = await run("/usr/bin/python3", [path.join(here, "ws_peer.py"), await presignedUrl(node.base, c)]);
+    assert.equal(r.code, 0, r.out);
+    const steps = r.out.trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(steps.map((s) => s.step), ["fragmented ping action", "websocket ping", "unknown ticket", "close"]);
+    assert.equal(steps[0].answer.type, "pong");
+    assert.equal(steps[0].answer.requestId, "py-1");
+    assert.equal(steps[2].answer.error.code, "NotFound");
+    assert.equal(steps[3].code, 1000);
   });
 
   test("the game's backend reads, pushes to and closes a connection by id (/@connections)", async () => {
