@@ -19,8 +19,9 @@ using muster::client::LocationInfo;
 constexpr const char* kUsage = R"(usage: muster-client [flags]
 
 Plays one game client: gets a guest identity and temporary credentials, measures latency to each
-location, asks for a game session, polls until placed, connects to the game server and sends the
-player session id. Exits 0 only when the game server welcomes the player.
+location, asks for a game session, polls until placed (or, with --push, is told over a WebSocket),
+connects to the game server and sends the player session id. Exits 0 only when the game server
+welcomes the player.
 
 flags:
   --endpoint URL          Muster endpoint (default http://127.0.0.1:8080)
@@ -29,6 +30,8 @@ flags:
   --ping LOC=HOST:PORT    a location and its UDP ping endpoint; repeatable. Without any,
                           locations come from GET /v1/locations
   --transport tcp|udp     how to reach the game server (default tcp)
+  --push                  the push flow: one signed WebSocket to /ws, every event pushed, no
+                          polling (docs/push.md)
   --timeout-seconds N     overall time for placement and joining (default 60)
   --welcome-prefix TEXT   reply prefix that means "welcomed" (default WELCOME)
   --help                  this text
@@ -42,6 +45,7 @@ struct Flags {
   muster::client::Transport transport = muster::client::Transport::kTcp;
   int timeout_seconds = 60;
   std::string welcome_prefix = "WELCOME";
+  bool push = false;
 };
 
 int Usage(const std::string& error) {
@@ -108,6 +112,8 @@ int main(int argc, char** argv) {
         return Usage("--timeout-seconds must be 1..3600, not '" + value + "'");
       }
       f.timeout_seconds = static_cast<int>(n);
+    } else if (a == "--push") {
+      f.push = true;
     } else if (a == "--welcome-prefix") {
       if (!next()) return Usage("--welcome-prefix needs text");
       f.welcome_prefix = value;
@@ -150,14 +156,18 @@ int main(int argc, char** argv) {
     latencies.push_back({l.location, *ms});
   }
 
-  Step("matchmaking: GET /requestmatchmaking");
-  auto ticket = client.RequestMatchmaking(latencies);
-  if (!ticket.ok()) return Fail(ticket.error().message);
-  Info("ticket " + *ticket);
-
-  Step("placement: polling GET /requestmatchstatus");
-  auto placed = client.WaitForPlacement(*ticket, f.timeout_seconds * 1000, {},
-                                        [](const std::string& s) { Info(s); });
+  muster::Result<muster::client::Placement> placed = muster::Error::Internal("not started");
+  if (f.push) {
+    Step("matchmaking over a WebSocket: /ws, startMatchmaking, events pushed");
+    placed = client.MatchOverPush(latencies, f.timeout_seconds * 1000, [](const std::string& s) { Info(s); });
+  } else {
+    Step("matchmaking: GET /requestmatchmaking");
+    auto ticket = client.RequestMatchmaking(latencies);
+    if (!ticket.ok()) return Fail(ticket.error().message);
+    Info("ticket " + *ticket);
+    Step("placement: polling GET /requestmatchstatus");
+    placed = client.WaitForPlacement(*ticket, f.timeout_seconds * 1000, {}, [](const std::string& s) { Info(s); });
+  }
   if (!placed.ok()) return Fail(placed.error().message);
   std::string host = placed->ip_address.empty() ? placed->dns_name : placed->ip_address;
   Info("placed on " + host + ":" + std::to_string(placed->port) + ", player session " +

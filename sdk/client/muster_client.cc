@@ -2,6 +2,9 @@
 
 #include "sdk/client/muster_client.h"
 
+#include "common/crypto.h"
+#include "sdk/client/push.h"
+
 #include <chrono>
 #include <thread>
 
@@ -237,6 +240,102 @@ Result<Placement> MusterClient::WaitForPlacement(const std::string& ticket_id, i
                                 std::to_string(backoff.attempts()) + " polls)");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+  }
+}
+
+std::string MusterClient::PresignedPushTarget(int expires_seconds) const {
+  auth::SignableRequest req{"GET", "/ws", "nonce=" + Base64UrlEncode(RandomBytes(12)),
+                            {{"host", options_.endpoint.HostHeader()}}, ""};
+  auth::PresignRequest(req, credentials_, options_.region, "execute-api", clock_.NowMillis(), expires_seconds);
+  return "/ws?" + req.query;
+}
+
+namespace {
+
+// The placement in a MatchmakingSucceeded event's gameSessionInfo, for `player_id`.
+Result<Placement> PlacementFromEvent(const json::object& detail, const std::string& player_id) {
+  const json::value* info = detail.if_contains("gameSessionInfo");
+  if (!info || !info->is_object()) return Error::InvalidArgument("MatchmakingSucceeded without gameSessionInfo");
+  const json::object& gi = info->as_object();
+  Placement p;
+  p.ip_address = StringOr(gi, "ipAddress");
+  p.dns_name = StringOr(gi, "dnsName");
+  if (auto* port = gi.if_contains("port"); port && port->is_int64() && port->as_int64() > 0 && port->as_int64() <= 65535) {
+    p.port = static_cast<std::uint16_t>(port->as_int64());
+  }
+  if (auto* players = gi.if_contains("players"); players && players->is_array()) {
+    for (const json::value& pl : players->as_array()) {
+      if (pl.is_object() && StringOr(pl.as_object(), "playerId") == player_id) {
+        p.player_session_id = StringOr(pl.as_object(), "playerSessionId");
+      }
+    }
+  }
+  if (p.player_session_id.empty() || p.port == 0 || (p.ip_address.empty() && p.dns_name.empty())) {
+    return Error::InvalidArgument("MatchmakingSucceeded without this player's seat: " + Snippet(ToJson(gi)));
+  }
+  return p;
+}
+
+}  // namespace
+
+Result<Placement> MusterClient::MatchOverPush(const std::vector<LocationLatency>& latencies, int timeout_ms,
+                                              const std::function<void(const std::string&)>& on_message) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  auto left = [&] {
+    return static_cast<int>(std::max<long long>(
+        1, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count()));
+  };
+  auto say = [&](const std::string& s) { if (on_message) on_message(s); };
+  MUSTER_ASSIGN_OR_RETURN(auto ws, PushConnection::Open(options_.endpoint, PresignedPushTarget(), left()));
+  json::object lat;
+  for (const auto& l : latencies) lat[l.location] = l.ms;
+  MUSTER_RETURN_IF_ERROR(ws->Send(ToJson(json::object{{"action", "startMatchmaking"}, {"requestId", "start"}, {"latencies", lat}})));
+  std::string ticket_id;
+  for (;;) {
+    MUSTER_ASSIGN_OR_RETURN(std::string text, ws->Receive(left()));
+    auto v = ParseJson(text);
+    if (!v.ok() || !v->is_object()) return Error::InvalidArgument("push: not a JSON object: " + Snippet(text));
+    const json::object& m = v->as_object();
+    const std::string type = StringOr(m, "type");
+    if (type == "error") {
+      const json::value* e = m.if_contains("error");
+      const std::string why = e && e->is_object() ? StringOr(e->as_object(), "code") + ": " + StringOr(e->as_object(), "message")
+                                                  : Snippet(text);
+      if (StringOr(m, "requestId") == "start") return Error::InvalidArgument("startMatchmaking refused: " + why);
+      say("error: " + why);
+      continue;
+    }
+    if (type == "reply") {
+      const json::value* t = m.if_contains("ticket");
+      if (StringOr(m, "requestId") == "start" && t && t->is_object()) {
+        ticket_id = StringOr(t->as_object(), "ticketId");
+        say("ticket " + ticket_id + " " + StringOr(t->as_object(), "status"));
+      }
+      continue;
+    }
+    const json::value* d = m.if_contains("detail");
+    if (!d || !d->is_object()) continue;
+    const json::object& detail = d->as_object();
+    const std::string event = StringOr(detail, "type");
+    say("event " + event);
+    if (event == "MatchmakingSucceeded") {
+      auto placed = PlacementFromEvent(detail, identity_id_);
+      ws->Close();
+      return placed;
+    }
+    if (event == "MatchmakingFailed" || event == "MatchmakingTimedOut" || event == "MatchmakingCancelled") {
+      ws->Close();
+      std::string why = StringOr(detail, "message");
+      if (why.empty()) why = StringOr(detail, "reason");
+      return Error::Conflict("matchmaking ended: " + event + (why.empty() ? "" : " (" + why + ")"));
+    }
+    if (event == "PotentialMatchCreated" && options_.accept_matches && !ticket_id.empty()) {
+      const json::value* required = detail.if_contains("acceptanceRequired");
+      if (required && required->is_bool() && required->as_bool()) {
+        MUSTER_RETURN_IF_ERROR(ws->Send(ToJson(json::object{{"action", "acceptMatch"}, {"ticketId", ticket_id}, {"accept", true}})));
+        say("accepted the proposed match");
+      }
+    }
   }
 }
 

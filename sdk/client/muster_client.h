@@ -7,6 +7,8 @@
 //   4. GET /requestmatchstatus?ticketId=... with back-off until PlayerSessionId != "NotPlacedYet"
 //      or a terminal error.
 //   5. JoinGameServer (probes.h) with the player session id.
+// Or, for steps 3 and 4, the push flow (docs/push.md): MatchOverPush opens a presigned WebSocket
+// to /ws, starts matchmaking on it and waits for the event that places the player, never polling.
 //
 // Thread safety: one MusterClient per thread (it keeps the identity and credentials).
 
@@ -75,6 +77,17 @@ class MusterClient {
   Result<Placement> WaitForPlacement(const std::string& ticket_id, int timeout_ms,
                                      BackoffPolicy policy = {},
                                      const std::function<void(const std::string&)>& on_poll = {});
+
+  // "/ws?<presigned query>": the push gateway's URL target signed with the credentials (with a
+  // random signed nonce, so that each is unique: a signature opens one connection only).
+  std::string PresignedPushTarget(int expires_seconds = 60) const;
+
+  // The push flow: opens the WebSocket, sends startMatchmaking with the latencies, and reads the
+  // events of the ticket until MatchmakingSucceeded gives the placement (a proposed match is
+  // accepted as WaitForPlacement does), a terminal event (kConflict with its reason), or
+  // timeout_ms (kUnavailable). `on_message` hears each message as one line.
+  Result<Placement> MatchOverPush(const std::vector<LocationLatency>& latencies, int timeout_ms,
+                                  const std::function<void(const std::string&)>& on_message = {});
 
  private:
   Result<json::object> IdentityCall(const std::string& op, const json::object& body);

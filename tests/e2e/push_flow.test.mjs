@@ -14,7 +14,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import WebSocket from "ws";
 
 import {
-  ADMIN, REGION, gameliftFetch, guestCredentials, identityClient, joinTcp, nodeForSuite, run, signedFetch, sql,
+  ADMIN, MUSTER_CLIENT, REGION, gameliftFetch, guestCredentials, identityClient, joinTcp, nodeForSuite, run, signedFetch, sql,
 } from "./lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -134,6 +134,20 @@ describe("push flow", () => {
     await Promise.all(players.map(async (p) => { p.ws.close(1000); assert.equal((await p.closed).code, 1000); }));
     for (let i = 0; i < 50 && sql(node.db, "select id from connections").length > 0; ++i) await sleep(50);
     assert.equal(sql(node.db, "select id from connections").length, 0);
+  });
+
+  test("four muster-client --push processes: one 2v2 match, all welcomed, no polling", async () => {
+    const runs = await Promise.all([0, 1, 2, 3].map(() =>
+      run(MUSTER_CLIENT, ["--endpoint", node.base, "--push", "--timeout-seconds", "30"])));
+    const sessions = runs.map((r) => {
+      assert.equal(r.code, 0, `muster-client failed:\n${r.out}\nmusterd:\n${node.proc.logs.slice(-40).join("\n")}`);
+      assert.doesNotMatch(r.out, /requestmatchstatus/, "no polling");
+      assert.match(r.out, /event MatchmakingSucceeded/);
+      const m = r.out.match(/WELCOME (psess-[0-9a-f-]+) (arn:aws:gamelift:local::gamesession\/demo-fleet\/\S+)/);
+      assert.ok(m, r.out);
+      return m[2];
+    });
+    assert.equal(new Set(sessions).size, 1, "one game session for the four");
   });
 
   test("upgrades without a valid signature or token are refused before the upgrade, with a JSON reason", async () => {
