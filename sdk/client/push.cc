@@ -86,9 +86,8 @@ Status PushConnection::Send(const std::string& text, int timeout_ms) {
 
 Result<std::string> PushConnection::Receive(int timeout_ms) {
   beast::error_code result;
-  bool done = false;
-  impl_->ws.async_read(impl_->buffer, [&](beast::error_code ec, std::size_t) { result = ec, done = true; });
-  if (!impl_->Run(timeout_ms) && !done) return Error::Unavailable(impl_->where + ": no message within " + std::to_string(timeout_ms) + " ms");
+  impl_->ws.async_read(impl_->buffer, [&](beast::error_code ec, std::size_t) { result = ec; });
+  if (!impl_->Run(timeout_ms)) return Error::Unavailable(impl_->where + ": no message within " + std::to_string(timeout_ms) + " ms");
   if (result == websocket::error::closed) {
     const auto& reason = impl_->ws.reason();
     return Error::Unavailable(impl_->where + ": closed by the gateway with " + std::to_string(reason.code) +

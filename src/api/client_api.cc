@@ -95,11 +95,12 @@ bool ClientApi::Handle(const net::HttpRequest& request, const net::Responder& re
   }
   // Signatures are checked here, on the connection's loop: what reaches the node's thread is
   // signed by a live credential.
-  auto identity = tickets_.Authenticate(request);
-  if (!identity.ok()) {
-    respond(ErrorResponse(identity.error()));
+  auto player = tickets_.Authenticate(request);
+  if (!player.ok()) {
+    respond(ErrorResponse(player.error()));
     return true;
   }
+  const std::string* identity = &player->identity;
   if (last == "requestmatchmaking") {
     RequestMatchmaking(*identity, request.remote_address, request.query, respond);
   } else if (last == "requestmatchstatus") {
@@ -175,10 +176,11 @@ void ClientApi::NativeStart(const std::string& identity, const std::string& addr
     auto v = ParseJson(body, JsonLimits{.max_bytes = 16 * 1024, .max_depth = 8});
     if (!v.ok()) return respond(ErrorResponse(v.error()));
     JsonObjectReader r(*v, "");
-    auto lat = LatenciesFromJson(r, "latencies", tickets_.options().max_latency_ms);
+    auto lat = LatenciesFromJson(r.raw("latencies"), "latencies", tickets_.options().max_latency_ms);
+    if (!lat.ok()) return respond(ErrorResponse(lat.error()));
     auto st = r.Finish();
     if (!st.ok()) return respond(ErrorResponse(st.error()));
-    latencies = std::move(lat);
+    latencies = std::move(lat).value();
   }
   tickets_.Start(identity, address, "", std::move(latencies), [respond](Result<matchmaking::Ticket> t) {
     respond(TicketResponse(t, 201));

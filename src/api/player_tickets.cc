@@ -37,26 +37,20 @@ json::object PlayerTicketJson(const matchmaking::Ticket& t) {
   return o;
 }
 
-std::map<std::string, int> LatenciesFromJson(JsonObjectReader& r, std::string_view key, int max_ms) {
+Result<std::map<std::string, int>> LatenciesFromJson(const json::value* latencies, const std::string& path,
+                                                     int max_ms) {
   std::map<std::string, int> out;
-  const json::object* lat = r.Object(key);
-  if (!lat) return out;
-  if (lat->size() > 64) {
-    r.Fail(key, "at most 64 locations");
-    return {};
-  }
-  // Read through a reader bound to the latencies object itself (it keeps a pointer).
-  JsonObjectReader lr(*r.raw(key), "", /*strict=*/false);
-  for (const auto& kv : *lat) {
+  if (!latencies || latencies->is_null()) return out;
+  if (!latencies->is_object()) return Error::InvalidArgument(path + ": must be an object of {\"<location>\": ms}");
+  const json::object& lat = latencies->as_object();
+  if (lat.size() > 64) return Error::InvalidArgument(path + ": at most 64 locations");
+  JsonObjectReader lr(*latencies, path, /*strict=*/false);
+  for (const auto& kv : lat) {
     if (kv.key().empty() || kv.key().size() > 64) {
-      r.Fail(key, "location names are 1 to 64 characters");
-      return {};
+      return Error::InvalidArgument(path + ": location names are 1 to 64 characters");
     }
     auto ms = lr.Int(kv.key(), true, 0, max_ms);
-    if (!ms) {
-      r.Fail(key, lr.Finish().error().message);
-      return {};
-    }
+    if (!ms) return lr.Finish().error();
     out[std::string(kv.key())] = static_cast<int>(*ms);
   }
   return out;
@@ -72,11 +66,12 @@ PlayerTickets::PlayerTickets(node::Node& node, identity::IdentityService& identi
       ticket_limiter_(options_.tickets_per_player),
       address_ticket_limiter_(options_.tickets_per_address) {}
 
-Result<std::string> PlayerTickets::Authenticate(const net::HttpRequest& request, bool allow_bearer) {
+Result<PlayerTickets::Authenticated> PlayerTickets::Authenticate(const net::HttpRequest& request, bool allow_bearer) {
   if (allow_bearer) {
     const std::string* authorization = request.Header("authorization");
     if (authorization && authorization->size() > 7 && AsciiIEquals(std::string_view(*authorization).substr(0, 7), "bearer ")) {
-      return identities_.VerifyOpenIdToken(std::string_view(*authorization).substr(7));
+      MUSTER_ASSIGN_OR_RETURN(std::string identity, identities_.VerifyOpenIdToken(std::string_view(*authorization).substr(7)));
+      return Authenticated{std::move(identity), "", 0, 0};
     }
   }
   auth::SignableRequest sr{request.method, request.path, request.query, request.headers, request.body};
@@ -88,18 +83,23 @@ Result<std::string> PlayerTickets::Authenticate(const net::HttpRequest& request,
   };
   auth::VerifyOptions opt{"execute-api", options_.region, options_.max_skew_ms};
   MUSTER_ASSIGN_OR_RETURN(auto verified, auth::VerifyRequest(sr, lookup, opt, clock_.NowMillis()));
-  (void)verified;
   if (identity.empty()) return Error::Unauthorized("the credentials are not bound to an identity");
-  return identity;
+  return Authenticated{std::move(identity), std::move(verified.signature), verified.valid_until,
+                       verified.presigned_expires_seconds};
 }
 
 void PlayerTickets::Start(const std::string& identity, const std::string& address, const std::string& configuration,
                           std::map<std::string, int> latencies, TicketDone done) {
   // Rate limits and player data here (both thread-safe); the configuration's locations and the
   // ticket itself on the thread of the configuration's matchmaking side.
+  const std::string name = configuration.empty() ? options_.configuration : configuration;
+  if (name != options_.configuration &&
+      std::find(options_.client_configurations.begin(), options_.client_configurations.end(), name) ==
+          options_.client_configurations.end()) {
+    return done(Error::NotFound("configuration '" + name + "' does not exist"));
+  }
   auto player = StartingPlayer(identity, address, std::move(latencies));
   if (!player.ok()) return done(player.take_error());
-  const std::string name = configuration.empty() ? options_.configuration : configuration;
   node_.RunOnConfiguration(name, [this, name, identity, player = std::move(player).value(), done = std::move(done)]() mutable {
     auto st = CheckLocations(name, player.latency_ms);
     if (!st.ok()) return done(st.error());

@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/json.h"
@@ -33,6 +34,9 @@ namespace muster::api {
 
 struct PlayerTicketsOptions {
   std::string configuration = "demo-2v2";  // configuration the client routes use
+  // Further configurations a client may name (the push flow's startMatchmaking); any other
+  // answers kNotFound, as an unknown one, so clients cannot reach the backend's own ones.
+  std::vector<std::string> client_configurations;
   std::string region;                      // the node's region; empty accepts any (tests only)
   Millis max_skew_ms = 5 * 60 * 1000;
   int max_latency_ms = 60'000;
@@ -47,9 +51,15 @@ class PlayerTickets {
   PlayerTickets(node::Node& node, identity::IdentityService& identities, identity::PlayerDataService& players,
                 const Clock& clock, PlayerTicketsOptions options);
 
+  struct Authenticated {
+    std::string identity;
+    std::string signature;   // the SigV4 signature checked (empty for a bearer token)
+    Millis valid_until = 0;  // when the signed request stops being valid
+    int presigned_expires_seconds = 0;  // X-Amz-Expires of a presigned URL (0: header form, token)
+  };
   // The identity that signed `request` (SigV4, execute-api, either form). With `allow_bearer`,
   // also `Authorization: Bearer <OpenID token>`. kUnauthorized / kForbidden with the reason.
-  Result<std::string> Authenticate(const net::HttpRequest& request, bool allow_bearer = false);
+  Result<Authenticated> Authenticate(const net::HttpRequest& request, bool allow_bearer = false);
 
   using TicketDone = node::Tickets::TicketDone;
   // A new ticket for the player in `configuration` (empty: the default), with its latencies.
@@ -80,9 +90,9 @@ class PlayerTickets {
   RateLimiter address_ticket_limiter_;
 };
 
-// The optional object `key` of `r` as latencies {"<location>": ms}, each a whole number from 0 to
-// max_ms; a bad entry fails `r` naming it. Empty when absent.
-std::map<std::string, int> LatenciesFromJson(JsonObjectReader& r, std::string_view key, int max_ms);
+// Latencies {"<location>": ms} (the value at `path` of a request; null: none), each a whole
+// number from 0 to max_ms, at most 64 locations; kInvalidArgument naming the bad entry.
+Result<std::map<std::string, int>> LatenciesFromJson(const json::value* latencies, const std::string& path, int max_ms);
 
 // A ticket as the native client routes and the push flow's replies show it to its player.
 json::object PlayerTicketJson(const matchmaking::Ticket& t);

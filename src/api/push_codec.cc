@@ -86,7 +86,12 @@ std::variant<PushRequest, PushRequestError> ParsePushRequest(std::string_view te
   switch (req.action) {
     case PushAction::kStartMatchmaking: {
       if (auto c = r.String("configuration", false, 256)) req.configuration = *c;
-      req.latencies = LatenciesFromJson(r, "latencies", max_latency_ms);
+      auto latencies = LatenciesFromJson(r.raw("latencies"), "latencies", max_latency_ms);
+      if (!latencies.ok()) {
+        fail.error = latencies.take_error();
+        return fail;
+      }
+      req.latencies = std::move(latencies).value();
       break;
     }
     case PushAction::kAcceptMatch:

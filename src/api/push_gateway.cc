@@ -14,6 +14,8 @@ namespace {
 
 constexpr std::string_view kConnectionsPrefix = "/@connections/";
 constexpr std::size_t kMaxPostBytes = 128 * 1024;
+// How long a presigned /ws URL may be valid: its signature is remembered that long (ReplayGuard).
+constexpr int kMaxPresignedSeconds = 900;
 
 net::HttpResponse Gone(const std::string& id) {
   net::HttpResponse r = JsonResponse(410, json::object{{"message", "connection " + id + " is gone"}});
@@ -55,13 +57,14 @@ PushGateway::~PushGateway() {
   }
 }
 
-Status PushGateway::Start(store::Store& store) {
-  MUSTER_ASSIGN_OR_RETURN(auto stale, store.ListByStatus(store::Table::kConnections, options_.node_name, "", 100'000));
+Status PushGateway::Start(store::Store& store, std::string node_name) {
+  node_name_ = std::move(node_name);
+  MUSTER_ASSIGN_OR_RETURN(auto stale, store.ListByStatus(store::Table::kConnections, node_name_, "", 100'000));
   if (stale.empty()) return OkStatus();
   std::vector<store::Write> deletes;
   for (const auto& row : stale) deletes.push_back(store::Write::Delete(store::Table::kConnections, row.id));
   MUSTER_RETURN_IF_ERROR(store.Commit(deletes, {}));
-  MLOG(kInfo) << "push: removed " << stale.size() << " connection rows a previous run of node " << options_.node_name
+  MLOG(kInfo) << "push: removed " << stale.size() << " connection rows a previous run of node " << node_name_
               << " left";
   return OkStatus();
 }
@@ -70,17 +73,22 @@ std::variant<net::WsCallbacks, net::HttpResponse> PushGateway::Upgrade(const net
   if (request.path != "/ws") {
     return ErrorResponse(Error::NotFound("no WebSocket endpoint at " + request.path + " (the push flow is at /ws)"));
   }
-  auto identity = tickets_.Authenticate(request, /*allow_bearer=*/true);
-  if (!identity.ok()) {
-    MLOG(kDebug) << "push: refused an upgrade from " << request.remote_address << ": " << identity.error().message;
-    return ErrorResponse(identity.error());
+  auto player = tickets_.Authenticate(request, /*allow_bearer=*/true);
+  if (!player.ok()) {
+    MLOG(kDebug) << "push: refused an upgrade from " << request.remote_address << ": " << player.error().message;
+    return ErrorResponse(player.error());
   }
+  if (player->presigned_expires_seconds > kMaxPresignedSeconds) {
+    return ErrorResponse(Error::Forbidden("a presigned /ws URL may be valid for at most " +
+                                          std::to_string(kMaxPresignedSeconds) + " s (X-Amz-Expires is " +
+                                          std::to_string(player->presigned_expires_seconds) + ")"));
+  }
+  const std::string& identity = player->identity;
   const Millis now = clock_.NowMillis();
-  if (auto st = replays_.Admit(request, now); !st.ok()) return ErrorResponse(st.error());
   const std::string from = ClientKey(request.remote_address);
-  if (!identity_connects_.Allow(*identity, now)) {
+  if (!identity_connects_.Allow(identity, now)) {
     return ErrorResponse(Error::LimitExceeded("too many new connections for this identity; retry in " +
-                                              std::to_string(identity_connects_.RetryAfterSeconds(*identity, now)) + " s"));
+                                              std::to_string(identity_connects_.RetryAfterSeconds(identity, now)) + " s"));
   }
   if (!address_connects_.Allow(from, now)) {
     return ErrorResponse(Error::LimitExceeded("too many new connections from your address; retry in " +
@@ -88,16 +96,20 @@ std::variant<net::WsCallbacks, net::HttpResponse> PushGateway::Upgrade(const net
   }
   {
     std::lock_guard lock(mu_);
-    auto it = per_identity_.find(*identity);
+    auto it = per_identity_.find(identity);
     if (it != per_identity_.end() && it->second >= options_.max_connections_per_identity) {
       return ErrorResponse(Error::LimitExceeded("this identity has " + std::to_string(it->second) +
                                                 " connections open already (at most " +
                                                 std::to_string(options_.max_connections_per_identity) + ")"));
     }
   }
+  // Last, so that only upgrades about to be accepted are remembered (each signature opens one).
+  if (!player->signature.empty()) {
+    if (auto st = replays_.Admit(player->signature, player->valid_until, now); !st.ok()) return ErrorResponse(st.error());
+  }
   auto conn = std::make_shared<Conn>();
   conn->id = Base64UrlEncode(RandomBytes(12));
-  conn->identity = std::move(identity).value();
+  conn->identity = identity;
   conn->address = request.remote_address;
   if (const std::string* ua = request.Header("user-agent")) conn->user_agent = ua->substr(0, 256);
   conn->connected_at = now;
@@ -108,6 +120,9 @@ std::variant<net::WsCallbacks, net::HttpResponse> PushGateway::Upgrade(const net
   callbacks.on_message = [this, conn](const std::shared_ptr<net::WsConnection>&, std::string&& text) {
     OnMessage(conn, std::move(text));
   };
+  // Once the connection takes no more messages, events stay with the stream for a reconnect
+  // instead of being handed to it and dropped.
+  callbacks.on_closing = [this, conn](const std::shared_ptr<net::WsConnection>&) { StopEvents(*conn); };
   callbacks.on_close = [this, conn](const std::shared_ptr<net::WsConnection>&, std::uint16_t) { OnClose(conn); };
   return callbacks;
 }
@@ -138,10 +153,16 @@ void PushGateway::OnOpen(const std::shared_ptr<Conn>& conn, const std::shared_pt
   });
 }
 
+void PushGateway::StopEvents(Conn& conn) {
+  if (conn.listener == 0) return;
+  stream_.Detach(conn.listener);
+  conn.listener = 0;
+}
+
 void PushGateway::OnClose(const std::shared_ptr<Conn>& conn) {
   if (!conn->registered) return;
   conn->registered = false;
-  if (conn->listener != 0) stream_.Detach(conn->listener);
+  StopEvents(*conn);
   {
     std::lock_guard lock(mu_);
     conns_.erase(conn->id);
@@ -201,9 +222,9 @@ void PushGateway::WriteRow(Conn& conn, bool insert) {
   store::Row row;
   row.id = conn.id;
   row.index = conn.identity;
-  row.status = options_.node_name;
+  row.status = node_name_;
   row.body = ToJson(json::object{{"identity", conn.identity},
-                                 {"node", options_.node_name},
+                                 {"node", node_name_},
                                  {"sourceIp", conn.address},
                                  {"connectedAt", FormatIso8601(conn.connected_at)},
                                  {"lastActiveAt", FormatIso8601(active)}});

@@ -13,7 +13,9 @@
 //                identity, node as the row's status, connected-at, last-active) and attached to
 //                the client stream, which first delivers what the identity missed while it was
 //                away (push_replay_seconds).
-//   $disconnect  the close: the stream detached, the row deleted.
+//   $disconnect  the close: the stream detached as soon as the connection takes no more messages
+//                (on_closing: a close frame queued or received), so that events from then on are
+//                kept for a reconnect; the row deleted at the end.
 //   custom       the actions of push_codec.h, chosen by the message's "action".
 //   $default     anything else: an error message on the socket (the connection stays).
 // A connection sending faster than messages_per_connection is closed with 1008 and a reason.
@@ -42,7 +44,6 @@
 namespace muster::api {
 
 struct PushGatewayOptions {
-  std::string node_name = "local";           // this node, in its connections' rows
   RateLimit connects_per_identity{30, 10};   // new connections per identity (per minute, burst)
   RateLimit connects_per_address{600, 200};  // per client address (IPv6: per /64)
   std::size_t max_connections_per_identity = 4;  // open at once; beyond → 429
@@ -58,8 +59,10 @@ class PushGateway {
   PushGateway(const PushGateway&) = delete;
   PushGateway& operator=(const PushGateway&) = delete;
 
-  // Deletes the rows a previous run of this node left (it stopped without closing them).
-  Status Start(store::Store& store);
+  // Names this node in its connections' rows (its host and client port) and deletes the rows a
+  // previous run of it left (it stopped without closing them). Call once, before connections
+  // can arrive or right after the listener started.
+  Status Start(store::Store& store, std::string node_name);
 
   // The client listener's upgrade handler (for the path /ws; others get 404).
   std::variant<net::WsCallbacks, net::HttpResponse> Upgrade(const net::HttpRequest& request);
@@ -78,6 +81,8 @@ class PushGateway {
   void OnOpen(const std::shared_ptr<Conn>& conn, const std::shared_ptr<net::WsConnection>& ws);
   void OnMessage(const std::shared_ptr<Conn>& conn, std::string&& text);
   void OnClose(const std::shared_ptr<Conn>& conn);
+  // Detaches the connection from the client stream (once it takes no more messages).
+  void StopEvents(Conn& conn);
   void Reply(const std::shared_ptr<Conn>& conn, std::string text);
   void WriteRow(Conn& conn, bool insert);
   void DeleteRow(const std::string& id);
@@ -89,6 +94,7 @@ class PushGateway {
   store::CommitWriter& writer_;
   const Clock& clock_;
   const PushGatewayOptions options_;
+  std::string node_name_ = "local";  // set by Start, before any connection
   RateLimiter identity_connects_;
   RateLimiter address_connects_;
   RateLimiter messages_;

@@ -1,62 +1,23 @@
 #include "api/replay_guard.h"
 
-#include <charconv>
-
-#include "auth/canonical.h"
-#include "common/ascii.h"
-#include "common/time_util.h"
+#include <algorithm>
 
 namespace muster::api {
-namespace {
 
-struct Signed {
-  std::string signature;
-  Millis valid_until = 0;  // the end of the request's own validity
-};
-
-std::optional<Signed> SignatureOf(const net::HttpRequest& request, Millis max_skew_ms) {
-  std::string date, expires, signature;
-  for (const auto& [k, v] : auth::ParseQuery(request.query)) {
-    if (AsciiIEquals(k, "X-Amz-Signature")) signature = v;
-    if (AsciiIEquals(k, "X-Amz-Date")) date = v;
-    if (AsciiIEquals(k, "X-Amz-Expires")) expires = v;
-  }
-  Millis lifetime = 0;
-  if (!signature.empty()) {
-    int seconds = 0;
-    std::from_chars(expires.data(), expires.data() + expires.size(), seconds);
-    lifetime = static_cast<Millis>(seconds) * 1000;
-  } else if (const std::string* auth = request.Header("authorization")) {
-    const std::size_t at = auth->find("Signature=");
-    if (at == std::string::npos) return std::nullopt;
-    signature = auth->substr(at + 10, 64);
-    if (const std::string* d = request.Header("x-amz-date")) date = *d;
-    lifetime = max_skew_ms;
-  } else {
-    return std::nullopt;
-  }
-  auto when = ParseAmzDate(date);
-  if (!when) return std::nullopt;  // cannot happen for a verified request
-  return Signed{signature, *when + lifetime};
-}
-
-}  // namespace
-
-Status ReplayGuard::Admit(const net::HttpRequest& request, Millis now) {
-  auto s = SignatureOf(request, max_skew_ms_);
-  if (!s) return OkStatus();
-  const Millis forget = std::max(s->valid_until, now) + max_skew_ms_;
+Status ReplayGuard::Admit(const std::string& signature, Millis valid_until, Millis now) {
+  if (signature.empty()) return Error::Internal("no verified signature to record");
+  const Millis forget = std::max(valid_until, now) + max_skew_ms_;
   std::lock_guard lock(mu_);
   SweepLocked(now);
-  if (until_.count(s->signature)) {
+  if (until_.count(signature)) {
     return Error::Forbidden("this signature was used already: sign each connection anew (two signed within the same second "
                             "are the same: add a random query parameter, e.g. nonce, before signing)");
   }
   if (until_.size() >= max_entries_) {
     return Error::Unavailable("too many signed connections at once; try again shortly");
   }
-  until_.emplace(s->signature, forget);
-  by_time_.emplace(forget, s->signature);
+  until_.emplace(signature, forget);
+  by_time_.emplace(forget, signature);
   return OkStatus();
 }
 

@@ -2,10 +2,10 @@
 // Signed requests that must not be used twice: a WebSocket upgrade's SigV4 signature (presigned
 // URL or Authorization header) opens one connection only, so a URL seen in a log, a proxy or a
 // browser's history cannot open another. Each signature is remembered until the request could no
-// longer be valid anyway (its X-Amz-Date plus X-Amz-Expires, or plus the skew window for the
-// header form, plus the skew window), in bounded memory: when `max_entries` are held and none has
-// expired, a new signature is refused (kUnavailable: try again) rather than a remembered one
-// forgotten.
+// longer be valid anyway (its validity plus the skew window), in bounded memory: when
+// `max_entries` are held and none has expired, a new signature is refused (kUnavailable: try
+// again) rather than a remembered one forgotten. The caller bounds how long a signature may be
+// valid (the gateway refuses presigned URLs valid for more than 15 minutes).
 //
 // Thread safety: Admit may be called from any thread (one mutex).
 
@@ -17,7 +17,6 @@
 
 #include "common/clock.h"
 #include "common/result.h"
-#include "net/http_server.h"
 
 namespace muster::api {
 
@@ -26,9 +25,10 @@ class ReplayGuard {
   explicit ReplayGuard(Millis max_skew_ms, std::size_t max_entries = 200'000)
       : max_skew_ms_(max_skew_ms), max_entries_(max_entries) {}
 
-  // Records the signature of `request` (already verified); kForbidden if it was seen before.
-  // A request without a SigV4 signature (a bearer token) passes without being recorded.
-  Status Admit(const net::HttpRequest& request, Millis now);
+  // Records a verified signature (auth::VerifiedIdentity::signature and valid_until, the very
+  // one the verifier checked, not one read from the request again); kForbidden if it was seen
+  // before, kUnavailable when the guard is full.
+  Status Admit(const std::string& signature, Millis valid_until, Millis now);
 
   std::size_t size() const;
 

@@ -42,6 +42,16 @@ void Router::Handle(const net::HttpRequest& request, net::Responder respond) {
     return respond(JsonResponse(200, json::object{{"status", "ok"}}));
   }
   if (request.path.rfind("/@connections/", 0) == 0) return Connections(request, std::move(respond));
+  if (request.path == "/ws" && options_.push) {
+    // A WebSocket upgrade never gets here (the transport hands it to the gateway): this is a
+    // plain request, another method than GET, or an upgrade without Connection: Upgrade.
+    net::HttpResponse r = ErrorResponse(Error::InvalidArgument(
+        "/ws is the push flow's WebSocket: send a GET with Upgrade: websocket and Connection: Upgrade (docs/push.md)"));
+    r.status = 426;
+    r.headers.emplace_back("Upgrade", "websocket");
+    r.headers.emplace_back("Connection", "Upgrade");
+    return respond(std::move(r));
+  }
   if (client_.Handle(request, respond)) return;
   respond(ErrorResponse(Error::NotFound("no route for " + request.method + " " + request.path)));
 }

@@ -512,7 +512,9 @@ Result<VerifiedIdentity> VerifyRequest(const SignableRequest& req, const SecretL
         Printable(canonical_uri, 512) + "', signed headers '" + Printable(p.signed_headers_raw, 512) +
         "', service '" + p.service + "', region '" + p.region + "')");
   }
-  return VerifiedIdentity{p.access_key, p.token, p.region, *t};
+  const Millis valid_until = p.presigned ? *t + static_cast<Millis>(p.expires_seconds) * 1000 : *t + opt.max_skew_ms;
+  return VerifiedIdentity{p.access_key, p.token, p.region, *t, p.signature,
+                          p.presigned ? static_cast<int>(p.expires_seconds) : 0, valid_until};
 }
 
 }  // namespace muster::auth

@@ -65,6 +65,10 @@ struct VerifiedIdentity {
   std::string session_token;
   std::string region;
   Millis request_time = 0;
+  std::string signature;  // the signature that was checked (hex)
+  int presigned_expires_seconds = 0;  // X-Amz-Expires of a presigned URL; 0 for the header form
+  Millis valid_until = 0;  // the end of the request's validity: a presigned URL's expiry, or the
+                           // request time plus the skew window for the header form
 };
 
 // The secret of an access key and the session token bound to it (empty if none).

@@ -253,6 +253,19 @@ void ReplaceInQuery(SignableRequest& r, std::string_view from, std::string_view 
 
 TEST(VerifyPresigned, Passes) { EXPECT_TRUE(VerifyRequest(Presigned(), Lookup(), kOpt, kNow + 1000).ok()); }
 
+TEST(VerifyPresigned, NamesTheSignatureItCheckedAndHowLongTheUrlIsValid) {
+  SignableRequest r = Presigned(kNow, 120);
+  const std::string signature = r.query.substr(r.query.find("X-Amz-Signature=") + 16, 64);
+  // A second X-Amz-Signature in another case is left out of the canonical query: the request
+  // still verifies, and what it reports is the signature it compared, not the extra one.
+  r.query += "&x-amz-signature=0000";
+  auto v = VerifyRequest(r, Lookup(), kOpt, kNow + 1000);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(v->signature, signature);
+  EXPECT_EQ(v->presigned_expires_seconds, 120);
+  EXPECT_EQ(v->valid_until, kNow + 120'000);
+}
+
 TEST(VerifyPresigned, Expired) {
   SignableRequest r = Presigned(kNow - 90'000, 60);
   ExpectError(r, ErrorCode::kForbidden, "presigned URL expired 30 s ago");

@@ -60,6 +60,30 @@ Key Str(const char* name, std::string Config::*field, const char* help) {
           [field](const Config& c) { return c.*field; }};
 }
 
+// A list of names: comma-separated on the command line, an array of strings in the file.
+Key StrList(const char* name, std::vector<std::string> Config::*field, const char* help) {
+  return {help,
+          [field](Config& c, const std::string& v) { c.*field = SplitList(v); return OkStatus(); },
+          [field, name](Config& c, const toml::node& n) -> Status {
+            auto* arr = n.as_array();
+            const Error bad = Error::InvalidArgument(std::string(name) + " must be an array of strings");
+            if (!arr) return bad;
+            std::vector<std::string> out;
+            for (const auto& e : *arr) {
+              auto s = e.value<std::string>();
+              if (!s) return bad;
+              out.push_back(*s);
+            }
+            c.*field = std::move(out);
+            return OkStatus();
+          },
+          [field](const Config& c) {
+            std::string out;
+            for (const auto& l : c.*field) out += (out.empty() ? "" : ",") + l;
+            return out;
+          }};
+}
+
 Key Int(const char* name, int Config::*field, int lo, int hi, const char* help) {
   return {help,
           [=](Config& c, const std::string& v) { return ParseInt(name, v, lo, hi, &(c.*field)); },
@@ -201,6 +225,7 @@ const std::vector<std::pair<std::string, Key>>& Keys() {
       {"push_messages_burst", Int("push_messages_burst", &Config::push_messages_burst, 1, 10'000'000, "messages per push WebSocket at once")},
       {"push_send_queue_kib", Int("push_send_queue_kib", &Config::push_send_queue_kib, 16, 1'048'576, "bytes (KiB) queued for one push WebSocket; a client that reads slower is closed with 1008")},
       {"configuration", Str("configuration", &Config::configuration, "matchmaking configuration served by the client API")},
+      {"client_configurations", StrList("client_configurations", &Config::client_configurations, "further configurations a push client may name in startMatchmaking, comma-separated (the default configuration is always open; others answer that they do not exist)")},
       {"rule_set_file", Str("rule_set_file", &Config::rule_set_file, "rule set body (JSON) for the configuration (default: built-in 2v2)")},
       {"request_timeout_seconds", Int("request_timeout_seconds", &Config::request_timeout_seconds, 1, 43200, "matchmaking request timeout")},
       {"acceptance_timeout_seconds", Int("acceptance_timeout_seconds", &Config::acceptance_timeout_seconds, 0, 600, "players must accept each match within this time (0 = no acceptance step)")},
@@ -209,24 +234,7 @@ const std::vector<std::pair<std::string, Key>>& Keys() {
       {"queue", Str("queue", &Config::queue, "game session queue name")},
       {"queue_timeout_seconds", Int("queue_timeout_seconds", &Config::queue_timeout_seconds, 10, 600, "placement timeout")},
       {"fleet", Str("fleet", &Config::fleet, "fleet id")},
-      {"locations", {"fleet locations, comma-separated (each must start with custom-)",
-                     [](Config& c, const std::string& v) { c.locations = SplitList(v); return OkStatus(); },
-                     [](Config& c, const toml::node& n) -> Status {
-                       auto* arr = n.as_array();
-                       if (!arr) return Error::InvalidArgument("locations must be an array of strings");
-                       c.locations.clear();
-                       for (const auto& e : *arr) {
-                         auto s = e.value<std::string>();
-                         if (!s) return Error::InvalidArgument("locations must be an array of strings");
-                         c.locations.push_back(*s);
-                       }
-                       return OkStatus();
-                     },
-                     [](const Config& c) {
-                       std::string out;
-                       for (const auto& l : c.locations) out += (out.empty() ? "" : ",") + l;
-                       return out;
-                     }}},
+      {"locations", StrList("locations", &Config::locations, "fleet locations, comma-separated (each must start with custom-)")},
       {"compute_address", Str("compute_address", &Config::compute_address, "address announced for the local demo computes")},
       {"reserved_timeout_seconds", Int("reserved_timeout_seconds", &Config::reserved_timeout_seconds, 1, 3600, "RESERVED player session timeout")},
       {"activation_timeout_seconds", Int("activation_timeout_seconds", &Config::activation_timeout_seconds, 1, 3600, "game session activation timeout")},

@@ -82,6 +82,7 @@ struct Config {
   int push_send_queue_kib = 1024;      // a reader slower than its messages is closed (1008) beyond
   // Matchmaking and placement
   std::string configuration = "demo-2v2";
+  std::vector<std::string> client_configurations;  // further configurations clients may name
   std::string rule_set_file;           // empty: the built-in demo 2v2 rule set
   int request_timeout_seconds = 120;
   int acceptance_timeout_seconds = 0;   // > 0: players must accept each match (AcceptanceRequired)

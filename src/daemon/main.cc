@@ -249,6 +249,7 @@ int Run(int argc, char** argv) {
   std::vector<char> run_pending(match_sides, 0);  // each on its side's thread
   api::ClientApiOptions client_options;
   client_options.configuration = cfg.configuration;
+  client_options.client_configurations = cfg.client_configurations;
   client_options.region = cfg.region;
   client_options.tickets_per_player = {static_cast<double>(cfg.tickets_rate_per_minute),
                                        static_cast<double>(cfg.tickets_burst)};
@@ -257,7 +258,6 @@ int Run(int argc, char** argv) {
   api::ClientApi client(node, identities, players, clock, client_options);
   // The push flow's gateway (/ws on the client port), on the same ticket operations and limits.
   api::PushGatewayOptions push_options;
-  push_options.node_name = NodeName(cfg.http_port);
   push_options.max_connections_per_identity = static_cast<std::size_t>(cfg.push_connections_per_identity);
   push_options.connects_per_identity = {static_cast<double>(cfg.push_connects_per_minute),
                                         static_cast<double>(cfg.push_connects_burst)};
@@ -266,7 +266,6 @@ int Run(int argc, char** argv) {
   push_options.messages_per_connection = {static_cast<double>(cfg.push_messages_per_minute),
                                           static_cast<double>(cfg.push_messages_burst)};
   api::PushGateway push(client.tickets(), client_stream, writer, clock, push_options);
-  if (auto st = push.Start(**store); !st.ok()) return fail("push gateway", st.error());
   node.SetRunScheduler([&](std::size_t side) {  // on the side's thread, as its run_pending
     if (run_pending[side]) return;
     run_pending[side] = 1;
@@ -340,6 +339,10 @@ int Run(int argc, char** argv) {
   client_limits.ws_ping_interval_seconds = cfg.push_ping_seconds;
   client_limits.ws_max_age_seconds = cfg.push_max_age_seconds;
   client_limits.max_ws_send_queue_bytes = static_cast<std::size_t>(cfg.push_send_queue_kib) * 1024;
+  // A push client's messages are actions of at most 16 KiB: the protocol's limits stay at what
+  // RFC 6455 peers commonly expect, and an unfinished message is dropped after body_timeout.
+  client_limits.max_ws_frame_bytes = 32 * 1024;
+  client_limits.max_ws_message_bytes = 128 * 1024;
   server_limits.max_connections_per_address = static_cast<std::size_t>(cfg.server_max_connections_per_address);
 
   net::HttpServer http(connection_loops), ws(connection_loops), wss(connection_loops);
@@ -356,6 +359,8 @@ int Run(int argc, char** argv) {
   http_options.one_thread_per_loop = true;  // each loop here runs on one thread of its own
   auto http_port = http.Listen(http_options, handler, [&](const net::HttpRequest& r) { return push.Upgrade(r); });
   if (!http_port.ok()) return fail("http listener", http_port.error());
+  // The gateway is named after the port bound (the loops, and so connections, start later).
+  if (auto st = push.Start(**store, NodeName(*http_port)); !st.ok()) return fail("push gateway", st.error());
   net::ListenOptions ws_options;
   ws_options.address = cfg.listen_address;
   ws_options.port = static_cast<std::uint16_t>(cfg.server_ws_port);

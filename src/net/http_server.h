@@ -81,6 +81,10 @@ struct WsCallbacks {
   std::function<void(const std::shared_ptr<WsConnection>&)> on_open;
   // Text messages only; a binary message closes the connection with 1003.
   std::function<void(const std::shared_ptr<WsConnection>&, std::string&& text)> on_message;
+  // Once per opened connection, when it stops taking messages: a close frame is queued (by Close,
+  // a limit, Stop) or received, or it broke; always before on_close. Messages sent afterwards
+  // are dropped, so an application that must not lose them stops sending here. Optional.
+  std::function<void(const std::shared_ptr<WsConnection>&)> on_closing;
   // Exactly once per opened connection. Code is the close code sent or received, 1006 when the
   // connection ended without a close handshake (reset, timeout).
   std::function<void(const std::shared_ptr<WsConnection>&, std::uint16_t code)> on_close;

@@ -432,6 +432,17 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
       SendError(404, "NotFound", "no WebSocket endpoint here");
       return;
     }
+    // The handshake's own checks come first: a malformed upgrade costs the handler (a signature
+    // check, rate limits) nothing.
+    const auto field = [&](http::field f) { return std::string_view(breq[f].data(), breq[f].size()); };
+    const ws::UpgradeRequest upgrade{std::string_view(breq.method_string().data(), breq.method_string().size()),
+                                     field(http::field::upgrade), field(http::field::connection),
+                                     field(http::field::sec_websocket_key), field(http::field::sec_websocket_version)};
+    if (auto refusal = ws::CheckUpgrade(upgrade)) {
+      HttpResponse res = ErrorResponse(refusal->status, "BadUpgrade", refusal->message);
+      res.headers = std::move(refusal->headers);
+      return Refuse(std::move(res));
+    }
     HttpRequest req = ToHttpRequest(BeastRequest(breq), remote_, kTls);
     std::variant<WsCallbacks, HttpResponse> decision;
     try {
@@ -440,40 +451,27 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
       MLOG(kError) << "net: upgrade handler threw: " << e.what();
       decision = ErrorResponse(500, "InternalError", "upgrade handler failed");
     }
-    if (auto* reject = std::get_if<HttpResponse>(&decision)) {
-      keep_alive_ = false;
-      SetPhase(Phase::kHandling);
-      WriteResponse(std::move(*reject));
-      return;
-    }
+    if (auto* reject = std::get_if<HttpResponse>(&decision)) return Refuse(std::move(*reject));
     if (stopping_ || state_->stopping()) {
       SendError(503, "ServiceUnavailable", "server is stopping");
       return;
     }
     WsCallbacks& callbacks = std::get<WsCallbacks>(decision);
-    if (callbacks.engine == WsEngine::kMuster) {
-      const auto field = [&](http::field f) { return std::string_view(breq[f].data(), breq[f].size()); };
-      ws::UpgradeRequest upgrade{std::string_view(breq.method_string().data(), breq.method_string().size()),
-                                 field(http::field::upgrade), field(http::field::connection),
-                                 field(http::field::sec_websocket_key), field(http::field::sec_websocket_version)};
-      if (auto refusal = ws::CheckUpgrade(upgrade)) {
-        HttpResponse res = ErrorResponse(refusal->status, "BadUpgrade", refusal->message);
-        res.headers = std::move(refusal->headers);
-        keep_alive_ = false;
-        SetPhase(Phase::kHandling);
-        WriteResponse(std::move(res));
-        return;
-      }
-      SetPhase(Phase::kUpgraded);
-      attached_ = false;
-      StartLightWsSession<Stream>(std::move(stream_), upgrade.key, std::move(callbacks), state_, id_, remote_);
-      return;
-    }
-    SetPhase(Phase::kUpgraded);
     // The WebSocket session takes over this connection's slot in the registry.
+    SetPhase(Phase::kUpgraded);
     attached_ = false;
-    StartWsSession<Stream>(std::move(stream_), std::move(breq),
-                           std::move(std::get<WsCallbacks>(decision)), state_, id_, remote_);
+    if (callbacks.engine == WsEngine::kMuster) {
+      StartLightWsSession<Stream>(std::move(stream_), upgrade.key, std::move(callbacks), state_, id_, remote_);
+    } else {
+      StartWsSession<Stream>(std::move(stream_), std::move(breq), std::move(callbacks), state_, id_, remote_);
+    }
+  }
+
+  // Answers an upgrade request that is refused, and closes.
+  void Refuse(HttpResponse res) {
+    keep_alive_ = false;
+    SetPhase(Phase::kHandling);
+    WriteResponse(std::move(res));
   }
 
   struct ResponseSlot {

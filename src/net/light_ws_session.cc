@@ -103,6 +103,10 @@ class LightWsSession : public WsConnection,
       transport_.socket.non_blocking(true, ec);
     }
     born_ = last_seen_ = SteadyClock::now();
+    // Up to a tenth less than the maximum age, by connection, so that connections opened
+    // together (after a restart) do not all reconnect at the same moment.
+    const auto age = std::chrono::milliseconds(std::int64_t{state_->limits().ws_max_age_seconds} * 1000);
+    max_age_ = age - age * static_cast<std::int64_t>((id_ * 0x9E3779B97F4A7C15ULL) >> 54) / 10240;
     writing_ = ws::SwitchingProtocols(key);
     writing_.insert(writing_.size() - 2, "Server: muster\r\n");
     ArmTimer(std::chrono::seconds(state_->limits().header_timeout_seconds));
@@ -154,6 +158,7 @@ class LightWsSession : public WsConnection,
 
   void OnHandshake(const error_code& ec) {
     writing_ = std::string();
+    if (notified_) return;  // the handshake timed out meanwhile
     if (ec) {
       MLOG(kDebug) << "net: websocket handshake with " << remote_ << " failed: " << ec.message();
       HardClose();
@@ -216,6 +221,16 @@ class LightWsSession : public WsConnection,
       if (kind == ws::FrameReader::Kind::kNeedMore) break;
       OnFrame(kind);
     }
+    // A message must be complete within body_timeout_seconds of its first byte: a peer cannot
+    // park a large unfinished message (pongs keep it from being silent).
+    if (reader_.in_message() || reader_.buffered() > 0) {
+      if (partial_since_ == SteadyClock::time_point{}) {
+        partial_since_ = last_seen_;
+        if (!closing_) ScheduleTick();
+      }
+    } else {
+      partial_since_ = {};
+    }
     if (!reader_.finished()) Read();
   }
 
@@ -239,15 +254,15 @@ class LightWsSession : public WsConnection,
       case Kind::kPong:
         return;
       case Kind::kClose: {
-        // The peer's close: answered with its code (1000 when it sent none), then the TCP
-        // connection ends once the answer is written.
+        // The peer's close: answered with its code (1000 when it sent none), after which nothing
+        // else is sent, and the TCP connection ends once the answer is written.
         const std::uint16_t code = reader_.code();
-        if (!close_sent_) {
-          close_code_ = code == ws::close_code::kNoStatus ? ws::close_code::kNormal : code;
-          SendClose(close_code_, "");
-        }
         peer_closed_ = true;
         reported_code_ = code;
+        if (!close_sent_) {
+          BeginClosing(code == ws::close_code::kNoStatus ? ws::close_code::kNormal : code);
+          SendClose(close_code_, "");
+        }
         if (!write_pending_) FinishAfterClose();
         return;
       }
@@ -312,12 +327,26 @@ class LightWsSession : public WsConnection,
 
   void StartClose(std::uint16_t code, std::string_view reason) {
     if (!opened_ || closing_ || notified_) return;
+    BeginClosing(code);
+    SendClose(code, reason);  // after what is queued
+  }
+
+  // From here on nothing but the close frame is sent; the peer has header_timeout_seconds to
+  // complete the handshake. The application hears it (on_closing) before the end (on_close).
+  void BeginClosing(std::uint16_t code) {
     closing_ = true;
     close_code_ = code;
     const auto wait = std::chrono::seconds(state_->limits().header_timeout_seconds);
     close_deadline_ = SteadyClock::now() + wait;
     ArmTimer(wait);
-    SendClose(code, reason);  // after what is queued
+    TellClosing();
+  }
+
+  void TellClosing() {
+    if (told_closing_ || !opened_) return;
+    told_closing_ = true;
+    auto self = this->shared_from_this();
+    if (callbacks_.on_closing) CallApplication("on_closing", [&] { callbacks_.on_closing(self); });
   }
 
   // Both close frames are exchanged (or the peer broke the protocol): the server ends the TCP
@@ -339,6 +368,7 @@ class LightWsSession : public WsConnection,
 
   void NotifyClose(std::uint16_t code) {
     if (notified_) return;
+    TellClosing();
     notified_ = true;
     closing_ = true;
     out_ = std::string();
@@ -374,7 +404,10 @@ class LightWsSession : public WsConnection,
     } else {
       next = last_seen_ + std::chrono::seconds(limits.idle_timeout_seconds);
     }
-    if (limits.ws_max_age_seconds > 0) next = std::min(next, born_ + std::chrono::seconds(limits.ws_max_age_seconds));
+    if (limits.ws_max_age_seconds > 0) next = std::min(next, born_ + max_age_);
+    if (partial_since_ != SteadyClock::time_point{}) {
+      next = std::min(next, partial_since_ + std::chrono::seconds(limits.body_timeout_seconds));
+    }
     const auto now = SteadyClock::now();
     ArmTimer(next > now ? next - now : SteadyClock::duration::zero());
   }
@@ -398,8 +431,14 @@ class LightWsSession : public WsConnection,
       ArmTimer(close_deadline_ - now);
       return;
     }
-    if (limits.ws_max_age_seconds > 0 && now - born_ >= std::chrono::seconds(limits.ws_max_age_seconds)) {
+    if (limits.ws_max_age_seconds > 0 && now - born_ >= max_age_) {
       StartClose(ws::close_code::kGoingAway, "connection reached its maximum age; reconnect");
+      return;
+    }
+    if (partial_since_ != SteadyClock::time_point{} &&
+        now - partial_since_ >= std::chrono::seconds(limits.body_timeout_seconds)) {
+      StartClose(ws::close_code::kPolicyViolation, "a message was not completed within " +
+                                                       std::to_string(limits.body_timeout_seconds) + " s");
       return;
     }
     const auto silent = now - last_seen_;
@@ -440,6 +479,8 @@ class LightWsSession : public WsConnection,
   std::string writing_;  // the frames on the wire
   boost::asio::steady_timer timer_;
   SteadyClock::time_point born_, last_seen_, close_deadline_;
+  SteadyClock::time_point partial_since_;  // when the message being received began (none: zero)
+  SteadyClock::duration max_age_{};        // ws_max_age_seconds, less up to a tenth (see Start)
   std::uint16_t close_code_ = ws::close_code::kNormal;  // the code of the close frame sent
   std::uint16_t reported_code_ = 0;                     // the peer's code (or the error's)
   bool registered_ = false;
@@ -450,6 +491,7 @@ class LightWsSession : public WsConnection,
   bool close_sent_ = false;
   bool peer_closed_ = false;  // the peer's close frame arrived (or it broke the protocol)
   bool ping_sent_ = false;
+  bool told_closing_ = false;  // on_closing called
   bool notified_ = false;     // on_close called (or the connection never opened)
 };
 

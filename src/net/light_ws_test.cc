@@ -204,6 +204,40 @@ TEST_F(LightWsTest, TheCloseHandshakeAnswersThePeersCodeAndEndsTheConnection) {
   ExpectCloses({4001, 1005});
 }
 
+TEST_F(LightWsTest, AfterThePeersCloseNothingButTheAnswerIsSent) {
+  const std::uint16_t port = Start();
+  Peer peer(port);
+  peer.Upgrade();
+  // The echo of "hi" would be queued after the close arrived: it is not sent (RFC 6455 §5.5.1).
+  ASSERT_TRUE(peer.Send(Masked(ws::Opcode::kText, "hi") + Masked(ws::Opcode::kPing, "p") +
+                        Masked(ws::Opcode::kClose, ws::ClosePayload(4000, ""))));
+  std::vector<Kind> kinds;
+  for (Frame f = peer.Next(); f.kind != Kind::kNeedMore; f = peer.Next(1000)) {
+    kinds.push_back(f.kind);
+    if (f.kind == Kind::kClose) {
+      EXPECT_EQ(f.code, 4000);
+      break;
+    }
+  }
+  EXPECT_EQ(kinds, (std::vector<Kind>{Kind::kPong, Kind::kClose}));
+  EXPECT_TRUE(peer.ClosedByServer());
+  ExpectCloses({4000});
+}
+
+TEST_F(LightWsTest, AMessageNotCompletedInTimeClosesTheConnection) {
+  Limits limits;
+  limits.body_timeout_seconds = 1;
+  const std::uint16_t port = Start(limits);
+  Peer peer(port);
+  peer.Upgrade();
+  // Half a frame; the rest never comes.
+  ASSERT_TRUE(peer.Send(Masked(ws::Opcode::kText, std::string(1000, 'x')).substr(0, 500)));
+  const Frame f = peer.Next(4000);
+  EXPECT_EQ(f.kind, Kind::kClose);
+  EXPECT_EQ(f.code, 1008);
+  EXPECT_NE(f.data.find("not completed"), std::string::npos) << f.data;
+}
+
 TEST_F(LightWsTest, AServerCloseWaitsForQueuedMessagesAndThePeersAnswer) {
   const std::uint16_t port = Start();
   Peer peer(port);

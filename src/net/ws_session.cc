@@ -199,6 +199,7 @@ class WsSession : public WsConnection,
   void StartClose(std::uint16_t code, std::string reason) {
     if (!opened_ || closing_ || notified_) return;
     closing_ = true;
+    TellClosing();
     close_code_ = code;
     close_reason_ = std::move(reason);
     if (close_reason_.size() > 123) close_reason_.resize(123);  // control frame payload limit
@@ -217,8 +218,16 @@ class WsSession : public WsConnection,
                     }));
   }
 
+  void TellClosing() {
+    if (told_closing_) return;
+    told_closing_ = true;
+    auto self = this->shared_from_this();
+    if (callbacks_.on_closing) CallApplication("on_closing", [&] { callbacks_.on_closing(self); });
+  }
+
   void NotifyClose(std::uint16_t code) {
     if (!opened_ || notified_) return;
+    TellClosing();
     notified_ = true;
     auto self = this->shared_from_this();
     if (callbacks_.on_close) CallApplication("on_close", [&] { callbacks_.on_close(self, code); });
@@ -263,6 +272,7 @@ class WsSession : public WsConnection,
   bool stop_before_open_ = false;
   bool closing_ = false;    // Close requested; no more Sends
   bool close_sent_ = false;  // async_close started
+  bool told_closing_ = false;  // on_closing called
   bool notified_ = false;   // on_close called
   bool writing_ = false;
   std::uint16_t close_code_ = 1000;

@@ -25,6 +25,8 @@ struct WsRecorder {
   std::vector<std::string> messages;
   std::map<std::uint64_t, std::vector<std::uint16_t>> closes;  // id → codes (should be one)
   std::atomic<int> opened{0};
+  std::map<std::uint64_t, int> closing;  // id → on_closing calls (should be one)
+  bool closing_after_close = false;
 
   WsCallbacks Echo(WsEngine engine = WsEngine::kBeast) {
     WsCallbacks cb;
@@ -40,6 +42,12 @@ struct WsRecorder {
         messages.push_back(text);
       }
       c->Send("echo:" + text);
+    };
+    cb.on_closing = [this](const std::shared_ptr<WsConnection>& c) {
+      std::lock_guard lock(mu);
+      // Once, and before on_close.
+      if (closes.count(c->Id())) closing_after_close = true;
+      closing[c->Id()]++;
     };
     cb.on_close = [this](const std::shared_ptr<WsConnection>& c, std::uint16_t code) {
       std::lock_guard lock(mu);
@@ -71,6 +79,10 @@ struct WsServer {
     ASSERT_TRUE(ServerHarness::WaitFor([&] { return rec.CloseCount() >= codes.size(); }, timeout_ms));
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     EXPECT_EQ(rec.Codes(), codes);
+    // Every closed connection heard on_closing once, before on_close.
+    std::lock_guard lock(rec.mu);
+    EXPECT_FALSE(rec.closing_after_close);
+    for (const auto& [id, codes_of] : rec.closes) EXPECT_EQ(rec.closing[id], 1) << "connection " << id;
   }
   std::shared_ptr<WsConnection> Last() {
     std::lock_guard lock(rec.mu);

@@ -300,7 +300,8 @@ export function run(cmd, args, { timeoutMs = 60000 } = {}) {
     p.stdout.on("data", (d) => (out += d));
     p.stderr.on("data", (d) => (out += d));
     const t = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
-    p.on("exit", (code) => { clearTimeout(t); resolve({ code, out }); });
+    // "close", not "exit": the process may exit before its output has all been read.
+    p.on("close", (code, signal) => { clearTimeout(t); resolve({ code, out: signal ? `${out}\n[killed by ${signal}]` : out }); });
   });
 }
 

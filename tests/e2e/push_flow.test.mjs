@@ -174,7 +174,19 @@ describe("push flow", () => {
     r = await refused(once);
     assert.equal(r.status, 403);
     assert.match(r.body.message, /used already/);
+    // Nor with an extra signature parameter the verifier ignores.
+    r = await refused(`${once}&x-amz-signature=${"0".repeat(64)}`);
+    assert.equal(r.status, 403);
+    assert.match(r.body.message, /used already/);
     first.ws.close();
+    // Valid for more than 15 minutes: refused.
+    r = await refused(await presignedUrl(node.base, creds, { expiresIn: 3600 }));
+    assert.equal(r.status, 403);
+    assert.match(r.body.message, /at most 900 s/);
+    // Not an upgrade at all.
+    const plain = await fetch(`${node.base}/ws`);
+    assert.equal(plain.status, 426);
+    assert.equal(plain.headers.get("upgrade"), "websocket");
     // Another path.
     r = await refused((await presignedUrl(node.base, creds)).replace("/ws?", "/other?"));
     assert.equal(r.status, 404);
