@@ -84,7 +84,12 @@ TEST(TicketView, ADecodeOfAReplacedRowIsNotKept) {
       }
     });
   }
-  for (int i = 0; i < 2000; ++i) {
+  // The readers must overlap the replacements: wait until they run, and go on replacing until
+  // they have read a while (on a loaded machine 2,000 replacements may finish before a reader
+  // is first scheduled).
+  while (reads.load() == 0) std::this_thread::yield();
+  const int first = reads.load();
+  for (int i = 0; i < 2000 || reads.load() < first + 1000; ++i) {
     view.Apply({Put("t1", i % 2 ? matchmaking::TicketStatus::kSearching : matchmaking::TicketStatus::kQueued)});
   }
   view.Apply({Put("t1", matchmaking::TicketStatus::kCompleted)});
