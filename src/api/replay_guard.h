@@ -10,10 +10,12 @@
 // Thread safety: Admit may be called from any thread (one mutex).
 
 #include <cstddef>
-#include <map>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/result.h"
@@ -33,13 +35,23 @@ class ReplayGuard {
   std::size_t size() const;
 
  private:
+  // A signature by its first 128 bits (of 256: collisions are out of reach), so that an entry
+  // costs about 80 bytes.
+  struct Key {
+    std::uint64_t hi = 0, lo = 0;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const { return static_cast<std::size_t>(k.hi ^ (k.lo * 0x9E3779B97F4A7C15ULL)); }
+  };
+  static Key KeyOf(const std::string& signature);
   void SweepLocked(Millis now);
 
   const Millis max_skew_ms_;
   const std::size_t max_entries_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, Millis> until_;   // GUARDED_BY(mu_); signature → forget after
-  std::multimap<Millis, std::string> by_time_;      // GUARDED_BY(mu_); the same, by time
+  std::unordered_map<Key, Millis, KeyHash> until_;  // GUARDED_BY(mu_); signature → forget after
+  std::vector<std::pair<Millis, Key>> by_time_;     // GUARDED_BY(mu_); a min-heap of the same
 };
 
 }  // namespace muster::api

@@ -28,7 +28,7 @@ void ClientStream::OnEvent(const store::Event& raw, core::LazyNotice& event) {
     p.kept.push_back({raw.seq, raw.time, json});
     ++kept_;
     if (p.kept.size() > options_.max_events_per_player) {
-      p.kept.pop_front();
+      p.kept.erase(p.kept.begin());
       --kept_;
     }
     if (!p.listeners.empty()) {
@@ -71,10 +71,10 @@ void ClientStream::SweepLocked(Millis now) {
   std::vector<std::pair<Millis, std::string>> detached;  // for the cap: oldest-detached first
   for (auto it = players_.begin(); it != players_.end();) {
     Player& p = it->second;
-    while (!p.kept.empty() && now - p.kept.front().time > options_.replay_ms) {
-      p.kept.pop_front();
-      --kept_;
-    }
+    std::size_t stale = 0;
+    while (stale < p.kept.size() && now - p.kept[stale].time > options_.replay_ms) ++stale;
+    p.kept.erase(p.kept.begin(), p.kept.begin() + static_cast<std::ptrdiff_t>(stale));
+    kept_ -= stale;
     if (p.listeners.empty() && now - p.detached_at > options_.replay_ms) {
       kept_ -= p.kept.size();
       it = players_.erase(it);

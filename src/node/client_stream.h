@@ -15,12 +15,12 @@
 // post the event somewhere (to its connection's loop) and must not call back into the stream.
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "core/event_codec.h"
@@ -58,7 +58,10 @@ class ClientStream {
     std::shared_ptr<const std::string> json;
   };
   struct Player {
-    std::deque<Kept> kept;
+    // Oldest first; at most max_events_per_player. A vector, not a deque: an idle player (one
+    // per open push connection) then holds no block for it (libstdc++'s deque allocates 576
+    // bytes on construction).
+    std::vector<Kept> kept;
     std::map<std::uint64_t, Listener> listeners;
     std::int64_t handed = 0;  // highest seq handed to a listener
     Millis detached_at = 0;   // when the last listener left (0: one is attached)
