@@ -29,6 +29,7 @@ struct PushGateway::Conn {
   std::string id;
   std::string identity;
   std::string address;
+  std::string address_key;  // ClientKey(address), for the per-address limits
   std::string user_agent;
   Millis connected_at = 0;
   std::atomic<Millis> last_active{0};
@@ -48,6 +49,8 @@ PushGateway::PushGateway(PlayerTickets& tickets, node::ClientStream& stream, sto
       identity_connects_(options_.connects_per_identity),
       address_connects_(options_.connects_per_address),
       messages_(options_.messages_per_connection),
+      identity_messages_(options_.messages_per_identity),
+      address_messages_(options_.messages_per_address),
       replays_(tickets_.options().max_skew_ms) {}
 
 PushGateway::~PushGateway() {
@@ -111,6 +114,7 @@ std::variant<net::WsCallbacks, net::HttpResponse> PushGateway::Upgrade(const net
   conn->id = Base64UrlEncode(RandomBytes(12));
   conn->identity = identity;
   conn->address = request.remote_address;
+  conn->address_key = from;
   if (const std::string* ua = request.Header("user-agent")) conn->user_agent = ua->substr(0, 256);
   conn->connected_at = now;
   conn->last_active = now;
@@ -178,11 +182,15 @@ void PushGateway::Reply(const std::shared_ptr<Conn>& conn, std::string text) {
 
 void PushGateway::OnMessage(const std::shared_ptr<Conn>& conn, std::string&& text) {
   const Millis now = clock_.NowMillis();
-  if (!messages_.Allow(conn->id, now)) {
+  // Per connection, and per identity and address over all their connections (so that opening
+  // more connections does not multiply the rate).
+  const char* over = !messages_.Allow(conn->id, now)                    ? "this connection"
+                     : !identity_messages_.Allow(conn->identity, now)  ? "this identity"
+                     : !address_messages_.Allow(conn->address_key, now) ? "your address"
+                                                                         : nullptr;
+  if (over) {
     if (auto ws = conn->ws.lock()) {
-      ws->Close(ws::close_code::kPolicyViolation, "message rate limit exceeded (" +
-                                                      std::to_string(static_cast<int>(options_.messages_per_connection.per_minute)) +
-                                                      " a minute)");
+      ws->Close(ws::close_code::kPolicyViolation, std::string("message rate limit exceeded for ") + over);
     }
     return;
   }

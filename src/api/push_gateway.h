@@ -18,7 +18,8 @@
 //                kept for a reconnect; the row deleted at the end.
 //   custom       the actions of push_codec.h, chosen by the message's "action".
 //   $default     anything else: an error message on the socket (the connection stays).
-// A connection sending faster than messages_per_connection is closed with 1008 and a reason.
+// A connection sending faster than messages_per_connection (or whose identity or address sends
+// faster than theirs over all their connections) is closed with 1008 and a reason.
 //
 // Threads: Upgrade, the connection callbacks and Manage run on the connections' loops. Actions
 // go through PlayerTickets (answered from the owner's thread by WsConnection::Send, which posts
@@ -48,6 +49,8 @@ struct PushGatewayOptions {
   RateLimit connects_per_address{600, 200};  // per client address (IPv6: per /64)
   std::size_t max_connections_per_identity = 4;  // open at once; beyond → 429
   RateLimit messages_per_connection{600, 60};    // beyond → close 1008
+  RateLimit messages_per_identity{1200, 120};    // over all its connections; beyond → close 1008
+  RateLimit messages_per_address{12000, 1200};   // per client address (IPv6: per /64)
   Millis last_active_every_ms = 60'000;          // a connection's row is updated at most this often
 };
 
@@ -98,6 +101,8 @@ class PushGateway {
   RateLimiter identity_connects_;
   RateLimiter address_connects_;
   RateLimiter messages_;
+  RateLimiter identity_messages_;
+  RateLimiter address_messages_;
   ReplayGuard replays_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<Conn>> conns_;  // GUARDED_BY(mu_); by connection id

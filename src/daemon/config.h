@@ -79,6 +79,10 @@ struct Config {
   int push_address_connects_burst = 200;
   int push_messages_per_minute = 600;  // per connection; beyond, it is closed with 1008
   int push_messages_burst = 60;
+  int push_identity_messages_per_minute = 1200;  // per identity over all its connections
+  int push_identity_messages_burst = 120;
+  int push_address_messages_per_minute = 12000;  // per client address over all its connections
+  int push_address_messages_burst = 1200;
   int push_send_queue_kib = 1024;      // a reader slower than its messages is closed (1008) beyond
   // Matchmaking and placement
   std::string configuration = "demo-2v2";

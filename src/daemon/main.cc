@@ -265,6 +265,10 @@ int Run(int argc, char** argv) {
                                        static_cast<double>(cfg.push_address_connects_burst)};
   push_options.messages_per_connection = {static_cast<double>(cfg.push_messages_per_minute),
                                           static_cast<double>(cfg.push_messages_burst)};
+  push_options.messages_per_identity = {static_cast<double>(cfg.push_identity_messages_per_minute),
+                                        static_cast<double>(cfg.push_identity_messages_burst)};
+  push_options.messages_per_address = {static_cast<double>(cfg.push_address_messages_per_minute),
+                                       static_cast<double>(cfg.push_address_messages_burst)};
   api::PushGateway push(client.tickets(), client_stream, writer, clock, push_options);
   node.SetRunScheduler([&](std::size_t side) {  // on the side's thread, as its run_pending
     if (run_pending[side]) return;

@@ -238,6 +238,18 @@ describe("push flow", () => {
     pb.ws.close();
   });
 
+  test("a connection flooding messages is closed with 1008 and the reason; the node goes on", async () => {
+    const c = await guestCredentials(node.base);
+    const p = await Player.connect(await presignedUrl(node.base, c));
+    for (let i = 0; i < 500; ++i) p.send({ action: "ping" });
+    const closed = await p.closed;
+    assert.equal(closed.code, 1008);
+    assert.match(closed.reason, /message rate limit exceeded for this connection/);
+    const again = await Player.connect(await presignedUrl(node.base, await guestCredentials(node.base)));
+    assert.equal((await again.request({ action: "ping" })).type, "pong");
+    again.ws.close();
+  });
+
   test("a player that reconnects gets the events it missed, in order, once", async () => {
     const c = await guestCredentials(node.base);
     let p = await Player.connect(await presignedUrl(node.base, c));
