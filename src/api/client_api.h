@@ -27,7 +27,6 @@
 #include <string>
 
 #include "common/clock.h"
-#include "common/rate_limiter.h"
 #include "api/player_tickets.h"
 #include "net/http_server.h"
 #include "node/node.h"
